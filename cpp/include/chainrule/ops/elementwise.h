@@ -1,0 +1,64 @@
+// Pointwise ops with broadcasting and PyTorch type promotion, and the in-place family.
+#pragma once
+#include <optional>
+
+#include "chainrule/tensor.h"
+
+namespace chainrule {
+
+// ---- binary arithmetic (a, b broadcast; Python numbers come as wrapped_scalar tensors)
+Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);  // true division: ints give float32
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);  // ties split the gradient
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+// ---- comparisons (bool results, not differentiable)
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+
+// ---- unary
+Tensor neg(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor expm1(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);   // NOTE: relu'(0) = 0, as in PyTorch
+Tensor sign(const Tensor& x);   // zero gradient
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+
+// ---- dtype and copies
+Tensor to_dtype(const Tensor& x, DType dtype);  // differentiable between float types
+Tensor clone(const Tensor& x);                  // contiguous copy with history
+Tensor contiguous(const Tensor& x);             // x itself when already contiguous
+
+// ---- in-place (bump the version counter; reject leaves that require grad)
+Tensor& add_(Tensor& self, const Tensor& other, double alpha = 1.0);
+Tensor& sub_(Tensor& self, const Tensor& other, double alpha = 1.0);
+Tensor& mul_(Tensor& self, const Tensor& other);
+Tensor& div_(Tensor& self, const Tensor& other);
+Tensor& zero_(Tensor& self);
+Tensor& fill_(Tensor& self, const Tensor& value);
+Tensor& copy_(Tensor& self, const Tensor& src);  // src broadcast to self, cast to its dtype
+Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value);
+Tensor& clamp_(Tensor& self, std::optional<double> min, std::optional<double> max);
+
+}  // namespace chainrule

@@ -1,0 +1,40 @@
+// Reference-counted, 64-byte-aligned memory shared by a tensor and all of its views.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace chainrule {
+
+class Storage {
+   public:
+    // Owns fresh, uninitialised memory aligned to kAlignment bytes.
+    static std::shared_ptr<Storage> allocate(size_t nbytes);
+    // Borrows external memory (e.g. a NumPy array); `owner` keeps it alive.
+    static std::shared_ptr<Storage> borrow(void* data, size_t nbytes, std::shared_ptr<void> owner,
+                                           bool writable);
+    ~Storage();
+    Storage(const Storage&) = delete;
+    Storage& operator=(const Storage&) = delete;
+
+    void* data() const { return data_; }
+    size_t nbytes() const { return nbytes_; }
+    bool writable() const { return writable_; }
+
+    // The version counter is per storage so that views, detached aliases and the base see
+    // the same count: an in-place write through any of them invalidates saved tensors.
+    uint32_t version() const { return version_; }
+    void bump_version() { ++version_; }
+
+    static constexpr size_t kAlignment = 64;
+
+   private:
+    Storage() = default;
+    void* data_ = nullptr;
+    size_t nbytes_ = 0;
+    std::shared_ptr<void> owner_;  // null when this storage owns data_
+    uint32_t version_ = 0;
+    bool writable_ = true;
+};
+
+}  // namespace chainrule
