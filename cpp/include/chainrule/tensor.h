@@ -38,6 +38,7 @@ struct TensorImpl {
     Strides strides;
     int64_t offset = 0;  // in elements
     DType dtype = DType::Float32;
+    bool wrapped_number = false;  // a Python scalar lifted to a 0-d tensor (type promotion)
     std::unique_ptr<AutogradMeta> autograd;  // created on first use
 
     AutogradMeta& meta() {

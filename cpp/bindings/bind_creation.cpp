@@ -1,0 +1,154 @@
+// Factories, NumPy import (copying and zero-copy) and random draws.
+#include <pybind11/numpy.h>
+
+#include "common.h"
+
+namespace chainrule::bind {
+
+namespace {
+
+// DType of a NumPy array, or nullopt for unsupported ones.
+std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
+    const char kind = dt.kind();
+    const auto size = dt.itemsize();
+    if (kind == 'f' && size == 4) return DType::Float32;
+    if (kind == 'f' && size == 8) return DType::Float64;
+    if (kind == 'i' && size == 8) return DType::Int64;
+    if (kind == 'b') return DType::Bool;
+    return std::nullopt;
+}
+
+// Wraps a NumPy array without copying; the array stays alive while the storage does.
+Tensor wrap_array(const py::array& a, const char* op) {
+    auto dt = dtype_from_numpy(a.dtype());
+    CR_CHECK(dt.has_value(), TypeError, op, ": can't convert a NumPy array of dtype ",
+             std::string(py::str(a.dtype())),
+             "; the supported dtypes are float32, float64, int64 and bool");
+    Shape shape(a.shape(), a.shape() + a.ndim());
+    Strides strides;
+    const auto isz = static_cast<int64_t>(a.itemsize());
+    for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+        const int64_t s = a.strides()[i];
+        CR_CHECK(s >= 0, ValueError, op, ": at least one stride in the given NumPy array is "
+                 "negative; copy it first (np.ascontiguousarray)");
+        CR_CHECK(s % isz == 0, ValueError, op, ": array strides are not a multiple of the "
+                 "element size");
+        strides.push_back(s / isz);
+    }
+    // The owner's deleter may run on any thread, so it takes the GIL before the decref.
+    auto* ref = a.ptr();
+    Py_INCREF(ref);
+    std::shared_ptr<void> owner(ref, [](void* p) {
+        py::gil_scoped_acquire gil;
+        Py_DECREF(static_cast<PyObject*>(p));
+    });
+    const bool writable = a.writeable();
+    return from_blob(const_cast<void*>(a.data()), std::move(shape), std::move(strides), *dt,
+                     std::move(owner), writable);
+}
+
+Tensor finish(Tensor t, bool requires_grad) {
+    if (requires_grad) t.set_requires_grad(true);
+    return t;
+}
+
+}  // namespace
+
+void bind_creation(py::module_& m) {
+    m.def(
+        "from_numpy", [](py::array a) { return wrap_array(a, "from_numpy"); }, py::arg("ndarray"),
+        "A tensor sharing memory with the NumPy array (float32, float64, int64 or bool).");
+    // Backs cr.tensor(): copies a NumPy array into a new tensor of `dtype`.
+    m.def(
+        "_from_array",
+        [](py::array a, py::object dtype, bool requires_grad) {
+            Tensor src = wrap_array(a, "tensor");
+            const DType d = dtype_arg(dtype, src.dtype());
+            Tensor out = empty(src.shape(), d);
+            {
+                NoGradGuard ng;
+                copy_(out, src);
+            }
+            return finish(out, requires_grad);
+        },
+        py::arg("array"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+
+    auto factory = [&m](const char* name, double value, const char* doc) {
+        m.def(
+            name,
+            [value, name](py::args size, py::object dtype, bool requires_grad) {
+                return finish(full(shape_args(size, name), value, dtype_arg(dtype, kDefaultFloat)),
+                              requires_grad);
+            },
+            py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false, doc);
+    };
+    factory("zeros", 0.0, "A tensor of zeros of the given size.");
+    factory("ones", 1.0, "A tensor of ones of the given size.");
+    m.def(
+        "empty",
+        [](py::args size, py::object dtype, bool requires_grad) {
+            return finish(empty(shape_args(size, "empty"), dtype_arg(dtype, kDefaultFloat)),
+                          requires_grad);
+        },
+        py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+    m.def(
+        "full",
+        [](py::object size, py::object fill_value, py::object dtype, bool requires_grad) {
+            Tensor v = to_tensor_arg(fill_value, "full");
+            DType fallback = v.dtype() == DType::Float64 ? kDefaultFloat : v.dtype();
+            py::args a = py::make_tuple(size);
+            Tensor t = empty(shape_args(a, "full"), dtype_arg(dtype, fallback));
+            NoGradGuard ng;
+            fill_(t, v);
+            return finish(t, requires_grad);
+        },
+        py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
+    m.def(
+        "eye",
+        [](int64_t n, py::object m_, py::object dtype, bool requires_grad) {
+            const int64_t cols = m_.is_none() ? n : py::cast<int64_t>(m_);
+            return finish(eye(n, cols, dtype_arg(dtype, kDefaultFloat)), requires_grad);
+        },
+        py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
+    m.def(
+        "linspace",
+        [](double start, double end, int64_t steps, py::object dtype, bool requires_grad) {
+            return finish(linspace(start, end, steps, dtype_arg(dtype, kDefaultFloat)),
+                          requires_grad);
+        },
+        py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(),
+        py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+    m.def(
+        "_arange",
+        [](double start, double end, double step, DType dtype, bool requires_grad) {
+            return finish(arange(start, end, step, dtype), requires_grad);
+        },
+        py::arg("start"), py::arg("end"), py::arg("step"), py::arg("dtype"),
+        py::arg("requires_grad") = false);
+
+    auto random = [&m](const char* name, auto fn) {
+        m.def(
+            name,
+            [fn, name](py::args size, Generator* generator, py::object dtype, bool requires_grad) {
+                return finish(fn(shape_args(size, name), dtype_arg(dtype, kDefaultFloat), generator),
+                              requires_grad);
+            },
+            py::kw_only(), py::arg("generator") = nullptr, py::arg("dtype") = py::none(),
+            py::arg("requires_grad") = false);
+    };
+    random("rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); });
+    random("randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); });
+    m.def(
+        "_randint",
+        [](int64_t low, int64_t high, py::object size, Generator* generator, py::object dtype) {
+            py::args a = py::make_tuple(size);
+            return randint(low, high, shape_args(a, "randint"), dtype_arg(dtype, DType::Int64),
+                           generator);
+        },
+        py::arg("low"), py::arg("high"), py::arg("size"), py::arg("generator") = nullptr,
+        py::arg("dtype") = py::none());
+}
+
+}  // namespace chainrule::bind

@@ -1,0 +1,227 @@
+// Pointwise ops as cr.<op> functions, Tensor methods and Python operators.
+#include "common.h"
+
+namespace chainrule::bind {
+
+namespace {
+
+using Binary = Tensor (*)(const Tensor&, const Tensor&);
+using Unary = Tensor (*)(const Tensor&);
+
+std::optional<double> opt_double(py::handle h, const char* op) {
+    if (h.is_none()) return std::nullopt;
+    Tensor t = try_tensor_arg(h);
+    CR_CHECK(t.defined() && t.numel() == 1, TypeError, op, ": bounds must be numbers");
+    return CR_DISPATCH_ALL(t.dtype(), op, [&] { return static_cast<double>(*t.data<scalar_t>()); });
+}
+
+DType dtype_of_obj(py::handle h) { return dtype_arg(h, kDefaultFloat); }
+
+}  // namespace
+
+void bind_elementwise(py::module_& m) {
+    TensorClass cls = tensor_class(m);
+
+    // ---- binary: cr.op(input, other), t.op(other), and the operators
+    auto binary = [&](const char* name, Binary fn, const char* dunder, const char* rdunder) {
+        m.def(
+            name,
+            [fn, name](py::object a, py::object b) {
+                return fn(to_tensor_arg(a, name), to_tensor_arg(b, name));
+            },
+            py::arg("input"), py::arg("other"));
+        cls.def(
+            name, [fn, name](const Tensor& a, py::object b) { return fn(a, to_tensor_arg(b, name)); },
+            py::arg("other"));
+        if (dunder) {
+            cls.def(dunder, [fn, name](const Tensor& a, py::object b) {
+                return fn(a, to_tensor_arg(b, name));
+            });
+        }
+        if (rdunder) {
+            cls.def(rdunder, [fn, name](const Tensor& a, py::object b) {
+                return fn(to_tensor_arg(b, name), a);
+            });
+        }
+    };
+    binary("mul", &mul, "__mul__", "__rmul__");
+    binary("div", &div, "__truediv__", "__rtruediv__");
+    binary("true_divide", &div, nullptr, nullptr);
+    binary("pow", &pow, "__pow__", "__rpow__");
+    binary("maximum", &maximum, nullptr, nullptr);
+    binary("minimum", &minimum, nullptr, nullptr);
+    binary("lt", &lt, "__lt__", nullptr);
+    binary("le", &le, "__le__", nullptr);
+    binary("gt", &gt, "__gt__", nullptr);
+    binary("ge", &ge, "__ge__", nullptr);
+    binary("logical_and", &logical_and, "__and__", "__rand__");
+    binary("logical_or", &logical_or, "__or__", "__ror__");
+    binary("eq", &eq, nullptr, nullptr);
+    binary("ne", &ne, nullptr, nullptr);
+    // == and != fall back to identity for objects that are not tensors or numbers.
+    cls.def("__eq__", [](const Tensor& a, py::object b) -> py::object {
+        Tensor t = try_tensor_arg(b);
+        if (!t.defined()) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(eq(a, t));
+    });
+    cls.def("__ne__", [](const Tensor& a, py::object b) -> py::object {
+        Tensor t = try_tensor_arg(b);
+        if (!t.defined()) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(ne(a, t));
+    });
+    cls.def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); });
+
+    // add/sub carry alpha.
+    auto with_alpha = [&](const char* name, Tensor (*fn)(const Tensor&, const Tensor&, double),
+                          const char* dunder, const char* rdunder) {
+        m.def(
+            name,
+            [fn, name](py::object a, py::object b, double alpha) {
+                return fn(to_tensor_arg(a, name), to_tensor_arg(b, name), alpha);
+            },
+            py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+        cls.def(
+            name,
+            [fn, name](const Tensor& a, py::object b, double alpha) {
+                return fn(a, to_tensor_arg(b, name), alpha);
+            },
+            py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+        cls.def(dunder, [fn, name](const Tensor& a, py::object b) {
+            return fn(a, to_tensor_arg(b, name), 1.0);
+        });
+        cls.def(rdunder, [fn, name](const Tensor& a, py::object b) {
+            return fn(to_tensor_arg(b, name), a, 1.0);
+        });
+    };
+    with_alpha("add", &add, "__add__", "__radd__");
+    with_alpha("sub", &sub, "__sub__", "__rsub__");
+    m.attr("subtract") = m.attr("sub");
+
+    // ---- unary
+    auto unary = [&](const char* name, Unary fn) {
+        m.def(name, fn, py::arg("input"));
+        cls.def(name, fn);
+    };
+    unary("neg", &neg);
+    unary("abs", &abs);
+    unary("exp", &exp);
+    unary("log", &log);
+    unary("log1p", &log1p);
+    unary("expm1", &expm1);
+    unary("sqrt", &sqrt);
+    unary("rsqrt", &rsqrt);
+    unary("sin", &sin);
+    unary("cos", &cos);
+    unary("tanh", &tanh);
+    unary("sigmoid", &sigmoid);
+    unary("relu", &relu);
+    unary("sign", &sign);
+    unary("logical_not", &logical_not);
+    unary("clone", &clone);
+    unary("contiguous", &contiguous);
+    cls.def("__neg__", &neg);
+    cls.def("__abs__", &abs);
+    cls.def("__invert__", [](const Tensor& t) {
+        CR_CHECK(t.dtype() == DType::Bool, TypeError,
+                 "bitwise_not: only bool tensors are supported (~ is logical not); got ",
+                 dtype_name(t.dtype()));
+        return logical_not(t);
+    });
+
+    auto clamp_fn = [](const Tensor& x, py::object min, py::object max) {
+        return clamp(x, opt_double(min, "clamp"), opt_double(max, "clamp"));
+    };
+    m.def("clamp", clamp_fn, py::arg("input"), py::arg("min") = py::none(),
+          py::arg("max") = py::none());
+    m.def("clip", clamp_fn, py::arg("input"), py::arg("min") = py::none(),
+          py::arg("max") = py::none());
+    cls.def("clamp", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
+    cls.def("clip", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
+    cls.def(
+        "clamp_",
+        [](Tensor& x, py::object min, py::object max) -> Tensor& {
+            return clamp_(x, opt_double(min, "clamp_"), opt_double(max, "clamp_"));
+        },
+        py::arg("min") = py::none(), py::arg("max") = py::none());
+
+    m.def(
+        "where",
+        [](const Tensor& cond, py::object a, py::object b) {
+            return where(cond, to_tensor_arg(a, "where"), to_tensor_arg(b, "where"));
+        },
+        py::arg("condition"), py::arg("input"), py::arg("other"));
+    cls.def(
+        "where",
+        [](const Tensor& self, const Tensor& cond, py::object b) {
+            return where(cond, self, to_tensor_arg(b, "where"));
+        },
+        py::arg("condition"), py::arg("other"));
+    m.def(
+        "masked_fill",
+        [](const Tensor& x, const Tensor& mask, py::object v) {
+            return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
+        },
+        py::arg("input"), py::arg("mask"), py::arg("value"));
+    cls.def(
+        "masked_fill",
+        [](const Tensor& x, const Tensor& mask, py::object v) {
+            return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
+        },
+        py::arg("mask"), py::arg("value"));
+    cls.def(
+        "masked_fill_",
+        [](Tensor& x, const Tensor& mask, py::object v) -> Tensor& {
+            return masked_fill_(x, mask, to_tensor_arg(v, "masked_fill_"));
+        },
+        py::arg("mask"), py::arg("value"));
+
+    // ---- in-place
+    auto inplace = [&](const char* name, const char* dunder,
+                       Tensor& (*fn)(Tensor&, const Tensor&)) {
+        cls.def(
+            name,
+            [fn, name](Tensor& a, py::object b) -> Tensor& { return fn(a, to_tensor_arg(b, name)); },
+            py::arg("other"));
+        cls.def(dunder, [fn, name](Tensor& a, py::object b) -> Tensor& {
+            return fn(a, to_tensor_arg(b, name));
+        });
+    };
+    inplace("mul_", "__imul__", &mul_);
+    inplace("div_", "__itruediv__", &div_);
+    cls.def(
+        "add_",
+        [](Tensor& a, py::object b, double alpha) -> Tensor& {
+            return add_(a, to_tensor_arg(b, "add_"), alpha);
+        },
+        py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+    cls.def(
+        "sub_",
+        [](Tensor& a, py::object b, double alpha) -> Tensor& {
+            return sub_(a, to_tensor_arg(b, "sub_"), alpha);
+        },
+        py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+    cls.def("__iadd__", [](Tensor& a, py::object b) -> Tensor& {
+        return add_(a, to_tensor_arg(b, "add_"), 1.0);
+    });
+    cls.def("__isub__", [](Tensor& a, py::object b) -> Tensor& {
+        return sub_(a, to_tensor_arg(b, "sub_"), 1.0);
+    });
+    cls.def("zero_", &zero_);
+    cls.def(
+        "fill_", [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
+        py::arg("value"));
+    cls.def(
+        "copy_", [](Tensor& a, const Tensor& src) -> Tensor& { return copy_(a, src); },
+        py::arg("src"));
+
+    // ---- dtype conversion
+    cls.def(
+        "to", [](const Tensor& t, py::object dtype) { return to_dtype(t, dtype_of_obj(dtype)); },
+        py::arg("dtype"));
+    cls.def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); });
+    cls.def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); });
+    cls.def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); });
+    cls.def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); });
+}
+
+}  // namespace chainrule::bind

@@ -1,0 +1,62 @@
+// dtypes, threads, seeds, generators and cr.config().
+#include "common.h"
+#include "chainrule/generator.h"
+#include "chainrule/parallel.h"
+
+namespace chainrule::bind {
+
+void bind_runtime(py::module_& m) {
+    py::enum_<DType>(m, "dtype")
+        .value("bool", DType::Bool)
+        .value("int64", DType::Int64)
+        .value("float32", DType::Float32)
+        .value("float64", DType::Float64)
+        .def("__repr__", [](DType d) { return std::string("chainrule.") + dtype_name(d); })
+        .def("__str__", [](DType d) { return std::string("chainrule.") + dtype_name(d); })
+        .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
+        .def_property_readonly("itemsize", [](DType d) { return itemsize(d); });
+
+    m.def("get_num_threads", &get_num_threads, "Threads used by parallel regions.");
+    m.def(
+        "set_num_threads",
+        [](int n) {
+            CR_CHECK(n >= 1, ValueError, "set_num_threads: expected a positive number; got ", n);
+            set_num_threads(n);
+        },
+        py::arg("n"), "Sets the threads used by every parallel region (one global count).");
+
+    py::class_<Generator>(m, "Generator", "A private random stream for `generator=` arguments.")
+        .def(py::init<>())
+        .def(
+            "manual_seed",
+            [](Generator& g, uint64_t seed) -> Generator& {
+                g.manual_seed(seed);
+                return g;
+            },
+            py::arg("seed"), py::return_value_policy::reference_internal)
+        .def("initial_seed", &Generator::initial_seed);
+    m.def("manual_seed", [](uint64_t seed) { manual_seed(seed); }, py::arg("seed"),
+          "Seeds the default generator, making every random draw reproducible.");
+    m.def("initial_seed", [] { return default_generator().initial_seed(); });
+    m.def("default_generator", &default_generator, py::return_value_policy::reference);
+
+    m.def("_build_info", [] {
+        py::dict d;
+#ifdef CHAINRULE_OPENMP
+        d["openmp"] = true;
+#else
+        d["openmp"] = false;
+#endif
+#if defined(__clang__)
+        d["compiler"] = std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+        d["compiler"] = std::string("gcc ") + __VERSION__;
+#else
+        d["compiler"] = "unknown";
+#endif
+        d["simd"] = "scalar";  // TODO(#4): runtime ISA dispatch reports the level in use
+        return d;
+    });
+}
+
+}  // namespace chainrule::bind

@@ -1,0 +1,60 @@
+// Shared by the binding files: the Tensor <-> Python conversion and small argument helpers.
+// A Tensor crosses into Python as its TensorImpl, so one impl is always one Python object
+// (t.grad is t.grad) and Python subclasses such as nn.Parameter work.
+#pragma once
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "chainrule/autograd.h"
+#include "chainrule/ops.h"
+
+namespace py = pybind11;
+
+namespace pybind11::detail {
+template <>
+struct type_caster<chainrule::Tensor> {
+    PYBIND11_TYPE_CASTER(chainrule::Tensor, const_name("Tensor"));
+    using ImplCaster = make_caster<std::shared_ptr<chainrule::TensorImpl>>;
+
+    bool load(handle src, bool convert) {
+        ImplCaster c;
+        if (!c.load(src, convert)) return false;
+        value = chainrule::Tensor(cast_op<std::shared_ptr<chainrule::TensorImpl>>(c));
+        return true;
+    }
+    static handle cast(const chainrule::Tensor& t, return_value_policy policy, handle parent) {
+        if (!t.defined()) return none().release();
+        return ImplCaster::cast(t.impl_ptr(), policy, parent);
+    }
+};
+}  // namespace pybind11::detail
+
+namespace chainrule::bind {
+
+using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
+
+// The registered cr.Tensor class, for files that add methods to it.
+TensorClass tensor_class(py::module_& m);
+
+// A Python int/float/bool as a wrapped scalar, a Tensor as itself; anything else is a
+// TypeError naming `op`.
+Tensor to_tensor_arg(py::handle h, const char* op);
+// Like to_tensor_arg but returns an undefined Tensor instead of throwing.
+Tensor try_tensor_arg(py::handle h);
+// dims from None / int / sequence of ints.
+std::vector<int64_t> dims_arg(py::handle h, const char* op);
+// shape from *args: f(2, 3) or f((2, 3)) or f([2, 3]).
+Shape shape_args(const py::args& args, const char* op);
+// DType from cr.float32 etc. (py::none -> fallback).
+DType dtype_arg(py::handle h, DType fallback);
+
+void bind_tensor(py::module_& m);
+void bind_creation(py::module_& m);
+void bind_elementwise(py::module_& m);
+void bind_reduce(py::module_& m);
+void bind_linalg(py::module_& m);
+void bind_shape(py::module_& m);
+void bind_autograd(py::module_& m);
+void bind_runtime(py::module_& m);
+
+}  // namespace chainrule::bind

@@ -1,0 +1,24 @@
+// chainrule._C: the one extension module. Each bind_*.cpp registers one area; no logic here.
+#include "common.h"
+
+PYBIND11_MODULE(_C, m) {
+    m.doc() = "chainrule's C++ core";
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const chainrule::TypeError& e) {
+            PyErr_SetString(PyExc_TypeError, e.what());
+        } catch (const chainrule::RuntimeError& e) {
+            PyErr_SetString(PyExc_RuntimeError, e.what());
+        }
+    });
+    using namespace chainrule::bind;
+    bind_runtime(m);
+    bind_tensor(m);
+    bind_creation(m);
+    bind_elementwise(m);
+    bind_reduce(m);
+    bind_linalg(m);
+    bind_shape(m);
+    bind_autograd(m);
+}

@@ -1,0 +1,164 @@
+// Private helpers of the pointwise op files: result types, casts and typed loops.
+#pragma once
+#include <cmath>
+
+#include "../kernels/ref/loops.h"
+#include "chainrule/autograd.h"
+#include "chainrule/ops.h"
+
+namespace chainrule::detail {
+
+inline OperandKind operand_kind(const Tensor& t) {
+    if (t.impl()->wrapped_number) return OperandKind::Scalar;
+    return t.dim() == 0 ? OperandKind::ZeroDim : OperandKind::Tensor;
+}
+
+inline DType result_type(const Tensor& a, const Tensor& b) {
+    ResultType r;
+    r.add(a.dtype(), operand_kind(a));
+    r.add(b.dtype(), operand_kind(b));
+    return r.result();
+}
+
+// Copies src into dst (same shape after broadcasting src), converting element types.
+void copy_cast(const Tensor& dst, const Tensor& src);
+
+// src in dtype d, without history (computation only; nodes keep edges to the original).
+inline Tensor cast_for_compute(const Tensor& src, DType d) {
+    if (src.dtype() == d) return src;
+    Tensor out = empty(src.shape(), d);
+    copy_cast(out, src);
+    return out;
+}
+
+// out[i] = f(a[i]) over a's shape; out contiguous and freshly allocated by the caller.
+template <class R, class T, class F>
+void unary_loop(const Tensor& out, const Tensor& a, const F& f) {
+    const Shape& shape = out.shape();
+    const Strides sa = kernels::broadcast_strides(a, shape);
+    kernels::for_each<2>(
+        shape, {&out.strides(), &sa}, {static_cast<char*>(out.raw_data()),
+                                       static_cast<char*>(a.raw_data())},
+        {sizeof(R), sizeof(T)}, kGrain,
+        [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+            R* o = reinterpret_cast<R*>(p[0]);
+            const T* x = reinterpret_cast<const T*>(p[1]);
+            if (s[0] == 1 && s[1] == 1) {
+                for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+            } else {
+                for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(x[i * s[1]]);
+            }
+        });
+}
+
+// out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
+template <class R, class T, class F>
+void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
+    const Shape& shape = out.shape();
+    const Strides sa = kernels::broadcast_strides(a, shape);
+    const Strides sb = kernels::broadcast_strides(b, shape);
+    kernels::for_each<3>(
+        shape, {&out.strides(), &sa, &sb},
+        {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data()),
+         static_cast<char*>(b.raw_data())},
+        {sizeof(R), sizeof(T), sizeof(T)}, kGrain,
+        [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
+            R* o = reinterpret_cast<R*>(p[0]);
+            const T* x = reinterpret_cast<const T*>(p[1]);
+            const T* y = reinterpret_cast<const T*>(p[2]);
+            if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
+                for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+            } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
+                const T yv = *y;
+                for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+            } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {
+                const T xv = *x;
+                for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+            } else {
+                for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(x[i * s[1]], y[i * s[2]]);
+            }
+        });
+}
+
+// out[i] = f(a[i], b[i], c[i]) with broadcasting; c has element type C.
+template <class R, class T, class C, class F>
+void ternary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c,
+                  const F& f) {
+    const Shape& shape = out.shape();
+    const Strides sa = kernels::broadcast_strides(a, shape);
+    const Strides sb = kernels::broadcast_strides(b, shape);
+    const Strides sc = kernels::broadcast_strides(c, shape);
+    kernels::for_each<4>(
+        shape, {&out.strides(), &sa, &sb, &sc},
+        {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data()),
+         static_cast<char*>(b.raw_data()), static_cast<char*>(c.raw_data())},
+        {sizeof(R), sizeof(T), sizeof(T), sizeof(C)}, kGrain,
+        [&](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
+            R* o = reinterpret_cast<R*>(p[0]);
+            const T* x = reinterpret_cast<const T*>(p[1]);
+            const T* y = reinterpret_cast<const T*>(p[2]);
+            const C* z = reinterpret_cast<const C*>(p[3]);
+            for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(x[i * s[1]], y[i * s[2]], z[i * s[3]]);
+        });
+}
+
+// Gradient helper: out = f(a, b) elementwise for two float tensors of one dtype, no history.
+template <class F>
+Tensor pointwise2(const Tensor& a, const Tensor& b, const F& f) {
+    const DType d = promote_types(a.dtype(), b.dtype());
+    Tensor x = cast_for_compute(a, d), y = cast_for_compute(b, d);
+    Tensor out = empty(broadcast_shapes(a.shape(), b.shape(), "backward"), d);
+    CR_DISPATCH_FLOAT(d, "backward", [&] { binary_loop<scalar_t, scalar_t>(out, x, y, f); });
+    return out;
+}
+
+template <class F>
+Tensor pointwise3(const Tensor& a, const Tensor& b, const Tensor& c, const F& f) {
+    const DType d = promote_types(promote_types(a.dtype(), b.dtype()), c.dtype());
+    Tensor x = cast_for_compute(a, d), y = cast_for_compute(b, d), z = cast_for_compute(c, d);
+    Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), "backward"), c.shape(),
+                                   "backward");
+    Tensor out = empty(shape, d);
+    CR_DISPATCH_FLOAT(d, "backward", [&] {
+        ternary_loop<scalar_t, scalar_t, scalar_t>(out, x, y, z, f);
+    });
+    return out;
+}
+
+inline void check_floating(const Tensor& x, const char* op) {
+    CR_CHECK(is_floating(x.dtype()), TypeError, op,
+             ": expected a floating-point tensor; got dtype ", dtype_name(x.dtype()));
+}
+
+// In-place: `other` must broadcast to self's shape and the result dtype must fit in self
+// (PyTorch's "result type Float can't be cast to the desired output type Long").
+inline void check_into(const Tensor& self, const Tensor& other, const char* op) {
+    const Shape b = broadcast_shapes(self.shape(), other.shape(), op);
+    CR_CHECK(b == self.shape(), ValueError, op, ": output with shape ", shape_str(self.shape()),
+             " doesn't match the broadcast shape ", shape_str(b));
+    const DType r = result_type(self, other);
+    CR_CHECK(!(is_floating(r) && !is_floating(self.dtype())) &&
+                 !(r == DType::Int64 && self.dtype() == DType::Bool),
+             TypeError, op, ": result type ", dtype_name(r),
+             " can't be cast to the desired output type ", dtype_name(self.dtype()));
+}
+
+// self[i] = f(self[i], other[i]) computed in self's dtype.
+template <class F>
+void apply_into(const Tensor& self, const Tensor& other, const char* op, const F& f) {
+    Tensor o = cast_for_compute(other, self.dtype());
+    CR_DISPATCH_ALL(self.dtype(), op, [&] {
+        binary_loop<scalar_t, scalar_t>(self, self, o, [&](scalar_t x, scalar_t y) {
+            return static_cast<scalar_t>(f(x, y));
+        });
+    });
+}
+
+// After an in-place write: bump the version and make self the output of node (if any),
+// whose first edge already holds self's previous history.
+inline void finish_inplace(Tensor& self, const std::shared_ptr<Node>& node) {
+    self.bump_version();
+    if (node) rebase_history(self, node);
+}
+
+}  // namespace chainrule::detail
