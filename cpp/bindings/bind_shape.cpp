@@ -113,7 +113,8 @@ Item classify(py::handle h) {
         return {Item::Index, 0, {}, t};
     }
     if (is_numpy_bool(h)) return {Item::Bool, py::cast<bool>(h) ? 1 : 0};
-    if (PySequence_Check(o) || py::isinstance<py::array>(h)) {
+    if ((PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o)) ||
+        py::isinstance<py::array>(h)) {
         return {Item::Index, 0, {}, sequence_index(h)};
     }
     if (py::hasattr(h, "__index__")) return {Item::Int, py::cast<int64_t>(h.attr("__index__")())};
@@ -129,7 +130,15 @@ struct Parsed {
 
 Parsed parse_key(const Tensor& self, py::handle key) {
     std::vector<Item> items;
-    if (PyTuple_Check(key.ptr()) || list_as_tuple(key)) {
+    const bool legacy_list = list_as_tuple(key);
+    if (legacy_list) {
+        // PyTorch 2.13 still reads x[[0, slice(None)]] as x[0, :], with this warning.
+        if (PyErr_WarnEx(PyExc_UserWarning, "Using a non-tuple sequence for multidimensional "
+                         "indexing is deprecated; use x[tuple(seq)] instead of x[seq]", 1) < 0) {
+            throw py::error_already_set();
+        }
+    }
+    if (PyTuple_Check(key.ptr()) || legacy_list) {
         for (py::handle h : py::reinterpret_borrow<py::sequence>(key)) items.push_back(classify(h));
     } else {
         items.push_back(classify(key));
