@@ -32,6 +32,11 @@ void gather_loop(const Tensor& out, const Tensor& src, const Strides& src_stride
                 T* o = reinterpret_cast<T*>(p[0]);
                 const T* x = reinterpret_cast<const T*>(p[1]);
                 const int64_t* ix = reinterpret_cast<const int64_t*>(p[2]);
+                if (s[0] == 1 && s[1] == 1 && s[2] == 0) {  // a contiguous row (embedding)
+                    const T* row = x + ix[0] * mult;
+                    std::copy(row, row + n, o);
+                    return;
+                }
                 for (int64_t i = 0; i < n; ++i) o[i * s[0]] = x[i * s[1] + ix[i * s[2]] * mult];
             });
     });
