@@ -11,15 +11,6 @@ import pytest
 
 import chainrule as cr
 
-# TODO: drop once chainrule/__init__.py re-exports the shape ops from _C.
-for _name in ("cat", "concat", "concatenate", "stack", "split", "chunk", "tril", "triu",
-              "index_select", "gather", "reshape", "flatten", "unflatten", "squeeze",
-              "unsqueeze", "transpose", "swapaxes", "swapdims", "permute", "narrow", "select",
-              "t"):
-    if not hasattr(cr, _name) and hasattr(cr._C, _name):
-        setattr(cr, _name, getattr(cr._C, _name))
-
-
 def noncontig(a: np.ndarray) -> np.ndarray:
     """The same values as a non-contiguous array (every other element of a wider one)."""
     if a.ndim == 0:

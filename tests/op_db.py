@@ -155,7 +155,6 @@ OPS += [
 # ---- linear algebra ------------------------------------------------------------
 
 # ---- shape, joining and indexing -----------------------------------------------
-import _shape_helpers  # noqa: E402, F401  TODO: drop once chainrule/__init__.py exports cat etc.
 
 
 def _setitem(m: Any, x: Any) -> Any:
