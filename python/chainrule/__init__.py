@@ -49,6 +49,7 @@ from chainrule._C import (
     pow,
     rand,
     randn,
+    randperm,
     relu,
     rsqrt,
     set_num_threads,
