@@ -64,6 +64,7 @@ from chainrule._C import (
     where,
     zeros,
 )
+from chainrule import autograd
 from chainrule._config import config, show_config
 from chainrule._creation import (
     arange,
@@ -78,6 +79,7 @@ from chainrule._creation import (
     zeros_like,
 )
 from chainrule._tensor import _install_tensor_methods
+from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled
 
 float32 = _C.dtype.float32
 float64 = _C.dtype.float64
