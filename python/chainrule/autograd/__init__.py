@@ -55,7 +55,9 @@ def _tensor_seq(x: Any, what: str, op: str) -> list[Any]:
         return [x]
     if isinstance(x, Sequence):
         return list(x)
-    raise TypeError(f"{op}: {what} must be a Tensor or a sequence of Tensors; got {type(x).__name__}")
+    raise TypeError(
+        f"{op}: {what} must be a Tensor or a sequence of Tensors; got {type(x).__name__}"
+    )
 
 
 def _grad_seq(x: Any, n: int, op: str) -> list[Any]:

@@ -54,6 +54,7 @@ class FunctionCtx:
         self._cr_versions: tuple[int, ...] = ()
         self._cr_released = False
         self._cr_non_differentiable: set[int] = set()
+        self._cr_arg_shapes: tuple[tuple[int, ...] | None, ...] = ()
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         """Saves tensors (or ``None``) for ``backward``; call it at most once, in forward.
@@ -219,6 +220,7 @@ class Function:
                 o.is_floating_point() and id(o) not in ctx._cr_non_differentiable
             )
 
+        ctx._cr_arg_shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
         _C._attach_function_node(
             name,
             ctx,
@@ -226,9 +228,6 @@ class Function:
             [a if isinstance(a, Tensor) else None for a in args],
             [o if isinstance(o, Tensor) else None for o in finals],
             differentiable,
-        )
-        ctx._cr_arg_shapes = tuple(  # type: ignore[attr-defined]
-            tuple(a.shape) if isinstance(a, Tensor) else None for a in args
         )
         # Saved outputs would hold this node through their grad_fn (a cycle through C++
         # that Python's GC cannot see): keep history-free aliases, which share the version.
@@ -249,7 +248,7 @@ def _run_backward(
 ) -> list[Tensor | None]:
     """Called by the C++ node: runs ``cls.backward`` and checks what it returned."""
     name = ctx._cr_name
-    shapes: tuple[tuple[int, ...] | None, ...] = ctx._cr_arg_shapes  # type: ignore[attr-defined]
+    shapes = ctx._cr_arg_shapes
     result = cls.backward(ctx, *grad_outputs)
     if not isinstance(result, tuple):
         result = (result,)

@@ -22,7 +22,9 @@ is_grad_enabled: Callable[[], bool] = _C.is_grad_enabled
 _set_grad_enabled: Callable[[bool], None] = _C._set_grad_enabled
 
 
-def _wrap_generator(make_ctx: Callable[[], Any], func: Callable[..., Generator[Any, Any, Any]]) -> Any:
+def _wrap_generator(
+    make_ctx: Callable[[], Any], func: Callable[..., Generator[Any, Any, Any]]
+) -> Any:
     """Runs every step of the generator ``func`` under a fresh ``make_ctx()``.
 
     Code between ``yield`` points runs under the context; the caller's code between
