@@ -387,6 +387,36 @@ def test_hook_errors():
         x.register_hook(3)
 
 
+def _wrong_size(g):
+    return cr.ones(3)
+
+
+def _wrong_dtype(g):
+    return g.double()
+
+
+def _not_a_tensor(g):
+    return 1.0
+
+
+@pytest.mark.parametrize("non_leaf", [False, True])
+@pytest.mark.parametrize(
+    ("hook", "error", "message"),
+    [
+        (_wrong_size, RuntimeError, "hook '_wrong_size' has changed the size of value"),
+        (_wrong_dtype, RuntimeError, "hook '_wrong_dtype' has changed the type of value"),
+        (_not_a_tensor, TypeError, "hook '_not_a_tensor' returned a float"),
+    ],
+)
+def test_hook_returning_a_bad_value_raises(non_leaf, hook, error, message):
+    x = leaf([1.0, 2.0])
+    t = x * 1 if non_leaf else x
+    t.register_hook(hook)
+    with pytest.raises(error, match=message):
+        (t * 2).backward(cr.ones(2))
+    assert x.grad is None
+
+
 def test_exception_in_hook_propagates_and_state_stays_sane():
     x = leaf([1.0])
 
@@ -510,6 +540,29 @@ def test_grad_errors():
         cr.autograd.grad(3, x)
     with pytest.raises(RuntimeError, match="grad: inputs must not be empty"):
         cr.autograd.grad(x * 2, [], cr.ones(2))
+
+
+def test_grad_applies_non_leaf_hooks_and_retain_grad():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10)
+    (dx,) = cr.autograd.grad(y * 2, x, cr.ones(2))
+    np.testing.assert_allclose(np_of(dx), [20.0, 20.0])
+    np.testing.assert_allclose(np_of(y.grad), [20.0, 20.0])
+    assert x.grad is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: run_grad captures a leaf's gradient without running the leaf's hooks "
+    "(they only run inside AccumulateGrad::apply)",
+)
+def test_grad_applies_leaf_hooks():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: g * 10)
+    (dx,) = cr.autograd.grad(x * 2, x, cr.ones(2))
+    np.testing.assert_allclose(np_of(dx), [20.0, 20.0])
 
 
 def test_grad_then_backward_on_retained_graph():

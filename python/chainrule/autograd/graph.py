@@ -21,7 +21,8 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Remo
 
     The hook runs each time a gradient with respect to this tensor is computed, before it is
     accumulated into ``.grad`` (leaves) or passed on (non-leaves). It must not modify its
-    argument in place; it may return a new gradient (same shape) to use instead, or ``None``.
+    argument in place; it may return a new gradient (same shape and dtype) to use instead,
+    or ``None``.
 
     Args:
         hook: ``hook(grad) -> Tensor or None``.
@@ -46,7 +47,29 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Remo
         raise TypeError(
             f"register_hook: expected a callable hook; got {type(hook).__name__}"
         )
-    return RemovableHandle(self, self._register_hook(hook))
+    name = getattr(hook, "__name__", type(hook).__name__)
+
+    def checked_hook(grad: Tensor) -> Tensor | None:
+        result = hook(grad)
+        if result is None:
+            return None
+        if not isinstance(result, Tensor):
+            raise TypeError(
+                f"hook '{name}' returned a {type(result).__name__}; expected a Tensor or None"
+            )
+        if tuple(result.shape) != tuple(grad.shape):
+            raise RuntimeError(
+                f"hook '{name}' has changed the size of value: got shape "
+                f"{tuple(result.shape)} for a gradient of shape {tuple(grad.shape)}"
+            )
+        if result.dtype != grad.dtype:
+            raise RuntimeError(
+                f"hook '{name}' has changed the type of value: got {result.dtype} for a "
+                f"gradient of dtype {grad.dtype}"
+            )
+        return result
+
+    return RemovableHandle(self, self._register_hook(checked_hook))
 
 
 Tensor.register_hook = register_hook
