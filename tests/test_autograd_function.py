@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import textwrap
 import weakref
 
 import numpy as np
@@ -364,6 +367,75 @@ def test_saved_input_is_the_input_itself():
     y = Keep.apply(x)
     y.backward(ones_like(y))
     assert seen["saved"] is x
+
+
+def test_autograd_grad_inside_backward_on_a_separate_graph():
+    """Recompute-in-backward (checkpointing): a nested walk over a detached graph."""
+
+    class Checkpointed(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return (x * x).exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            with cr.enable_grad():
+                xd = x.detach().requires_grad_()
+                (dx,) = cr.autograd.grad((xd * xd).exp(), xd, g)
+            return dx
+
+    x = leaf([0.5, 1.0])
+    y = Checkpointed.apply(x) * x
+    y.backward(ones_like(y))
+    v = np.array([0.5, 1.0])
+    np.testing.assert_allclose(np_of(x.grad), 2 * v * np.exp(v * v) * v + np.exp(v * v))
+
+
+_REENTRANT_SHARED_LEAF = textwrap.dedent(
+    """
+    import numpy as np
+    import chainrule as cr
+
+    class Inner(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return (x * x).exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors  # the leaf itself: the nested walk shares its node
+            with cr.enable_grad():
+                (dx,) = cr.autograd.grad((x * x).exp(), x, g)
+            return dx
+
+    x = cr.tensor(np.array([0.5, 1.0]), requires_grad=True)
+    y = Inner.apply(x) * x
+    y.backward(cr.ones(2, dtype=cr.float64))
+    v = np.array([0.5, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), 2 * v * np.exp(v * v) * v + np.exp(v * v))
+    """
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: a walk started inside a node's backward resets the scratch state "
+    "(deps_, buffer_) of nodes shared with the running walk; the outer walk then writes "
+    "past an empty buffer_ (segfault)",
+)
+def test_autograd_grad_inside_backward_sharing_a_leaf():
+    # In a subprocess: the failure mode is a crash, which must not take pytest down.
+    proc = subprocess.run(
+        [sys.executable, "-c", _REENTRANT_SHARED_LEAF],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
 
 
 # ---- saved tensors: version checks, release, cycles ---------------------------------------
