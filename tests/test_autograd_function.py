@@ -308,6 +308,54 @@ def test_mark_non_differentiable_and_integer_outputs():
     np.testing.assert_allclose(np_of(x.grad), [1.0, 1.0])
 
 
+class ScaleInplace(Function):
+    """x *= 3 in place, declared with mark_dirty."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x.mul_(3)
+        ctx.mark_dirty(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 3
+
+
+def test_mark_dirty_rewrites_the_input_history():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    out = ScaleInplace.apply(h)
+    assert out is h
+    assert h.grad_fn.name() == "ScaleInplaceBackward"
+    assert h.grad_fn.next_functions[0][0].name() == "MulBackward0"
+    np.testing.assert_allclose(np_of(h), [6.0, 12.0])
+    (h * h).backward(ones_like(h))
+    np.testing.assert_allclose(np_of(x.grad), 2 * np.array([6.0, 12.0]) * 3 * 2)
+
+
+def test_mark_dirty_errors():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="ScaleInplaceBackward: a leaf Variable that requires "
+                       "grad is being used in an in-place operation"):
+        ScaleInplace.apply(x)
+
+    class Forgets(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(RuntimeError, match="ForgetsBackward: a tensor marked dirty with "
+                       "ctx.mark_dirty was not returned"):
+        Forgets.apply(leaf([1.0]) * 1)
+
+
 def test_non_tensor_outputs_get_none_gradients():
     class WithInfo(Function):
         @staticmethod

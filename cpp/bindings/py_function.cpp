@@ -68,7 +68,16 @@ void bind_py_function(py::module_& m) {
     m.def(
         "_attach_function_node",
         [](std::string name, py::object ctx, py::object backward, py::sequence inputs,
-           py::sequence outputs, std::vector<bool> differentiable) {
+           py::sequence outputs, std::vector<bool> differentiable, std::vector<bool> dirty) {
+            const size_t n = py::len(outputs);
+            CR_CHECK(differentiable.size() == n && dirty.size() == n, ValueError,
+                     "_attach_function_node: one differentiable and one dirty flag per output "
+                     "expected");
+            // Inputs modified in place by forward (ctx.mark_dirty) become outputs themselves:
+            // the checks of any in-place op, before anything changes.
+            for (size_t i = 0; i < n; ++i) {
+                if (dirty[i]) check_inplace(py::cast<Tensor>(outputs[i]), name.c_str());
+            }
             auto node = std::make_shared<PyFunctionNode>();
             node->name_ = std::move(name);
             node->ctx = std::move(ctx);
@@ -77,9 +86,6 @@ void bind_py_function(py::module_& m) {
                 if (h.is_none()) continue;
                 node->next_edges.push_back(gradient_edge(py::cast<Tensor>(h)));
             }
-            const size_t n = py::len(outputs);
-            CR_CHECK(differentiable.size() == n, ValueError,
-                     "_attach_function_node: one differentiable flag per output expected");
             node->outputs.resize(n, OutputMeta{Shape{}, DType::Float32});
             node->output_is_tensor.assign(n, false);
             for (size_t i = 0; i < n; ++i) {
@@ -88,11 +94,12 @@ void bind_py_function(py::module_& m) {
                 Tensor out = py::cast<Tensor>(h);
                 node->output_is_tensor[i] = true;
                 node->outputs[i] = {out.shape(), out.dtype()};
+                if (dirty[i]) out.impl()->meta().retains_grad = false;  // as rebase_history
                 if (differentiable[i]) set_grad_fn(out, node, static_cast<uint32_t>(i));
             }
         },
         py::arg("name"), py::arg("ctx"), py::arg("backward"), py::arg("inputs"),
-        py::arg("outputs"), py::arg("differentiable"),
+        py::arg("outputs"), py::arg("differentiable"), py::arg("dirty"),
         "Gives the outputs of a Function.apply call their grad_fn (a <Name>Backward node).");
 }
 

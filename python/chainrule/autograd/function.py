@@ -54,6 +54,7 @@ class FunctionCtx:
         self._cr_versions: tuple[int, ...] = ()
         self._cr_released = False
         self._cr_non_differentiable: set[int] = set()
+        self._cr_dirty: set[int] = set()
         self._cr_arg_shapes: tuple[tuple[int, ...] | None, ...] = ()
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
@@ -106,6 +107,17 @@ class FunctionCtx:
             *tensors: outputs of ``forward`` (the very objects it returns).
         """
         self._cr_non_differentiable.update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """Marks inputs that ``forward`` modified in place; forward must return them.
+
+        The returned tensor is then the input object itself, with this node as its new
+        history (as after any in-place op). A leaf that requires grad cannot be dirty.
+
+        Args:
+            *tensors: inputs of ``forward`` that it modified in place.
+        """
+        self._cr_dirty.update(id(t) for t in tensors)
 
     def _release_saved(self) -> None:
         """Called by the graph node after backward without ``retain_graph``."""
@@ -205,16 +217,29 @@ class Function:
         is_tuple = isinstance(outputs, tuple)
         originals = list(outputs) if is_tuple else [outputs]
         arg_ids = {id(a) for a in args if isinstance(a, Tensor)}
+        returned = {id(o) for o in originals}
+        for a in args:
+            if id(a) in ctx._cr_dirty and id(a) not in returned:
+                raise RuntimeError(
+                    f"{name}: a tensor marked dirty with ctx.mark_dirty was not returned by "
+                    "forward; return every tensor modified in place"
+                )
         finals: list[Any] = []
         differentiable: list[bool] = []
+        dirty: list[bool] = []
         for o in originals:
             if not isinstance(o, Tensor):
                 finals.append(o)
                 differentiable.append(False)
+                dirty.append(False)
                 continue
-            # An input returned as is, or a tensor with its own history, gets a fresh alias:
-            # giving it this node as grad_fn would rewrite someone else's history.
-            out = o.detach() if (id(o) in arg_ids or o.requires_grad) else o
+            # An input returned as is, or a tensor with its own history, gets a fresh alias
+            # (giving it this node as grad_fn would rewrite someone else's history), unless
+            # forward modified it in place: then its history is rewritten, as in-place ops do.
+            is_dirty = id(o) in ctx._cr_dirty and id(o) in arg_ids
+            dirty.append(is_dirty)
+            fresh = not is_dirty and (id(o) in arg_ids or o.requires_grad)
+            out = o.detach() if fresh else o
             finals.append(out)
             differentiable.append(
                 o.is_floating_point() and id(o) not in ctx._cr_non_differentiable
@@ -228,18 +253,20 @@ class Function:
             [a if isinstance(a, Tensor) else None for a in args],
             [o if isinstance(o, Tensor) else None for o in finals],
             differentiable,
+            dirty,
         )
         # Saved outputs would hold this node through their grad_fn (a cycle through C++
         # that Python's GC cannot see): keep history-free aliases, which share the version.
         out_by_id = {id(o): f for o, f in zip(originals, finals) if isinstance(o, Tensor)}
         if ctx._cr_saved:
             ctx._cr_saved = tuple(
-                out_by_id[id(t)].detach()
-                if t is not None and id(t) in out_by_id and id(t) not in arg_ids
+                t.detach()
+                if t is not None and out_by_id.get(id(t)) is t and t.grad_fn is not None
                 else t
                 for t in ctx._cr_saved
             )
         ctx._cr_non_differentiable = set()
+        ctx._cr_dirty = set()
         return tuple(finals) if is_tuple else finals[0]
 
 
