@@ -7,63 +7,10 @@ C++ extension ``chainrule._C``; this package adds the Python conveniences around
 from __future__ import annotations
 
 from chainrule import _C
-from chainrule._C import (
-    Generator,
-    Tensor,
-    abs,
-    add,
-    clamp,
-    clip,
-    clone,
-    contiguous,
-    cos,
-    default_generator,
-    div,
-    empty,
-    eq,
-    exp,
-    expm1,
-    eye,
-    from_numpy,
-    ge,
-    get_num_threads,
-    gt,
-    initial_seed,
-    is_grad_enabled,
-    le,
-    linspace,
-    log,
-    log1p,
-    logical_and,
-    logical_not,
-    logical_or,
-    lt,
-    manual_seed,
-    masked_fill,
-    maximum,
-    minimum,
-    mul,
-    ne,
-    neg,
-    ones,
-    pow,
-    rand,
-    randn,
-    randperm,
-    relu,
-    rsqrt,
-    set_num_threads,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    sub,
-    subtract,
-    tanh,
-    true_divide,
-    where,
-    zeros,
-)
+# Every op and factory bound in C++ (cr.add, cr.cat, cr.matmul, ...): no Python wrapper
+# stands between a call and the core.
+from chainrule._C import *  # noqa: F403
+from chainrule._C import Generator, Tensor
 from chainrule import autograd
 from chainrule._config import config, show_config
 from chainrule._creation import (
