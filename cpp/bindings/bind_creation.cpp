@@ -64,11 +64,8 @@ void bind_creation(py::module_& m) {
         [](py::array a, py::object dtype, bool requires_grad) {
             Tensor src = wrap_array(a, "tensor");
             const DType d = dtype_arg(dtype, src.dtype());
-            Tensor out = empty(src.shape(), d);
-            {
-                NoGradGuard ng;
-                copy_(out, src);
-            }
+            NoGradGuard ng;
+            Tensor out = d == src.dtype() ? clone(src) : to_dtype(src, d);
             return finish(out, requires_grad);
         },
         py::arg("array"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);

@@ -11,6 +11,7 @@ from chainrule import _C
 # stands between a call and the core.
 from chainrule._C import *  # noqa: F403
 from chainrule._C import Generator, Tensor
+from chainrule import autograd, datasets
 from chainrule._config import config, show_config
 from chainrule._creation import (
     arange,
@@ -25,6 +26,7 @@ from chainrule._creation import (
     zeros_like,
 )
 from chainrule._tensor import _install_tensor_methods
+from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled
 
 float32 = _C.dtype.float32
 float64 = _C.dtype.float64

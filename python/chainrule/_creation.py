@@ -18,7 +18,7 @@ _DTYPES = {
 }
 
 
-def _numpy_of(data: Any) -> np.ndarray:
+def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
     """NumPy array for cr.tensor's data, with PyTorch's dtype inference for Python data."""
     if isinstance(data, Tensor):
         return data.detach().numpy()
@@ -29,8 +29,9 @@ def _numpy_of(data: Any) -> np.ndarray:
         if isinstance(data, (list, tuple)) and _contains_tensor(data):
             data = _tensors_to_lists(data)
         arr = np.asarray(data)
-        # Python floats become the default dtype (float32), as in PyTorch.
-        infer_default_float = arr.dtype == np.float64
+        # Python floats become the default dtype (float32), as in PyTorch, unless a dtype
+        # is asked for (then they must not be rounded through float32 first).
+        infer_default_float = arr.dtype == np.float64 and dtype is None
     if arr.dtype == np.object_:
         raise TypeError(f"tensor: could not infer a dtype from data of type {type(data).__name__}")
     if infer_default_float:
@@ -73,7 +74,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -
         >>> cr.tensor([[1.0, 2.0], [3.0, 4.0]]).shape
         (2, 2)
     """
-    return _C._from_array(_numpy_of(data), dtype, requires_grad)
+    return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad)
 
 
 def arange(

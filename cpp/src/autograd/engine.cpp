@@ -57,14 +57,33 @@ void accumulate_into(Tensor& slot, Tensor g) {
 }
 
 struct Walk {
-    std::vector<Node*> nodes;  // every node discovered, for clean-up
+    // The scratch state each node had before this walk, restored when it ends: a walk
+    // started inside a node's backward (autograd.grad in a hook or Function) may share
+    // nodes with the walk that is running.
+    struct Prior {
+        Node* node;
+        uint64_t walk_id;
+        int32_t deps;
+        bool exec;
+        int32_t capture;
+        TensorList buffer;
+    };
+    std::vector<Prior> prior;
     const std::vector<Capture>* caps = nullptr;
 
     ~Walk() {
-        for (Node* n : nodes) n->buffer_.clear();
+        for (auto it = prior.rbegin(); it != prior.rend(); ++it) {
+            Node* n = it->node;
+            n->walk_id_ = it->walk_id;
+            n->deps_ = it->deps;
+            n->exec_ = it->exec;
+            n->capture_ = it->capture;
+            n->buffer_ = std::move(it->buffer);
+        }
     }
 
     void init(Node* n) {
+        prior.push_back({n, n->walk_id_, n->deps_, n->exec_, n->capture_, std::move(n->buffer_)});
         n->walk_id_ = g_walk;
         n->deps_ = 0;
         n->exec_ = caps == nullptr;
@@ -78,7 +97,6 @@ struct Walk {
             }
         }
         n->buffer_.assign(n->outputs.size(), Tensor());
-        nodes.push_back(n);
     }
 
     // Post-order DFS; when capturing, a node executes only if some capture lies below it.
@@ -141,6 +159,17 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
         ready.pop_back();
         TensorList grads = std::move(n->buffer_);
         n->buffer_.clear();
+        if (std::none_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); })) {
+            // Nothing flowed here (every gradient was None): like PyTorch, do not run the
+            // node on zeros, so leaves behind it keep grad None.
+            for (const Edge& e : n->next_edges) {
+                Node* c = e.fn.get();
+                if (c != nullptr && --c->deps_ == 0 && (c->exec_ || c->capture_ >= 0)) {
+                    ready.push_back(c);
+                }
+            }
+            continue;
+        }
         for (size_t i = 0; i < grads.size(); ++i) {
             if (!grads[i].defined()) grads[i] = zeros(n->outputs[i].shape, n->outputs[i].dtype);
         }
@@ -155,6 +184,15 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
                 NoGradGuard ng;
                 slot = slot.defined() ? add(slot, grads[out_nr]) : clone(grads[out_nr]);
                 m.grad = slot.impl_ptr();
+            }
+        }
+        if (captures && n->capture_ >= 0) {
+            // autograd.grad returns what leaf hooks make of the gradient, as PyTorch does.
+            if (auto* acc = dynamic_cast<AccumulateGrad*>(n)) {
+                for (auto& [id, hook] : acc->leaf->meta().hooks) {
+                    Tensor r = hook(grads[0]);
+                    if (r.defined()) grads[0] = r;
+                }
             }
         }
         if (captures) {
@@ -251,15 +289,6 @@ TensorList run_grad(const TensorList& outputs, const TensorList& grad_outputs,
     TensorList result;
     for (size_t i = 0; i < inputs.size(); ++i) {
         Tensor g = caps[i].grad;
-        if (!g.defined()) {
-            // Either unreachable, or captured from a node that another capture shadowed.
-            for (auto& c : caps) {
-                if (c.node == caps[i].node && c.input_nr == caps[i].input_nr && c.grad.defined()) {
-                    g = c.grad;
-                    break;
-                }
-            }
-        }
         CR_CHECK(g.defined() || allow_unused, RuntimeError, "grad: one of the differentiated "
                  "tensors (input ", i, ") appears to not have been used in the graph; set "
                  "allow_unused=True if this is the desired behavior");
