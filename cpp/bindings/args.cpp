@@ -8,24 +8,27 @@ TensorClass tensor_class(py::module_& m) {
 }
 
 Tensor try_tensor_arg(py::handle h) {
-    py::detail::make_caster<Tensor> c;
-    if (c.load(h, false)) return py::detail::cast_op<Tensor>(c);
     PyObject* o = h.ptr();
+    // Python numbers first: asking pybind11's caster about a float costs a failed attribute
+    // lookup (an exception) per call.
+    if (PyFloat_CheckExact(o)) return wrapped_scalar(PyFloat_AS_DOUBLE(o));
     if (PyBool_Check(o)) return wrapped_scalar(o == Py_True);
-    if (PyLong_Check(o)) {
+    if (PyLong_CheckExact(o)) {
         int overflow = 0;
         const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow != 0) throw ValueError("value cannot be converted to int64 without overflow");
         return wrapped_scalar(static_cast<int64_t>(v));
     }
-    if (PyFloat_Check(o)) return wrapped_scalar(PyFloat_AS_DOUBLE(o));
-    // NumPy scalars (np.float32(1), np.int64(2), np.bool_(True)) behave as Python numbers.
-    if (py::hasattr(h, "dtype") && py::hasattr(h, "item") && !py::hasattr(h, "shape")) {
-        return try_tensor_arg(h.attr("item")());
-    }
-    if (py::hasattr(h, "dtype") && py::hasattr(h, "ndim") &&
-        py::cast<int>(h.attr("ndim")) == 0 && !py::hasattr(h, "__dlpack__x")) {
-        return try_tensor_arg(h.attr("item")());
+    py::detail::make_caster<Tensor> c;
+    if (c.load(h, false)) return py::detail::cast_op<Tensor>(c);
+    if (PyFloat_Check(o)) return wrapped_scalar(PyFloat_AsDouble(o));
+    if (PyLong_Check(o)) return wrapped_scalar(static_cast<int64_t>(PyLong_AsLongLong(o)));
+    // NumPy scalars and 0-d arrays (np.float32(1), np.int64(2), np.bool_(True)) behave as
+    // Python numbers.
+    if (py::hasattr(h, "dtype") && py::hasattr(h, "item") &&
+        (!py::hasattr(h, "ndim") || py::cast<int>(h.attr("ndim")) == 0)) {
+        py::object v = h.attr("item")();
+        if (PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr())) return try_tensor_arg(v);
     }
     return Tensor();
 }

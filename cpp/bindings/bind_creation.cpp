@@ -141,6 +141,13 @@ void bind_creation(py::module_& m) {
     random("rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); });
     random("randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); });
     m.def(
+        "randperm",
+        [](int64_t n, Generator* generator, py::object dtype) {
+            return randperm(n, dtype_arg(dtype, DType::Int64), generator);
+        },
+        py::arg("n"), py::kw_only(), py::arg("generator") = nullptr, py::arg("dtype") = py::none(),
+        "A random permutation of 0..n-1.");
+    m.def(
         "_randint",
         [](int64_t low, int64_t high, py::object size, Generator* generator, py::object dtype) {
             py::args a = py::make_tuple(size);

@@ -1,8 +1,93 @@
-"""chainrule: a small, fast CPU deep-learning library with a PyTorch-compatible API."""
+"""chainrule: a small, fast CPU deep-learning library with a PyTorch-compatible API.
+
+Import it as ``import chainrule as cr``. Tensors, ops and the autograd engine live in the
+C++ extension ``chainrule._C``; this package adds the Python conveniences around it.
+"""
 
 from __future__ import annotations
 
 from chainrule import _C
-from chainrule._C import *  # noqa: F403
+from chainrule._C import (
+    Generator,
+    Tensor,
+    abs,
+    add,
+    clamp,
+    clip,
+    clone,
+    contiguous,
+    cos,
+    default_generator,
+    div,
+    empty,
+    eq,
+    exp,
+    expm1,
+    eye,
+    from_numpy,
+    ge,
+    get_num_threads,
+    gt,
+    initial_seed,
+    is_grad_enabled,
+    le,
+    linspace,
+    log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    lt,
+    manual_seed,
+    masked_fill,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    ones,
+    pow,
+    rand,
+    randn,
+    randperm,
+    relu,
+    rsqrt,
+    set_num_threads,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    sub,
+    subtract,
+    tanh,
+    true_divide,
+    where,
+    zeros,
+)
+from chainrule._config import config, show_config
+from chainrule._creation import (
+    arange,
+    empty_like,
+    full,
+    full_like,
+    ones_like,
+    rand_like,
+    randint,
+    randn_like,
+    tensor,
+    zeros_like,
+)
+from chainrule._tensor import _install_tensor_methods
+
+float32 = _C.dtype.float32
+float64 = _C.dtype.float64
+int64 = _C.dtype.int64
+bool = _C.dtype.bool  # noqa: A001  (shadows the builtin inside this namespace, like torch.bool)
+float = float32  # noqa: A001
+double = float64
+long = int64
+dtype = _C.dtype
 
 __version__ = "0.1.0"
+
+_install_tensor_methods()

@@ -98,11 +98,11 @@ struct Walk {
                 if (f.next < f.node->next_edges.size()) {
                     Node* c = f.node->next_edges[f.next++].fn.get();
                     if (c == nullptr) continue;
-                    ++c->deps_;
                     if (c->walk_id_ != g_walk) {
                         init(c);
                         stack.push_back({c, 0});
                     }
+                    ++c->deps_;
                     continue;
                 }
                 Node* n = f.node;

@@ -130,4 +130,22 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype, Gener
     return t;
 }
 
+Tensor randperm(int64_t n, DType dtype, Generator* gen) {
+    CR_CHECK(n >= 0, ValueError, "randperm: n must be non-negative; got ", n);
+    Generator& g = gen ? *gen : default_generator();
+    std::vector<int64_t> perm(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) perm[i] = i;
+    for (int64_t i = n - 1; i > 0; --i) {
+        const auto j = static_cast<int64_t>(
+            (static_cast<unsigned __int128>(g.next_u64()) * static_cast<uint64_t>(i + 1)) >> 64);
+        std::swap(perm[i], perm[j]);
+    }
+    Tensor t = empty({n}, dtype);
+    CR_DISPATCH_NUMERIC(dtype, "randperm", [&] {
+        scalar_t* p = t.data<scalar_t>();
+        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(perm[i]);
+    });
+    return t;
+}
+
 }  // namespace chainrule

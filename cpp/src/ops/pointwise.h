@@ -26,6 +26,12 @@ void copy_cast(const Tensor& dst, const Tensor& src);
 // src in dtype d, without history (computation only; nodes keep edges to the original).
 inline Tensor cast_for_compute(const Tensor& src, DType d) {
     if (src.dtype() == d) return src;
+    if (src.dim() == 0) {  // scalars: no strided machinery
+        const double v = CR_DISPATCH_ALL(src.dtype(), "cast", [&] {
+            return static_cast<double>(*src.data<scalar_t>());
+        });
+        return scalar_tensor(v, d);
+    }
     Tensor out = empty(src.shape(), d);
     copy_cast(out, src);
     return out;
@@ -35,6 +41,14 @@ inline Tensor cast_for_compute(const Tensor& src, DType d) {
 template <class R, class T, class F>
 void unary_loop(const Tensor& out, const Tensor& a, const F& f) {
     const Shape& shape = out.shape();
+    if (a.shape() == shape && a.is_contiguous() && out.is_contiguous()) {
+        R* o = out.template data<R>();
+        const T* x = a.template data<T>();
+        parallel_for(0, out.numel(), kGrain, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) o[i] = f(x[i]);
+        });
+        return;
+    }
     const Strides sa = kernels::broadcast_strides(a, shape);
     kernels::for_each<2>(
         shape, {&out.strides(), &sa}, {static_cast<char*>(out.raw_data()),
@@ -55,6 +69,33 @@ void unary_loop(const Tensor& out, const Tensor& a, const F& f) {
 template <class R, class T, class F>
 void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
     const Shape& shape = out.shape();
+    if (out.is_contiguous() && a.is_contiguous() && b.is_contiguous()) {
+        // Fast paths: same shapes, or one side a single element (scalars, 0-d tensors).
+        R* o = out.template data<R>();
+        const T* x = a.template data<T>();
+        const T* y = b.template data<T>();
+        const int64_t n = out.numel();
+        if (a.shape() == shape && b.shape() == shape) {
+            parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+                for (int64_t i = lo; i < hi; ++i) o[i] = f(x[i], y[i]);
+            });
+            return;
+        }
+        if (a.shape() == shape && b.numel() == 1) {
+            const T yv = *y;
+            parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+                for (int64_t i = lo; i < hi; ++i) o[i] = f(x[i], yv);
+            });
+            return;
+        }
+        if (b.shape() == shape && a.numel() == 1) {
+            const T xv = *x;
+            parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+                for (int64_t i = lo; i < hi; ++i) o[i] = f(xv, y[i]);
+            });
+            return;
+        }
+    }
     const Strides sa = kernels::broadcast_strides(a, shape);
     const Strides sb = kernels::broadcast_strides(b, shape);
     kernels::for_each<3>(

@@ -19,6 +19,8 @@ Tensor rand(const Shape& shape, DType dtype = kDefaultFloat, Generator* gen = nu
 Tensor randn(const Shape& shape, DType dtype = kDefaultFloat, Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype = DType::Int64,
                Generator* gen = nullptr);
+// A random permutation of 0..n-1 (Fisher-Yates).
+Tensor randperm(int64_t n, DType dtype = DType::Int64, Generator* gen = nullptr);
 
 // A 0-d tensor standing for a Python number: it takes part in type promotion as PyTorch's
 // "wrapped numbers" do (lowest priority) and never requires grad.

@@ -1,0 +1,157 @@
+"""The op database: one OpInfo per op drives the generic tests in test_ops.py.
+
+Each entry's ``fn(lib, *args, **kwargs)`` is written once and called with ``lib`` being
+chainrule or torch, which works because chainrule's API is PyTorch's. Sample arguments
+describe inputs (``F`` float tensors that may require grad, ``I`` int64 and ``B`` bool
+tensors); plain Python values pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class F:
+    """A float tensor input of ``shape``, drawn uniformly from [low, high).
+
+    ``away`` lists kinks the values are kept at least 0.1 from (relu at 0, clamp bounds),
+    so that finite differences do not straddle them. ``grad`` says whether it requires grad.
+    """
+
+    shape: tuple[int, ...]
+    low: float = -2.0
+    high: float = 2.0
+    away: tuple[float, ...] = ()
+    grad: bool = True
+
+
+@dataclass(frozen=True)
+class I:  # noqa: E742
+    """An int64 tensor input of ``shape`` with values in [low, high)."""
+
+    shape: tuple[int, ...]
+    high: int = 5
+    low: int = 0
+
+
+@dataclass(frozen=True)
+class B:
+    """A bool tensor input of ``shape``."""
+
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Sample:
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass
+class OpInfo:
+    name: str
+    fn: Callable[..., Any]
+    samples: Sequence[Sample]
+    differentiable: bool = True
+    gradcheck: bool = True
+    noncontiguous: bool = True
+    atol: float = 1e-5  # float32 forward/backward tolerances against torch
+    rtol: float = 1e-4
+
+
+def S(*args: Any, name: str = "", **kwargs: Any) -> Sample:  # noqa: N802
+    return Sample(args, kwargs, name)
+
+
+# Broadcasting, 0-d and empty shape pairs shared by the binary ops.
+def binary_samples(low: float = -2.0, high: float = 2.0, away: tuple[float, ...] = ()) -> list[Sample]:
+    def f(shape: tuple[int, ...]) -> F:
+        return F(shape, low, high, away)
+
+    return [
+        S(f((3, 4)), f((3, 4)), name="same"),
+        S(f((3, 4)), f((4,)), name="row_broadcast"),
+        S(f((3, 1)), f((1, 4)), name="outer_broadcast"),
+        S(f((2, 3, 4)), f((3, 1)), name="3d_broadcast"),
+        S(f(()), f(()), name="0d"),
+        S(f((3, 4)), f(()), name="tensor_0d"),
+        S(f((0, 4)), f((4,)), name="empty"),
+        S(f((3, 4)), 1.5, name="scalar_right"),
+        S(1.5 if low >= 0 else -0.75, f((3, 4)), name="scalar_left"),
+    ]
+
+
+def unary_samples(low: float = -2.0, high: float = 2.0, away: tuple[float, ...] = ()) -> list[Sample]:
+    return [
+        S(F((3, 4), low, high, away), name="2d"),
+        S(F((2, 3, 5), low, high, away), name="3d"),
+        S(F((), low, high, away), name="0d"),
+        S(F((0, 3), low, high, away), name="empty"),
+    ]
+
+
+POSITIVE = (0.1, 2.0)
+
+OPS: list[OpInfo] = []
+
+# ---- elementwise -------------------------------------------------------------
+OPS += [
+    OpInfo("add", lambda m, a, b: m.add(a, b), binary_samples()),
+    OpInfo("add_alpha", lambda m, a, b: m.add(a, b, alpha=-2.5),
+           [S(F((3, 4)), F((4,)), name="alpha")]),
+    OpInfo("sub", lambda m, a, b: m.sub(a, b), binary_samples()),
+    OpInfo("mul", lambda m, a, b: a * b, binary_samples()),
+    OpInfo("div", lambda m, a, b: a / b, binary_samples(0.5, 2.0)),
+    OpInfo("rdiv_scalar", lambda m, a: 2.0 / a, [S(F((3, 4), 0.5, 2.0))]),
+    OpInfo("rsub_scalar", lambda m, a: 2.0 - a, [S(F((3, 4)))]),
+    OpInfo("pow", lambda m, a, b: m.pow(a, b), binary_samples(0.5, 2.0)),
+    OpInfo("pow_scalar_exp", lambda m, a: a ** 3, [S(F((3, 4))), S(F(()))]),
+    OpInfo("pow_square", lambda m, a: a ** 2, [S(F((3, 4)))]),
+    OpInfo("rpow", lambda m, a: 2.0 ** a, [S(F((3, 4)))]),
+    OpInfo("maximum", lambda m, a, b: m.maximum(a, b), binary_samples()[:7]),
+    OpInfo("minimum", lambda m, a, b: m.minimum(a, b), binary_samples()[:7]),
+    OpInfo("neg", lambda m, a: -a, unary_samples()),
+    OpInfo("abs", lambda m, a: m.abs(a), unary_samples(away=(0.0,))),
+    OpInfo("exp", lambda m, a: m.exp(a), unary_samples()),
+    OpInfo("log", lambda m, a: m.log(a), unary_samples(*POSITIVE)),
+    OpInfo("log1p", lambda m, a: m.log1p(a), unary_samples(-0.5, 2.0)),
+    OpInfo("expm1", lambda m, a: m.expm1(a), unary_samples()),
+    OpInfo("sqrt", lambda m, a: m.sqrt(a), unary_samples(*POSITIVE)),
+    OpInfo("rsqrt", lambda m, a: m.rsqrt(a), unary_samples(0.3, 2.0)),
+    OpInfo("sin", lambda m, a: m.sin(a), unary_samples()),
+    OpInfo("cos", lambda m, a: m.cos(a), unary_samples()),
+    OpInfo("tanh", lambda m, a: m.tanh(a), unary_samples()),
+    OpInfo("sigmoid", lambda m, a: m.sigmoid(a), unary_samples(-8.0, 8.0)),
+    OpInfo("relu", lambda m, a: m.relu(a), unary_samples(away=(0.0,))),
+    OpInfo("sign", lambda m, a: m.sign(a), unary_samples(away=(0.0,))),
+    OpInfo("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), unary_samples(away=(-0.5, 0.5))),
+    OpInfo("clamp_min", lambda m, a: a.clamp(min=0.25), unary_samples(away=(0.25,))),
+    OpInfo("clamp_max", lambda m, a: a.clamp(max=0.25), unary_samples(away=(0.25,))),
+    OpInfo("where", lambda m, c, a, b: m.where(c, a, b),
+           [S(B((3, 4)), F((3, 4)), F((3, 4))), S(B((3, 1)), F((4,)), F((3, 4))),
+            S(B(()), F(()), F(())), S(B((3, 4)), F((3, 4)), 0.5)]),
+    OpInfo("masked_fill", lambda m, a, mask: a.masked_fill(mask, -1.5),
+           [S(F((3, 4)), B((3, 4))), S(F((3, 4)), B((4,))), S(F(()), B(()))]),
+    OpInfo("clone", lambda m, a: a.clone(), unary_samples()),
+    OpInfo("to_float64", lambda m, a: a.to(m.float64) * 2, unary_samples()),
+    OpInfo("lt", lambda m, a, b: a < b, binary_samples(), differentiable=False),
+    OpInfo("le", lambda m, a, b: a <= b, binary_samples(), differentiable=False),
+    OpInfo("gt", lambda m, a, b: a > b, binary_samples(), differentiable=False),
+    OpInfo("ge", lambda m, a, b: a >= b, binary_samples(), differentiable=False),
+    OpInfo("eq", lambda m, a, b: a == b, binary_samples(), differentiable=False),
+    OpInfo("ne", lambda m, a, b: a != b, binary_samples(), differentiable=False),
+    OpInfo("logical_not", lambda m, a: ~a, [S(B((3, 4))), S(B(()))], differentiable=False),
+    OpInfo("logical_and", lambda m, a, b: a & b, [S(B((3, 4)), B((4,)))], differentiable=False),
+    OpInfo("inplace_chain", lambda m, a, b: (a * 1.0).add_(b).mul_(b).sub_(a).div_(b),
+           [S(F((3, 4), 0.5, 2.0), F((3, 4), 0.5, 2.0)), S(F((3, 4), 0.5, 2.0), F((4,), 0.5, 2.0))]),
+]
+
+# ---- reductions and softmax ----------------------------------------------------
+
+# ---- linear algebra ------------------------------------------------------------
+
+# ---- shape, joining and indexing -----------------------------------------------
