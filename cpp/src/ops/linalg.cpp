@@ -189,7 +189,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b, const char* node_name) {
     Shape s(y.shape().begin(), y.shape().end() - 2);
     if (a.dim() != 1) s.push_back(y.shape()[y.dim() - 2]);
     if (b.dim() != 1) s.push_back(y.shape()[y.dim() - 1]);
-    if (s.size() + 2 != y.shape().size()) y = view_contig(y, s);
+    if (a.dim() == 1 || b.dim() == 1) y = view_contig(y, s);
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<MmBackward0>({&a, &b});
         node->a = a;
