@@ -66,6 +66,20 @@ SumOp<T, Out, A, Map, Post> make_sum_op(Out* o, Map m, Post p) {
     return SumOp<T, Out, A, Map, Post>(o, m, p);
 }
 
+// Sums x over plan p into y (dtype Out chosen by the caller); each element is cast to Out
+// first, as PyTorch does for sum(dtype=...).
+template <class In>
+void sum_into(const Tensor& x, const ReducePlan& p, const Tensor& y) {
+    CR_DISPATCH_NUMERIC(y.dtype(), "sum", [&] {
+        using Out = scalar_t;
+        using A = std::conditional_t<std::is_floating_point_v<Out>, double, int64_t>;
+        auto op = make_sum_op<In, Out, A>(
+            y.data<Out>(), [](In v) { return static_cast<A>(static_cast<Out>(v)); },
+            [](A a) { return static_cast<Out>(a); });
+        reduce_kernel<In>(x, p, op);
+    });
+}
+
 // Max (or min) of map(x_r), NaN-propagating; with indices when `idx` is set (first
 // occurrence on ties, the first NaN when there is one, as in PyTorch).
 template <class T, bool kMax, bool kAbs = false>
@@ -156,17 +170,7 @@ Tensor sum(const Tensor& x, const Dims& dims, bool keepdim, std::optional<DType>
     CR_CHECK(out_dtype != DType::Bool, TypeError, "sum: dtype bool is not supported");
     const ReducePlan p = detail::plan_reduce(x, mask);
     Tensor y = empty(p.keep_shape, out_dtype);
-    CR_DISPATCH_ALL(x.dtype(), "sum", [&] {
-        using In = scalar_t;
-        CR_DISPATCH_NUMERIC(out_dtype, "sum", [&] {
-            using Out = scalar_t;
-            using A = std::conditional_t<std::is_floating_point_v<Out>, double, int64_t>;
-            auto op = detail::make_sum_op<In, Out, A>(
-                y.data<Out>(), [](In v) { return static_cast<A>(static_cast<Out>(v)); },
-                [](A a) { return static_cast<Out>(a); });
-            detail::reduce_kernel<In>(x, p, op);
-        });
-    });
+    CR_DISPATCH_ALL(x.dtype(), "sum", [&] { detail::sum_into<scalar_t>(x, p, y); });
     y = detail::finish_shape(y, p, mask, keepdim);
     if (needs_grad(x)) {
         auto node = make_node<SumBackward1>({&x});
