@@ -232,3 +232,46 @@ OPS += [
 ]
 
 # ---- shape, joining and indexing -----------------------------------------------
+
+
+def _setitem(m: Any, x: Any) -> Any:
+    y = x.clone()
+    y[1:, 0] = 0.5
+    y[[0], 1] = -0.5
+    return y
+
+
+OPS += [
+    OpInfo("view", lambda m, x: x.view(-1, 1), [S(F((2, 3, 4))), S(F(()), name="0d")],
+           noncontiguous=False),
+    OpInfo("reshape", lambda m, x: x.reshape(-1, 2), [S(F((3, 4))), S(F((0, 4)), name="empty")]),
+    OpInfo("flatten", lambda m, x: x.flatten(1), [S(F((2, 3, 4)))]),
+    OpInfo("unflatten", lambda m, x: x.unflatten(1, (2, 2)), [S(F((3, 4)))]),
+    OpInfo("squeeze", lambda m, x: x.squeeze(), [S(F((1, 3, 1)))]),
+    OpInfo("unsqueeze", lambda m, x: x.unsqueeze(-1), [S(F((3, 4))), S(F(()), name="0d")]),
+    OpInfo("transpose", lambda m, x: x.transpose(0, -1), [S(F((2, 3, 4)))]),
+    OpInfo("permute", lambda m, x: x.permute(1, 2, 0), [S(F((2, 3, 4)))]),
+    OpInfo("expand", lambda m, x: x.expand(2, 3, 4), [S(F((3, 1))), S(F(()), name="0d")]),
+    OpInfo("narrow", lambda m, x: x.narrow(1, 1, 2), [S(F((3, 4)))]),
+    OpInfo("mT", lambda m, x: x.mT, [S(F((2, 3, 4)))]),
+    OpInfo("repeat", lambda m, x: x.repeat(2, 1, 3), [S(F((2, 3))), S(F((0, 3)), name="empty")]),
+    OpInfo("repeat_0d", lambda m, x: x.repeat(3, 2), [S(F(()))]),
+    OpInfo("cat", lambda m, a, b: m.cat([a, b], dim=1),
+           [S(F((2, 3)), F((2, 2))), S(F((2, 0)), F((2, 2)), name="empty")]),
+    OpInfo("cat_legacy_empty", lambda m, a, b: m.cat([a, b]), [S(F((2, 3)), F((0,)))]),
+    OpInfo("stack", lambda m, a, b: m.stack([a, b], dim=-1),
+           [S(F((2, 3)), F((2, 3))), S(F(()), F(()), name="0d")]),
+    OpInfo("split", lambda m, x: x.split(2), [S(F((5, 3)))]),
+    OpInfo("split_sizes", lambda m, x: m.split(x, [1, 3, 1], dim=1), [S(F((2, 5)))]),
+    OpInfo("chunk", lambda m, x: x.chunk(3, 1), [S(F((2, 7)))]),
+    OpInfo("tril", lambda m, x: x.tril(), [S(F((4, 5))), S(F((2, 3, 4)), name="batched")]),
+    OpInfo("triu", lambda m, x: m.triu(x, diagonal=1), [S(F((4, 5))), S(F((0, 3)), name="empty")]),
+    OpInfo("index_select", lambda m, x, i: x.index_select(0, i),
+           [S(F((4, 3)), I((5,), high=4)), S(F((4, 3)), I((), high=4), name="0d_index")]),
+    OpInfo("gather", lambda m, x, i: x.gather(1, i), [S(F((3, 4)), I((3, 6), high=4))]),
+    OpInfo("getitem_basic", lambda m, x: x[1:, ::2, None, -1], [S(F((3, 4, 5)))]),
+    OpInfo("getitem_index", lambda m, x, i: x[:, i], [S(F((3, 4)), I((2, 2), high=4))]),
+    OpInfo("getitem_separated", lambda m, x, i: x[i, :, i], [S(F((4, 3, 4)), I((2,), high=4))]),
+    OpInfo("getitem_mask", lambda m, x, b: x[b], [S(F((3, 4)), B((3, 4)))]),
+    OpInfo("setitem", _setitem, [S(F((3, 4)))], differentiable=False),
+]

@@ -1,8 +1,365 @@
-// Bindings of the shape area.
+// Shape, joining and indexing ops as cr.<op> functions and Tensor methods, plus t[key] and
+// t[key] = value: the key is parsed here into views (ints, slices, None, ...) followed by
+// at most one advanced-indexing step (index tensors, bool masks, lists).
+#include <pybind11/numpy.h>
+
 #include "common.h"
 
 namespace chainrule::bind {
 
-void bind_shape(py::module_& m) { (void)m; }
+namespace {
+
+std::string type_name(py::handle h) {
+    return py::str(py::type::of(h).attr("__name__"));
+}
+
+std::vector<Tensor> tensors_arg(py::handle seq, const char* op) {
+    CR_CHECK(PySequence_Check(seq.ptr()) && !py::isinstance<TensorImpl>(seq), TypeError, op,
+             ": expected a sequence of Tensors; got ", type_name(seq));
+    std::vector<Tensor> out;
+    size_t i = 0;
+    for (py::handle e : py::reinterpret_borrow<py::sequence>(seq)) {
+        py::detail::make_caster<Tensor> c;
+        CR_CHECK(c.load(e, false), TypeError, op, ": expected a sequence of Tensors; got ",
+                 type_name(e), " at position ", i);
+        out.push_back(py::detail::cast_op<Tensor>(c));
+        ++i;
+    }
+    return out;
+}
+
+py::tuple tuple_of(const std::vector<Tensor>& ts) {
+    py::tuple t(ts.size());
+    for (size_t i = 0; i < ts.size(); ++i) t[i] = py::cast(ts[i]);
+    return t;
+}
+
+// A shape from one Python argument (a sequence, or an int).
+Shape shape_arg(py::handle h, const char* op) {
+    py::args a = py::make_tuple(h);
+    return shape_args(a, op);
+}
+
+std::optional<std::vector<int64_t>> squeeze_dims(py::handle dim) {
+    if (dim.is_none()) return std::nullopt;
+    return dims_arg(dim, "squeeze");
+}
+
+// ---- t[key] parsing ----------------------------------------------------------
+
+bool is_tensor(py::handle h) { return py::isinstance<TensorImpl>(h); }
+
+bool is_numpy_bool(py::handle h) {
+    static py::object np_bool = py::module_::import("numpy").attr("bool_");
+    return py::isinstance(h, np_bool);
+}
+
+// A list key is a tuple of indices when it holds slices, None, ..., tensors or sequences
+// (NumPy's legacy rule, which PyTorch keeps); otherwise it is one index tensor.
+bool list_as_tuple(py::handle key) {
+    if (!PyList_Check(key.ptr())) return false;
+    const Py_ssize_t n = PyList_GET_SIZE(key.ptr());
+    if (n >= 32) return false;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* e = PyList_GET_ITEM(key.ptr(), i);
+        if (PySlice_Check(e) || e == Py_Ellipsis || e == Py_None || is_tensor(e) ||
+            PySequence_Check(e)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A list or NumPy array used as an index: an int64 or bool tensor.
+Tensor sequence_index(py::handle h) {
+    py::module_ np = py::module_::import("numpy");
+    py::array a = np.attr("asarray")(h);
+    const char kind = a.dtype().kind();
+    if (kind == 'b') {
+        auto b = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(a);
+        Tensor t = empty(Shape(b.shape(), b.shape() + b.ndim()), DType::Bool);
+        std::copy(b.data(), b.data() + b.size(), t.data<bool>());
+        return t;
+    }
+    CR_CHECK(kind == 'i' || kind == 'u' || a.size() == 0, IndexError,
+             "__getitem__: tensors used as indices must be long or bool tensors; got a sequence "
+             "of dtype ", std::string(py::str(a.dtype())));
+    auto l = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+    Tensor t = empty(Shape(l.shape(), l.shape() + l.ndim()), DType::Int64);
+    std::copy(l.data(), l.data() + l.size(), t.data<int64_t>());
+    return t;
+}
+
+struct Item {
+    enum Kind { None, Ellipsis, Bool, Int, Slice, Index } kind;
+    int64_t value = 0;   // Int, Bool
+    py::handle slice;    // Slice
+    Tensor tensor;       // Index
+};
+
+Item classify(py::handle h) {
+    PyObject* o = h.ptr();
+    if (o == Py_None) return {Item::None};
+    if (o == Py_Ellipsis) return {Item::Ellipsis};
+    if (PyBool_Check(o)) return {Item::Bool, o == Py_True ? 1 : 0};
+    if (PyLong_Check(o)) return {Item::Int, py::cast<int64_t>(h)};
+    if (PySlice_Check(o)) return {Item::Slice, 0, h};
+    if (is_tensor(h)) {
+        Tensor t = py::cast<Tensor>(h);
+        if (t.dtype() == DType::Bool && t.dim() == 0) return {Item::Bool, *t.data<bool>() ? 1 : 0};
+        CR_CHECK(t.dtype() == DType::Bool || t.dtype() == DType::Int64, IndexError,
+                 "__getitem__: tensors used as indices must be long or bool tensors; got ",
+                 dtype_name(t.dtype()));
+        return {Item::Index, 0, {}, t};
+    }
+    if (is_numpy_bool(h)) return {Item::Bool, py::cast<bool>(h) ? 1 : 0};
+    if ((PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o)) ||
+        py::isinstance<py::array>(h)) {
+        return {Item::Index, 0, {}, sequence_index(h)};
+    }
+    if (py::hasattr(h, "__index__")) return {Item::Int, py::cast<int64_t>(h.attr("__index__")())};
+    throw IndexError("__getitem__: only integers, slices (`:`), ellipsis (`...`), None and long "
+                     "or bool tensors are valid indices (got " + type_name(h) + ")");
+}
+
+// The basic part of t[key] as a view, and the advanced part as index() arguments.
+struct Parsed {
+    Tensor view;
+    std::vector<Tensor> indices;  // empty: no advanced indexing
+};
+
+Parsed parse_key(const Tensor& self, py::handle key) {
+    std::vector<Item> items;
+    const bool legacy_list = list_as_tuple(key);
+    if (legacy_list) {
+        // PyTorch 2.13 still reads x[[0, slice(None)]] as x[0, :], with this warning.
+        if (PyErr_WarnEx(PyExc_UserWarning, "Using a non-tuple sequence for multidimensional "
+                         "indexing is deprecated; use x[tuple(seq)] instead of x[seq]", 1) < 0) {
+            throw py::error_already_set();
+        }
+    }
+    if (PyTuple_Check(key.ptr()) || legacy_list) {
+        for (py::handle h : py::reinterpret_borrow<py::sequence>(key)) items.push_back(classify(h));
+    } else {
+        items.push_back(classify(key));
+    }
+    int64_t specified = 0;
+    for (const Item& it : items) {
+        if (it.kind == Item::Int || it.kind == Item::Slice) ++specified;
+        if (it.kind == Item::Index) specified += it.tensor.dtype() == DType::Bool ? it.tensor.dim() : 1;
+    }
+    CR_CHECK(self.dim() > 0 || specified == 0, IndexError, "__getitem__: invalid index of a 0-dim "
+             "tensor. Use `tensor.item()` in Python to convert a 0-dim tensor to a number");
+    CR_CHECK(specified <= self.dim(), IndexError, "__getitem__: too many indices for tensor of "
+             "dimension ", self.dim(), " (got ", specified, ")");
+    Tensor r = self;
+    int64_t dim = 0;
+    bool ellipsis_seen = false;
+    std::vector<std::pair<int64_t, Tensor>> adv;  // (dim in r, index tensor)
+    for (const Item& it : items) {
+        switch (it.kind) {
+            case Item::None:
+                r = unsqueeze(r, dim++);
+                break;
+            case Item::Ellipsis:
+                // Later ellipses expand to nothing, as in PyTorch.
+                if (!ellipsis_seen) dim += self.dim() - specified;
+                ellipsis_seen = true;
+                break;
+            case Item::Bool: {
+                r = unsqueeze(r, dim);
+                Tensor idx = it.value ? zeros({1}, DType::Int64) : empty({0}, DType::Int64);
+                adv.emplace_back(dim++, idx);
+                break;
+            }
+            case Item::Int:
+                r = select(r, dim, it.value);
+                break;
+            case Item::Slice: {
+                Py_ssize_t start = 0, stop = 0, step = 0;
+                if (PySlice_Unpack(it.slice.ptr(), &start, &stop, &step) < 0) {
+                    throw py::error_already_set();
+                }
+                CR_CHECK(step > 0, ValueError, "__getitem__: step must be greater than zero; got ",
+                         step);
+                r = slice(r, dim++, start, stop, step);
+                break;
+            }
+            case Item::Index:
+                adv.emplace_back(dim, it.tensor);
+                dim += it.tensor.dtype() == DType::Bool ? it.tensor.dim() : 1;
+                break;
+        }
+    }
+    Parsed p;
+    p.view = r;
+    int64_t pos = 0;
+    for (auto& [d, t] : adv) {
+        for (; pos < d; ++pos) p.indices.emplace_back();
+        p.indices.push_back(t);
+        pos += t.dtype() == DType::Bool ? t.dim() : 1;
+    }
+    return p;
+}
+
+Tensor getitem(const Tensor& self, py::handle key) {
+    if (PyLong_Check(key.ptr()) && !PyBool_Check(key.ptr())) {  // fast path: t[i]
+        CR_CHECK(self.dim() > 0, IndexError, "__getitem__: invalid index of a 0-dim tensor. Use "
+                 "`tensor.item()` in Python to convert a 0-dim tensor to a number");
+        return select(self, 0, py::cast<int64_t>(key));
+    }
+    Parsed p = parse_key(self, key);
+    if (!p.indices.empty()) return index(p.view, p.indices);
+    if (p.view.same(self)) {  // t[...] and t[()]: a new tensor aliasing self
+        return needs_grad(self) ? view(self, self.shape()) : self.alias();
+    }
+    return p.view;
+}
+
+void setitem(Tensor& self, py::handle key, py::handle value) {
+    Tensor v = try_tensor_arg(value);
+    if (!v.defined()) {
+        CR_CHECK(PySequence_Check(value.ptr()), TypeError, "__setitem__: expected a Tensor, a "
+                 "number or a sequence as the value; got ", type_name(value));
+        py::object t = py::module_::import("chainrule").attr("tensor")(value, py::arg("dtype") =
+                                                                           py::cast(self.dtype()));
+        v = py::cast<Tensor>(t);
+    }
+    CR_CHECK(!grad_enabled() || !self.requires_grad(), RuntimeError,
+             "__setitem__: a tensor that requires grad (a leaf Variable or its view) is being "
+             "used in an in-place operation; assign inside `with cr.no_grad():` or build the "
+             "result out of place (cr.where, cr.cat, masked_fill)");
+    CR_CHECK(!grad_enabled() || !v.requires_grad(), RuntimeError,
+             "__setitem__: assigning a value that requires grad is not supported (the gradient "
+             "would not reach it); build the result out of place (cr.where, cr.cat, cr.stack)");
+    Parsed p = parse_key(self, key);
+    Tensor target = p.view;
+    if (!p.indices.empty()) {
+        index_put_(target, p.indices, v);
+        return;
+    }
+    // Leading size-1 dims of the value are dropped, as PyTorch does.
+    while (v.dim() > target.dim() && v.shape()[0] == 1) {
+        v = make_view(v, Shape(v.shape().begin() + 1, v.shape().end()),
+                      Strides(v.strides().begin() + 1, v.strides().end()), v.offset());
+    }
+    copy_(target, v);
+}
+
+}  // namespace
+
+void bind_shape(py::module_& m) {
+    TensorClass cls = tensor_class(m);
+
+    // ---- views
+    cls.def("view", [](const Tensor& t, py::args shape) { return view(t, shape_args(shape, "view")); },
+            "A view with another shape (one -1 allowed); needs compatible strides, else "
+            "use reshape.");
+    cls.def("view_as", [](const Tensor& t, const Tensor& other) { return view(t, other.shape()); },
+            py::arg("other"));
+    m.def("reshape", [](const Tensor& t, py::object shape) {
+              return reshape(t, shape_arg(shape, "reshape"));
+          }, py::arg("input"), py::arg("shape"),
+          "The values of input with a new shape: a view when strides allow, else a copy.");
+    cls.def("reshape", [](const Tensor& t, py::args shape) {
+        return reshape(t, shape_args(shape, "reshape"));
+    });
+    cls.def("reshape_as", [](const Tensor& t, const Tensor& other) {
+        return reshape(t, other.shape());
+    }, py::arg("other"));
+    m.def("flatten", &flatten, py::arg("input"), py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+    cls.def("flatten", &flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+    auto unflatten_fn = [](const Tensor& t, int64_t dim, py::object sizes) {
+        return unflatten(t, dim, shape_arg(sizes, "unflatten"));
+    };
+    m.def("unflatten", unflatten_fn, py::arg("input"), py::arg("dim"), py::arg("sizes"));
+    cls.def("unflatten", unflatten_fn, py::arg("dim"), py::arg("sizes"));
+    auto squeeze_fn = [](const Tensor& t, py::object dim) { return squeeze(t, squeeze_dims(dim)); };
+    m.def("squeeze", squeeze_fn, py::arg("input"), py::arg("dim") = py::none());
+    cls.def("squeeze", squeeze_fn, py::arg("dim") = py::none());
+    m.def("unsqueeze", &unsqueeze, py::arg("input"), py::arg("dim"));
+    cls.def("unsqueeze", &unsqueeze, py::arg("dim"));
+    m.def("transpose", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"));
+    cls.def("transpose", &transpose, py::arg("dim0"), py::arg("dim1"));
+    m.def("swapaxes", &transpose, py::arg("input"), py::arg("axis0"), py::arg("axis1"));
+    cls.def("swapaxes", &transpose, py::arg("axis0"), py::arg("axis1"));
+    m.def("swapdims", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"));
+    cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"));
+    m.def("permute", [](const Tensor& t, py::object dims) {
+              return permute(t, shape_arg(dims, "permute"));
+          }, py::arg("input"), py::arg("dims"));
+    cls.def("permute", [](const Tensor& t, py::args dims) {
+        return permute(t, shape_args(dims, "permute"));
+    });
+    cls.def("expand", [](const Tensor& t, py::args sizes) {
+        return expand(t, shape_args(sizes, "expand"));
+    }, "A broadcast view (stride 0) to the given sizes; -1 keeps a size.");
+    cls.def("expand_as", [](const Tensor& t, const Tensor& other) {
+        return expand(t, other.shape());
+    }, py::arg("other"));
+    m.def("narrow", &narrow, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"));
+    cls.def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
+    m.def("select", &select, py::arg("input"), py::arg("dim"), py::arg("index"));
+    cls.def("select", &select, py::arg("dim"), py::arg("index"));
+    cls.def_property_readonly("T", &t_);
+    cls.def_property_readonly("mT", &mT);
+    auto t_fn = [](const Tensor& x) {
+        CR_CHECK(x.dim() <= 2, ValueError, "t: expects a tensor with <= 2 dimensions, but self is ",
+                 x.dim(), "D");
+        return t_(x);
+    };
+    m.def("t", t_fn, py::arg("input"));
+    cls.def("t", t_fn);
+
+    // ---- copies
+    cls.def("repeat", [](const Tensor& t, py::args sizes) {
+        return repeat(t, shape_args(sizes, "repeat"));
+    }, "The tensor tiled sizes[d] times along each dim (leading sizes add dims).");
+    auto cat_fn = [](py::object tensors, int64_t dim) { return cat(tensors_arg(tensors, "cat"), dim); };
+    for (const char* name : {"cat", "concat", "concatenate"}) {
+        m.def(name, cat_fn, py::arg("tensors"), py::arg("dim") = 0,
+              "Concatenates tensors along an existing dim (same shapes elsewhere).");
+    }
+    m.def("stack", [](py::object tensors, int64_t dim) {
+              return stack(tensors_arg(tensors, "stack"), dim);
+          }, py::arg("tensors"), py::arg("dim") = 0,
+          "Stacks equal-shaped tensors along a new dim.");
+    auto split_fn = [](const Tensor& t, py::object sizes, int64_t dim) {
+        if (PyLong_Check(sizes.ptr())) return tuple_of(split(t, py::cast<int64_t>(sizes), dim));
+        return tuple_of(split_sizes(t, shape_arg(sizes, "split"), dim));
+    };
+    m.def("split", split_fn, py::arg("tensor"), py::arg("split_size_or_sections"),
+          py::arg("dim") = 0, "Views of pieces of size split_size (the last may be smaller), "
+          "or of the given sizes.");
+    cls.def("split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
+    auto chunk_fn = [](const Tensor& t, int64_t chunks, int64_t dim) {
+        return tuple_of(chunk(t, chunks, dim));
+    };
+    m.def("chunk", chunk_fn, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0);
+    cls.def("chunk", chunk_fn, py::arg("chunks"), py::arg("dim") = 0);
+    m.def("tril", &tril, py::arg("input"), py::arg("diagonal") = 0);
+    cls.def("tril", &tril, py::arg("diagonal") = 0);
+    m.def("triu", &triu, py::arg("input"), py::arg("diagonal") = 0);
+    cls.def("triu", &triu, py::arg("diagonal") = 0);
+
+    // ---- indexing
+    m.def("index_select", &index_select, py::arg("input"), py::arg("dim"), py::arg("index"));
+    cls.def("index_select", &index_select, py::arg("dim"), py::arg("index"));
+    m.def("gather", &gather, py::arg("input"), py::arg("dim"), py::arg("index"));
+    cls.def("gather", &gather, py::arg("dim"), py::arg("index"));
+    cls.def("__len__", [](const Tensor& t) {
+        if (t.dim() == 0) throw TypeError("len() of a 0-d tensor");
+        return t.shape()[0];
+    });
+    cls.def("__getitem__", &getitem);
+    cls.def("__setitem__", &setitem);
+    cls.def("index_put_", [](Tensor& t, py::object indices, const Tensor& values) -> Tensor& {
+        std::vector<Tensor> idx;
+        for (py::handle h : py::reinterpret_borrow<py::sequence>(indices)) {
+            idx.push_back(h.is_none() ? Tensor() : py::cast<Tensor>(h));
+        }
+        return index_put_(t, idx, values);
+    }, py::arg("indices"), py::arg("values"));
+}
 
 }  // namespace chainrule::bind

@@ -4,13 +4,19 @@
 namespace chainrule {
 
 namespace detail {
-void copy_cast(const Tensor& dst, const Tensor& src) {
-    CR_DISPATCH_ALL(dst.dtype(), "copy", [&] {
-        using D = scalar_t;
-        CR_DISPATCH_ALL(src.dtype(), "copy", [&] {
-            unary_loop<D, scalar_t>(dst, src, [](scalar_t v) { return static_cast<D>(v); });
-        });
+namespace {
+// One instantiation per (destination, source) pair; a function of its own so that the
+// inner dispatch's scalar_t does not shadow the outer one.
+template <class D>
+void copy_into(const Tensor& dst, const Tensor& src) {
+    CR_DISPATCH_ALL(src.dtype(), "copy", [&] {
+        unary_loop<D, scalar_t>(dst, src, [](scalar_t v) { return static_cast<D>(v); });
     });
+}
+}  // namespace
+
+void copy_cast(const Tensor& dst, const Tensor& src) {
+    CR_DISPATCH_ALL(dst.dtype(), "copy", [&] { copy_into<scalar_t>(dst, src); });
 }
 }  // namespace detail
 

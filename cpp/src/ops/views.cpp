@@ -88,16 +88,19 @@ bool view_strides(const Shape& old_shape, const Strides& old_strides, const Shap
 // y = x seen with another shape        dx = reshape(dy, x.shape)
 struct ViewBackward0 final : Node {
     Shape x_shape;
+    const char* nm = "ViewBackward0";  // squeeze/unsqueeze share the math under their names
     TensorList apply(TensorList&& g) override { return {reshape(g[0], x_shape)}; }
-    std::string name() const override { return "ViewBackward0"; }
+    std::string name() const override { return nm; }
 };
 
 namespace {
-Tensor view_as_shape(const Tensor& x, const Shape& shape, const Strides& strides) {
+Tensor view_as_shape(const Tensor& x, const Shape& shape, const Strides& strides,
+                     const char* node_name = "ViewBackward0") {
     std::shared_ptr<ViewBackward0> node;
     if (needs_grad(x)) {
         node = make_node<ViewBackward0>({&x});
         node->x_shape = x.shape();
+        node->nm = node_name;
     }
     return finish_view(x, make_view(x, shape, strides, x.offset()), node);
 }
@@ -115,7 +118,7 @@ Tensor view(const Tensor& x, const Shape& shape) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
     const Shape s = infer_size(shape, x.numel(), "reshape");
-    if (s == x.shape()) return x.requires_grad() ? view_as_shape(x, s, x.strides()) : x;
+    if (s == x.shape()) return x.requires_grad() ? view_as_shape(x, s, x.strides()) : x.alias();
     Strides st;
     if (view_strides(x.shape(), x.strides(), s, st)) return view_as_shape(x, s, st);
     return view(clone(x), s);
@@ -165,7 +168,7 @@ Tensor squeeze(const Tensor& x, std::optional<std::vector<int64_t>> dims) {
         shape.push_back(x.shape()[d]);
         strides.push_back(x.strides()[d]);
     }
-    return view_as_shape(x, shape, strides);
+    return view_as_shape(x, shape, strides, dims ? "SqueezeBackward1" : "SqueezeBackward0");
 }
 
 Tensor unsqueeze(const Tensor& x, int64_t dim) {
@@ -175,7 +178,7 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
     const int64_t st = d < x.dim() ? shape[d] * strides[d] : 1;
     shape.insert(shape.begin() + d, 1);
     strides.insert(strides.begin() + d, st);
-    return view_as_shape(x, shape, strides);
+    return view_as_shape(x, shape, strides, "UnsqueezeBackward0");
 }
 
 // ---- permute / transpose ---------------------------------------------------
@@ -265,6 +268,8 @@ Tensor expand(const Tensor& x, const Shape& shape) {
         }
         const int64_t have = x.shape()[i - lead];
         const int64_t want = shape[i] == -1 ? have : shape[i];
+        CR_CHECK(want >= 0, ValueError, "expand: invalid size ", shape[i], " at dimension ", i,
+                 "; got target sizes ", shape_str(shape));
         CR_CHECK(want == have || have == 1, ValueError, "expand: the expanded size of the tensor (",
                  want, ") must match the existing size (", have, ") at non-singleton dimension ",
                  i, "; target sizes ", shape_str(shape), ", tensor sizes ",
@@ -272,7 +277,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
         out[i] = want;
         strides[i] = (have == 1 && want != 1) ? 0 : x.strides()[i - lead];
     }
-    if (out == x.shape() && !x.requires_grad()) return x;
+    if (out == x.shape() && !x.requires_grad()) return x.alias();
     std::shared_ptr<ExpandBackward0> node;
     if (needs_grad(x)) {
         node = make_node<ExpandBackward0>({&x});

@@ -1,0 +1,168 @@
+"""Tensor creation, dtypes and promotion, NumPy interop, repr and conversions, seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def test_dtype_inference_from_python_data() -> None:
+    assert cr.tensor([1.0, 2.0]).dtype == cr.float32
+    assert cr.tensor([1, 2]).dtype == cr.int64
+    assert cr.tensor([True, False]).dtype == cr.bool
+    assert cr.tensor(3.5).shape == ()
+    assert cr.tensor(np.zeros(3, dtype=np.float64)).dtype == cr.float64
+    assert cr.tensor(np.zeros(3, dtype=np.int32)).dtype == cr.int64
+    assert cr.tensor([1, 2], dtype=cr.float64).dtype == cr.float64
+
+
+def test_tensor_copies_but_from_numpy_shares() -> None:
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    copied, shared = cr.tensor(a), cr.from_numpy(a)
+    a[0, 0] = 42.0
+    assert copied.numpy()[0, 0] == 0.0
+    assert shared.numpy()[0, 0] == 42.0
+    shared.add_(1.0)  # and back: writes through the tensor reach the array
+    assert a[0, 0] == 43.0
+
+
+def test_numpy_is_a_zero_copy_strided_view() -> None:
+    a = np.arange(12, dtype=np.float64).reshape(3, 4)
+    t = cr.from_numpy(a[:, ::2])
+    assert not t.is_contiguous()
+    view = t.numpy()
+    assert view.strides == a[:, ::2].strides
+    assert np.shares_memory(view, a)
+    np.testing.assert_array_equal(np.asarray(t), a[:, ::2])
+
+
+def test_numpy_refuses_tensors_that_require_grad() -> None:
+    t = cr.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"detach\(\)"):
+        t.numpy()
+    assert t.detach().numpy().tolist() == [1.0, 1.0]
+
+
+def test_type_promotion_follows_torch() -> None:
+    f32, f64, i64, b = cr.ones(2), cr.ones(2, dtype=cr.float64), cr.ones(2, dtype=cr.int64), cr.ones(2, dtype=cr.bool)
+    assert (f32 + f64).dtype == cr.float64
+    assert (i64 + 2.5).dtype == cr.float32  # a Python float is the default dtype
+    assert (i64 * 2).dtype == cr.int64
+    assert (b + 1).dtype == cr.int64
+    assert (b + True).dtype == cr.bool
+    assert (f32 + cr.tensor(1.0, dtype=cr.float64)).dtype == cr.float32  # 0-d ranks lower
+    assert (i64 + cr.tensor(1.0, dtype=cr.float64)).dtype == cr.float64
+    assert (i64 / i64).dtype == cr.float32  # true division
+    assert (f32 < 1).dtype == cr.bool
+
+
+def test_repr_like_torch() -> None:
+    assert repr(cr.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(cr.tensor([1, 2])) == "tensor([1, 2])"
+    assert "dtype=chainrule.float64" in repr(cr.tensor([1.5], dtype=cr.float64))
+    x = cr.tensor([1.5], requires_grad=True)
+    assert repr(x).endswith("requires_grad=True)")
+    assert repr(x * 2).endswith("grad_fn=<MulBackward0>)")
+
+
+def test_item_tolist_len_iter_bool() -> None:
+    t = cr.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert len(t) == 2
+    assert cr.tensor(2.5).item() == 2.5
+    assert isinstance(cr.tensor(3).item(), int)
+    assert bool(cr.tensor([True]))
+    assert float(cr.tensor(1.5)) == 1.5
+    with pytest.raises(RuntimeError, match="item"):
+        t.item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(t)
+
+
+def test_factories() -> None:
+    assert cr.zeros(2, 3).shape == (2, 3)
+    assert cr.ones((2, 3), dtype=cr.int64).dtype == cr.int64
+    assert cr.full((2,), 7).dtype == cr.int64
+    assert cr.full((2,), 7.0).tolist() == [7.0, 7.0]
+    assert cr.eye(2, 3).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    assert cr.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert cr.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
+    np.testing.assert_allclose(cr.linspace(0, 1, 5).numpy(), np.linspace(0, 1, 5))
+    x = cr.randn(3, 2)
+    assert cr.zeros_like(x).shape == (3, 2)
+    assert cr.ones_like(x, dtype=cr.float64).dtype == cr.float64
+    assert cr.randn_like(x).shape == (3, 2)
+    assert sorted(cr.randperm(6).tolist()) == list(range(6))
+    r = cr.randint(2, 5, (1000,))
+    assert r.dtype == cr.int64 and set(r.tolist()) == {2, 3, 4}
+
+
+def test_random_statistics() -> None:
+    u = cr.rand(20000).numpy()
+    assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.01
+    n = cr.randn(20000, dtype=cr.float64).numpy()
+    assert abs(n.mean()) < 0.03 and abs(n.std() - 1.0) < 0.03
+
+
+def test_manual_seed_and_generators_are_reproducible() -> None:
+    cr.manual_seed(123)
+    a = cr.randn(5).tolist()
+    cr.manual_seed(123)
+    assert cr.randn(5).tolist() == a
+    g1, g2 = cr.Generator().manual_seed(7), cr.Generator().manual_seed(7)
+    assert cr.rand(4, generator=g1).tolist() == cr.rand(4, generator=g2).tolist()
+    cr.manual_seed(123)
+    cr.rand(3, generator=cr.Generator().manual_seed(1))  # a private stream ...
+    assert cr.randn(5).tolist() == a  # ... leaves the default one untouched
+
+
+def test_config_and_threads() -> None:
+    cfg = cr.config()
+    for key in ("version", "compiler", "openmp", "num_threads", "simd"):
+        assert key in cfg
+    assert cfg["version"] == cr.__version__
+    before = cr.get_num_threads()
+    try:
+        cr.set_num_threads(1)
+        assert cr.get_num_threads() == 1
+        assert cr.config()["num_threads"] == 1
+    finally:
+        cr.set_num_threads(before)
+
+
+def test_show_config_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    cr.show_config()
+    assert "version:" in capsys.readouterr().out
+
+
+def test_threads_give_identical_results() -> None:
+    x = cr.randn(300_000, dtype=cr.float64)
+    before = cr.get_num_threads()
+    try:
+        cr.set_num_threads(1)
+        one = (x.exp() * 2 + x).numpy().copy()
+        cr.set_num_threads(2)
+        two = (x.exp() * 2 + x).numpy().copy()
+    finally:
+        cr.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+
+
+# Python 3.12+ warns that fork() in a threaded process may deadlock: exactly what this checks.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_forked_child_does_not_hang() -> None:
+    import multiprocessing as mp
+
+    x = cr.randn(1_000_000)
+    (x * 2).exp()  # starts the OpenMP pool in the parent
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        result = pool.apply_async(_child_work)
+        assert result.get(timeout=60) == pytest.approx(2_000_000.0)
+
+
+def _child_work() -> float:
+    y = cr.ones(1_000_000) * 2.0  # a parallel-sized op in the child
+    return float(y.numpy().sum())
