@@ -12,11 +12,6 @@ import pytest
 
 import chainrule as cr
 
-# TODO: drop once chainrule/__init__.py re-exports the linalg ops (reported to the lead).
-for _name in ("matmul", "mm", "bmm", "addmm", "outer", "sum"):
-    if not hasattr(cr, _name):
-        setattr(cr, _name, getattr(cr._C, _name))
-
 RNG = np.random.default_rng(0)
 
 
