@@ -151,8 +151,85 @@ OPS += [
 ]
 
 # ---- reductions and softmax ----------------------------------------------------
+def reduce_samples() -> list[Sample]:
+    return [
+        S(F((2, 3, 4)), name="3d"),
+        S(F((3, 4)), name="2d"),
+        S(F(()), name="0d"),
+        S(F((0, 3)), name="empty"),
+    ]
+
+
+def dim_samples(**kwargs: Any) -> list[Sample]:
+    return [
+        S(F((2, 3, 4)), 1, name="dim1", **kwargs),
+        S(F((2, 3, 4)), -1, name="dim_neg", **kwargs),
+        S(F((2, 3, 4)), (0, 2), name="dims_tuple", **kwargs),
+        S(F((2, 3, 4)), 0, name="keepdim", keepdim=True, **kwargs),
+        S(F(()), 0, name="0d", **kwargs),
+        S(F((0, 3)), 1, name="empty", **kwargs),
+    ]
+
+
+def softmax_samples() -> list[Sample]:
+    return [S(F((3, 5)), 1, name="last"), S(F((2, 3, 4)), 1, name="middle"),
+            S(F((2, 3, 4)), 0, name="first"), S(F(()), 0, name="0d"),
+            S(F((0, 4)), 1, name="empty")]
+
+
+OPS += [
+    OpInfo("sum", lambda m, a: a.sum(), reduce_samples()),
+    OpInfo("sum_dim", lambda m, a, d, **k: a.sum(d, **k), dim_samples()),
+    OpInfo("sum_dtype", lambda m, a: a.sum(dtype=m.float64), [S(F((3, 4)))]),
+    OpInfo("mean", lambda m, a: a.mean(), reduce_samples()[:3]),
+    OpInfo("mean_dim", lambda m, a, d, **k: a.mean(d, **k), dim_samples()[:5]),
+    OpInfo("var", lambda m, a: a.var(), reduce_samples()[:2]),
+    OpInfo("var_dim", lambda m, a, d, **k: a.var(d, **k), dim_samples()[:4]),
+    OpInfo("var_correction0", lambda m, a, d, **k: a.var(d, correction=0, **k),
+           dim_samples()[:4]),
+    OpInfo("std", lambda m, a: a.std(), reduce_samples()[:2]),
+    OpInfo("std_dim", lambda m, a, d, **k: a.std(d, unbiased=False, **k), dim_samples()[:4]),
+    OpInfo("amax", lambda m, a: a.amax(), reduce_samples()[:3]),
+    OpInfo("amax_dim", lambda m, a, d, **k: a.amax(d, **k), dim_samples()),
+    OpInfo("amin_dim", lambda m, a, d, **k: a.amin(d, **k), dim_samples()),
+    OpInfo("max", lambda m, a: a.max(), reduce_samples()[:3]),
+    OpInfo("min", lambda m, a: a.min(), reduce_samples()[:3]),
+    OpInfo("max_dim", lambda m, a, d, **k: tuple(a.max(d, **k)),
+           [s for s in dim_samples()[:5] if s.name != "dims_tuple"]),
+    OpInfo("min_dim", lambda m, a, d, **k: tuple(a.min(d, **k)),
+           [s for s in dim_samples()[:5] if s.name != "dims_tuple"]),
+    OpInfo("argmax", lambda m, a: a.argmax(), reduce_samples()[:3], differentiable=False),
+    OpInfo("argmin_dim", lambda m, a, d, **k: a.argmin(d, **k),
+           [s for s in dim_samples()[:5] if s.name != "dims_tuple"], differentiable=False),
+    OpInfo("logsumexp", lambda m, a, d, **k: a.logsumexp(d, **k), dim_samples()),
+    OpInfo("norm", lambda m, a: a.norm(), reduce_samples()),
+    OpInfo("norm_dim", lambda m, a, d, **k: a.norm(dim=d, **k), dim_samples()[:4]),
+    OpInfo("norm_p1", lambda m, a: a.norm(p=1, dim=1), [S(F((3, 4), away=(0.0,)))]),
+    OpInfo("norm_p3", lambda m, a: a.norm(p=3), [S(F((3, 4), away=(0.0,)))]),
+    OpInfo("norm_inf", lambda m, a: a.norm(p=float("inf"), dim=-1), [S(F((3, 4)))]),
+    OpInfo("softmax", lambda m, a, d: a.softmax(d), softmax_samples()),
+    OpInfo("log_softmax", lambda m, a, d: a.log_softmax(d), softmax_samples()),
+    OpInfo("softmax_dtype", lambda m, a: a.softmax(-1, dtype=m.float64), [S(F((3, 4)))]),
+]
 
 # ---- linear algebra ------------------------------------------------------------
+def matmul_samples() -> list[Sample]:
+    pairs = [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((3, 4), (4, 5)),
+             ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)),
+             ((2, 1, 3, 4), (5, 4, 6)), ((0, 4), (4, 5)), ((3, 0), (0, 5))]
+    return [S(F(a), F(b), name=f"{a}@{b}") for a, b in pairs]
+
+
+OPS += [
+    OpInfo("matmul", lambda m, a, b: a @ b, matmul_samples()),
+    OpInfo("matmul_method", lambda m, a, b: a.matmul(b), matmul_samples()[:4]),
+    OpInfo("mm", lambda m, a, b: a.mm(b), [S(F((3, 4)), F((4, 5))), S(F((0, 4)), F((4, 2)))]),
+    OpInfo("bmm", lambda m, a, b: a.bmm(b), [S(F((2, 3, 4)), F((2, 4, 5)))]),
+    OpInfo("addmm", lambda m, i, a, b: i.addmm(a, b, beta=0.5, alpha=-2.0),
+           [S(F((3, 5)), F((3, 4)), F((4, 5))), S(F((5,)), F((3, 4)), F((4, 5))),
+            S(F(()), F((3, 4)), F((4, 5)))]),
+    OpInfo("outer", lambda m, a, b: a.outer(b), [S(F((3,)), F((4,))), S(F((0,)), F((4,)))]),
+]
 
 # ---- shape, joining and indexing -----------------------------------------------
 
