@@ -286,10 +286,10 @@ void bind_shape(py::module_& m) {
     m.def("swapdims", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"));
     cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"));
     m.def("permute", [](const Tensor& t, py::object dims) {
-              return permute(t, shape_arg(dims, "permute"));
+              return permute(t, shape_arg(dims, "permute").vec());
           }, py::arg("input"), py::arg("dims"));
     cls.def("permute", [](const Tensor& t, py::args dims) {
-        return permute(t, shape_args(dims, "permute"));
+        return permute(t, shape_args(dims, "permute").vec());
     });
     cls.def("expand", [](const Tensor& t, py::args sizes) {
         return expand(t, shape_args(sizes, "expand"));
@@ -326,7 +326,7 @@ void bind_shape(py::module_& m) {
           "Stacks equal-shaped tensors along a new dim.");
     auto split_fn = [](const Tensor& t, py::object sizes, int64_t dim) {
         if (PyLong_Check(sizes.ptr())) return tuple_of(split(t, py::cast<int64_t>(sizes), dim));
-        return tuple_of(split_sizes(t, shape_arg(sizes, "split"), dim));
+        return tuple_of(split_sizes(t, shape_arg(sizes, "split").vec(), dim));
     };
     m.def("split", split_fn, py::arg("tensor"), py::arg("split_size_or_sections"),
           py::arg("dim") = 0, "Views of pieces of size split_size (the last may be smaller), "

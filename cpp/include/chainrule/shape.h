@@ -4,10 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "chainrule/small_vector.h"
+
 namespace chainrule {
 
-using Shape = std::vector<int64_t>;
-using Strides = std::vector<int64_t>;  // in elements, not bytes
+using Shape = SmallVector<int64_t, 6>;
+using Strides = SmallVector<int64_t, 6>;  // in elements, not bytes
 
 int64_t numel_of(const Shape& s);
 Strides contiguous_strides(const Shape& s);

@@ -15,6 +15,8 @@ class Storage {
                                            bool writable);
     ~Storage();
     Storage(const Storage&) = delete;
+    struct Private {};  // lets make_shared build a Storage while keeping construction here
+    explicit Storage(Private) {}
     Storage& operator=(const Storage&) = delete;
 
     void* data() const { return data_; }
@@ -29,10 +31,10 @@ class Storage {
     static constexpr size_t kAlignment = 64;
 
    private:
-    Storage() = default;
     void* data_ = nullptr;
     size_t nbytes_ = 0;
     std::shared_ptr<void> owner_;  // null when this storage owns data_
+    uint32_t size_class_ = 0;      // owned small blocks go back to a per-thread cache
     uint32_t version_ = 0;
     bool writable_ = true;
 };

@@ -10,7 +10,8 @@ namespace chainrule {
 
 namespace {
 
-std::string sizes_str(const std::vector<int64_t>& v) {
+template <class V>
+std::string sizes_str(const V& v) {
     std::string s = "[";
     for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s + "]";
