@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "chainrule/inline_list.h"
 #include "chainrule/tensor.h"
 
 namespace chainrule {
@@ -62,8 +63,8 @@ struct Node : std::enable_shared_from_this<Node> {
 
     bool needs_input_grad(size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
 
-    std::vector<Edge> next_edges;
-    std::vector<OutputMeta> outputs;
+    InlineList<Edge, 2> next_edges;
+    InlineList<OutputMeta, 1> outputs;
     uint64_t sequence_nr;
 
     // Hooks registered on non-leaf outputs: (output_nr, id, fn), run before apply().
@@ -79,12 +80,13 @@ struct Node : std::enable_shared_from_this<Node> {
     TensorList buffer_;
 };
 
-// Sink node of a leaf: hooks, then accumulation into leaf.grad.
+// Sink node of a leaf: hooks, then accumulation into leaf.grad. The leaf owns it; a graph
+// that outlives the leaf drops the gradient, which nothing could read any more.
 struct AccumulateGrad final : Node {
-    explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf);
+    explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
     TensorList apply(TensorList&& grads) override;
     std::string name() const override { return "AccumulateGrad"; }
-    std::shared_ptr<TensorImpl> leaf;
+    std::weak_ptr<TensorImpl> leaf;
 };
 
 // ---- grad mode (thread-local, as in PyTorch)

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +28,9 @@ struct AutogradMeta {
     std::shared_ptr<TensorImpl> grad;
     std::shared_ptr<Node> grad_fn;
     uint32_t output_nr = 0;
-    std::weak_ptr<Node> grad_accumulator;  // leaves: reused across graphs
+    // Leaves: one accumulator for the tensor's lifetime, so that building a graph does not
+    // allocate one per op. It refers back to the leaf weakly (no cycle).
+    std::shared_ptr<Node> grad_accumulator;
     std::vector<std::pair<int64_t, TensorHook>> hooks;  // leaves' hooks (id, fn)
     bool is_view = false;  // shares storage with a base tensor that has autograd history
 };
@@ -39,10 +42,10 @@ struct TensorImpl {
     int64_t offset = 0;  // in elements
     DType dtype = DType::Float32;
     bool wrapped_number = false;  // a Python scalar lifted to a 0-d tensor (type promotion)
-    std::unique_ptr<AutogradMeta> autograd;  // created on first use
+    std::optional<AutogradMeta> autograd;  // created on first use, in place (no allocation)
 
     AutogradMeta& meta() {
-        if (!autograd) autograd = std::make_unique<AutogradMeta>();
+        if (!autograd) autograd.emplace();
         return *autograd;
     }
 };

@@ -188,8 +188,9 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
         }
         if (captures && n->capture_ >= 0) {
             // autograd.grad returns what leaf hooks make of the gradient, as PyTorch does.
-            if (auto* acc = dynamic_cast<AccumulateGrad*>(n)) {
-                for (auto& [id, hook] : acc->leaf->meta().hooks) {
+            auto* acc = dynamic_cast<AccumulateGrad*>(n);
+            if (auto owner = acc ? acc->leaf.lock() : nullptr) {
+                for (auto& [id, hook] : owner->meta().hooks) {
                     Tensor r = hook(grads[0]);
                     if (r.defined()) grads[0] = r;
                 }

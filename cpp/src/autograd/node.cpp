@@ -52,13 +52,15 @@ Tensor SavedTensor::unpack(const char* op) const {
     return data_;
 }
 
-AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> l) : leaf(std::move(l)) {
-    outputs.push_back({leaf->shape, leaf->dtype});
+AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& l) : leaf(l) {
+    outputs.push_back({l->shape, l->dtype});
 }
 
 TensorList AccumulateGrad::apply(TensorList&& grads) {
+    std::shared_ptr<TensorImpl> owner = leaf.lock();
+    if (!owner) return {};
     Tensor g = std::move(grads[0]);
-    auto& m = leaf->meta();
+    auto& m = owner->meta();
     for (auto& [id, hook] : m.hooks) {
         Tensor r = hook(g);
         if (r.defined()) g = r;
@@ -87,12 +89,8 @@ Edge gradient_edge(const Tensor& t) {
     if (!t.defined() || !t.requires_grad()) return {};
     auto& m = t.impl()->meta();
     if (m.grad_fn) return {m.grad_fn, m.output_nr};
-    std::shared_ptr<Node> acc = m.grad_accumulator.lock();
-    if (!acc) {
-        acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
-        m.grad_accumulator = acc;
-    }
-    return {acc, 0};
+    if (!m.grad_accumulator) m.grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    return {m.grad_accumulator, 0};
 }
 
 std::shared_ptr<Node> collect_edges(std::shared_ptr<Node> node, const TensorList& inputs) {

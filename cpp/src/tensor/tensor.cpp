@@ -22,7 +22,7 @@ bool Tensor::is_contiguous() const {
 }
 
 bool Tensor::requires_grad() const {
-    const auto* m = impl_->autograd.get();
+    const auto* m = impl_->autograd ? &*impl_->autograd : nullptr;
     return m != nullptr && (m->requires_grad || m->grad_fn != nullptr);
 }
 
