@@ -5,6 +5,7 @@ result ``r`` must match (values, dtype, shape, requires_grad, Python types). Whe
 raises, chainrule must raise one of the accepted exception types. Cases marked xfail are
 known differences from PyTorch 2.13, each with a short reason (see the audit report).
 """
+# ruff: noqa: E501  (the case tables keep one snippet per line)
 
 from __future__ import annotations
 
@@ -184,6 +185,42 @@ CASES = [
     't.manual_seed(0); r = t.rand(10000).mean().item() > 0.48',
     't.manual_seed(0); x = t.randn(100000); r = (abs(x.mean().item()) < 0.02, abs(x.std().item() - 1) < 0.02)',
     'r = t.__version__ is not None',
+    'x = t.ones(2, requires_grad=True); y = x * 2; r = y.requires_grad_().requires_grad',
+    'x = t.ones(2, requires_grad=True); y = x * 2; y.requires_grad_(False)',
+    'x = t.arange(3.); r = x.t()',
+    'x = t.arange(3.); r = x.mT',
+    'x = t.arange(6.).reshape(2, 3).requires_grad_(); r = x.t().grad_fn.name()',
+    'x = t.arange(6.).reshape(2, 3).requires_grad_(); r = x.mT.grad_fn.name()',
+    'x = t.arange(6.).reshape(2, 3); y = x.T; y[0, 1] = 100; r = x',
+    'x = t.arange(6.).reshape(2, 3); a = np.asarray(x[:, 1]); a[0] = 50; r = x',
+    'x = t.arange(6.).reshape(2, 3); a = x[:, 1].numpy(); r = (a.strides, a.base is not None)',
+    'x = t.arange(6.).reshape(2, 3); a = x.numpy(); x.add_(1); r = a.tolist()',
+    'a = np.zeros(3, dtype=np.float32); x = t.from_numpy(a); x += 1; r = a.tolist()',
+    'a = np.zeros((2, 3)); x = t.from_numpy(a); r = (x.dtype, x.is_contiguous())',
+    'a = np.zeros((2, 3), dtype=np.float32)[:, ::2]; x = t.from_numpy(a); r = (x.stride(), x.shape)',
+    'a = np.array([True, False]); r = t.from_numpy(a)',
+    'a = np.array(3.0); r = t.from_numpy(a)',
+    'a = np.arange(3); r = t.from_numpy(a)',
+    'r = t.tensor([[np.array([1., 2.])]]) if False else t.tensor(np.array([[1., 2.]], dtype=np.float32))',
+    'x = t.tensor([[1., 2.], [3., 4.]], requires_grad=True); y = x * 2; y.retain_grad(); z = y.sum(); z.backward(retain_graph=True); z.backward(); r = (x.grad, y.grad)',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.sum(); y.backward(); r = (y.is_leaf, y.requires_grad, x.grad.requires_grad, x.grad.is_leaf)',
+    'x = t.tensor([1., 2.], requires_grad=True); (x * 2).sum().backward(); r = x.grad.grad_fn',
+    'x = t.tensor([1., 2.], requires_grad=True); (x * 2).sum().backward(); x.grad *= 0.5; r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); (x * 2).sum().backward(); x.grad += 1; (x * 2).sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); g = t.ones(2); (x * 2).backward(g); g.add_(5); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.expand(3, 2); y.sum().backward(); r = x.grad',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x[None].expand(3, 2).contiguous(); y.sum().backward(); r = (x.grad, y.grad_fn.name())',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.clone().detach().requires_grad_(True); r = (y.is_leaf, y.requires_grad, y.grad_fn)',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.detach().clone(); r = (y.is_leaf, y.requires_grad)',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x * 2; y2 = y.detach(); y2.zero_(); r = y',
+    'x = t.tensor([1., 2.], requires_grad=True); y = x.exp(); y.detach().zero_(); y.sum().backward()',
+    'x = t.tensor([1., 2.], requires_grad=True)\nwith t.no_grad():\n    y = x.detach()\n    y.mul_(2)\nr = x',
+    'x = t.ones(3, requires_grad=True); y = x ** 2; ys = y.split(1); r = [ys_i.grad_fn.name() for ys_i in ys]',
+    'x = t.ones(4, requires_grad=True); y = (x * 2).view(2, 2); y.sum().backward(); r = (x.grad, y.grad_fn.name())',
+    'x = t.arange(3.); r = x.T',
+    'x = t.tensor(2.); r = x.T',
+    'a = np.zeros((2, 3), dtype=np.float32); a.setflags(write=False); x = t.from_numpy(a); r = x.shape',
+    'r = t.tensor([t.tensor(1.0, requires_grad=True), t.tensor(2.0)])',
     'x = t.tensor([1., 2.], requires_grad=True); y = x * 2; y.sum().backward(); r = y.grad',
     'x = t.tensor([-1., 1.], requires_grad=True)\nwith t.autograd.detect_anomaly():\n    y = x.log().sum()\n    y.backward()\nr = x.grad',
 ]
@@ -205,6 +242,10 @@ XFAIL = [
        "    @staticmethod\n    def backward(ctx, g):\n        return g\n"
        "x = t.tensor([1., 3.], requires_grad=True); r = type(Sq.apply(x).grad_fn).__name__",
        "type(grad_fn).__name__ is 'Node', torch uses the node's class name"),
+    xf("x = t.arange(6.).reshape(2, 3).requires_grad_(); r = x.T.grad_fn.name()", "x.T is PermuteBackward0 in torch"),
+    xf("x = t.arange(3.).requires_grad_(); r = [v.grad_fn.name() for v in x]", "iterating a tensor gives UnbindBackward0 nodes in torch"),
+    xf("x = t.tensor([1., 2.], requires_grad=True)\nwith t.no_grad():\n    y = x.view(2)\nr = y.requires_grad",
+       "a view of a requires-grad leaf made under no_grad has requires_grad=True in torch"),
 ]
 
 
