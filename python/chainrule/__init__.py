@@ -26,6 +26,8 @@ from chainrule._creation import (
     zeros_like,
 )
 from chainrule._tensor import _install_tensor_methods
+from chainrule._device import device
+from chainrule._creation import as_tensor, get_default_dtype, is_floating_point, is_tensor, numel
 from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled
 
 float32 = _C.dtype.float32

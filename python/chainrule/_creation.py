@@ -30,12 +30,16 @@ def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
             data = _tensors_to_lists(data)
         arr = np.asarray(data)
         # Python floats become the default dtype (float32), as in PyTorch, unless a dtype
-        # is asked for (then they must not be rounded through float32 first).
-        infer_default_float = arr.dtype == np.float64 and dtype is None
+        # is asked for (then they must not be rounded through float32 first). NumPy float64
+        # scalars and arrays inside the data keep float64, as in PyTorch.
+        infer_default_float = (arr.dtype == np.float64 and dtype is None
+                               and not _has_numpy_float64(data))
     if arr.dtype == np.object_:
         raise TypeError(f"tensor: could not infer a dtype from data of type {type(data).__name__}")
     if infer_default_float:
-        arr = arr.astype(np.float32)
+        # Values beyond float32's range become inf, as in PyTorch, without NumPy's warning.
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np.float32)
     elif arr.dtype not in _DTYPES:
         kind = arr.dtype.kind
         if kind in "iu":
@@ -45,6 +49,15 @@ def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
         else:
             raise TypeError(f"tensor: can't convert data of dtype {arr.dtype} to a tensor")
     return arr
+
+
+def _has_numpy_float64(data: Any) -> builtins.bool:
+    """Whether nested Python data holds a NumPy float64 scalar or array (torch keeps float64)."""
+    if isinstance(data, (np.floating, np.ndarray)):
+        return data.dtype == np.float64  # type: ignore[no-any-return]
+    if isinstance(data, (list, tuple)):
+        return any(_has_numpy_float64(x) for x in data)
+    return False
 
 
 def _contains_tensor(seq: Any) -> builtins.bool:
@@ -98,16 +111,98 @@ def arange(
 
 
 def randint(
-    low: int, high: Any = None, size: Any = None, *, generator: Any = None, dtype: Any = None,
+    low: Any = None, high: Any = None, size: Any = None, *, generator: Any = None,
+    dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
 ) -> Tensor:
-    """Uniform integers in ``[low, high)`` (``randint(high, size)`` also works, as in PyTorch)."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint: missing the 'size' argument")
-        low, high, size = 0, low, high
+    """Uniform integers in ``[low, high)``; ``low`` defaults to 0 as in PyTorch.
+
+    Accepts ``randint(high, size)``, ``randint(low, high, size)``, ``randint(10, size=(3,))``
+    and ``randint(high=10, size=(3,))``.
+
+    Args:
+        low: the smallest value (0 when only ``high`` is given).
+        high: one above the largest value.
+        size: the shape, a tuple or list.
+        generator: a ``cr.Generator`` (the default generator otherwise).
+        dtype: the element type (int64 by default).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.randint(10, (3,)).shape
+        (3,)
+    """
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # randint(high, size)
     elif high is None:
+        low, high = 0, low  # randint(high, size=...)
+    elif low is None:
+        low = 0  # randint(high=..., size=...)
+    if size is None:
+        raise TypeError("randint: missing the 'size' argument")
+    if high is None:
         raise TypeError("randint: missing the 'high' argument")
-    return _C._randint(low, high, tuple(size), generator, dtype)
+    _check_device(device, "randint")
+    out = _C._randint(int(low), int(high), tuple(size), generator, dtype)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _check_device(dev: Any, op: str) -> None:
+    if dev is not None:
+        from chainrule._device import device  # noqa: PLC0415
+
+        device(dev)  # raises for anything but the CPU
+
+
+def is_tensor(obj: Any) -> builtins.bool:
+    """True when ``obj`` is a ``cr.Tensor`` (or a subclass such as ``nn.Parameter``)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> builtins.bool:
+    """True when ``input``'s dtype is float32 or float64."""
+    return input.is_floating_point()
+
+
+def get_default_dtype() -> Any:
+    """The dtype Python floats become: always ``cr.float32`` in chainrule."""
+    return _C.dtype.float32
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Converts ``data`` to a tensor, sharing memory when it can, as ``torch.as_tensor``.
+
+    A tensor of the asked dtype is returned as is; a NumPy array of a supported dtype
+    (float32, float64, int64, bool) that needs no conversion shares its memory with the
+    result; anything else is copied as by ``cr.tensor``.
+
+    Args:
+        data: a tensor, a NumPy array, a scalar or nested lists.
+        dtype: the element type (inferred from ``data`` by default).
+        device: ``None`` or ``"cpu"``.
+
+    Example:
+        >>> import numpy as np, chainrule as cr
+        >>> a = np.zeros(3)
+        >>> t = cr.as_tensor(a); a[0] = 1.0; t[0].item()
+        1.0
+    """
+    _check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in _DTYPES:
+        if dtype is None or _DTYPES[data.dtype] == dtype:
+            try:
+                return _C.from_numpy(data)
+            except ValueError:  # negative or unaligned strides: copy instead
+                pass
+    return tensor(data, dtype=dtype)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: builtins.bool = False) -> Tensor:

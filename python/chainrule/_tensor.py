@@ -118,3 +118,170 @@ def _install_tensor_methods() -> None:
     Tensor.__index__ = _index
     # NumPy defers to our reflected operators (array + tensor -> Tensor.__radd__).
     Tensor.__array_priority__ = 1000
+    _install_extras()
+
+
+# ---- devices, conversions and new_* factories ------------------------------------------
+
+_to_dtype = Tensor.to  # the C++ .to(dtype); .to(...) below accepts every torch form
+
+
+def _device(self: Tensor) -> Any:
+    from chainrule._device import CPU  # noqa: PLC0415
+
+    return CPU
+
+
+def _is_dtype(obj: Any) -> builtins.bool:
+    return isinstance(obj, _C.dtype)
+
+
+def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Converts dtype (the device is always the CPU), as ``torch.Tensor.to``.
+
+    Forms: ``to(dtype)``, ``to(device)``, ``to("cpu")``, ``to(other)``, ``to(device, dtype)``,
+    with keywords ``device=``, ``dtype=``, ``non_blocking=`` (ignored) and ``copy=``.
+    Returns ``self`` when nothing changes and ``copy`` is false.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.ones(2).to("cpu", cr.float64).dtype
+        chainrule.float64
+    """
+    from chainrule._device import device  # noqa: PLC0415
+
+    dev = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to: unexpected keyword argument '{next(iter(kwargs))}'")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        other = rest.pop(0)
+        dtype = other.dtype
+    elif rest and (isinstance(rest[0], (str, device)) or rest[0] is None):
+        dev = rest.pop(0)
+    if rest and _is_dtype(rest[0]):
+        dtype = rest.pop(0)
+    # trailing positional non_blocking / copy, as in torch's signatures
+    if rest and isinstance(rest[0], builtins.bool):
+        rest.pop(0)
+        if rest and isinstance(rest[0], builtins.bool):
+            copy = rest.pop(0)
+    if rest:
+        raise TypeError(f"to: received an invalid combination of arguments: {args!r}")
+    if dev is not None:
+        device(dev)  # raises for anything but the CPU
+    if dtype is not None and not _is_dtype(dtype):
+        raise TypeError(f"to: dtype must be a chainrule dtype; got {dtype!r}")
+    out = self if dtype is None or dtype == self.dtype else _to_dtype(self, dtype)
+    if copy and out is self:
+        out = self.clone()
+    return out
+
+
+def _type_as(self: Tensor, other: Tensor) -> Tensor:
+    """``self`` converted to ``other``'s dtype (``self`` itself when they match)."""
+    return _to(self, other.dtype)
+
+
+def _cpu(self: Tensor) -> Tensor:
+    """``self``: chainrule tensors always live on the CPU."""
+    return self
+
+
+def _size_of(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if not all(isinstance(s, int) or hasattr(s, "__index__") for s in size):
+        raise TypeError(f"{op}: size must be a sequence of ints; got {size!r}")
+    return tuple(s.__index__() for s in size)
+
+
+def _new_factory(name: str, fill: Any) -> Any:
+    def method(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+               requires_grad: builtins.bool = False, **kwargs: Any) -> Tensor:
+        if "size" in kwargs:
+            size = (kwargs.pop("size"),)
+        kwargs.pop("pin_memory", None)
+        kwargs.pop("layout", None)
+        if kwargs:
+            raise TypeError(f"{name}: unexpected keyword argument '{next(iter(kwargs))}'")
+        _check_dev(device)
+        shape = _size_of(size, name)
+        dt = self.dtype if dtype is None else dtype
+        out = _C.empty(shape, dtype=dt) if fill is None else _C.full(shape, fill, dtype=dt)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+
+    method.__name__ = name
+    method.__doc__ = (f"A new tensor of ``size`` ({'uninitialised' if fill is None else fill}s"
+                      " in the name), with ``self``'s dtype unless ``dtype`` is given.")
+    return method
+
+
+def _check_dev(dev: Any) -> None:
+    if dev is not None:
+        from chainrule._device import device  # noqa: PLC0415
+
+        device(dev)
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
+              device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``, with ``self``'s dtype by default."""
+    _check_dev(device)
+    out = _C.full(_size_of((size,), "new_full"), fill_value,
+                  dtype=self.dtype if dtype is None else dtype)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: builtins.bool = False) -> Tensor:
+    """A copy of ``data`` as a tensor with ``self``'s dtype (unless ``dtype`` is given)."""
+    from chainrule._creation import tensor  # noqa: PLC0415
+
+    _check_dev(device)
+    return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+
+
+_numpy_c = Tensor.numpy
+
+
+def _numpy(self: Tensor, *, force: builtins.bool = False) -> np.ndarray:
+    """A NumPy array sharing memory (strided like the tensor).
+
+    Args:
+        force: detach first, so that a tensor that requires grad converts too (torch's
+            ``numpy(force=True)``; the memory is still shared).
+    """
+    return _numpy_c(self.detach() if force else self)  # type: ignore[no-any-return]
+
+
+def _format(self: Tensor, spec: str) -> str:
+    # f"{loss:.4f}" works on 0-d tensors, as in PyTorch; other tensors use str().
+    if self.ndim == 0:
+        return format(_item(self), spec)
+    return object.__format__(self, spec)
+
+
+def _install_extras() -> None:
+    Tensor.to = _to
+    Tensor.type_as = _type_as
+    Tensor.cpu = _cpu
+    Tensor.device = property(_device, doc="Always ``cr.device('cpu')``.")
+    Tensor.is_cuda = property(lambda self: False, doc="Always False: chainrule runs on the CPU.")
+    Tensor.is_cpu = property(lambda self: True, doc="Always True.")
+    Tensor.new_zeros = _new_factory("new_zeros", 0)
+    Tensor.new_ones = _new_factory("new_ones", 1)
+    Tensor.new_empty = _new_factory("new_empty", None)
+    Tensor.new_full = _new_full
+    Tensor.new_tensor = _new_tensor
+    Tensor.__format__ = _format
+    Tensor.numpy = _numpy
