@@ -48,6 +48,8 @@ def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
             arr = arr.astype(np.float32 if arr.dtype.itemsize <= 4 else np.float64)
         else:
             raise TypeError(f"tensor: can't convert data of dtype {arr.dtype} to a tensor")
+    if any(st < 0 for st in arr.strides):  # a copy is made anyway; NumPy fixes the layout
+        arr = np.ascontiguousarray(arr)
     return arr
 
 
