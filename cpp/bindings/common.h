@@ -56,5 +56,6 @@ void bind_linalg(py::module_& m);
 void bind_shape(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_runtime(py::module_& m);
+void bind_extras(py::module_& m);
 
 }  // namespace chainrule::bind

@@ -3,6 +3,7 @@
 #pragma once
 #include "chainrule/ops/creation.h"
 #include "chainrule/ops/elementwise.h"
+#include "chainrule/ops/extras.h"
 #include "chainrule/ops/linalg.h"
 #include "chainrule/ops/reduce.h"
 #include "chainrule/ops/shape_ops.h"

@@ -1,0 +1,212 @@
+// Scans and sorting along one dim: cumsum, sort, argsort, topk. Each works on a contiguous
+// copy viewed as (outer, n, inner) lanes; lanes run in parallel, one lane per task.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "lanes.h"
+#include "pointwise.h"
+
+namespace chainrule {
+
+namespace detail {
+Tensor scatter_into_zeros(const Shape& shape, int64_t d, const Tensor& index, const Tensor& src) {
+    Tensor out = zeros(shape, src.dtype());
+    Tensor idx = contiguous(index), s = contiguous(src);
+    const Lanes lo = lanes_of(shape, d), li = lanes_of(idx.shape(), d);
+    const int64_t* ip = idx.data<int64_t>();
+    CR_DISPATCH_ALL(src.dtype(), "scatter", [&] {
+        scalar_t* o = out.data<scalar_t>();
+        const scalar_t* sp = s.data<scalar_t>();
+        for (int64_t a = 0; a < li.outer; ++a) {
+            for (int64_t i = 0; i < li.n; ++i) {
+                for (int64_t j = 0; j < li.inner; ++j) {
+                    const int64_t p = (a * li.n + i) * li.inner + j;
+                    o[(a * lo.n + ip[p]) * lo.inner + j] = sp[p];
+                }
+            }
+        }
+    });
+    return out;
+}
+}  // namespace detail
+
+namespace {
+
+using detail::Lanes;
+using detail::lanes_of;
+
+// Running sums along `d` (backwards when reverse), in x's dtype; x contiguous.
+Tensor scan_sum(const Tensor& x, int64_t d, bool reverse) {
+    Tensor xc = contiguous(x);
+    Tensor y = empty(xc.shape(), xc.dtype());
+    const Lanes l = lanes_of(xc.shape(), d);
+    CR_DISPATCH_NUMERIC(xc.dtype(), "cumsum", [&] {
+        const scalar_t* xp = xc.data<scalar_t>();
+        scalar_t* yp = y.data<scalar_t>();
+        parallel_for(0, l.outer * l.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(l.n, 1)),
+                     [&](int64_t b, int64_t e) {
+                         for (int64_t lane = b; lane < e; ++lane) {
+                             const int64_t a = lane / l.inner, j = lane % l.inner;
+                             const int64_t base = a * l.n * l.inner + j;
+                             scalar_t acc = 0;
+                             for (int64_t k = 0; k < l.n; ++k) {
+                                 const int64_t i = reverse ? l.n - 1 - k : k;
+                                 acc += xp[base + i * l.inner];
+                                 yp[base + i * l.inner] = acc;
+                             }
+                         }
+                     });
+    });
+    return y;
+}
+
+}  // namespace
+
+// ---- cumsum ------------------------------------------------------------------
+// y[i] = sum_{k <= i} x[k]     dx[k] = sum_{i >= k} dy[i]  (a reversed cumsum)
+struct CumsumBackward0 final : Node {
+    int64_t dim = 0;
+    TensorList apply(TensorList&& g) override { return {scan_sum(g[0], dim, true)}; }
+    std::string name() const override { return "CumsumBackward0"; }
+};
+
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+    const int64_t d = wrap_dim(dim, x.dim(), "cumsum");
+    const DType out = dtype.value_or(is_floating(x.dtype()) ? x.dtype() : DType::Int64);
+    CR_CHECK(out != DType::Bool, TypeError, "cumsum: dtype bool is not supported");
+    Tensor y = scan_sum(detail::cast_for_compute(x.detach(), out), x.dim() == 0 ? 0 : d, false);
+    if (x.dim() == 0) y = make_view(y, {}, {}, y.offset());
+    if (is_floating(out) && needs_grad(x)) {
+        auto node = make_node<CumsumBackward0>({&x});
+        node->dim = x.dim() == 0 ? 0 : d;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+namespace {
+
+// Sorted positions of each lane. NaN counts as the largest value (PyTorch's order).
+template <class T>
+void sort_lanes(const Tensor& xc, int64_t d, bool descending, int64_t k, Tensor& values,
+                Tensor& indices, bool partial) {
+    const Lanes l = lanes_of(xc.shape(), d);
+    const T* xp = xc.data<T>();
+    T* vp = values.data<T>();
+    int64_t* ip = indices.data<int64_t>();
+    parallel_for(0, l.outer * l.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(l.n, 1)),
+                 [&](int64_t b, int64_t e) {
+                     std::vector<int64_t> order(static_cast<size_t>(l.n));
+                     for (int64_t lane = b; lane < e; ++lane) {
+                         const int64_t a = lane / l.inner, j = lane % l.inner;
+                         const T* src = xp + a * l.n * l.inner + j;
+                         auto at = [&](int64_t i) { return src[i * l.inner]; };
+                         auto is_nan = [](T v) { return v != v; };
+                         auto less = [&](int64_t p, int64_t q) {
+                             const T u = at(p), w = at(q);
+                             return !is_nan(u) && (is_nan(w) || u < w);
+                         };
+                         auto greater = [&](int64_t p, int64_t q) {
+                             const T u = at(p), w = at(q);
+                             return (is_nan(u) && !is_nan(w)) || u > w;
+                         };
+                         std::iota(order.begin(), order.end(), int64_t{0});
+                         if (partial) {
+                             if (descending) {
+                                 std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                                                   [&](int64_t p, int64_t q) {
+                                                       return greater(p, q) ||
+                                                              (!greater(q, p) && p < q);
+                                                   });
+                             } else {
+                                 std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                                                   [&](int64_t p, int64_t q) {
+                                                       return less(p, q) || (!less(q, p) && p < q);
+                                                   });
+                             }
+                         } else if (descending) {
+                             std::stable_sort(order.begin(), order.end(), greater);
+                         } else {
+                             std::stable_sort(order.begin(), order.end(), less);
+                         }
+                         const int64_t base = a * k * l.inner + j;
+                         for (int64_t i = 0; i < k; ++i) {
+                             vp[base + i * l.inner] = at(order[static_cast<size_t>(i)]);
+                             ip[base + i * l.inner] = order[static_cast<size_t>(i)];
+                         }
+                     }
+                 });
+}
+
+std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t d, bool descending, int64_t k,
+                                    bool partial, const char* op) {
+    Tensor xc = contiguous(x.detach());
+    Shape shape = x.shape();
+    if (!shape.empty()) shape[d] = k;
+    Tensor values = empty(shape, x.dtype()), indices = empty(shape, DType::Int64);
+    CR_DISPATCH_ALL(x.dtype(), op, [&] {
+        sort_lanes<scalar_t>(xc, d, descending, k, values, indices, partial);
+    });
+    return {values, indices};
+}
+
+// dx = zeros(x.shape).scatter(dim, indices, dvalues)
+struct SortLikeBackward final : Node {
+    explicit SortLikeBackward(const char* nm) : name_(nm) {}
+    Shape x_shape;
+    int64_t dim = 0;
+    SavedTensor indices;
+    TensorList apply(TensorList&& g) override {
+        Tensor idx = indices.unpack(name_);
+        if (x_shape.empty()) return {g[0]};
+        return {detail::scatter_into_zeros(x_shape, dim, idx, g[0])};
+    }
+    std::string name() const override { return name_; }
+    void release_saved() override { indices.reset(); }
+    const char* name_;
+};
+
+void attach_sort_node(const Tensor& x, Tensor& values, const Tensor& indices, int64_t d,
+                      const char* name) {
+    if (!needs_grad(x)) return;
+    auto node = make_node<SortLikeBackward>({&x}, name);
+    node->x_shape = x.shape();
+    node->dim = d;
+    node->indices = indices;
+    set_grad_fn(values, node);
+}
+
+}  // namespace
+
+// ---- sort / argsort ------------------------------------------------------------
+// values = x[perm], indices = perm     dx = zeros.scatter(dim, indices, dvalues)
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending) {
+    const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "sort");
+    if (x.dim() == 0) wrap_dim(dim, 0, "sort");
+    const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];
+    auto r = sort_impl(x, d, descending, n, false, "sort");
+    attach_sort_node(x, r.first, r.second, d, "SortBackward0");
+    return r;
+}
+
+Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
+    NoGradGuard ng;
+    return sort(x, dim, descending).second;
+}
+
+// ---- topk ------------------------------------------------------------------------
+// The k largest (or smallest) along dim, in order     dx = zeros.scatter(dim, indices, dvalues)
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest,
+                               bool sorted) {
+    const int64_t d = wrap_dim(dim, x.dim(), "topk");
+    const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];
+    CR_CHECK(k >= 0 && k <= n, IndexError, "topk: selected index k out of range; got k=", k,
+             " for dimension ", d, " of size ", n);
+    (void)sorted;  // the result is always sorted, which sorted=False allows
+    auto r = sort_impl(x, d, largest, k, true, "topk");
+    attach_sort_node(x, r.first, r.second, d, "TopkBackward0");
+    return r;
+}
+
+}  // namespace chainrule

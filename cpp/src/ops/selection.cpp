@@ -1,0 +1,505 @@
+// Selection and scatter (unbind, masked_select, nonzero, repeat_interleave, scatter), the
+// vector products dot and mv, and var_mean / std_mean with one node for both outputs.
+#include <algorithm>
+#include <cmath>
+
+#include "lanes.h"
+#include "pointwise.h"
+
+namespace chainrule {
+
+// ---- unbind ------------------------------------------------------------------
+// y_i = x.select(dim, i) (views)      dx = stack([dy_0, ..., dy_{n-1}], dim)
+struct UnbindBackward0 final : Node {
+    int64_t dim = 0;
+    TensorList apply(TensorList&& g) override { return {stack(g, dim)}; }
+    std::string name() const override { return "UnbindBackward0"; }
+};
+
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
+    CR_CHECK(x.dim() > 0, IndexError, "unbind: dimension specified as ", dim,
+             " but tensor has no dimensions");
+    const int64_t d = wrap_dim(dim, x.dim(), "unbind");
+    const int64_t n = x.shape()[d];
+    Shape shape = x.shape();
+    Strides strides = x.strides();
+    const int64_t step = strides[d];
+    shape.erase(shape.begin() + d);
+    strides.erase(strides.begin() + d);
+    std::shared_ptr<UnbindBackward0> node;
+    if (needs_grad(x) && n > 0) {
+        node = make_node<UnbindBackward0>({&x});
+        node->dim = d;
+    }
+    std::vector<Tensor> out;
+    out.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+        Tensor y = make_view(x, shape, strides, x.offset() + i * step);
+        if (node) {
+            set_grad_fn(y, node, static_cast<uint32_t>(i));
+            y.impl()->meta().is_view = true;
+        }
+        out.push_back(std::move(y));
+    }
+    return out;
+}
+
+// ---- masked_select -----------------------------------------------------------
+// y = x[mask] (1-D, row-major over the broadcast shape)
+// dx = zeros(broadcast shape) with dy written at the mask's positions (summed back to x)
+namespace {
+Tensor broadcast_contiguous(const Tensor& t, const Shape& shape) {
+    return contiguous(t.shape() == shape ? t : expand(t, shape));
+}
+}  // namespace
+
+struct MaskedSelectBackward0 final : Node {
+    SavedTensor mask;  // contiguous, at the broadcast shape
+    TensorList apply(TensorList&& g) override {
+        Tensor m = mask.unpack("MaskedSelectBackward0");
+        Tensor dy = contiguous(g[0]);
+        Tensor dx = zeros(m.shape(), dy.dtype());
+        const bool* mp = m.data<bool>();
+        const int64_t n = m.numel();
+        CR_DISPATCH_FLOAT(dy.dtype(), "masked_select", [&] {
+            const scalar_t* src = dy.data<scalar_t>();
+            scalar_t* dst = dx.data<scalar_t>();
+            for (int64_t i = 0, k = 0; i < n; ++i) {
+                if (mp[i]) dst[i] = src[k++];
+            }
+        });
+        return {dx};
+    }
+    std::string name() const override { return "MaskedSelectBackward0"; }
+    void release_saved() override { mask.reset(); }
+};
+
+Tensor masked_select(const Tensor& x, const Tensor& mask) {
+    CR_CHECK(mask.dtype() == DType::Bool, TypeError,
+             "masked_select: expected mask of dtype bool; got ", dtype_name(mask.dtype()));
+    const Shape shape = broadcast_shapes(x.shape(), mask.shape(), "masked_select");
+    Tensor m = broadcast_contiguous(mask.detach(), shape);
+    Tensor xc = broadcast_contiguous(x.detach(), shape);
+    const bool* mp = m.data<bool>();
+    const int64_t n = m.numel();
+    const int64_t count = std::count(mp, mp + n, true);
+    Tensor y = empty({count}, x.dtype());
+    CR_DISPATCH_ALL(x.dtype(), "masked_select", [&] {
+        const scalar_t* src = xc.data<scalar_t>();
+        scalar_t* dst = y.data<scalar_t>();
+        for (int64_t i = 0, k = 0; i < n; ++i) {
+            if (mp[i]) dst[k++] = src[i];
+        }
+    });
+    if (needs_grad(x)) {
+        auto node = make_node<MaskedSelectBackward0>({&x});
+        node->mask = m;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+// ---- nonzero -----------------------------------------------------------------
+// (n, ndim) int64 coordinates of the nonzero elements (NaN counts), in row-major order.
+Tensor nonzero(const Tensor& x) {
+    Tensor xc = contiguous(x.detach());
+    const int64_t n = xc.numel(), nd = xc.dim();
+    std::vector<int64_t> hits;
+    CR_DISPATCH_ALL(xc.dtype(), "nonzero", [&] {
+        const scalar_t* p = xc.data<scalar_t>();
+        for (int64_t i = 0; i < n; ++i) {
+            if (p[i] != scalar_t(0)) hits.push_back(i);
+        }
+    });
+    const auto count = static_cast<int64_t>(hits.size());
+    Tensor out = empty({count, nd}, DType::Int64);
+    int64_t* o = out.data<int64_t>();
+    for (int64_t r = 0; r < count; ++r) {
+        int64_t flat = hits[static_cast<size_t>(r)];
+        for (int64_t k = nd - 1; k >= 0; --k) {
+            o[r * nd + k] = flat % xc.shape()[k];
+            flat /= xc.shape()[k];
+        }
+    }
+    return out;
+}
+
+std::vector<Tensor> nonzero_tuple(const Tensor& x) {
+    // A 0-d tensor counts as 1-d here, as in PyTorch.
+    Tensor coords = nonzero(x.dim() == 0 ? reshape(x.detach(), {1}) : x);
+    std::vector<Tensor> out;
+    for (int64_t k = 0; k < coords.shape()[1]; ++k) out.push_back(contiguous(select(coords, 1, k)));
+    return out;
+}
+
+// ---- repeat_interleave -------------------------------------------------------
+// Each slice along dim repeated `repeats` times in place: x.unsqueeze(d+1).expand(...)
+// .clone().view(...), so the nodes are PyTorch's (ViewBackward0 <- CloneBackward0 <- ...).
+Tensor repeat_interleave(const Tensor& x, int64_t repeats, std::optional<int64_t> dim) {
+    CR_CHECK(repeats >= 0, ValueError, "repeat_interleave: repeats can not be negative; got ",
+             repeats);
+    Tensor in = dim ? x : reshape(x, {-1});
+    const int64_t d = dim ? wrap_dim(*dim, in.dim(), "repeat_interleave") : 0;
+    if (in.dim() == 0) in = reshape(in, {1});
+    Shape expanded = in.shape();
+    expanded.insert(expanded.begin() + d + 1, repeats);
+    Shape out_shape = in.shape();
+    out_shape[d] *= repeats;
+    return view(clone(expand(unsqueeze(in, d + 1), expanded)), out_shape);
+}
+
+// With a tensor of repeats (one per slice, or one for all): an index_select.
+Tensor repeat_interleave(const Tensor& x, const Tensor& repeats, std::optional<int64_t> dim) {
+    CR_CHECK(repeats.dtype() == DType::Int64, TypeError,
+             "repeat_interleave: repeats must be an int64 tensor; got ", dtype_name(repeats.dtype()));
+    CR_CHECK(repeats.dim() <= 1, ValueError,
+             "repeat_interleave: repeats must be 0-d or 1-d; got shape ", shape_str(repeats.shape()));
+    Tensor in = dim ? x : reshape(x, {-1});
+    const int64_t d = dim ? wrap_dim(*dim, in.dim(), "repeat_interleave") : 0;
+    if (in.dim() == 0) in = reshape(in, {1});
+    const int64_t n = in.shape()[d];
+    Tensor r = contiguous(repeats.detach());
+    CR_CHECK(r.numel() == 1 || r.numel() == n, ValueError,
+             "repeat_interleave: repeats must have the same size as input along dim; got ",
+             r.numel(), " repeats for size ", n);
+    const int64_t* rp = r.data<int64_t>();
+    std::vector<int64_t> idx;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k = rp[r.numel() == 1 ? 0 : i];
+        CR_CHECK(k >= 0, ValueError, "repeat_interleave: repeats can not be negative; got ", k);
+        idx.insert(idx.end(), static_cast<size_t>(k), i);
+    }
+    Tensor index = empty({static_cast<int64_t>(idx.size())}, DType::Int64);
+    std::copy(idx.begin(), idx.end(), index.data<int64_t>());
+    return index_select(in, d, index);
+}
+
+// ---- scatter -----------------------------------------------------------------
+namespace {
+
+// Validates scatter's arguments before anything is written (src undefined: a value).
+int64_t check_scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
+                      const char* op) {
+    CR_CHECK(index.dtype() == DType::Int64, TypeError, op,
+             ": expected index of dtype int64; got ", dtype_name(index.dtype()));
+    const int64_t d = wrap_dim(dim, x.dim(), op);
+    CR_CHECK(index.dim() == x.dim() || index.numel() == 0, ValueError, op,
+             ": index tensor must have the same number of dimensions as the input; got index ",
+             shape_str(index.shape()), " and input ", shape_str(x.shape()));
+    if (index.numel() == 0) return d;
+    if (src.defined()) {
+        CR_CHECK(src.dtype() == x.dtype(), TypeError, op, ": expected src of the input's dtype ",
+                 dtype_name(x.dtype()), "; got ", dtype_name(src.dtype()));
+        CR_CHECK(src.dim() == x.dim(), ValueError, op, ": src must have the same number of "
+                 "dimensions as the input; got src ", shape_str(src.shape()), " and input ",
+                 shape_str(x.shape()));
+    }
+    for (int64_t k = 0; k < index.dim(); ++k) {
+        CR_CHECK(k == d || index.shape()[k] <= x.shape()[k], ValueError, op,
+                 ": expected index ", shape_str(index.shape()), " to be no larger than input ",
+                 shape_str(x.shape()), " apart from dimension ", d);
+        CR_CHECK(!src.defined() || index.shape()[k] <= src.shape()[k], ValueError, op,
+                 ": expected index ", shape_str(index.shape()), " to be no larger than src ",
+                 shape_str(src.shape()));
+    }
+    const int64_t size = x.dim() == 0 ? 1 : x.shape()[d];
+    Tensor ic = contiguous(index.detach());
+    const int64_t* ip = ic.data<int64_t>();
+    for (int64_t i = 0; i < ic.numel(); ++i) {
+        CR_CHECK(ip[i] >= 0 && ip[i] < size, IndexError, op, ": index ", ip[i],
+                 " is out of bounds for dimension ", d, " with size ", size);
+    }
+    return d;
+}
+
+// out[..., index[p], ...] = src[p] (or value) for every p in index's shape; out contiguous.
+template <class T>
+void scatter_kernel(const Tensor& out, int64_t d, const Tensor& index, const Tensor& src,
+                    T value) {
+    const int64_t nd = index.dim(), total = index.numel();
+    std::vector<int64_t> pos(static_cast<size_t>(nd), 0);
+    const int64_t* ip = index.data<int64_t>();
+    T* o = out.data<T>();
+    const T* sp = src.defined() ? src.data<T>() : nullptr;
+    for (int64_t p = 0; p < total; ++p) {
+        int64_t ioff = 0, soff = 0, ooff = 0;
+        for (int64_t k = 0; k < nd; ++k) {
+            ioff += pos[k] * index.strides()[k];
+            if (sp) soff += pos[k] * src.strides()[k];
+            if (k != d) ooff += pos[k] * out.strides()[k];
+        }
+        if (out.dim() > 0) ooff += ip[ioff] * out.strides()[d];
+        o[ooff] = sp ? sp[soff] : value;
+        for (int64_t k = nd - 1; k >= 0; --k) {
+            if (++pos[k] < index.shape()[k]) break;
+            pos[k] = 0;
+        }
+    }
+}
+
+Tensor scatter_values(const Tensor& x, int64_t d, const Tensor& index, const Tensor& src,
+                      double value) {
+    Tensor y = empty(x.shape(), x.dtype());
+    detail::copy_cast(y, x);
+    CR_DISPATCH_ALL(x.dtype(), "scatter", [&] {
+        scatter_kernel<scalar_t>(y, d, index, src, static_cast<scalar_t>(value));
+    });
+    return y;
+}
+
+// dsrc = dy.gather(dim, index), zero-padded to src's shape where src is larger than index.
+Tensor gather_padded(const Tensor& dy, int64_t d, const Tensor& index, const Shape& src_shape) {
+    Tensor g = gather(dy, d, index);
+    if (g.shape() == src_shape) return g;
+    Tensor out = zeros(src_shape, g.dtype());
+    Tensor region = out;
+    for (int64_t k = 0; k < g.dim(); ++k) region = narrow(region, k, 0, g.shape()[k]);
+    detail::copy_cast(region, g);
+    return out;
+}
+
+}  // namespace
+
+// y = x with y[..., index[p], ...] = src[p]      dx = dy.scatter(dim, index, 0)
+// dsrc = dy.gather(dim, index)                    (ScatterBackward0; a value: ...Backward1)
+struct ScatterBackward final : Node {
+    int64_t dim = 0;
+    bool value_form = false;
+    Shape src_shape;
+    SavedTensor index;
+    const char* nm() const { return value_form ? "ScatterBackward1" : "ScatterBackward0"; }
+    TensorList apply(TensorList&& g) override {
+        Tensor idx = index.unpack(nm());
+        Tensor dx, dsrc;
+        if (needs_input_grad(0)) dx = scatter_values(g[0], dim, idx, Tensor(), 0.0);
+        if (!value_form && needs_input_grad(1)) dsrc = gather_padded(g[0], dim, idx, src_shape);
+        if (value_form) return {dx};
+        return {dx, dsrc};
+    }
+    std::string name() const override { return nm(); }
+    void release_saved() override { index.reset(); }
+};
+
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+    const int64_t d = check_scatter(x, dim, index, src, "scatter");
+    Tensor y = scatter_values(x.detach(), d, index, src, 0.0);
+    if (any_needs_grad({&x, &src})) {
+        auto node = make_node<ScatterBackward>({&x, &src});
+        node->dim = d;
+        node->src_shape = src.shape();
+        node->index = index;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, double value) {
+    const int64_t d = check_scatter(x, dim, index, Tensor(), "scatter");
+    Tensor y = scatter_values(x.detach(), d, index, Tensor(), value);
+    if (needs_grad(x)) {
+        auto node = make_node<ScatterBackward>({&x});
+        node->dim = d;
+        node->value_form = true;
+        node->index = index;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+    check_inplace(self, "scatter_");
+    const int64_t d = check_scatter(self, dim, index, src, "scatter_");
+    std::shared_ptr<ScatterBackward> node;
+    if (any_needs_grad({&self, &src})) {
+        node = make_node<ScatterBackward>({&self, &src});
+        node->dim = d;
+        node->src_shape = src.shape();
+        node->index = index;
+    }
+    Tensor s = src.storage() == self.storage() ? clone(src.detach()) : src.detach();
+    detail::copy_cast(self, scatter_values(self.detach(), d, index, s, 0.0));
+    detail::finish_inplace(self, node);
+    return self;
+}
+
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, double value) {
+    check_inplace(self, "scatter_");
+    const int64_t d = check_scatter(self, dim, index, Tensor(), "scatter_");
+    std::shared_ptr<ScatterBackward> node;
+    if (needs_grad(self)) {
+        node = make_node<ScatterBackward>({&self});
+        node->dim = d;
+        node->value_form = true;
+        node->index = index;
+    }
+    detail::copy_cast(self, scatter_values(self.detach(), d, index, Tensor(), value));
+    detail::finish_inplace(self, node);
+    return self;
+}
+
+// ---- dot / mv ----------------------------------------------------------------
+// y = sum_i a_i b_i      da = dy * b      db = dy * a
+struct DotBackward0 final : Node {
+    SavedTensor a, b;
+    TensorList apply(TensorList&& g) override {
+        Tensor da, db;
+        if (needs_input_grad(0)) da = mul(g[0], b.unpack("DotBackward0"));
+        if (needs_input_grad(1)) db = mul(g[0], a.unpack("DotBackward0"));
+        return {da, db};
+    }
+    std::string name() const override { return "DotBackward0"; }
+    void release_saved() override {
+        a.reset();
+        b.reset();
+    }
+};
+
+namespace {
+void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+    CR_CHECK(a.dtype() == b.dtype(), TypeError, op,
+             ": expected both operands to have the same dtype; got ", dtype_name(a.dtype()),
+             " and ", dtype_name(b.dtype()));
+}
+}  // namespace
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+    CR_CHECK(a.dim() == 1 && b.dim() == 1, ValueError, "dot: 1D tensors expected; got ",
+             a.dim(), "D and ", b.dim(), "D tensors");
+    CR_CHECK(a.numel() == b.numel(), ValueError, "dot: inconsistent tensor size; expected "
+             "tensors of the same size; got ", shape_str(a.shape()), " and ",
+             shape_str(b.shape()));
+    check_same_dtype(a, b, "dot");
+    Tensor y;
+    {
+        NoGradGuard ng;
+        y = sum(mul(a, b));
+    }
+    if (any_needs_grad({&a, &b})) {
+        auto node = make_node<DotBackward0>({&a, &b});
+        if (node->needs_input_grad(0)) node->b = b;
+        if (node->needs_input_grad(1)) node->a = a;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+// y = A v                dA = outer(dy, v)      dv = A^T dy
+struct MvBackward0 final : Node {
+    SavedTensor a, v;
+    TensorList apply(TensorList&& g) override {
+        Tensor da, dv;
+        if (needs_input_grad(0)) da = outer(g[0], v.unpack("MvBackward0"));
+        if (needs_input_grad(1)) dv = matmul(transpose(a.unpack("MvBackward0"), 0, 1), g[0]);
+        return {da, dv};
+    }
+    std::string name() const override { return "MvBackward0"; }
+    void release_saved() override {
+        a.reset();
+        v.reset();
+    }
+};
+
+Tensor mv(const Tensor& a, const Tensor& v) {
+    CR_CHECK(a.dim() == 2 && v.dim() == 1, ValueError, "mv: expected a 2-D matrix and a 1-D "
+             "vector; got shapes ", shape_str(a.shape()), " and ", shape_str(v.shape()));
+    CR_CHECK(a.shape()[1] == v.shape()[0], ValueError, "mv: size mismatch, got input ",
+             shape_str(a.shape()), " and vec ", shape_str(v.shape()));
+    check_same_dtype(a, v, "mv");
+    Tensor y;
+    {
+        NoGradGuard ng;
+        y = matmul(a, v);
+    }
+    if (any_needs_grad({&a, &v})) {
+        auto node = make_node<MvBackward0>({&a, &v});
+        if (node->needs_input_grad(0)) node->v = v;
+        if (node->needs_input_grad(1)) node->a = a;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+// ---- var_mean / std_mean -----------------------------------------------------
+// v = sum((x - m)^2) / (N - c), m = mean(x)   (s = sqrt(v) for std_mean)
+// dx = dv * 2 (x - m) / (N - c) + dm / N       (dv = ds / (2 s) for std_mean)
+struct VarMeanBackward final : Node {
+    bool is_std = false;
+    bool keepdim = false;
+    std::vector<int64_t> dims;  // wrapped, ascending
+    double n = 1, correction = 1;
+    SavedTensor x, mean_k, std_k;
+    const char* nm() const { return is_std ? "StdMeanBackward0" : "VarMeanBackward0"; }
+    Tensor keep(const Tensor& g) const {
+        if (keepdim) return g;
+        Tensor r = g;
+        for (int64_t d : dims) r = unsqueeze(r, d);
+        return r;
+    }
+    TensorList apply(TensorList&& g) override {
+        Tensor xv = x.unpack(nm()), mk = mean_k.unpack(nm());
+        Tensor dv = keep(g[0]);
+        if (is_std) dv = div(dv, mul(std_k.unpack(nm()), wrapped_scalar(2.0)));
+        Tensor dx = mul(mul(dv, sub(xv, mk)), wrapped_scalar(2.0 / (n - correction)));
+        dx = add(dx, div(keep(g[1]), wrapped_scalar(n)));
+        return {dx};
+    }
+    std::string name() const override { return nm(); }
+    void release_saved() override {
+        x.reset();
+        mean_k.reset();
+        std_k.reset();
+    }
+};
+
+namespace {
+std::pair<Tensor, Tensor> var_mean_impl(const Tensor& x, const std::vector<int64_t>& dims,
+                                        double correction, bool keepdim, bool is_std) {
+    const char* op = is_std ? "std_mean" : "var_mean";
+    detail::check_floating(x, op);
+    const std::vector<bool> mask = dim_mask(dims, x.dim(), op);
+    std::vector<int64_t> wrapped;
+    double n = 1;
+    for (int64_t d = 0; d < x.dim(); ++d) {
+        if (mask[static_cast<size_t>(d)]) {
+            wrapped.push_back(d);
+            n *= static_cast<double>(x.shape()[d]);
+        }
+    }
+    Tensor v, m, mk;
+    {
+        NoGradGuard ng;
+        v = is_std ? std(x, wrapped, correction, keepdim) : var(x, wrapped, correction, keepdim);
+        mk = mean(x, wrapped, true);
+        m = keepdim ? mk : mean(x, wrapped, false);
+    }
+    if (needs_grad(x)) {
+        auto node = make_node<VarMeanBackward>({&x});
+        node->is_std = is_std;
+        node->keepdim = keepdim;
+        node->dims = wrapped;
+        node->n = n;
+        node->correction = correction;
+        node->x = x;
+        node->mean_k = mk;
+        if (is_std) {
+            NoGradGuard ng;
+            node->std_k = keepdim ? v : std(x, wrapped, correction, true);
+        }
+        set_grad_fn(v, node, 0);
+        set_grad_fn(m, node, 1);
+    }
+    return {v, m};
+}
+}  // namespace
+
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, const std::vector<int64_t>& dims,
+                                   double correction, bool keepdim) {
+    return var_mean_impl(x, dims, correction, keepdim, false);
+}
+
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, const std::vector<int64_t>& dims,
+                                   double correction, bool keepdim) {
+    return var_mean_impl(x, dims, correction, keepdim, true);
+}
+
+}  // namespace chainrule
