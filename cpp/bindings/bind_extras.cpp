@@ -211,6 +211,17 @@ void bind_extras(py::module_& m) {
         [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
         py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 
+    // pow(exponent=...): PyTorch's keyword (the positional form is bound in elementwise)
+    m.def(
+        "pow",
+        [](py::object a, py::object e) {
+            return pow(to_tensor_arg(a, "pow"), to_tensor_arg(e, "pow"));
+        },
+        py::arg("input"), py::arg("exponent"));
+    cls.def(
+        "pow", [](const Tensor& a, py::object e) { return pow(a, to_tensor_arg(e, "pow")); },
+        py::arg("exponent"));
+
     // max(other=...) / min(other=...): the elementwise forms with a keyword
     m.def("max", &maximum, py::arg("input"), py::arg("other"));
     cls.def("max", &maximum, py::arg("other"));

@@ -79,7 +79,7 @@ def _len(self: Tensor) -> int:
 def _iter(self: Tensor) -> Any:
     if self.ndim == 0:
         raise TypeError("iteration over a 0-d tensor")
-    return (self[i] for i in range(self.shape[0]))
+    return iter(self.unbind(0))  # views with UnbindBackward0, as PyTorch
 
 
 def _bool(self: Tensor) -> builtins.bool:

@@ -88,18 +88,22 @@ Tensor floor_divide_values(const Tensor& a, const Tensor& b, DType d) {
 
 // ---- floor_divide ------------------------------------------------------------
 // y = floor(a / b)       NOTE: PyTorch defines no derivative; backward raises, as there.
-struct FloorDivideNotImplemented final : Node {
+struct NotImplementedBackward final : Node {
+    explicit NotImplementedBackward(const char* o) : op(o) {}
     TensorList apply(TensorList&&) override {
-        throw RuntimeError("floor_divide: the derivative for floor_divide is not implemented");
+        throw RuntimeError(std::string(op) + ": the derivative for " + op + " is not implemented");
     }
     std::string name() const override { return "NotImplemented"; }
+    const char* op;
 };
 
 Tensor floor_divide(const Tensor& a, const Tensor& b) {
     const DType d = division_type(a, b, "floor_divide");
     check_int_divisor(b, d, "floor_divide");
     Tensor y = floor_divide_values(a, b, d);
-    if (any_needs_grad({&a, &b})) set_grad_fn(y, make_node<FloorDivideNotImplemented>({&a, &b}));
+    if (any_needs_grad({&a, &b})) {
+        set_grad_fn(y, make_node<NotImplementedBackward>({&a, &b}, "floor_divide"));
+    }
     return y;
 }
 
@@ -136,7 +140,10 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
             return python_mod(x, z);
         }
     });
-    if (any_needs_grad({&a, &b})) {
+    if (is_wrapped_scalar(a) && needs_grad(b)) {
+        // number % tensor: PyTorch has no derivative for remainder(Scalar, Tensor)
+        set_grad_fn(y, make_node<NotImplementedBackward>({&a, &b}, "remainder"));
+    } else if (any_needs_grad({&a, &b})) {
         auto node = make_node<RemainderBackward>({&a, &b});
         node->scalar_other = is_wrapped_scalar(b);
         if (node->needs_input_grad(1)) {
