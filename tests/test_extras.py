@@ -159,3 +159,322 @@ def test_numpy_force() -> None:
         x.numpy()
     a = x.numpy(force=True)
     assert a.tolist() == [1.0, 1.0]
+
+
+# ---- in-place unary ops ---------------------------------------------------------------
+
+INPLACE = [
+    ("exp_", "ExpBackward0", (-1.0, 1.0)),
+    ("log_", "LogBackward0", (0.5, 2.0)),
+    ("sqrt_", "SqrtBackward0", (0.5, 2.0)),
+    ("neg_", "NegBackward0", (-1.0, 1.0)),
+    ("abs_", "AbsBackward0", (0.5, 2.0)),
+    ("relu_", "ReluBackward0", (0.5, 2.0)),
+    ("sigmoid_", "SigmoidBackward0", (-1.0, 1.0)),
+    ("tanh_", "TanhBackward0", (-1.0, 1.0)),
+    ("sin_", "SinBackward0", (-1.0, 1.0)),
+    ("cos_", "CosBackward0", (-1.0, 1.0)),
+]
+
+
+@pytest.mark.parametrize(("op", "node", "domain"), INPLACE)
+def test_inplace_unary_matches_out_of_place(op, node, domain) -> None:
+    rng = np.random.default_rng(0)
+    v = rng.uniform(*domain, size=(3, 4))
+    x = cr.tensor(v, requires_grad=True)
+    y = x * 1.0
+    before = y._version
+    r = getattr(y, op)()
+    assert r is y and y._version == before + 1
+    assert y.grad_fn.name() == node
+    out_of_place = getattr(cr, op[:-1])(cr.tensor(v))
+    np.testing.assert_allclose(y.detach().numpy(), out_of_place.numpy(), rtol=1e-12)
+    y.sum().backward()
+    x2 = cr.tensor(v, requires_grad=True)
+    getattr(cr, op[:-1])(x2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy(), rtol=1e-12)
+    assert cr.autograd.gradcheck(lambda a: getattr(a * 1.0, op)(), (cr.tensor(v, requires_grad=True),))
+
+
+def test_inplace_unary_function_forms_and_views() -> None:
+    x = cr.tensor([-1.0, 2.0])
+    assert cr.relu_(x) is x and x.tolist() == [0.0, 2.0]
+    base = cr.zeros(2, 4, dtype=cr.float64)
+    base[:, ::2].exp_()  # strided view: writes through
+    assert base.tolist() == [[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0]]
+    i = cr.tensor([-1, 2])
+    assert i.neg_().tolist() == [1, -2] and i.abs_().tolist() == [1, 2] and i.dtype == cr.int64
+
+
+def test_inplace_unary_errors() -> None:
+    leaf = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp_"):
+        leaf.exp_()
+    with pytest.raises(TypeError, match="exp_"):
+        cr.tensor([1, 2]).exp_()
+    with pytest.raises(TypeError, match="sqrt_"):
+        cr.tensor([1, 2]).sqrt_()
+    x = cr.tensor([1, 2])
+    with pytest.raises(TypeError, match="pow_"):
+        x.pow_(0.5)
+    assert x.tolist() == [1, 2]  # unchanged after a rejected call
+
+
+def test_inplace_saved_output_is_version_checked() -> None:
+    x = cr.tensor([0.5, 1.0], requires_grad=True)
+    y = x * 1.0
+    y.exp_()
+    z = y * 1.0
+    y.add_(1.0)  # exp_'s saved output changed: backward must refuse
+    with pytest.raises(RuntimeError, match="ExpBackward0"):
+        z.sum().backward()
+
+
+def test_pow_inplace() -> None:
+    torch = pytest.importorskip("torch")
+    v, e = np.array([0.5, 1.5, 2.0]), np.array([1.5, 2.0, 0.0])
+    for exponent_grad in (False, True):
+        x, b = cr.tensor(v, requires_grad=True), cr.tensor(e, requires_grad=exponent_grad)
+        tx, tb = torch.tensor(v, requires_grad=True), torch.tensor(e, requires_grad=exponent_grad)
+        y, ty = (x * 1.0).pow_(b), (tx * 1.0).pow_(tb)
+        assert y.grad_fn.name() == ty.grad_fn.name() == "PowBackward1"
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy())
+        y.sum().backward()
+        ty.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+        if exponent_grad:
+            np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy())
+    y = (cr.tensor(v, requires_grad=True) * 1.0).pow_(2)
+    assert y.grad_fn.name() == "PowBackward0"
+    assert cr.tensor([1, 2, 3]).pow_(2).tolist() == [1, 4, 9]
+
+
+def test_clamp_min_max() -> None:
+    torch = pytest.importorskip("torch")
+    v = np.array([-1.0, 0.25, 0.5, 2.0])
+    for name in ("clamp_min", "clamp_max"):
+        x, tx = cr.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+        y, ty = getattr(x, name)(0.25), getattr(tx, name)(0.25)
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy())
+        (y * cr.tensor([1.0, 2.0, 3.0, 4.0], dtype=cr.float64)).sum().backward()
+        (ty * torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+        z = cr.tensor(v)
+        assert getattr(z, name + "_")(0.25) is z
+        np.testing.assert_allclose(z.numpy(), ty.detach().numpy())
+    assert cr.clamp_min(cr.tensor([1, 5]), 3).tolist() == [3, 5]
+    with pytest.raises(TypeError, match="clamp_min"):
+        cr.clamp_min(cr.ones(2), "a")
+    with pytest.raises(TypeError, match="clamp_max_"):
+        cr.tensor([1, 2]).clamp_max_(0.5)
+
+
+def test_detach_and_positive() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert y.detach_() is y
+    assert y.requires_grad is False and y.grad_fn is None and y.is_leaf
+    leaf = cr.tensor([1.0], requires_grad=True)
+    leaf.detach_()
+    assert not leaf.requires_grad
+    v = (x * 2)[0:1]
+    with pytest.raises(RuntimeError, match="detach_"):
+        v.detach_()
+    assert (+x) is x and cr.positive(x) is x
+    with pytest.raises(RuntimeError, match="positive"):
+        +cr.tensor([True])  # noqa: B018
+
+
+# ---- random fills -----------------------------------------------------------------------
+
+
+def test_uniform_normal_reproducible() -> None:
+    cr.manual_seed(3)
+    a = cr.empty(1000).uniform_(-2.0, 3.0)
+    cr.manual_seed(3)
+    b = cr.empty(1000).uniform_(-2.0, 3.0)
+    assert a.tolist() == b.tolist()
+    v = a.numpy()
+    assert v.min() >= -2.0 and v.max() < 3.0 and abs(v.mean() - 0.5) < 0.2
+    cr.manual_seed(3)
+    r = cr.rand(1000)
+    cr.manual_seed(3)
+    assert cr.empty(1000).uniform_().tolist() == r.tolist()  # same stream as cr.rand
+    g = cr.Generator()
+    g.manual_seed(7)
+    n1 = cr.empty(20000, dtype=cr.float64).normal_(1.0, 2.0, generator=g)
+    g.manual_seed(7)
+    n2 = cr.empty(20000, dtype=cr.float64).normal_(mean=1.0, std=2.0, generator=g)
+    assert n1.tolist() == n2.tolist()
+    assert abs(n1.numpy().mean() - 1.0) < 0.05 and abs(n1.numpy().std() - 2.0) < 0.05
+    t = cr.zeros(3, 4)
+    t.T.uniform_(**{"from": 1.0, "to": 2.0})  # non-contiguous target
+    assert t.numpy().min() >= 1.0
+
+
+def test_bernoulli_and_fill_autograd() -> None:
+    cr.manual_seed(0)
+    m = cr.empty(10000).bernoulli_(0.25)
+    assert set(np.unique(m.numpy())) <= {0.0, 1.0} and abs(m.numpy().mean() - 0.25) < 0.02
+    assert cr.zeros(5, dtype=cr.bool).bernoulli_(1.0).all().item() is True
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1.0
+    y.uniform_()
+    assert y.grad_fn.name() == "UniformBackward0"
+    (y * 3).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    z = x * 1.0
+    z.normal_()
+    assert z.grad_fn.name() == "NormalBackward0"
+
+
+def test_random_fill_errors() -> None:
+    with pytest.raises(ValueError, match="uniform_"):
+        cr.empty(3).uniform_(2.0, 1.0)
+    with pytest.raises(ValueError, match="normal_"):
+        cr.empty(3).normal_(0.0, -1.0)
+    with pytest.raises(ValueError, match="bernoulli_"):
+        cr.empty(3).bernoulli_(1.5)
+    with pytest.raises(TypeError, match="uniform_"):
+        cr.zeros(3, dtype=cr.int64).uniform_()
+    with pytest.raises(RuntimeError, match="normal_"):
+        cr.zeros(3, requires_grad=True).normal_()
+    with cr.no_grad():
+        cr.zeros(3, requires_grad=True).normal_()  # how nn.init fills parameters
+
+
+# ---- predicates ---------------------------------------------------------------------------
+
+
+def test_predicates_values() -> None:
+    x = cr.tensor([1.0, float("nan"), float("inf"), -float("inf"), 0.0])
+    assert cr.isnan(x).tolist() == [False, True, False, False, False]
+    assert x.isinf().tolist() == [False, False, True, True, False]
+    assert cr.isfinite(x).tolist() == [True, False, False, False, True]
+    i = cr.tensor([1, 2])
+    assert cr.isnan(i).tolist() == [False, False] and cr.isfinite(i).tolist() == [True, True]
+    assert x.any().item() is True and x.all().item() is False  # NaN counts as true
+    m = cr.tensor([[0.0, 1.0], [0.0, 0.0]])
+    assert m.any(dim=1).tolist() == [True, False]
+    assert cr.all(m == 0, dim=0, keepdim=True).tolist() == [[True, False]]
+    assert cr.any(m, dim=(0, 1)).item() is True
+    assert cr.zeros(0).any().item() is False and cr.zeros(0).all().item() is True
+    assert cr.tensor([1, 2]).all().dtype == cr.bool
+    with pytest.raises(IndexError, match="any"):
+        m.any(dim=2)
+    with pytest.raises(IndexError, match="all"):
+        cr.all(m, dim=-3)
+
+
+def test_isclose_allclose_equal() -> None:
+    torch = pytest.importorskip("torch")
+    a = [1.0, float("nan"), float("inf"), 1.0, 1e-9]
+    b = [1.0 + 1e-9, float("nan"), float("inf"), 1.1, 0.0]
+    for kw in ({}, {"equal_nan": True}, {"rtol": 0.2}, {"atol": 1e-8}):
+        got = cr.isclose(cr.tensor(a, dtype=cr.float64), cr.tensor(b, dtype=cr.float64), **kw)
+        want = torch.isclose(torch.tensor(a, dtype=torch.float64),
+                             torch.tensor(b, dtype=torch.float64), **kw)
+        assert got.tolist() == want.tolist()
+    x = cr.tensor([1.0, 2.0])
+    assert cr.allclose(x, x + 1e-9) is True and x.allclose(x + 1.0) is False
+    assert cr.equal(x, x.clone()) is True and x.equal(cr.tensor([1.0, 2.5])) is False
+    assert cr.equal(x, cr.tensor([1.0, 2.0, 3.0])) is False
+    assert cr.equal(cr.tensor([float("nan")]), cr.tensor([float("nan")])) is False
+    with pytest.raises(TypeError, match="isclose"):
+        cr.isclose(x, x.double())
+    with pytest.raises(ValueError, match="isclose"):
+        cr.isclose(x, x, rtol=-1.0)
+    with pytest.raises(ValueError, match="isclose"):
+        cr.isclose(x, cr.ones(3))
+
+
+# ---- rounding division and bitwise ops -----------------------------------------------------
+
+
+def test_floor_divide_remainder_vs_torch() -> None:
+    torch = pytest.importorskip("torch")
+    ai, bi = [5, -5, 7, -7, 0, 6], [3, 3, -2, -2, 4, -3]
+    af = [5.5, -5.5, 7.0, -7.25, 0.0, -0.0, 1e308]
+    bf = [2.0, 2.0, -2.0, -2.0, 3.0, 3.0, 1e-308]
+    for (a, b) in ((ai, bi), (af, bf[: len(af)])):
+        ca, cb, ta, tb = cr.tensor(a), cr.tensor(b), torch.tensor(a), torch.tensor(b)
+        for cf, tf in ((lambda p, q: p // q, lambda p, q: p // q),
+                       (lambda p, q: p % q, lambda p, q: p % q),
+                       (lambda p, q: cr.div(p, q, rounding_mode="trunc"),
+                        lambda p, q: torch.div(p, q, rounding_mode="trunc")),
+                       (lambda p, q: p.div(q, rounding_mode="floor"),
+                        lambda p, q: p.div(q, rounding_mode="floor"))):
+            got, want = cf(ca, cb), tf(ta, tb)
+            assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert (cr.tensor([5.0]) % 0).isnan().all().item()
+    assert (7 // cr.tensor([2, -2])).tolist() == [3, -4]
+    assert (7 % cr.tensor([2, -2])).tolist() == [1, -1]
+    assert cr.div(cr.tensor([3]), 2, rounding_mode=None).tolist() == [1.5]
+
+
+def test_rounding_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    a, b = np.array([5.5, -3.25, 1.0]), np.array([2.0, 1.5, -0.75])
+    x, y = cr.tensor(a, requires_grad=True), cr.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    r, tr = x % y, tx % ty
+    assert r.grad_fn.name() == tr.grad_fn.name() == "RemainderBackward1"
+    r.sum().backward()
+    tr.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy())
+    assert (x % 2).grad_fn.name() == "RemainderBackward0"
+    assert cr.autograd.gradcheck(lambda p, q: p % q, (cr.tensor(a, requires_grad=True),
+                                                     cr.tensor(b, requires_grad=True)))
+    d = cr.div(x, y, rounding_mode="floor")
+    assert d.grad_fn.name() == "DivBackward2"
+    x.grad = None
+    d.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    f = x // y
+    assert f.requires_grad and f.grad_fn.name() == "NotImplemented"
+    with pytest.raises(RuntimeError, match="floor_divide"):
+        f.sum().backward()
+
+
+def test_rounding_errors() -> None:
+    with pytest.raises(RuntimeError, match="floor_divide"):
+        cr.tensor([1, 2]) // 0
+    with pytest.raises(RuntimeError, match="remainder"):
+        cr.tensor([1, 2]) % cr.tensor([1, 0])
+    with pytest.raises(RuntimeError, match="div"):
+        cr.div(cr.tensor([1]), 0, rounding_mode="trunc")
+    with pytest.raises(ValueError, match="div"):
+        cr.div(cr.ones(2), 2, rounding_mode="round")
+    with pytest.raises(TypeError, match="floor_divide"):
+        cr.tensor([True]) // cr.tensor([True])
+    with pytest.raises(ValueError, match="remainder"):
+        cr.ones(2) % cr.ones(3)
+
+
+def test_bitwise_ops() -> None:
+    i, j = cr.tensor([1, 2, 12]), cr.tensor([3, 3, 10])
+    assert (~i).tolist() == [-2, -3, -13] and cr.bitwise_not(i).tolist() == [-2, -3, -13]
+    assert (i & j).tolist() == [1, 2, 8] and (i | j).tolist() == [3, 3, 14]
+    assert (i ^ j).tolist() == [2, 1, 6] and (i ^ 1).tolist() == [0, 3, 13]
+    p, q = cr.tensor([True, False, True]), cr.tensor([True, True, False])
+    assert (p ^ q).tolist() == [False, True, True] and (p ^ q).dtype == cr.bool
+    assert (~p).tolist() == [False, True, False]
+    assert (p & q).tolist() == [True, False, False] and (p | q).dtype == cr.bool
+    assert cr.logical_xor(cr.tensor([0.0, 1.5]), cr.tensor([2.0, 0.5])).tolist() == [True, False]
+    with pytest.raises(TypeError, match="bitwise_not"):
+        ~cr.ones(2)  # noqa: B018
+    with pytest.raises(TypeError, match="bitwise_xor"):
+        cr.ones(2) ^ cr.ones(2)  # noqa: B018
+    with pytest.raises(TypeError, match="bitwise_and"):
+        i & 1.5  # noqa: B018
+    assert (i.__and__("x")) is NotImplemented
+
+
+def test_max_min_other_keyword() -> None:
+    x = cr.tensor([[1.0, 5.0], [3.0, 9.0]])
+    assert x.max(other=cr.tensor(4.0)).tolist() == [[4.0, 5.0], [4.0, 9.0]]
+    assert cr.min(x, other=cr.tensor(4.0)).tolist() == [[1.0, 4.0], [3.0, 4.0]]
+    assert cr.pow(x, exponent=2).tolist() == [[1.0, 25.0], [9.0, 81.0]]

@@ -162,12 +162,20 @@ struct ClampSideBackward final : Node {
     void release_saved() override { x.reset(); }
 };
 
+// max(x, bound) or min(x, bound) without history: an integer tensor stays integer for an
+// integral bound and becomes float32 for a fractional one, as in PyTorch; NaN propagates.
+Tensor clamp_side_values(const Tensor& x, double bound, bool is_min) {
+    NoGradGuard ng;
+    const bool integral = !is_floating(x.dtype()) && bound == std::floor(bound) &&
+                          std::abs(bound) < 9.2e18;
+    Tensor b = integral ? wrapped_scalar(static_cast<int64_t>(bound)) : wrapped_scalar(bound);
+    return is_min ? maximum(x, b) : minimum(x, b);
+}
+
 Tensor clamp_side(const Tensor& x, double bound, bool is_min) {
-    Tensor y;
-    {
-        NoGradGuard ng;
-        y = is_min ? clamp(x, bound, std::nullopt) : clamp(x, std::nullopt, bound);
-    }
+    CR_CHECK(x.dtype() != DType::Bool, TypeError, is_min ? "clamp_min" : "clamp_max",
+             ": not supported for bool tensors");
+    Tensor y = clamp_side_values(x.detach(), bound, is_min);
     if (needs_grad(x)) {
         auto node = make_node<ClampSideBackward>({&x});
         node->x = x;
@@ -181,12 +189,8 @@ Tensor clamp_side(const Tensor& x, double bound, bool is_min) {
 Tensor& clamp_side_(Tensor& self, double bound, bool is_min) {
     const char* op = is_min ? "clamp_min_" : "clamp_max_";
     check_inplace(self, op);
-    Tensor y;
-    {
-        NoGradGuard ng;
-        y = is_min ? clamp(self.detach(), bound, std::nullopt)
-                   : clamp(self.detach(), std::nullopt, bound);
-    }
+    CR_CHECK(self.dtype() != DType::Bool, TypeError, op, ": not supported for bool tensors");
+    Tensor y = clamp_side_values(self.detach(), bound, is_min);
     CR_CHECK(y.dtype() == self.dtype(), TypeError, op, ": result type ", dtype_name(y.dtype()),
              " can't be cast to the desired output type ", dtype_name(self.dtype()));
     std::shared_ptr<ClampSideBackward> node;
