@@ -478,3 +478,209 @@ def test_max_min_other_keyword() -> None:
     assert x.max(other=cr.tensor(4.0)).tolist() == [[4.0, 5.0], [4.0, 9.0]]
     assert cr.min(x, other=cr.tensor(4.0)).tolist() == [[1.0, 4.0], [3.0, 4.0]]
     assert cr.pow(x, exponent=2).tolist() == [[1.0, 25.0], [9.0, 81.0]]
+
+
+# ---- scans, sorting, selection, scatter, products, moments ---------------------------------
+
+
+def _grad_vs_torch(cr_fn, torch_fn, *arrays, weights=None) -> None:
+    """Values and gradients of sum(w * f(inputs)) for each output, chainrule vs torch."""
+    torch = pytest.importorskip("torch")
+    xs = [cr.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    got, want = cr_fn(*xs), torch_fn(*ts)
+    got = list(got) if isinstance(got, tuple) else [got]
+    want = list(want) if isinstance(want, tuple) else [want]
+    loss, tloss = 0, 0
+    for k, (g, w) in enumerate(zip(got, want)):
+        np.testing.assert_allclose(g.detach().numpy(), w.detach().numpy(), rtol=1e-12, atol=1e-12)
+        if w.requires_grad:
+            assert g.grad_fn.name() == w.grad_fn.name()
+            c = np.random.default_rng(k).uniform(0.5, 1.5, size=w.shape)
+            loss = loss + (g * cr.tensor(c)).sum()
+            tloss = tloss + (w * torch.tensor(c)).sum()
+    if isinstance(tloss, int):
+        return
+    loss.backward()
+    tloss.backward()
+    for x, t in zip(xs, ts):
+        want_grad = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+        got_grad = np.zeros(x.shape) if x.grad is None else x.grad.numpy()
+        np.testing.assert_allclose(got_grad, want_grad, rtol=1e-12, atol=1e-12)
+
+
+RNG = np.random.default_rng(42)
+A34 = RNG.normal(size=(3, 4))
+A234 = RNG.normal(size=(2, 3, 4))
+
+
+def test_cumsum_vs_torch() -> None:
+    _grad_vs_torch(lambda x: x.cumsum(1), lambda x: x.cumsum(1), A34)
+    _grad_vs_torch(lambda x: cr.cumsum(x, dim=-3), lambda x: x.cumsum(-3), A234)
+    _grad_vs_torch(lambda x: x.cumsum(0), lambda x: x.cumsum(0), np.array(2.5))
+    assert cr.tensor([1, 2, 3]).cumsum(0).tolist() == [1, 3, 6]
+    assert cr.tensor([True, True]).cumsum(0).dtype == cr.int64
+    assert cr.cumsum(cr.tensor([1, 2]), 0, dtype=cr.float64).dtype == cr.float64
+    assert cr.autograd.gradcheck(lambda x: x.cumsum(1), (cr.tensor(A234, requires_grad=True),))
+    with pytest.raises(IndexError, match="cumsum"):
+        cr.ones(2, 3).cumsum(2)
+
+
+def test_sort_argsort_topk_vs_torch() -> None:
+    torch = pytest.importorskip("torch")
+    _grad_vs_torch(lambda x: tuple(x.sort()), lambda x: tuple(x.sort()), A34)
+    _grad_vs_torch(lambda x: tuple(cr.sort(x, 1, descending=True)),
+                   lambda x: tuple(torch.sort(x, 1, descending=True)), A234)
+    _grad_vs_torch(lambda x: tuple(x.topk(2)), lambda x: tuple(x.topk(2)), A34)
+    _grad_vs_torch(lambda x: tuple(cr.topk(x, 2, dim=0, largest=False)),
+                   lambda x: tuple(torch.topk(x, 2, dim=0, largest=False)), A234)
+    r = cr.tensor([3.0, 1.0, 2.0]).sort(descending=True)
+    assert type(r).__name__ == "sort" and r.values.tolist() == [3.0, 2.0, 1.0]
+    assert r.indices.tolist() == [0, 2, 1]
+    nan = cr.tensor([3.0, float("nan"), 2.0])
+    assert nan.sort().indices.tolist() == [2, 0, 1] and nan.sort(descending=True).indices.tolist() == [1, 0, 2]
+    assert cr.tensor([1.0, 1.0, 1.0]).sort().indices.tolist() == [0, 1, 2]  # stable
+    assert cr.tensor([1.0, 1.0, 1.0]).sort(descending=True).indices.tolist() == [0, 1, 2]
+    assert cr.argsort(cr.tensor([[3, 1, 2]]), dim=1).tolist() == [[1, 2, 0]]
+    assert cr.tensor([5, 1, 4]).argsort(descending=True, stable=True).tolist() == [0, 2, 1]
+    t = cr.tensor([1.0, 5.0, 3.0]).topk(2)
+    assert type(t).__name__ == "topk" and t.values.tolist() == [5.0, 3.0]
+    assert cr.tensor([1.0, 2.0]).topk(0).values.shape == (0,)
+    assert cr.autograd.gradcheck(lambda x: x.sort(0)[0], (cr.tensor(A34, requires_grad=True),))
+    assert cr.autograd.gradcheck(lambda x: x.topk(3)[0], (cr.tensor(A34, requires_grad=True),))
+    with pytest.raises(IndexError, match="topk"):
+        cr.ones(3).topk(4)
+    with pytest.raises(IndexError, match="sort"):
+        cr.ones(3).sort(1)
+
+
+def test_unbind_and_iteration() -> None:
+    torch = pytest.importorskip("torch")
+    _grad_vs_torch(lambda x: x.unbind(1), lambda x: x.unbind(1), A34)
+    _grad_vs_torch(lambda x: cr.unbind(x)[:1], lambda x: torch.unbind(x)[:1], A234)  # some unused
+    x = cr.arange(6.0).reshape(2, 3)
+    parts = x.unbind(1)
+    assert isinstance(parts, tuple) and len(parts) == 3 and parts[1].tolist() == [1.0, 4.0]
+    parts[0][0] = 10.0  # views share storage
+    assert x[0, 0].item() == 10.0
+    y = cr.arange(3.0).requires_grad_()
+    assert [v.grad_fn.name() for v in y] == ["UnbindBackward0"] * 3
+    with pytest.raises(IndexError, match="unbind"):
+        cr.tensor(1.0).unbind()
+    with pytest.raises(IndexError, match="unbind"):
+        x.unbind(2)
+
+
+def test_masked_select_nonzero_where() -> None:
+    torch = pytest.importorskip("torch")
+    mask = A34 > 0
+    _grad_vs_torch(lambda x: x.masked_select(cr.tensor(mask)),
+                   lambda x: x.masked_select(torch.tensor(mask)), A34)
+    _grad_vs_torch(lambda x: cr.masked_select(x, cr.tensor(mask)),
+                   lambda x: torch.masked_select(x, torch.tensor(mask)), A34[0])  # x broadcast
+    x = cr.arange(12.0).reshape(3, 4)
+    assert cr.nonzero(x > 9).tolist() == [[2, 2], [2, 3]]
+    assert cr.nonzero(cr.tensor(3.0)).shape == (1, 0)
+    rows, cols = (x > 9).nonzero(as_tuple=True)
+    assert rows.tolist() == [2, 2] and cols.tolist() == [2, 3]
+    assert [t.tolist() for t in cr.where(x > 9)] == [[2, 2], [2, 3]]
+    assert [t.tolist() for t in cr.nonzero(cr.tensor(3.0), as_tuple=True)] == [[0]]
+    assert cr.nonzero(cr.tensor([0.0, float("nan")])).tolist() == [[1]]
+    assert cr.argwhere(cr.tensor([0, 2])).tolist() == [[1]]
+    with pytest.raises(TypeError, match="masked_select"):
+        x.masked_select(cr.ones(3, 4))
+    with pytest.raises(ValueError, match="masked_select"):
+        x.masked_select(cr.ones(2, dtype=cr.bool))
+
+
+def test_repeat_interleave() -> None:
+    torch = pytest.importorskip("torch")
+    _grad_vs_torch(lambda x: x.repeat_interleave(2), lambda x: x.repeat_interleave(2), A34)
+    _grad_vs_torch(lambda x: x.repeat_interleave(3, dim=1), lambda x: x.repeat_interleave(3, dim=1), A234)
+    _grad_vs_torch(lambda x: x.repeat_interleave(cr.tensor([2, 0, 1]), dim=0),
+                   lambda x: x.repeat_interleave(torch.tensor([2, 0, 1]), dim=0), A34)
+    assert cr.repeat_interleave(cr.tensor([1, 2]), 2).tolist() == [1, 1, 2, 2]
+    assert cr.tensor(3).repeat_interleave(2).tolist() == [3, 3]
+    assert cr.ones(2, 3).repeat_interleave(0, dim=1).shape == (2, 0)
+    with pytest.raises(ValueError, match="repeat_interleave"):
+        cr.ones(2).repeat_interleave(-1)
+    with pytest.raises(ValueError, match="repeat_interleave"):
+        cr.ones(2).repeat_interleave(cr.tensor([1, 2, 3]))
+    with pytest.raises(TypeError, match="repeat_interleave"):
+        cr.ones(2).repeat_interleave(cr.tensor([1.0, 2.0]))
+
+
+def test_scatter() -> None:
+    torch = pytest.importorskip("torch")
+    idx = [[0, 2], [1, 3], [3, 0]]
+    src = RNG.normal(size=(3, 2))
+    _grad_vs_torch(lambda x, s: x.scatter(1, cr.tensor(idx), s),
+                   lambda x, s: x.scatter(1, torch.tensor(idx), s), A34, src)
+    _grad_vs_torch(lambda x: cr.scatter(x, 1, cr.tensor(idx), value=2.5),
+                   lambda x: torch.scatter(x, 1, torch.tensor(idx), value=2.5), A34)
+    _grad_vs_torch(lambda x, s: (x * 1.0).scatter_(0, cr.tensor([[2, 0, 1, 0]]), s),
+                   lambda x, s: (x * 1.0).scatter_(0, torch.tensor([[2, 0, 1, 0]]), s),
+                   A34, RNG.normal(size=(1, 4)))
+    # src larger than index: only its leading block is read (and gets gradient)
+    big = RNG.normal(size=(4, 5))
+    assert cr.autograd.gradcheck(lambda x, s: x.scatter(1, cr.tensor(idx), s),
+                                 (cr.tensor(A34, requires_grad=True),
+                                  cr.tensor(big, requires_grad=True)))
+    want = torch.tensor(A34).scatter(1, torch.tensor(idx), torch.tensor(big))
+    np.testing.assert_array_equal(cr.tensor(A34).scatter(1, cr.tensor(idx), cr.tensor(big)).numpy(),
+                                  want.numpy())
+    z = cr.zeros(3, 4)
+    assert z.scatter_(1, cr.tensor([[0], [1], [2]]), 1.0) is z and z.sum().item() == 3.0
+    with pytest.raises(IndexError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[4]]), 1.0)
+    with pytest.raises(TypeError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1.0]]), 1.0)
+    with pytest.raises(TypeError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1]]), cr.ones(1, 1, dtype=cr.float64))
+    with pytest.raises(ValueError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([1]), 1.0)
+    with pytest.raises(ValueError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1, 2]]), cr.ones(1, 1))
+    with pytest.raises(TypeError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1]]))
+    x = cr.zeros(2, 2)
+    with pytest.raises(IndexError, match="scatter_"):
+        x.scatter_(0, cr.tensor([[5, 0]]), 1.0)
+    assert x.sum().item() == 0.0  # nothing written
+
+
+def test_dot_mv() -> None:
+    torch = pytest.importorskip("torch")
+    v, w = RNG.normal(size=4), RNG.normal(size=4)
+    _grad_vs_torch(lambda a, b: cr.dot(a, b), lambda a, b: torch.dot(a, b), v, w)
+    _grad_vs_torch(lambda m, b: m.mv(b), lambda m, b: m.mv(b), A34, w)
+    assert cr.dot(cr.tensor([1, 2]), cr.tensor([3, 4])).item() == 11
+    with pytest.raises(ValueError, match="dot"):
+        cr.dot(cr.ones(2, 2), cr.ones(2))
+    with pytest.raises(ValueError, match="dot"):
+        cr.dot(cr.ones(2), cr.ones(3))
+    with pytest.raises(TypeError, match="dot"):
+        cr.dot(cr.ones(2), cr.ones(2, dtype=cr.float64))
+    with pytest.raises(ValueError, match="mv"):
+        cr.mv(cr.ones(2, 3), cr.ones(2))
+    with pytest.raises(ValueError, match="mv"):
+        cr.mv(cr.ones(3), cr.ones(3))
+
+
+def test_var_mean_std_mean() -> None:
+    torch = pytest.importorskip("torch")
+    _grad_vs_torch(lambda x: cr.var_mean(x), lambda x: torch.var_mean(x), A34)
+    _grad_vs_torch(lambda x: cr.var_mean(x, 1, keepdim=True),
+                   lambda x: torch.var_mean(x, 1, keepdim=True), A234)
+    _grad_vs_torch(lambda x: cr.std_mean(x, (0, 2), correction=0),
+                   lambda x: torch.std_mean(x, (0, 2), correction=0), A234)
+    _grad_vs_torch(lambda x: cr.std_mean(x, dim=1, unbiased=False),
+                   lambda x: torch.std_mean(x, dim=1, unbiased=False), A34)
+    _grad_vs_torch(lambda x: cr.var_mean(x)[1:], lambda x: torch.var_mean(x)[1:], A34)
+    r = cr.var_mean(cr.tensor([1.0, 2.0, 3.0]))
+    assert isinstance(r, tuple) and r[0].item() == 1.0 and r[1].item() == 2.0
+    assert cr.autograd.gradcheck(lambda x: cr.std_mean(x, 1), (cr.tensor(A34, requires_grad=True),))
+    with pytest.raises(TypeError, match="var_mean"):
+        cr.var_mean(cr.tensor([1, 2]))
+    with pytest.raises(IndexError, match="std_mean"):
+        cr.std_mean(cr.ones(2), 1)
