@@ -152,7 +152,7 @@ def randint(
 
 def _check_device(dev: Any, op: str) -> None:
     if dev is not None:
-        from chainrule._device import device  # noqa: PLC0415
+        from chainrule._device import device
 
         device(dev)  # raises for anything but the CPU
 
@@ -198,12 +198,12 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     _check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and data.dtype in _DTYPES:
-        if dtype is None or _DTYPES[data.dtype] == dtype:
-            try:
-                return _C.from_numpy(data)
-            except ValueError:  # negative or unaligned strides: copy instead
-                pass
+    if (isinstance(data, np.ndarray) and data.dtype in _DTYPES
+            and (dtype is None or _DTYPES[data.dtype] == dtype)):
+        try:
+            return _C.from_numpy(data)
+        except ValueError:  # negative or unaligned strides: copy instead
+            pass
     return tensor(data, dtype=dtype)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-class device:  # noqa: N801  (torch.device's name)
+class device:
     """A device description; only ``"cpu"`` (optionally ``"cpu:0"``) is supported.
 
     Args:
@@ -20,10 +20,10 @@ class device:  # noqa: N801  (torch.device's name)
 
     __slots__ = ("_index",)
 
-    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: Any, index: int | None = None) -> None:
         if isinstance(type, device):
             index = type.index if index is None else index
-            type = type.type  # noqa: A001
+            type = type.type
         if not isinstance(type, str):
             raise TypeError(f"device: expected a string or a device; got {type!r}")
         name, _, idx = type.partition(":")

@@ -40,7 +40,7 @@ def _repr(self: Tensor) -> str:
     arr = _values(self)
     formatter = _format_float(arr) if self.dtype.is_floating_point else None
     if self.numel() == 0:
-        body = "[]" if self.ndim <= 1 else "[]"
+        body = "[]"
     else:
         body = np.array2string(arr, separator=", ", prefix="tensor(", formatter=formatter,
                                threshold=1000, edgeitems=3)
@@ -127,7 +127,7 @@ _to_dtype = Tensor.to  # the C++ .to(dtype); .to(...) below accepts every torch 
 
 
 def _device(self: Tensor) -> Any:
-    from chainrule._device import CPU  # noqa: PLC0415
+    from chainrule._device import CPU
 
     return CPU
 
@@ -148,7 +148,7 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         >>> cr.ones(2).to("cpu", cr.float64).dtype
         chainrule.float64
     """
-    from chainrule._device import device  # noqa: PLC0415
+    from chainrule._device import device
 
     dev = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
@@ -225,7 +225,7 @@ def _new_factory(name: str, fill: Any) -> Any:
 
 def _check_dev(dev: Any) -> None:
     if dev is not None:
-        from chainrule._device import device  # noqa: PLC0415
+        from chainrule._device import device
 
         device(dev)
 
@@ -244,7 +244,7 @@ def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
 def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
                 requires_grad: builtins.bool = False) -> Tensor:
     """A copy of ``data`` as a tensor with ``self``'s dtype (unless ``dtype`` is given)."""
-    from chainrule._creation import tensor  # noqa: PLC0415
+    from chainrule._creation import tensor
 
     _check_dev(device)
     return tensor(data, dtype=self.dtype if dtype is None else dtype,
