@@ -729,3 +729,19 @@ def test_var_mean_std_mean() -> None:
         cr.var_mean(cr.tensor([1, 2]))
     with pytest.raises(IndexError, match="std_mean"):
         cr.std_mean(cr.ones(2), 1)
+
+
+def test_data_setter() -> None:
+    p = cr.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    p.data = p.data - 0.5 * p.grad  # the classic manual SGD step
+    assert p.tolist() == [0.0, 0.0]
+    assert p.is_leaf and p.requires_grad
+    p.data -= 1.0
+    assert p.tolist() == [-1.0, -1.0]
+    p.data = cr.tensor([5.0, 6.0, 7.0])
+    assert p.shape == (3,)
+    with pytest.raises(RuntimeError, match="data"):
+        p.data = cr.tensor([1, 2])
+    with pytest.raises(TypeError, match="data"):
+        p.data = [1.0]

@@ -59,6 +59,20 @@ void bind_extras(py::module_& m) {
     }
     py::object sort_t = rt.attr("sort"), topk_t = rt.attr("topk");
 
+    // Backs the `.data` setter (python/chainrule/_tensor.py): self takes src's storage and
+    // geometry, keeping its own identity and autograd state, as torch's set_data.
+    cls.def("_set_data", [](Tensor& self, const Tensor& src) {
+        CR_CHECK(!self.requires_grad() || is_floating(src.dtype()), RuntimeError,
+                 "data: a tensor that requires grad can only be given floating-point data; got ",
+                 dtype_name(src.dtype()));
+        TensorImpl* d = self.impl();
+        d->storage = src.storage();
+        d->shape = src.shape();
+        d->strides = src.strides();
+        d->offset = src.offset();
+        d->dtype = src.dtype();
+    });
+
     // ---- in-place unary math: t.exp_() and cr.exp_(t)
     auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&)) {
         cls.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); });
