@@ -736,7 +736,8 @@ def test_data_setter() -> None:
     (p * p).sum().backward()
     p.data = p.data - 0.5 * p.grad  # the classic manual SGD step
     assert p.tolist() == [0.0, 0.0]
-    assert p.is_leaf and p.requires_grad
+    assert p.is_leaf
+    assert p.requires_grad
     p.data -= 1.0
     assert p.tolist() == [-1.0, -1.0]
     p.data = cr.tensor([5.0, 6.0, 7.0])
