@@ -76,12 +76,14 @@ def _tensors_to_lists(seq: Any) -> Any:
     ]
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, device: Any = None,
+           requires_grad: builtins.bool = False) -> Tensor:
     """Creates a tensor by copying ``data`` (a scalar, nested lists, a NumPy array or a tensor).
 
     Args:
         data: the values; Python floats give float32, ints int64, bools bool.
         dtype: the element type (``cr.float32`` by default for floating data).
+        device: ``None`` or ``"cpu"`` (chainrule runs on the CPU only).
         requires_grad: whether autograd records operations on the result.
 
     Example:
@@ -89,11 +91,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -
         >>> cr.tensor([[1.0, 2.0], [3.0, 4.0]]).shape
         (2, 2)
     """
+    _check_device(device, "tensor")
     return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad)
 
 
 def arange(
-    start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
+    start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
     requires_grad: builtins.bool = False,
 ) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float.
@@ -103,6 +106,7 @@ def arange(
         >>> cr.arange(3).tolist()
         [0, 1, 2]
     """
+    _check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -207,45 +211,55 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: builtins.bool = False) -> Tensor:
     """Zeros with the shape (and by default the dtype) of ``input``."""
+    _check_device(device, "zeros_like")
     return _C.zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: builtins.bool = False) -> Tensor:
     """Ones with the shape (and by default the dtype) of ``input``."""
+    _check_device(device, "ones_like")
     return _C.ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: builtins.bool = False) -> Tensor:
     """Uninitialised memory with the shape (and by default the dtype) of ``input``."""
+    _check_device(device, "empty_like")
     return _C.empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None,
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
          requires_grad: builtins.bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
+    _check_device(device, "full")
     if isinstance(size, int):
         size = (size,)
     return _C.full(tuple(size), fill_value, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
     """``full`` with the shape (and by default the dtype) of ``input``."""
+    _check_device(device, "full_like")
     return _C.full(input.shape, fill_value, dtype=dtype or input.dtype,
                    requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, generator: Any = None,
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     """Standard normal draws with the shape (and by default the dtype) of ``input``."""
+    _check_device(device, "randn_like")
     return _C.randn(input.shape, dtype=dtype or input.dtype, generator=generator,
                     requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, generator: Any = None,
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
     """Uniform [0, 1) draws with the shape (and by default the dtype) of ``input``."""
+    _check_device(device, "rand_like")
     return _C.rand(input.shape, dtype=dtype or input.dtype, generator=generator,
                    requires_grad=requires_grad)
