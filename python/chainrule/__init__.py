@@ -36,6 +36,7 @@ float = float32  # noqa: A001
 double = float64
 long = int64
 dtype = _C.dtype
+dtype.__repr__ = lambda self: f"chainrule.{self.name}"  # type: ignore[method-assign]
 
 __version__ = "0.1.0"
 

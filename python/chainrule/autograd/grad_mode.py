@@ -84,7 +84,16 @@ class _DecoratorContextManager:
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class _BareDecoratable(_DecoratorContextManager):
+    """Also usable without parentheses: ``@cr.no_grad`` as well as ``@cr.no_grad()``."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecoratable):  # noqa: N801 (PyTorch's name)
     """Context manager and decorator that disables gradient tracking.
 
     Inside it, results of operations have ``requires_grad=False`` and no ``grad_fn``, even
@@ -118,7 +127,7 @@ class no_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
         _set_grad_enabled(self.prev)
 
 
-class enable_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class enable_grad(_BareDecoratable):  # noqa: N801 (PyTorch's name)
     """Context manager and decorator that enables gradient tracking (e.g. inside ``no_grad``).
 
     Example:
