@@ -21,4 +21,5 @@ PYBIND11_MODULE(_C, m) {
     bind_linalg(m);
     bind_shape(m);
     bind_autograd(m);
+    install_fast_slots(m);
 }
