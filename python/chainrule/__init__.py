@@ -11,7 +11,7 @@ from chainrule import _C
 # stands between a call and the core.
 from chainrule._C import *  # noqa: F403
 from chainrule._C import Generator, Tensor
-from chainrule import autograd, datasets
+from chainrule import autograd
 from chainrule._config import config, show_config
 from chainrule._creation import (
     arange,
@@ -39,5 +39,14 @@ dtype = _C.dtype
 dtype.__repr__ = lambda self: f"chainrule.{self.name}"  # type: ignore[method-assign]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # Submodules that pull in more than the core are imported on first use.
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module("chainrule.datasets")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 
 _install_tensor_methods()
