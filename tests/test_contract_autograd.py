@@ -5,7 +5,7 @@ result ``r`` must match (values, dtype, shape, requires_grad, Python types). Whe
 raises, chainrule must raise one of the accepted exception types. Cases marked xfail are
 known differences from PyTorch 2.13, each with a short reason (see the audit report).
 """
-# ruff: noqa: E501  (the case tables keep one snippet per line)
+
 
 from __future__ import annotations
 

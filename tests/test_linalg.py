@@ -157,7 +157,7 @@ def test_int64_matmul() -> None:
 def test_rmatmul_and_not_implemented() -> None:
     a = cr.from_numpy(rand(2, 3))
     with pytest.raises(TypeError):
-        a @ "x"  # noqa: B018
+        a @ "x"
     assert a.__rmatmul__(cr.from_numpy(rand(4, 2))).shape == (4, 3)
 
 

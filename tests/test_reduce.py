@@ -3,10 +3,9 @@ in float64, non-contiguous / 0-d / empty inputs, named tuples, error paths."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
-
-import warnings
 
 import numpy as np
 import pytest

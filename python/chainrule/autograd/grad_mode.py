@@ -93,7 +93,7 @@ class _BareDecoratable(_DecoratorContextManager):
         return cls()(orig_func)
 
 
-class no_grad(_BareDecoratable):  # noqa: N801 (PyTorch's name)
+class no_grad(_BareDecoratable):
     """Context manager and decorator that disables gradient tracking.
 
     Inside it, results of operations have ``requires_grad=False`` and no ``grad_fn``, even
@@ -127,7 +127,7 @@ class no_grad(_BareDecoratable):  # noqa: N801 (PyTorch's name)
         _set_grad_enabled(self.prev)
 
 
-class enable_grad(_BareDecoratable):  # noqa: N801 (PyTorch's name)
+class enable_grad(_BareDecoratable):
     """Context manager and decorator that enables gradient tracking (e.g. inside ``no_grad``).
 
     Example:
@@ -153,7 +153,7 @@ class enable_grad(_BareDecoratable):  # noqa: N801 (PyTorch's name)
         _set_grad_enabled(self.prev)
 
 
-class set_grad_enabled(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class set_grad_enabled(_DecoratorContextManager):
     """Sets gradient tracking on or off; usable as a function or as a context manager.
 
     Called as a function, the mode changes immediately and stays. Used in a ``with``
