@@ -11,6 +11,7 @@ import pytest
 
 import chainrule as cr
 
+
 def noncontig(a: np.ndarray) -> np.ndarray:
     """The same values as a non-contiguous array (every other element of a wider one)."""
     if a.ndim == 0:

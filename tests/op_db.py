@@ -63,7 +63,7 @@ class OpInfo:
     rtol: float = 1e-4
 
 
-def S(*args: Any, name: str = "", **kwargs: Any) -> Sample:  # noqa: N802
+def S(*args: Any, name: str = "", **kwargs: Any) -> Sample:
     return Sample(args, kwargs, name)
 
 

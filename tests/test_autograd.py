@@ -193,7 +193,9 @@ def test_requires_grad_flags_on_non_leaf():
     assert not y.is_leaf
     with pytest.raises(RuntimeError, match="requires_grad: you can only change requires_grad"):
         y.requires_grad = False
-    y.requires_grad = True  # allowed, as in PyTorch
+    with pytest.raises(RuntimeError, match="requires_grad: you can only change requires_grad"):
+        y.requires_grad = True  # the attribute refuses non-leaves whatever the value, as PyTorch
+    assert y.requires_grad_(True) is y  # the method is a no-op on a non-leaf
 
 
 def test_integer_tensors_cannot_require_grad():

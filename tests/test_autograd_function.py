@@ -165,22 +165,6 @@ def test_needs_input_grad():
     np.testing.assert_allclose(np_of(x.grad), [1.0])
 
 
-def test_leaf_behind_a_none_gradient_keeps_grad_none():
-    class FirstOnly(Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            return a + b
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, None
-
-    a, b = leaf([1.0]), leaf([2.0])
-    out = FirstOnly.apply(a, b)
-    out.backward(ones_like(out))
-    assert b.grad is None
-
-
 def test_backward_may_return_none_for_an_input():
     class FirstOnly(Function):
         @staticmethod
@@ -195,7 +179,7 @@ def test_backward_may_return_none_for_an_input():
     out = FirstOnly.apply(a, b)
     out.backward(ones_like(out))
     np.testing.assert_allclose(np_of(a.grad), [1.0])
-    assert b.grad is None or float(np_of(b.grad)[0]) == 0.0
+    assert b.grad is None  # a leaf reached only through a None gradient keeps grad None
     (da, db) = cr.autograd.grad(FirstOnly.apply(a, b), [a, b], cr.ones(1, dtype=cr.float64),
                                 allow_unused=True)
     np.testing.assert_allclose(np_of(da), [1.0])

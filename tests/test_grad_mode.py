@@ -205,7 +205,7 @@ def test_decorating_a_class_raises():
     with pytest.raises(RuntimeError, match="no_grad"):
 
         @cr.no_grad()
-        class Foo:  # noqa: B903
+        class Foo:
             pass
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _shape_helpers import arr, compare, noncontig
 
 import chainrule as cr
+from _shape_helpers import arr, compare, noncontig
 
 
-def T(*v: Any) -> Any:  # noqa: N802
+def T(*v: Any) -> Any:
     """An int64 index tensor for the library m: T(0, 2)(m)."""
     return lambda m: m.tensor(v[0] if len(v) == 1 and isinstance(v[0], list) else list(v))
 
@@ -26,7 +26,7 @@ def _key(m: Any, key: Any) -> Any:
     return key
 
 
-def MASK(shape: tuple[int, ...], seed: int = 0) -> Any:  # noqa: N802
+def MASK(shape: tuple[int, ...], seed: int = 0) -> Any:
     values = np.random.default_rng(seed).random(shape) < 0.5
     return lambda m: m.from_numpy(values.copy())
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from op_db import OPS, B, F, I, OpInfo, Sample
 
 import chainrule as cr
+from op_db import OPS, B, F, I, OpInfo, Sample
 
 CASES = [
     pytest.param(op, sample, noncontig, id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}")

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _shape_helpers import arr, compare, noncontig
 
 import chainrule as cr
+from _shape_helpers import arr, compare, noncontig
 
 # ---- views -------------------------------------------------------------------
 VIEW_CASES: list[tuple[str, Any, list[Any]]] = [

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import fmt_time, header, interleaved  # noqa: E402
+from harness import fmt_time, header, interleaved
 
-import chainrule as cr  # noqa: E402
+import chainrule as cr
 
 
 def import_time(module: str, runs: int = 5) -> float:
@@ -52,7 +52,7 @@ def main() -> None:
 
     rows = [("a + b (4 elements, requires_grad)", "add", 0.25),
             ("(a * b).sum().backward() (4 elements)", "mul-sum-backward", 0.10)]
-    print(f"| case | chainrule | torch | ratio (cr/torch) | goal |")
+    print("| case | chainrule | torch | ratio (cr/torch) | goal |")
     print("| --- | --- | --- | --- | --- |")
     for label, key, goal in rows:
         c = times[f"cr {key}"]

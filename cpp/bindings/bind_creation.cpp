@@ -47,6 +47,13 @@ Tensor wrap_array(const py::array& a, const char* op) {
                      std::move(owner), writable);
 }
 
+// The size of a factory call: positional (f(2, 3) or f((2, 3))) or the `size=` keyword.
+Shape size_of(const py::args& args, const py::object& size_kw, const char* op) {
+    if (size_kw.is_none()) return shape_args(args, op);
+    CR_CHECK(args.empty(), TypeError, op, ": size given both positionally and as size=");
+    return shape_args(py::make_tuple(size_kw), op);
+}
+
 Tensor finish(Tensor t, bool requires_grad) {
     if (requires_grad) t.set_requires_grad(true);
     return t;
@@ -73,21 +80,24 @@ void bind_creation(py::module_& m) {
     auto factory = [&m](const char* name, double value, const char* doc) {
         m.def(
             name,
-            [value, name](py::args size, py::object dtype, bool requires_grad) {
-                return finish(full(shape_args(size, name), value, dtype_arg(dtype, kDefaultFloat)),
+            [value, name](py::args size, py::object size_kw, py::object dtype, bool requires_grad) {
+                return finish(full(size_of(size, size_kw, name), value,
+                                   dtype_arg(dtype, kDefaultFloat)),
                               requires_grad);
             },
-            py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false, doc);
+            py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
+            py::arg("requires_grad") = false, doc);
     };
     factory("zeros", 0.0, "A tensor of zeros of the given size.");
     factory("ones", 1.0, "A tensor of ones of the given size.");
     m.def(
         "empty",
-        [](py::args size, py::object dtype, bool requires_grad) {
-            return finish(empty(shape_args(size, "empty"), dtype_arg(dtype, kDefaultFloat)),
+        [](py::args size, py::object size_kw, py::object dtype, bool requires_grad) {
+            return finish(empty(size_of(size, size_kw, "empty"), dtype_arg(dtype, kDefaultFloat)),
                           requires_grad);
         },
-        py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+        py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
+        py::arg("requires_grad") = false);
     m.def(
         "full",
         [](py::object size, py::object fill_value, py::object dtype, bool requires_grad) {
@@ -128,12 +138,14 @@ void bind_creation(py::module_& m) {
     auto random = [&m](const char* name, auto fn) {
         m.def(
             name,
-            [fn, name](py::args size, Generator* generator, py::object dtype, bool requires_grad) {
-                return finish(fn(shape_args(size, name), dtype_arg(dtype, kDefaultFloat), generator),
+            [fn, name](py::args size, py::object size_kw, Generator* generator, py::object dtype,
+                       bool requires_grad) {
+                return finish(fn(size_of(size, size_kw, name), dtype_arg(dtype, kDefaultFloat),
+                                 generator),
                               requires_grad);
             },
-            py::kw_only(), py::arg("generator") = nullptr, py::arg("dtype") = py::none(),
-            py::arg("requires_grad") = false);
+            py::kw_only(), py::arg("size") = py::none(), py::arg("generator") = nullptr,
+            py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
     };
     random("rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); });
     random("randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); });

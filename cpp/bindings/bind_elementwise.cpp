@@ -47,7 +47,18 @@ void bind_elementwise(py::module_& m) {
     binary("mul", &mul, "__mul__", "__rmul__");
     binary("div", &div, "__truediv__", "__rtruediv__");
     binary("true_divide", &div, nullptr, nullptr);
-    binary("pow", &pow, "__pow__", "__rpow__");
+    m.def(
+        "pow",
+        [](py::object a, py::object b) {
+            return pow(to_tensor_arg(a, "pow"), to_tensor_arg(b, "pow"));
+        },
+        py::arg("input"), py::arg("exponent"));
+    cls.def(
+        "pow", [](const Tensor& a, py::object b) { return pow(a, to_tensor_arg(b, "pow")); },
+        py::arg("exponent"));
+    cls.def("__pow__", [](const Tensor& a, py::object b) { return pow(a, to_tensor_arg(b, "pow")); });
+    cls.def("__rpow__",
+            [](const Tensor& a, py::object b) { return pow(to_tensor_arg(b, "pow"), a); });
     binary("maximum", &maximum, nullptr, nullptr);
     binary("minimum", &minimum, nullptr, nullptr);
     binary("lt", &lt, "__lt__", nullptr);

@@ -59,20 +59,6 @@ void bind_extras(py::module_& m) {
     }
     py::object sort_t = rt.attr("sort"), topk_t = rt.attr("topk");
 
-    // Backs the `.data` setter (python/chainrule/_tensor.py): self takes src's storage and
-    // geometry, keeping its own identity and autograd state, as torch's set_data.
-    cls.def("_set_data", [](Tensor& self, const Tensor& src) {
-        CR_CHECK(!self.requires_grad() || is_floating(src.dtype()), RuntimeError,
-                 "data: a tensor that requires grad can only be given floating-point data; got ",
-                 dtype_name(src.dtype()));
-        TensorImpl* d = self.impl();
-        d->storage = src.storage();
-        d->shape = src.shape();
-        d->strides = src.strides();
-        d->offset = src.offset();
-        d->dtype = src.dtype();
-    });
-
     // ---- in-place unary math: t.exp_() and cr.exp_(t)
     auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&)) {
         cls.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); });
@@ -224,17 +210,6 @@ void bind_extras(py::module_& m) {
         "divide",
         [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
         py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-
-    // pow(exponent=...): PyTorch's keyword (the positional form is bound in elementwise)
-    m.def(
-        "pow",
-        [](py::object a, py::object e) {
-            return pow(to_tensor_arg(a, "pow"), to_tensor_arg(e, "pow"));
-        },
-        py::arg("input"), py::arg("exponent"));
-    cls.def(
-        "pow", [](const Tensor& a, py::object e) { return pow(a, to_tensor_arg(e, "pow")); },
-        py::arg("exponent"));
 
     // max(other=...) / min(other=...): the elementwise forms with a keyword
     m.def("max", &maximum, py::arg("input"), py::arg("other"));

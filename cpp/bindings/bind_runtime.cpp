@@ -35,8 +35,14 @@ void bind_runtime(py::module_& m) {
             },
             py::arg("seed"), py::return_value_policy::reference_internal)
         .def("initial_seed", &Generator::initial_seed);
-    m.def("manual_seed", [](uint64_t seed) { manual_seed(seed); }, py::arg("seed"),
-          "Seeds the default generator, making every random draw reproducible.");
+    m.def(
+        "manual_seed",
+        [](uint64_t seed) -> Generator& {
+            manual_seed(seed);
+            return default_generator();
+        },
+        py::arg("seed"), py::return_value_policy::reference,
+        "Seeds the default generator, making every random draw reproducible; returns it.");
     m.def("initial_seed", [] { return default_generator().initial_seed(); });
     m.def("default_generator", &default_generator, py::return_value_policy::reference);
 

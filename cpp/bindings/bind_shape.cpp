@@ -301,12 +301,12 @@ void bind_shape(py::module_& m) {
     cls.def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
     m.def("select", &select, py::arg("input"), py::arg("dim"), py::arg("index"));
     cls.def("select", &select, py::arg("dim"), py::arg("index"));
-    cls.def_property_readonly("T", &t_);
+    cls.def_property_readonly("T", [](const Tensor& x) { return t_(x); });
     cls.def_property_readonly("mT", &mT);
     auto t_fn = [](const Tensor& x) {
         CR_CHECK(x.dim() <= 2, ValueError, "t: expects a tensor with <= 2 dimensions, but self is ",
                  x.dim(), "D");
-        return t_(x);
+        return t_(x, true);
     };
     m.def("t", t_fn, py::arg("input"));
     cls.def("t", t_fn);

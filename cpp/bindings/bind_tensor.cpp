@@ -88,7 +88,14 @@ void bind_tensor(py::module_& m) {
         .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
         .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
         .def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
-                      [](Tensor& t, bool r) { t.set_requires_grad(r); })
+                      [](Tensor& t, bool r) {
+                          // The attribute refuses non-leaves whatever the value (as PyTorch);
+                          // requires_grad_(True) on a non-leaf is a no-op.
+                          CR_CHECK(t.is_leaf(), RuntimeError,
+                                   "requires_grad: you can only change requires_grad flags of "
+                                   "leaf variables; use .detach() for a tensor without history");
+                          t.set_requires_grad(r);
+                      })
         .def(
             "requires_grad_",
             [](Tensor& t, bool r) {
@@ -98,7 +105,12 @@ void bind_tensor(py::module_& m) {
             py::arg("requires_grad") = true)
         .def_property("grad", [](const Tensor& t) { return t.grad(); },
                       [](Tensor& t, py::object g) {
-                          t.set_grad(g.is_none() ? Tensor() : py::cast<Tensor>(g));
+                          if (g.is_none()) return t.set_grad(Tensor());
+                          Tensor v = try_tensor_arg(g);
+                          CR_CHECK(v.defined() && !v.impl()->wrapped_number, TypeError,
+                                   "grad: assigned grad expected to be a Tensor or None; got ",
+                                   std::string(py::str(py::type::of(g).attr("__name__"))));
+                          t.set_grad(v);
                       })
         .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
         .def_property_readonly("grad_fn",
@@ -129,7 +141,18 @@ void bind_tensor(py::module_& m) {
             py::arg("create_graph") = false,
             "Accumulates the gradient of this tensor into the .grad of every leaf.")
         .def("detach", [](const Tensor& t) { return t.detach(); }, "A tensor sharing storage, without history.")
-        .def_property_readonly("data", [](const Tensor& t) { return t.detach(); })
+        .def_property(
+            "data", [](const Tensor& t) { return t.detach(); },
+            [](Tensor& t, const Tensor& src) {
+                // Rebinds the tensor's data (storage, geometry, dtype), keeping its autograd
+                // identity: the old idiom `p.data = new_values`.
+                TensorImpl* impl = t.impl();
+                impl->storage = src.storage();
+                impl->shape = src.shape();
+                impl->strides = src.strides();
+                impl->offset = src.offset();
+                impl->dtype = src.dtype();
+            })
         .def("numpy",
              [](py::object self) { return to_numpy(py::cast<Tensor>(self), self); },
              "A NumPy array sharing memory (strided like the tensor).")

@@ -22,4 +22,5 @@ PYBIND11_MODULE(_C, m) {
     bind_shape(m);
     bind_autograd(m);
     bind_extras(m);
+    install_fast_slots(m);
 }

@@ -6,12 +6,12 @@ C++ extension ``chainrule._C``; this package adds the Python conveniences around
 
 from __future__ import annotations
 
-from chainrule import _C
+from chainrule import _C, autograd
+
 # Every op and factory bound in C++ (cr.add, cr.cat, cr.matmul, ...): no Python wrapper
 # stands between a call and the core.
-from chainrule._C import *  # noqa: F403
+from chainrule._C import *
 from chainrule._C import Generator, Tensor
-from chainrule import autograd, datasets
 from chainrule._config import config, show_config
 from chainrule._creation import (
     arange,
@@ -33,12 +33,22 @@ from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled
 float32 = _C.dtype.float32
 float64 = _C.dtype.float64
 int64 = _C.dtype.int64
-bool = _C.dtype.bool  # noqa: A001  (shadows the builtin inside this namespace, like torch.bool)
-float = float32  # noqa: A001
+bool = _C.dtype.bool
+float = float32
 double = float64
 long = int64
 dtype = _C.dtype
+dtype.__repr__ = lambda self: f"chainrule.{self.name}"  # type: ignore[method-assign]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # Submodules that pull in more than the core are imported on first use.
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module("chainrule.datasets")
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 
 _install_tensor_methods()

@@ -271,20 +271,7 @@ def _format(self: Tensor, spec: str) -> str:
     return object.__format__(self, spec)
 
 
-def _get_data(self: Tensor) -> Tensor:
-    return self.detach()
-
-
-def _set_data(self: Tensor, value: Tensor) -> None:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"data: expected a Tensor; got {type(value).__name__}")
-    self._set_data(value)
-
-
 def _install_extras() -> None:
-    Tensor.data = property(_get_data, _set_data, doc=(
-        "The values without history (a detached alias); assigning swaps in another tensor's "
-        "storage, as in ``p.data = p.data - lr * g``."))
     Tensor.to = _to
     Tensor.type_as = _type_as
     Tensor.cpu = _cpu

@@ -14,6 +14,11 @@ class Generator {
     double next_double();  // [0, 1)
     float next_float();    // [0, 1)
     double next_normal();  // N(0, 1)
+    // Uniform in [0, n) by Lemire's multiply-shift (bias below 2^-64 * n).
+    uint64_t next_below(uint64_t n) {
+        __extension__ using u128 = unsigned __int128;
+        return static_cast<uint64_t>((static_cast<u128>(next_u64()) * n) >> 64);
+    }
 
    private:
     uint64_t s_[4] = {};

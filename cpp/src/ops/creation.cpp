@@ -61,7 +61,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
     Tensor t = empty({steps}, dtype);
     // Symmetric evaluation from both ends, as PyTorch does, so the end point is exact.
     const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-    const int64_t half = steps / 2;
+    const int64_t half = steps == 1 ? 1 : steps / 2;  // one step: just `start`, as PyTorch
     CR_DISPATCH_NUMERIC(dtype, "linspace", [&] {
         scalar_t* p = t.data<scalar_t>();
         for (int64_t i = 0; i < steps; ++i) {
@@ -120,10 +120,8 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype, Gener
     const auto range = static_cast<uint64_t>(high - low);
     CR_DISPATCH_NUMERIC(dtype, "randint", [&] {
         scalar_t* p = t.data<scalar_t>();
-        // Multiply-shift maps 64 random bits onto [0, range) with negligible bias.
         for (int64_t i = 0; i < n; ++i) {
-            const auto r = static_cast<uint64_t>(
-                (static_cast<unsigned __int128>(g.next_u64()) * range) >> 64);
+            const uint64_t r = g.next_below(range);
             p[i] = static_cast<scalar_t>(low + static_cast<int64_t>(r));
         }
     });
@@ -136,8 +134,7 @@ Tensor randperm(int64_t n, DType dtype, Generator* gen) {
     std::vector<int64_t> perm(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) perm[i] = i;
     for (int64_t i = n - 1; i > 0; --i) {
-        const auto j = static_cast<int64_t>(
-            (static_cast<unsigned __int128>(g.next_u64()) * static_cast<uint64_t>(i + 1)) >> 64);
+        const auto j = static_cast<int64_t>(g.next_below(static_cast<uint64_t>(i + 1)));
         std::swap(perm[i], perm[j]);
     }
     Tensor t = empty({n}, dtype);

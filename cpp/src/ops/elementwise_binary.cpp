@@ -46,10 +46,11 @@ struct AddBackward0 final : Node {
 // y = a - alpha*b        da = dy        db = -alpha*dy
 struct SubBackward0 final : Node {
     double alpha = 1.0;
+    const char* nm = "SubBackward0";  // RsubBackward1 for `number - tensor`, as PyTorch
     TensorList apply(TensorList&& g) override {
         return {g[0], needs_input_grad(1) ? scaled(g[0], -alpha) : Tensor()};
     }
-    std::string name() const override { return "SubBackward0"; }
+    std::string name() const override { return nm; }
 };
 
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
@@ -82,6 +83,7 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<SubBackward0>({&a, &b});
         node->alpha = alpha;
+        if (is_wrapped_scalar(a)) node->nm = "RsubBackward1";
         set_grad_fn(y, node);
     }
     return y;
@@ -177,7 +179,8 @@ struct DivBackward0 final : Node {
         }
         return {da, db};
     }
-    std::string name() const override { return "DivBackward0"; }
+    const char* nm = "DivBackward0";  // MulBackward0 for `number / tensor` (PyTorch's name)
+    std::string name() const override { return nm; }
     void release_saved() override {
         a.reset();
         b.reset();
@@ -192,6 +195,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
         auto node = make_node<DivBackward0>({&a, &b});
         node->b = b;
         if (node->needs_input_grad(1)) node->a = a;
+        if (is_wrapped_scalar(a)) node->nm = "MulBackward0";
         set_grad_fn(y, node);
     }
     return y;
@@ -236,7 +240,9 @@ struct PowBackward0 final : Node {
         }
         return {da, db};
     }
-    std::string name() const override { return "PowBackward0"; }
+    // PowBackward0: tensor ** number, 1: tensor ** tensor, 2: number ** tensor (PyTorch's).
+    const char* nm = "PowBackward0";
+    std::string name() const override { return nm; }
     void release_saved() override {
         a.reset();
         b.reset();
@@ -249,6 +255,16 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     CR_CHECK(d != DType::Bool, TypeError, "pow: not supported for bool tensors");
     Tensor y;
     if (d == DType::Int64) {
+        const bool negative = CR_DISPATCH_ALL(b.dtype(), "pow", [&] {
+            Tensor bc = contiguous(b);
+            const scalar_t* p = bc.data<scalar_t>();
+            for (int64_t i = 0; i < bc.numel(); ++i) {
+                if (p[i] < scalar_t(0)) return true;
+            }
+            return false;
+        });
+        CR_CHECK(!negative, RuntimeError,
+                 "pow: integers to negative integer powers are not allowed");
         y = binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
             using T = decltype(x);
             if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
@@ -276,6 +292,9 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     }
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<PowBackward0>({&a, &b});
+        node->nm = is_wrapped_scalar(a)   ? "PowBackward2"
+                   : is_wrapped_scalar(b) ? "PowBackward0"
+                                          : "PowBackward1";
         node->a = a;
         node->b = b;
         if (node->needs_input_grad(1)) node->y = y;

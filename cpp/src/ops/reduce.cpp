@@ -257,7 +257,12 @@ struct VarBackward0 final : Node {
         Tensor xv = x.unpack(nm);
         Tensor centered = sub(xv, mean(xv, dims, true));
         Tensor dy = keep(g[0], keep_shape);
-        if (is_std) dy = div(dy, mul(keep(y.unpack(nm), keep_shape), wrapped_scalar(2.0)));
+        if (is_std) {
+            // d std = d var / (2 std), defined as 0 where std == 0 (as PyTorch), not NaN.
+            Tensor yk = keep(y.unpack(nm), keep_shape);
+            dy = where(eq(yk, wrapped_scalar(0.0)), scalar_tensor(0.0, dy.dtype()),
+                       div(dy, mul(yk, wrapped_scalar(2.0))));
+        }
         return {mul(mul(centered, dy), wrapped_scalar(2.0 / n_minus_c))};
     }
     std::string name() const override { return is_std ? "StdBackward0" : "VarBackward0"; }

@@ -121,7 +121,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     if (s == x.shape()) return x.requires_grad() ? view_as_shape(x, s, x.strides()) : x.alias();
     Strides st;
     if (view_strides(x.shape(), x.strides(), s, st)) return view_as_shape(x, s, st);
-    return view(clone(x), s);
+    Tensor c = clone(x);
+    return view_as_shape(c, s, contiguous_strides(s), "UnsafeViewBackward0");
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
@@ -231,10 +232,11 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     return permute_impl(x, p, "TransposeBackward0");
 }
 
-Tensor t_(const Tensor& x) {
+Tensor t_(const Tensor& x, bool as_t_op) {
     std::vector<int64_t> p(x.dim());
     std::iota(p.rbegin(), p.rend(), 0);
-    return permute_impl(x, p, x.dim() == 2 ? "TBackward0" : "PermuteBackward0");
+    // .T is a permute in PyTorch; only t() records TBackward0.
+    return permute_impl(x, p, as_t_op && x.dim() == 2 ? "TBackward0" : "PermuteBackward0");
 }
 
 Tensor mT(const Tensor& x) {

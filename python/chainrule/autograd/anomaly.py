@@ -16,7 +16,7 @@ __all__ = ["detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 is_anomaly_enabled = _C.is_anomaly_enabled
 
 
-class detect_anomaly(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class detect_anomaly(_DecoratorContextManager):
     """Context manager and decorator that turns on anomaly detection for backward.
 
     While it is active, backward checks the gradients every node returns and raises a
@@ -53,7 +53,7 @@ class detect_anomaly(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
         return self.__class__(self.check_nan)
 
 
-class set_detect_anomaly(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class set_detect_anomaly(_DecoratorContextManager):
     """Turns anomaly detection on or off; usable as a function or as a context manager.
 
     Called as a function the change stays; in a ``with`` statement the previous setting is

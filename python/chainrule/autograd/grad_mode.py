@@ -84,7 +84,16 @@ class _DecoratorContextManager:
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class _BareDecoratable(_DecoratorContextManager):
+    """Also usable without parentheses: ``@cr.no_grad`` as well as ``@cr.no_grad()``."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecoratable):
     """Context manager and decorator that disables gradient tracking.
 
     Inside it, results of operations have ``requires_grad=False`` and no ``grad_fn``, even
@@ -118,7 +127,7 @@ class no_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
         _set_grad_enabled(self.prev)
 
 
-class enable_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class enable_grad(_BareDecoratable):
     """Context manager and decorator that enables gradient tracking (e.g. inside ``no_grad``).
 
     Example:
@@ -144,7 +153,7 @@ class enable_grad(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
         _set_grad_enabled(self.prev)
 
 
-class set_grad_enabled(_DecoratorContextManager):  # noqa: N801 (PyTorch's name)
+class set_grad_enabled(_DecoratorContextManager):
     """Sets gradient tracking on or off; usable as a function or as a context manager.
 
     Called as a function, the mode changes immediately and stays. Used in a ``with``

@@ -7,9 +7,10 @@ analytical one a backward per output element.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from chainrule import _C
 from chainrule.autograd.grad_mode import enable_grad, no_grad
@@ -29,6 +30,8 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
 
 def _outputs_f64(fn: Callable[..., Any], inputs: tuple[Any, ...]) -> list[np.ndarray]:
     """Every tensor output of fn, as a flat float64 copy."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     with no_grad():
         outs = _as_tuple(fn(*inputs))
     return [
@@ -42,6 +45,8 @@ def _numerical_jacobian(
     fn: Callable[..., Any], inputs: tuple[Any, ...], i: int, eps: float
 ) -> list[np.ndarray]:
     """d(output k)/d(inputs[i]) per output k, as (numel_out, numel_in) arrays."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     x = inputs[i]
     values = x.detach().numpy()  # a strided view of x's memory: perturb in place
     if not values.flags.writeable:
@@ -73,6 +78,8 @@ def _analytical_jacobian(
     fn: Callable[..., Any], inputs: tuple[Any, ...], diff: list[int]
 ) -> list[list[np.ndarray]]:
     """jac[k][n] = d(output k)/d(inputs[diff[n]]) as (numel_out, numel_in) arrays."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     with enable_grad():
         outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
     diff_inputs = [inputs[n] for n in diff]
@@ -132,6 +139,8 @@ def gradcheck(
         >>> cr.autograd.gradcheck(lambda t: (t * t).exp(), (x,))
         True
     """
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     inputs = _as_tuple(inputs)
     diff = [n for n, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:

@@ -20,7 +20,7 @@ Tensor expand(const Tensor& x, const Shape& shape);  // -1 keeps a size
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
-Tensor t_(const Tensor& x);   // .T: reverses all dims
+Tensor t_(const Tensor& x, bool as_t_op = false);  // .T reverses all dims; t() for <= 2-D
 Tensor mT(const Tensor& x);   // transposes the last two dims
 
 // ---- copies
