@@ -15,9 +15,14 @@ from chainrule._C import Generator, Tensor
 from chainrule._config import config, show_config
 from chainrule._creation import (
     arange,
+    as_tensor,
     empty_like,
     full,
     full_like,
+    get_default_dtype,
+    is_floating_point,
+    is_tensor,
+    numel,
     ones_like,
     rand_like,
     randint,
@@ -25,9 +30,8 @@ from chainrule._creation import (
     tensor,
     zeros_like,
 )
-from chainrule._tensor import _install_tensor_methods
 from chainrule._device import device
-from chainrule._creation import as_tensor, get_default_dtype, is_floating_point, is_tensor, numel
+from chainrule._tensor import _install_tensor_methods
 from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled
 
 float32 = _C.dtype.float32
