@@ -754,3 +754,23 @@ def test_device_keywords_on_python_factories() -> None:
         assert make(cr.device("cpu")).numel() >= 1
         with pytest.raises(RuntimeError, match="device"):
             make("cuda")
+
+
+REPR_CASES = [
+    "t.arange(2000.)", "t.arange(2000)", "t.tensor([-1.5, 2.])",
+    "t.tensor([float('nan'), 1.5, float('-inf')])", "t.zeros(2, 0, dtype=t.int64)",
+    "t.zeros(0, dtype=t.bool)", "t.zeros(0, dtype=t.float64)", "t.zeros(0)",
+    "t.tensor([[1e-5, 2.], [3., -4.]])", "t.ones(3, 1000)", "t.tensor([1., float('inf')])",
+    "t.tensor([-0.5, 100.25])", "t.tensor([0., 0.])", "t.tensor([True, False])",
+    "t.tensor([1, -10])", "t.arange(12.).reshape(3, 4) / 7", "t.tensor(3.5)",
+    "t.tensor([1e9, 1.])", "t.ones(2000, 2)", "t.arange(100.).reshape(10, 10) * 1.5",
+    "t.tensor([[1., 2.]], dtype=t.float64)", "t.arange(40.) / 3", "t.tensor([0.1, 1e-5])",
+    "t.tensor(float('nan'))", "t.ones(2, requires_grad=True) * 2",
+]
+
+
+@pytest.mark.parametrize("code", REPR_CASES)
+def test_repr_matches_torch(code: str) -> None:
+    torch = pytest.importorskip("torch")
+    want = repr(eval(code, {"t": torch})).replace("torch.", "chainrule.")
+    assert repr(eval(code, {"t": cr})) == want

@@ -20,36 +20,66 @@ def _values(t: Tensor) -> np.ndarray:
     return t.detach().numpy()
 
 
-def _format_float(arr: np.ndarray) -> dict[str, Any]:
-    """PyTorch's choice between ``1.``, ``1.0000`` and ``1.0000e+00`` styles."""
-    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
-    nonzero = finite[finite != 0]
-    if nonzero.size == 0:
-        return {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
-    lo, hi = nonzero.min(), nonzero.max()
-    integral = bool(np.all(finite == np.round(finite)))
-    wide = hi / lo > 1000.0 or hi > 1e8
-    if integral and not wide:
-        return {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
-    if wide or (not integral and lo < 1e-4):
-        return {"float_kind": lambda v: f"{v:.4e}"}
-    return {"float_kind": lambda v: f"{v:.4f}"}
+def _shown(arr: np.ndarray, edgeitems: int = 3) -> np.ndarray:
+    """The elements a summarised repr displays (PyTorch formats from these only)."""
+    for axis in range(arr.ndim):
+        if arr.shape[axis] > 2 * edgeitems:
+            n = arr.shape[axis]
+            keep = np.r_[0:edgeitems, n - edgeitems:n]
+            arr = np.take(arr, keep, axis=axis)
+    return arr
+
+
+def _float_formatter(arr: np.ndarray) -> Any:
+    """PyTorch's float element format (torch/_tensor_str.py, _Formatter): ``1.``, ``1.0000`` or
+    ``1.0000e+00`` style, right-aligned to the widest nonzero finite value."""
+    flat = arr.reshape(-1).astype(np.float64)
+    vals = flat[np.isfinite(flat) & (flat != 0)]
+    int_mode, sci_mode, width = True, False, 1
+    if vals.size:
+        lo, hi = np.abs(vals).min(), np.abs(vals).max()
+        int_mode = bool(np.all(vals == np.ceil(vals)))
+        if int_mode:
+            sci_mode = hi / lo > 1000.0 or hi > 1e8
+            width = max(len(f"{v:.4e}") if sci_mode else len(f"{v:.0f}") + 1 for v in vals)
+        else:
+            sci_mode = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
+            width = max(len(f"{v:.4e}" if sci_mode else f"{v:.4f}") for v in vals)
+
+    def fmt(v: Any) -> str:
+        v = builtins.float(v)
+        if sci_mode:
+            out = f"{v:.4e}"
+        elif int_mode:
+            out = f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        else:
+            out = f"{v:.4f}"
+        return out.rjust(width)
+
+    return fmt
 
 
 def _repr(self: Tensor) -> str:
     arr = _values(self)
-    formatter = _format_float(arr) if self.dtype.is_floating_point else None
+    summarize = arr.size > 1000
     if self.numel() == 0:
         body = "[]"
     else:
+        formatter = None
+        if self.dtype.is_floating_point:
+            formatter = {"float_kind": _float_formatter(_shown(arr) if summarize else arr)}
         body = np.array2string(arr, separator=", ", prefix="tensor(", formatter=formatter,
-                               threshold=1000, edgeitems=3)
-        if arr.dtype == np.bool_:
-            body = body.replace("True", "True").replace("False", "False")
+                               threshold=1000, edgeitems=3, max_line_width=80)
+        if summarize:
+            body = body.replace(", ..., ", ",  ..., ")  # torch's " ..." element
     extras = []
     if self.numel() == 0 and self.ndim > 1:
         extras.append(f"size={tuple(self.shape)}")
-    if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
+    # An empty tensor shows any dtype but the default; otherwise int64 and bool are implied
+    # by the values.
+    implied = (_C.dtype.float32,) if self.numel() == 0 else (
+        _C.dtype.float32, _C.dtype.int64, _C.dtype.bool)
+    if self.dtype not in implied:
         extras.append(f"dtype={self.dtype}")
     if self.grad_fn is not None:
         extras.append(f"grad_fn=<{self.grad_fn.name()}>")
