@@ -15,6 +15,8 @@ from _contract import check, xf
 
 # Cases where chainrule matches PyTorch (the contract).
 CASES = [
+    'r = t.clamp(t.tensor([1, 5]), min=3)',
+    'r = t.tensor([1, 5, 9]).clamp(max=6)',
     'x = t.arange(6.).reshape(2, 3); r = x + 1',
     'x = t.arange(6.).reshape(2, 3); r = 1 + x',
     'x = t.arange(6.).reshape(2, 3); r = 1 - x',

@@ -164,6 +164,12 @@ Tensor clamp_values(const Tensor& x, double lo, double hi) {
     return unary_same(x, "clamp", [lo, hi](auto v) {
         using T = decltype(v);
         if (v != v) return v;
+        if constexpr (std::is_integral_v<T>) {
+            // Compare in double: casting an infinite (absent) bound to int64 is undefined.
+            if (static_cast<double>(v) < lo) return static_cast<T>(lo);
+            if (static_cast<double>(v) > hi) return static_cast<T>(hi);
+            return v;
+        }
         T r = v < T(lo) ? T(lo) : v;
         return r > T(hi) ? T(hi) : r;
     });
