@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
-
-import numpy as np
+import functools
+from typing import TYPE_CHECKING, Any
 
 from chainrule import _C
 
+if TYPE_CHECKING:
+    import numpy as np
+
 Tensor = _C.Tensor
-_DTYPES = {
-    np.dtype(np.float32): _C.dtype.float32,
-    np.dtype(np.float64): _C.dtype.float64,
-    np.dtype(np.int64): _C.dtype.int64,
-    np.dtype(np.bool_): _C.dtype.bool,
-}
+
+
+@functools.cache
+def _dtypes() -> dict[Any, Any]:
+    """NumPy dtypes that map onto chainrule's, built on first use (NumPy loads lazily)."""
+    import numpy as np
+
+    return {
+        np.dtype(np.float32): _C.dtype.float32,
+        np.dtype(np.float64): _C.dtype.float64,
+        np.dtype(np.int64): _C.dtype.int64,
+        np.dtype(np.bool_): _C.dtype.bool,
+    }
 
 
 def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
     """NumPy array for cr.tensor's data, with PyTorch's dtype inference for Python data."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     if isinstance(data, Tensor):
         return data.detach().numpy()
     if isinstance(data, np.ndarray):
@@ -40,7 +51,7 @@ def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
         # Values beyond float32's range become inf, as in PyTorch, without NumPy's warning.
         with np.errstate(over="ignore"):
             arr = arr.astype(np.float32)
-    elif arr.dtype not in _DTYPES:
+    elif arr.dtype not in _dtypes():
         kind = arr.dtype.kind
         if kind in "iu":
             arr = arr.astype(np.int64)
@@ -55,6 +66,8 @@ def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
 
 def _has_numpy_float64(data: Any) -> builtins.bool:
     """Whether nested Python data holds a NumPy float64 scalar or array (torch keeps float64)."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     if isinstance(data, (np.floating, np.ndarray)):
         return data.dtype == np.float64  # type: ignore[no-any-return]
     if isinstance(data, (list, tuple)):
@@ -199,11 +212,13 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         >>> t = cr.as_tensor(a); a[0] = 1.0; t[0].item()
         1.0
     """
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     _check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
-    if (isinstance(data, np.ndarray) and data.dtype in _DTYPES
-            and (dtype is None or _DTYPES[data.dtype] == dtype)):
+    if (isinstance(data, np.ndarray) and data.dtype in _dtypes()
+            and (dtype is None or _dtypes()[data.dtype] == dtype)):
         try:
             return _C.from_numpy(data)
         except ValueError:  # negative or unaligned strides: copy instead

@@ -7,11 +7,12 @@ that are not on a training step's path are defined here.
 from __future__ import annotations
 
 import builtins
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from chainrule import _C
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Tensor = _C.Tensor
 
@@ -22,6 +23,8 @@ def _values(t: Tensor) -> np.ndarray:
 
 def _shown(arr: np.ndarray, edgeitems: int = 3) -> np.ndarray:
     """The elements a summarised repr displays (PyTorch formats from these only)."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     for axis in range(arr.ndim):
         if arr.shape[axis] > 2 * edgeitems:
             n = arr.shape[axis]
@@ -33,6 +36,8 @@ def _shown(arr: np.ndarray, edgeitems: int = 3) -> np.ndarray:
 def _float_formatter(arr: np.ndarray) -> Any:
     """PyTorch's float element format (torch/_tensor_str.py, _Formatter): ``1.``, ``1.0000`` or
     ``1.0000e+00`` style, right-aligned to the widest nonzero finite value."""
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     flat = arr.reshape(-1).astype(np.float64)
     vals = flat[np.isfinite(flat) & (flat != 0)]
     int_mode, sci_mode, width = True, False, 1
@@ -60,6 +65,8 @@ def _float_formatter(arr: np.ndarray) -> Any:
 
 
 def _repr(self: Tensor) -> str:
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
     arr = _values(self)
     summarize = arr.size > 1000
     if self.numel() == 0:
