@@ -17,7 +17,7 @@ def _stratified_split(
     train, test = [], []
     for c in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == c))
-        n_test = int(round(len(idx) * test_size))
+        n_test = round(len(idx) * test_size)
         test.append(idx[:n_test])
         train.append(idx[n_test:])
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
