@@ -26,24 +26,10 @@ Tensor unary_same(const Tensor& x, const char* op, const F& f) {
     return y;
 }
 
-// A node whose gradient is dx = f(dy, s) for one saved tensor s (the input or the output).
-template <class F>
-struct PointwiseBackward final : Node {
-    PointwiseBackward(const char* nm, F fn) : name_(nm), f(fn) {}
-    SavedTensor saved;
-    TensorList apply(TensorList&& g) override {
-        return {pointwise2(g[0], saved.unpack(name_), f)};
-    }
-    std::string name() const override { return name_; }
-    void release_saved() override { saved.reset(); }
-    const char* name_;
-    F f;
-};
-
 // Attaches a PointwiseBackward to y, saving `s`.
 template <class F>
 void attach(Tensor& y, const Tensor& x, const Tensor& s, const char* name, F f) {
-    auto node = std::make_shared<PointwiseBackward<F>>(name, f);
+    auto node = std::make_shared<detail::PointwiseBackward<F>>(name, f);
     node->next_edges.push_back(gradient_edge(x));
     node->saved = s;
     set_grad_fn(y, node);

@@ -10,20 +10,6 @@ using detail::pointwise3;
 
 namespace {
 
-// dx = f(dy, s) for one saved tensor s: the input before the write, or the result.
-template <class F>
-struct InplaceUnaryBackward final : Node {
-    InplaceUnaryBackward(const char* nm, F fn) : name_(nm), f(fn) {}
-    SavedTensor saved;
-    TensorList apply(TensorList&& g) override {
-        return {pointwise2(g[0], saved.unpack(name_), f)};
-    }
-    std::string name() const override { return name_; }
-    void release_saved() override { saved.reset(); }
-    const char* name_;
-    F f;
-};
-
 // self = forward(self), computed out of place without history, then written back.
 template <class Fwd, class Bwd>
 Tensor& unary_inplace(Tensor& self, const char* op, const char* node_name, bool saves_output,
@@ -36,9 +22,9 @@ Tensor& unary_inplace(Tensor& self, const char* op, const char* node_name, bool 
     }
     CR_CHECK(y.dtype() == self.dtype(), TypeError, op, ": result type ", dtype_name(y.dtype()),
              " can't be cast to the desired output type ", dtype_name(self.dtype()));
-    std::shared_ptr<InplaceUnaryBackward<Bwd>> node;
+    std::shared_ptr<detail::PointwiseBackward<Bwd>> node;
     if (needs_grad(self)) {
-        node = std::make_shared<InplaceUnaryBackward<Bwd>>(node_name, backward);
+        node = std::make_shared<detail::PointwiseBackward<Bwd>>(node_name, backward);
         node->next_edges.push_back(gradient_edge(self));
         if (!saves_output) {
             NoGradGuard ng;

@@ -166,6 +166,21 @@ Tensor pointwise3(const Tensor& a, const Tensor& b, const Tensor& c, const F& f)
     return out;
 }
 
+// A node whose gradient is dx = f(dy, s) for one saved tensor s (the input or the output),
+// shared by the unary ops and their in-place forms.
+template <class F>
+struct PointwiseBackward final : Node {
+    PointwiseBackward(const char* nm, F fn) : name_(nm), f(fn) {}
+    SavedTensor saved;
+    TensorList apply(TensorList&& g) override {
+        return {pointwise2(g[0], saved.unpack(name_), f)};
+    }
+    std::string name() const override { return name_; }
+    void release_saved() override { saved.reset(); }
+    const char* name_;
+    F f;
+};
+
 inline void check_floating(const Tensor& x, const char* op) {
     CR_CHECK(is_floating(x.dtype()), TypeError, op,
              ": expected a floating-point tensor; got dtype ", dtype_name(x.dtype()));
