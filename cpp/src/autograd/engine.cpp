@@ -107,6 +107,7 @@ struct Walk {
             size_t next;
         };
         std::vector<Frame> stack;
+        stack.reserve(16);
         for (Node* r : roots) {
             if (r->walk_id_ == g_walk) continue;
             init(r);
@@ -138,6 +139,7 @@ struct Walk {
 void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
              bool retain_graph, std::vector<Capture>* captures) {
     Walk walk;
+    walk.prior.reserve(16);  // one block for typical graphs instead of regrowing
     walk.caps = captures;
     std::vector<Node*> roots;
     for (const Edge& e : root_edges) roots.push_back(e.fn.get());
@@ -149,6 +151,7 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
     }
 
     std::vector<Node*> ready;
+    ready.reserve(16);
     for (Node* r : roots) {
         if (r->deps_ == 0 && std::find(ready.begin(), ready.end(), r) == ready.end()) {
             ready.push_back(r);
