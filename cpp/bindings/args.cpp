@@ -84,4 +84,16 @@ DType dtype_arg(py::handle h, DType fallback) {
                                     "cr.int64, cr.bool); got ", std::string(py::repr(h))));
 }
 
+void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn) {
+    m.def(
+        name,
+        [fn, name](py::object a, py::object b) {
+            return fn(to_tensor_arg(a, name), to_tensor_arg(b, name));
+        },
+        py::arg("input"), py::arg("other"));
+    cls.def(
+        name, [fn, name](const Tensor& a, py::object b) { return fn(a, to_tensor_arg(b, name)); },
+        py::arg("other"));
+}
+
 }  // namespace chainrule::bind

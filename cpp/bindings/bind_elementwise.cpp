@@ -5,7 +5,6 @@ namespace chainrule::bind {
 
 namespace {
 
-using Binary = Tensor (*)(const Tensor&, const Tensor&);
 using Unary = Tensor (*)(const Tensor&);
 
 std::optional<double> opt_double(py::handle h, const char* op) {
@@ -23,16 +22,8 @@ void bind_elementwise(py::module_& m) {
     TensorClass cls = tensor_class(m);
 
     // ---- binary: cr.op(input, other), t.op(other), and the operators
-    auto binary = [&](const char* name, Binary fn, const char* dunder, const char* rdunder) {
-        m.def(
-            name,
-            [fn, name](py::object a, py::object b) {
-                return fn(to_tensor_arg(a, name), to_tensor_arg(b, name));
-            },
-            py::arg("input"), py::arg("other"));
-        cls.def(
-            name, [fn, name](const Tensor& a, py::object b) { return fn(a, to_tensor_arg(b, name)); },
-            py::arg("other"));
+    auto binary = [&](const char* name, BinaryOp fn, const char* dunder, const char* rdunder) {
+        def_binary(m, cls, name, fn);
         if (dunder) {
             cls.def(dunder, [fn, name](const Tensor& a, py::object b) {
                 return fn(a, to_tensor_arg(b, name));

@@ -159,17 +159,8 @@ void bind_extras(py::module_& m) {
     cls.def("equal", &equal, py::arg("other"));
 
     // ---- rounding division, bitwise and logical ops, with their operators
-    using Binary = Tensor (*)(const Tensor&, const Tensor&);
-    auto binary = [&](const char* name, Binary fn, const char* dunder, const char* rdunder) {
-        m.def(
-            name,
-            [fn, name](py::object a, py::object b) {
-                return fn(to_tensor_arg(a, name), to_tensor_arg(b, name));
-            },
-            py::arg("input"), py::arg("other"));
-        cls.def(
-            name, [fn, name](const Tensor& a, py::object b) { return fn(a, to_tensor_arg(b, name)); },
-            py::arg("other"));
+    auto binary = [&](const char* name, BinaryOp fn, const char* dunder, const char* rdunder) {
+        def_binary(m, cls, name, fn);
         if (dunder) {
             redefine(cls, dunder, [fn, name](const Tensor& a, py::object b) -> py::object {
                 Tensor t = try_tensor_arg(b);

@@ -48,6 +48,10 @@ Shape shape_args(const py::args& args, const char* op);
 // DType from cr.float32 etc. (py::none -> fallback).
 DType dtype_arg(py::handle h, DType fallback);
 
+using BinaryOp = Tensor (*)(const Tensor&, const Tensor&);
+// Binds `cr.name(input, other)` and `Tensor.name(other)`; operands may be Python numbers.
+void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn);
+
 void bind_tensor(py::module_& m);
 void bind_creation(py::module_& m);
 void bind_elementwise(py::module_& m);

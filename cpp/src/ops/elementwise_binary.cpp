@@ -7,25 +7,10 @@ namespace chainrule {
 using detail::binary_loop;
 using detail::cast_for_compute;
 using detail::pointwise2;
+using detail::binary_forward;
 using detail::pointwise3;
 
 namespace {
-
-// Computes f in the promoted dtype of (a, b) and returns a tensor of dtype `out` (when set)
-// or of the compute dtype.
-template <class F>
-Tensor binary_forward(const Tensor& a, const Tensor& b, const char* op, DType compute,
-                      std::optional<DType> out_dtype, const F& f) {
-    const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
-    Tensor x = cast_for_compute(a, compute), y = cast_for_compute(b, compute);
-    Tensor out = empty(shape, out_dtype.value_or(compute));
-    if (out_dtype && *out_dtype == DType::Bool) {
-        CR_DISPATCH_ALL(compute, op, [&] { binary_loop<bool, scalar_t>(out, x, y, f); });
-    } else {
-        CR_DISPATCH_ALL(compute, op, [&] { binary_loop<scalar_t, scalar_t>(out, x, y, f); });
-    }
-    return out;
-}
 
 Tensor scaled(const Tensor& g, double alpha) {
     return alpha == 1.0 ? g : mul(g, wrapped_scalar(alpha));

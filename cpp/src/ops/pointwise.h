@@ -121,6 +121,22 @@ void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const F& f
         });
 }
 
+// The forward of a broadcasting binary op: f computed in dtype `compute` (operands cast to
+// it), the result in `out_dtype` (bool for comparisons) or in `compute`.
+template <class F>
+Tensor binary_forward(const Tensor& a, const Tensor& b, const char* op, DType compute,
+                      std::optional<DType> out_dtype, const F& f) {
+    const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+    Tensor x = cast_for_compute(a, compute), y = cast_for_compute(b, compute);
+    Tensor out = empty(shape, out_dtype.value_or(compute));
+    if (out_dtype && *out_dtype == DType::Bool) {
+        CR_DISPATCH_ALL(compute, op, [&] { binary_loop<bool, scalar_t>(out, x, y, f); });
+    } else {
+        CR_DISPATCH_ALL(compute, op, [&] { binary_loop<scalar_t, scalar_t>(out, x, y, f); });
+    }
+    return out;
+}
+
 // out[i] = f(a[i], b[i], c[i]) with broadcasting; c has element type C.
 template <class R, class T, class C, class F>
 void ternary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c,

@@ -10,21 +10,6 @@ using detail::cast_for_compute;
 
 namespace {
 
-// f(a, b) in dtype `compute`, the result in `out_dtype` (compute by default).
-template <class F>
-Tensor binary_op(const Tensor& a, const Tensor& b, const char* op, DType compute,
-                 std::optional<DType> out_dtype, const F& f) {
-    const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
-    Tensor x = cast_for_compute(a, compute), y = cast_for_compute(b, compute);
-    Tensor out = empty(shape, out_dtype.value_or(compute));
-    if (out_dtype && *out_dtype == DType::Bool) {
-        CR_DISPATCH_ALL(compute, op, [&] { detail::binary_loop<bool, scalar_t>(out, x, y, f); });
-    } else {
-        CR_DISPATCH_ALL(compute, op, [&] { detail::binary_loop<scalar_t, scalar_t>(out, x, y, f); });
-    }
-    return out;
-}
-
 // Integer division by zero is an error (checked before any kernel runs).
 void check_int_divisor(const Tensor& b, DType d, const char* op) {
     if (is_floating(d)) return;
@@ -75,7 +60,7 @@ DType division_type(const Tensor& a, const Tensor& b, const char* op) {
 }
 
 Tensor floor_divide_values(const Tensor& a, const Tensor& b, DType d) {
-    return binary_op(a, b, "floor_divide", d, std::nullopt, [](auto x, auto z) {
+    return detail::binary_forward(a, b, "floor_divide", d, std::nullopt, [](auto x, auto z) {
         if constexpr (std::is_same_v<decltype(x), bool>) {
             return x;  // not reached: bool rejected above
         } else {
@@ -133,7 +118,7 @@ struct RemainderBackward final : Node {
 Tensor remainder(const Tensor& a, const Tensor& b) {
     const DType d = division_type(a, b, "remainder");
     check_int_divisor(b, d, "remainder");
-    Tensor y = binary_op(a, b, "remainder", d, std::nullopt, [](auto x, auto z) {
+    Tensor y = detail::binary_forward(a, b, "remainder", d, std::nullopt, [](auto x, auto z) {
         if constexpr (std::is_same_v<decltype(x), bool>) {
             return x;
         } else {
@@ -173,7 +158,7 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::optional<std::s
     const DType d = division_type(a, b, "div");
     check_int_divisor(b, d, "div");
     Tensor y = *mode == "floor" ? floor_divide_values(a, b, d)
-                                : binary_op(a, b, "div", d, std::nullopt, [](auto x, auto z) {
+                                : detail::binary_forward(a, b, "div", d, std::nullopt, [](auto x, auto z) {
                                       using T = decltype(x);
                                       if constexpr (std::is_floating_point_v<T>) {
                                           return std::trunc(x / z);
@@ -209,7 +194,7 @@ Tensor bitwise_not(const Tensor& x) {
 #define CR_BITWISE(name, expr)                                                          \
     Tensor name(const Tensor& a, const Tensor& b) {                                     \
         const DType d = bitwise_type(a, b, #name);                                      \
-        return binary_op(a, b, #name, d, std::nullopt, [](auto x, auto z) {             \
+        return detail::binary_forward(a, b, #name, d, std::nullopt, [](auto x, auto z) {             \
             using T = decltype(x);                                                      \
             if constexpr (std::is_floating_point_v<T>) {                                \
                 return x; /* not reached: floats rejected above */                     \
@@ -224,7 +209,7 @@ CR_BITWISE(bitwise_xor, x ^ z)
 #undef CR_BITWISE
 
 Tensor logical_xor(const Tensor& a, const Tensor& b) {
-    return binary_op(a, b, "logical_xor", detail::result_type(a, b), DType::Bool,
+    return detail::binary_forward(a, b, "logical_xor", detail::result_type(a, b), DType::Bool,
                      [](auto x, auto z) { return static_cast<bool>(x) != static_cast<bool>(z); });
 }
 
