@@ -67,17 +67,16 @@ struct MaskedFillBackward0 final : Node {
 };
 
 namespace {
-void check_mask(const Tensor& x, const Tensor& mask, const Tensor& value, const char* op) {
+void check_mask(const Tensor& mask, const Tensor& value, const char* op) {
     CR_CHECK(mask.dtype() == DType::Bool, TypeError, op,
              ": expected mask of dtype bool; got ", dtype_name(mask.dtype()));
     CR_CHECK(value.dim() == 0, ValueError, op,
              ": only supports a 0-dimensional value tensor; got shape ", shape_str(value.shape()));
-    (void)x;
 }
 }  // namespace
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
-    check_mask(x, mask, value, "masked_fill");
+    check_mask(mask, value, "masked_fill");
     const Shape shape = broadcast_shapes(x.shape(), mask.shape(), "masked_fill");
     CR_CHECK(shape == x.shape(), ValueError, "masked_fill: mask of shape ",
              shape_str(mask.shape()), " cannot be broadcast to the input shape ",
@@ -98,7 +97,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
 
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
     check_inplace(self, "masked_fill_");
-    check_mask(self, mask, value, "masked_fill_");
+    check_mask(mask, value, "masked_fill_");
     const Shape shape = broadcast_shapes(self.shape(), mask.shape(), "masked_fill_");
     CR_CHECK(shape == self.shape(), ValueError, "masked_fill_: mask of shape ",
              shape_str(mask.shape()), " cannot be broadcast to the input shape ",

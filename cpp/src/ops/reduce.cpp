@@ -127,8 +127,7 @@ Tensor finish_shape(const Tensor& y, const ReducePlan& p, const std::vector<bool
 // dy at the kept shape, broadcastable against x.
 Tensor keep(const Tensor& dy, const Shape& keep_shape) { return reshape(dy, keep_shape); }
 
-void check_nonempty(const Tensor& x, const ReducePlan& p, const std::vector<bool>& mask,
-                    bool all, const char* op) {
+void check_nonempty(const Tensor& x, const std::vector<bool>& mask, bool all, const char* op) {
     if (all) {
         CR_CHECK(x.numel() != 0, RuntimeError, op, "(): Expected reduction dim to be specified "
                  "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
@@ -138,7 +137,6 @@ void check_nonempty(const Tensor& x, const ReducePlan& p, const std::vector<bool
         CR_CHECK(!mask[d] || x.shape()[d] != 0, IndexError, op, "(): Expected reduction dim ",
                  d, " to have non-zero size.");
     }
-    (void)p;
 }
 
 void check_float_reduce(const Tensor& x, const char* op, const char* what) {
@@ -333,7 +331,7 @@ Tensor extremum_reduce(const Tensor& x, const Dims& dims, bool keepdim, bool is_
                        const char* op, const char* node_name, bool all) {
     const std::vector<bool> mask = dim_mask(dims, x.dim(), op);
     const ReducePlan p = detail::plan_reduce(x, mask);
-    detail::check_nonempty(x, p, mask, all || (dims.empty() && x.numel() == 0), op);
+    detail::check_nonempty(x, mask, all || (dims.empty() && x.numel() == 0), op);
     Tensor y = empty(p.keep_shape, x.dtype());
     CR_DISPATCH_ALL(x.dtype(), op, [&] {
         using T = scalar_t;
@@ -417,7 +415,7 @@ std::pair<Tensor, Tensor> extremum_dim(const Tensor& x, int64_t dim, bool keepdi
     const int64_t d = wrap_dim(dim, x.dim(), op);
     const std::vector<bool> mask = dim_mask({d}, x.dim(), op);
     const ReducePlan p = detail::plan_reduce(x, mask);
-    detail::check_nonempty(x, p, mask, false, op);
+    detail::check_nonempty(x, mask, false, op);
     auto [vals, idx] = arg_reduce(x, mask, true, is_max, op);
     Tensor kept_idx = idx;
     vals = detail::finish_shape(vals, p, mask, keepdim);
@@ -444,7 +442,7 @@ Tensor arg_extremum(const Tensor& x, std::optional<int64_t> dim, bool keepdim, b
         CR_CHECK(x.numel() != 0, IndexError, op,
                  "(): Expected reduction dim to be specified for input.numel() == 0.");
     } else {
-        detail::check_nonempty(x, p, mask, false, op);
+        detail::check_nonempty(x, mask, false, op);
     }
     Tensor idx = arg_reduce(x, mask, false, is_max, op).second;
     return detail::finish_shape(idx, p, mask, keepdim);

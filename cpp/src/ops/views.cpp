@@ -10,12 +10,11 @@ namespace {
 
 // Records that `y` views `x`'s storage (in-place writes through it are then refused when
 // history is involved) and attaches node when x needs grad.
-Tensor finish_view(const Tensor& x, Tensor y, const std::shared_ptr<Node>& node) {
+Tensor finish_view(Tensor y, const std::shared_ptr<Node>& node) {
     if (node) {
         set_grad_fn(y, node);
         y.impl()->meta().is_view = true;
     }
-    (void)x;
     return y;
 }
 
@@ -102,7 +101,7 @@ Tensor view_as_shape(const Tensor& x, const Shape& shape, const Strides& strides
         node->x_shape = x.shape();
         node->nm = node_name;
     }
-    return finish_view(x, make_view(x, shape, strides, x.offset()), node);
+    return finish_view(make_view(x, shape, strides, x.offset()), node);
 }
 }  // namespace
 
@@ -214,7 +213,7 @@ Tensor permute_impl(const Tensor& x, const std::vector<int64_t>& dims, const cha
         node->inverse = inverse;
         node->nm = node_name;
     }
-    return finish_view(x, make_view(x, shape, strides, x.offset()), node);
+    return finish_view(make_view(x, shape, strides, x.offset()), node);
 }
 }  // namespace
 
@@ -285,7 +284,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
         node = make_node<ExpandBackward0>({&x});
         node->x_shape = x.shape();
     }
-    return finish_view(x, make_view(x, out, strides, x.offset()), node);
+    return finish_view(make_view(x, out, strides, x.offset()), node);
 }
 
 // ---- slice / select / narrow -----------------------------------------------
@@ -325,7 +324,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
         node->end = end;
         node->step = step;
     }
-    return finish_view(x, make_view(x, shape, strides, x.offset() + start * x.strides()[d]), node);
+    return finish_view(make_view(x, shape, strides, x.offset() + start * x.strides()[d]), node);
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
@@ -347,7 +346,7 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
         node->start = index;
         node->select = true;
     }
-    return finish_view(x, make_view(x, shape, strides, x.offset() + index * x.strides()[d]), node);
+    return finish_view(make_view(x, shape, strides, x.offset() + index * x.strides()[d]), node);
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
