@@ -140,6 +140,21 @@ void bind_tensor(py::module_& m) {
             py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
             py::arg("create_graph") = false,
             "Accumulates the gradient of this tensor into the .grad of every leaf.")
+        .def(
+            "item",
+            [](const Tensor& t) -> py::object {
+                // Read in place: `loss.item()` runs once per training step.
+                CR_CHECK(t.numel() == 1, RuntimeError, "item: a Tensor with ", t.numel(),
+                         " elements cannot be converted to Scalar");
+                switch (t.dtype()) {
+                    case DType::Float32: return py::float_(*t.data<float>());
+                    case DType::Float64: return py::float_(*t.data<double>());
+                    case DType::Int64: return py::int_(*t.data<int64_t>());
+                    case DType::Bool: return py::bool_(*t.data<bool>());
+                }
+                return py::none();
+            },
+            "The value of a one-element tensor as a Python number.")
         .def("detach", [](const Tensor& t) { return t.detach(); }, "A tensor sharing storage, without history.")
         .def_property(
             "data", [](const Tensor& t) { return t.detach(); },

@@ -95,14 +95,6 @@ def _repr(self: Tensor) -> str:
     return "tensor(" + ", ".join([body, *extras]) + ")"
 
 
-def _item(self: Tensor) -> builtins.float | int | builtins.bool:
-    if self.numel() != 1:
-        raise RuntimeError(
-            f"item: a Tensor with {self.numel()} elements cannot be converted to Scalar"
-        )
-    return _values(self).reshape(()).item()  # type: ignore[no-any-return]
-
-
 def _tolist(self: Tensor) -> Any:
     return _values(self).tolist()
 
@@ -124,27 +116,26 @@ def _bool(self: Tensor) -> builtins.bool:
         raise RuntimeError(
             f"bool: Boolean value of Tensor with {self.numel()} elements is ambiguous"
         )
-    return builtins.bool(_item(self))
+    return builtins.bool(self.item())
 
 
 def _float(self: Tensor) -> builtins.float:
-    return builtins.float(_item(self))
+    return builtins.float(self.item())
 
 
 def _int(self: Tensor) -> int:
-    return int(_item(self))
+    return int(self.item())
 
 
 def _index(self: Tensor) -> int:
     if self.dtype not in (_C.dtype.int64, _C.dtype.bool) or self.numel() != 1:
         raise TypeError("only integer tensors of a single element can be converted to an index")
-    return int(_item(self))
+    return int(self.item())
 
 
 def _install_tensor_methods() -> None:
     Tensor.__repr__ = _repr
     Tensor.__str__ = _repr
-    Tensor.item = _item
     Tensor.tolist = _tolist
     if not hasattr(Tensor, "__len__"):
         Tensor.__len__ = _len
@@ -304,7 +295,7 @@ def _numpy(self: Tensor, *, force: builtins.bool = False) -> np.ndarray:
 def _format(self: Tensor, spec: str) -> str:
     # f"{loss:.4f}" works on 0-d tensors, as in PyTorch; other tensors use str().
     if self.ndim == 0:
-        return format(_item(self), spec)
+        return format(self.item(), spec)
     return object.__format__(self, spec)
 
 
