@@ -22,5 +22,9 @@ PYBIND11_MODULE(_C, m) {
     bind_shape(m);
     bind_autograd(m);
     bind_extras(m);
+    bind_nn(m);
+    bind_activation(m);
+    bind_loss(m);
+    bind_optim(m);
     install_fast_slots(m);
 }

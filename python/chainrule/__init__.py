@@ -47,12 +47,19 @@ dtype.__repr__ = lambda self: f"chainrule.{self.name}"  # type: ignore[method-as
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:
-    # Submodules that pull in more than the core are imported on first use.
-    if name == "datasets":
-        import importlib
+_LAZY_SUBMODULES = frozenset({"datasets", "nn", "optim", "train", "utils"})
 
-        return importlib.import_module("chainrule.datasets")
+
+def __getattr__(name: str) -> object:
+    # Submodules and checkpoint functions are imported on first use, keeping
+    # ``import chainrule`` fast.
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"chainrule.{name}")
+    if name in ("save", "load"):
+        return getattr(importlib.import_module("chainrule.serialization"), name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
 
 _install_tensor_methods()

@@ -1,9 +1,12 @@
 // Every differentiable op of chainrule, by family. Each op's forward and derivative live
 // together in one block of cpp/src/ops/<family>.cpp.
 #pragma once
+#include "chainrule/ops/activation.h"
 #include "chainrule/ops/creation.h"
 #include "chainrule/ops/elementwise.h"
 #include "chainrule/ops/extras.h"
 #include "chainrule/ops/linalg.h"
+#include "chainrule/ops/loss.h"
+#include "chainrule/ops/nn.h"
 #include "chainrule/ops/reduce.h"
 #include "chainrule/ops/shape_ops.h"

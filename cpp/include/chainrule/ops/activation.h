@@ -1,0 +1,5 @@
+// Activation functions (leaky_relu, elu, gelu, silu, softplus, ...).
+#pragma once
+#include "chainrule/tensor.h"
+
+namespace chainrule {}  // namespace chainrule

@@ -1,0 +1,5 @@
+// Layer ops: fused linear (GEMM + bias) and dropout.
+#pragma once
+#include "chainrule/tensor.h"
+
+namespace chainrule {}  // namespace chainrule

@@ -1,0 +1,12 @@
+"""chainrule.nn: layers, losses and the Module system, with PyTorch's names and state-dict keys.
+
+``import chainrule.nn as nn`` and ``import chainrule.nn.functional as F`` read as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from chainrule.nn import functional, init, utils
+from chainrule.nn.modules import *
+from chainrule.nn.modules import __all__ as _modules_all
+
+__all__ = ["functional", "init", "utils", *_modules_all]

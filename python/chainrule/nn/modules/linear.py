@@ -1,0 +1,5 @@
+"""Linear, Identity, Flatten and Dropout."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

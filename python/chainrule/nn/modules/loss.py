@@ -1,0 +1,5 @@
+"""Loss layers (MSELoss, CrossEntropyLoss, ...) as Modules over nn.functional."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Parameter and Buffer: tensors a Module registers when they are assigned to it."""
+
+from __future__ import annotations

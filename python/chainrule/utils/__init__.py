@@ -1,0 +1,7 @@
+"""chainrule.utils: data loading."""
+
+from __future__ import annotations
+
+from chainrule.utils import data
+
+__all__ = ["data"]
