@@ -7,14 +7,14 @@ layer functions (``linear``, ``dropout``) are here.
 from __future__ import annotations
 
 from chainrule import _C
-from chainrule.nn._functional_activation import *
-from chainrule.nn._functional_activation import __all__ as _activation_all
-from chainrule.nn._functional_loss import *
-from chainrule.nn._functional_loss import __all__ as _loss_all
 
 # linear(input, weight, bias=None): y = input @ weight.T + bias, one fused C++ op.
 # input (*, in_features), weight (out_features, in_features), bias (out_features).
 from chainrule._C import linear
+from chainrule.nn._functional_activation import *
+from chainrule.nn._functional_activation import __all__ as _activation_all
+from chainrule.nn._functional_loss import *
+from chainrule.nn._functional_loss import __all__ as _loss_all
 
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
 

@@ -31,9 +31,7 @@ class Parameter(Tensor):  # type: ignore[misc]
         if data is None:
             data = _C.empty(0)
         if not isinstance(data, Tensor):
-            raise TypeError(
-                f"Parameter: data must be a Tensor or None; got {type(data).__name__}"
-            )
+            raise TypeError(f"Parameter: data must be a Tensor or None; got {type(data).__name__}")
         super().__init__(data, requires_grad)
 
     def __repr__(self) -> str:

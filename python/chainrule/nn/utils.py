@@ -100,7 +100,9 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Copies slices of the 1-D ``vec`` into each parameter's data, in order."""
     if not isinstance(vec, Tensor):
-        raise TypeError(f"vector_to_parameters: expected vec to be a Tensor; got {type(vec).__name__}")
+        raise TypeError(
+            f"vector_to_parameters: expected vec to be a Tensor; got {type(vec).__name__}"
+        )
     params = list(parameters)
     total = sum(p.numel() for p in params)
     if vec.dim() != 1 or vec.numel() != total:

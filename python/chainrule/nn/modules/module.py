@@ -463,9 +463,7 @@ class Module:
         if dtype is None:
             return self
         if dtype not in (_C.dtype.float32, _C.dtype.float64):
-            raise TypeError(
-                f"to: nn.Module.to only accepts floating point dtypes; got {dtype!r}"
-            )
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes; got {dtype!r}")
         return self._apply_to_tensors(lambda t: t.to(dtype))
 
     def float(self) -> Module:
@@ -482,7 +480,9 @@ class Module:
 
     # ---- state dicts --------------------------------------------------------------------
 
-    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str, keep_vars: bool) -> None:
+    def _save_to_state_dict(
+        self, destination: dict[str, Any], prefix: str, keep_vars: bool
+    ) -> None:
         for name, param in self._parameters.items():
             if param is not None:
                 destination[prefix + name] = param if keep_vars else param.detach()
@@ -504,7 +504,9 @@ class Module:
                 keep_vars = rest[1]
         if destination is None:
             destination = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # Every path to a shared submodule gets its keys, as in PyTorch.
+        modules = self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False)
+        for module_prefix, module in modules:
             sub = module_prefix + "." if module_prefix else ""
             module._save_to_state_dict(destination, sub, keep_vars)
         return destination  # type: ignore[no-any-return]
@@ -576,8 +578,9 @@ class Module:
                 )
                 continue
             if value.dtype == _C.dtype.bool and current.dtype != _C.dtype.bool:
-                errors.append(f"dtype mismatch for {key}: cannot load a bool tensor into "
-                              f"{current.dtype!r}")
+                errors.append(
+                    f"dtype mismatch for {key}: cannot load a bool tensor into {current.dtype!r}"
+                )
                 continue
             plan.append((module, name, current, value, is_param))
         if strict:
