@@ -165,9 +165,24 @@ inline const T* row_ptr(const T* x, int64_t r, const CeArgs& a) {
     return x + (r / a.inner) * a.C * a.inner + (r % a.inner);
 }
 
-// lse = m + log(sum_c exp(x_c - m)) with m the row max (subtracted so exp never overflows).
+// A row's logsumexp lse = m + log(sum_c exp(x_c - m)), m the row max (subtracted so exp never
+// overflows). Backward gets m and log_s separately, as torch's log_softmax output keeps them:
+// exp((x - m) - log_s) stays exact where a rounded lse near 3e4 would be off by 1e-3.
+template <class T>
+struct RowStats {
+    T m = 0, log_s = 0;
+    double lse() const { return static_cast<double>(m) + static_cast<double>(log_s); }
+};
+
+// A (rows, 2) tensor of T read as rows of RowStats.
+template <class T>
+RowStats<T>* stats_ptr(const Tensor& t) {
+    static_assert(sizeof(RowStats<T>) == 2 * sizeof(T), "RowStats must be two packed T");
+    return reinterpret_cast<RowStats<T>*>(t.data<T>());
+}
+
 template <class T, bool kUnit>
-inline double row_lse(const T* p, int64_t C, int64_t S) {
+inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
     T m = -std::numeric_limits<T>::infinity();
     for (int64_t c = 0; c < C; ++c) {
         const T v = p[kUnit ? c : c * S];
@@ -175,23 +190,23 @@ inline double row_lse(const T* p, int64_t C, int64_t S) {
     }
     T s = 0;
     for (int64_t c = 0; c < C; ++c) s += std::exp(p[kUnit ? c : c * S] - m);
-    return static_cast<double>(m) + std::log(static_cast<double>(s));
+    return {m, std::log(s)};
 }
 
 // ---- class indices: forward and backward kernels ------------------------------------------
 // loss_r = (1 - eps) w_y (lse - x_y) + eps / C * sum_c w_c (lse - x_c)   (0 where ignored)
 // dx_c   = s_r [((1 - eps) w_y + eps / C * wsum) softmax_c - eps / C * w_c - (1 - eps) w_y [c = y]]
-// loss: (rows,) in double, lse: (rows,), x: (N, C, inner), y: (rows,), w: (C,) or null.
+// loss: (rows,) in double, st: (rows,) row stats, x: (N, C, inner), y: (rows,), w: (C,) or null.
 template <class T, bool kUnit>
-void ce_class_forward(double* loss, T* lse, const T* x, const int64_t* y, const T* w,
+void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* y, const T* w,
                       const CeArgs& a) {
     const int64_t S = a.inner, C = a.C;
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
             const T* p = row_ptr(x, r, a);
-            const double l = C > 0 ? row_lse<T, kUnit>(p, C, S) : 0.0;
-            lse[r] = static_cast<T>(l);
+            st[r] = C > 0 ? row_stats<T, kUnit>(p, C, S) : RowStats<T>{};
+            const double l = st[r].lse();
             const int64_t t = y[r];
             if (t == a.ignore_index) {
                 loss[r] = 0;
@@ -214,7 +229,7 @@ void ce_class_forward(double* loss, T* lse, const T* x, const int64_t* y, const 
 
 // dx: (N, C, inner); g: (rows,) upstream gradients when per_row, else `scale` for every row.
 template <class T, bool kUnit>
-void ce_class_backward(T* dx, const T* x, const T* lse, const int64_t* y, const T* w,
+void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* y, const T* w,
                        const T* g, double scale, const CeArgs& a) {
     const int64_t S = a.inner, C = a.C;
     const T smooth = static_cast<T>(C > 0 ? a.eps / static_cast<double>(C) : 0.0);
@@ -231,18 +246,18 @@ void ce_class_backward(T* dx, const T* x, const T* lse, const int64_t* y, const 
             const T s = g ? g[r] : static_cast<T>(scale);
             const double wy = w ? static_cast<double>(w[t]) : 1.0;
             const T coef = static_cast<T>((1 - a.eps) * wy + a.eps / static_cast<double>(C) * a.wsum);
-            const T l = lse[r];
+            const T m = st[r].m, ls = st[r].log_s;
             const T sc = s * coef;
             if (a.eps > 0) {
                 const T ss = s * smooth;
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * std::exp(p[k] - l) - ss * (w ? w[c] : T(1));
+                    d[k] = sc * std::exp((p[k] - m) - ls) - ss * (w ? w[c] : T(1));
                 }
             } else {
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * std::exp(p[k] - l);
+                    d[k] = sc * std::exp((p[k] - m) - ls);
                 }
             }
             d[kUnit ? t : t * S] -= s * static_cast<T>((1 - a.eps) * wy);
@@ -255,7 +270,8 @@ void ce_class_backward(T* dx, const T* x, const T* lse, const int64_t* y, const 
 // loss_r = sum_c w_c t'_c (lse - x_c) = lse A_r - sum_c w_c t'_c x_c
 // dx_c = s_r (A_r softmax_c - w_c t'_c)      dt_c = s_r (1 - eps) w_c (lse - x_c)
 template <class T, bool kUnit>
-void ce_prob_forward(double* loss, T* lse, const T* x, const T* tg, const T* w, const CeArgs& a) {
+void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, const T* w,
+                     const CeArgs& a) {
     const int64_t S = a.inner, C = a.C;
     const double keep = 1 - a.eps, add = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
@@ -265,12 +281,12 @@ void ce_prob_forward(double* loss, T* lse, const T* x, const T* tg, const T* w, 
             const T* p = x + off;
             const T* q = tg + off;
             if (C == 0) {
-                lse[r] = 0;
+                st[r] = RowStats<T>{};
                 loss[r] = 0;
                 continue;
             }
-            const double l = row_lse<T, kUnit>(p, C, S);
-            lse[r] = static_cast<T>(l);
+            st[r] = row_stats<T, kUnit>(p, C, S);
+            const double l = st[r].lse();
             double A = 0, B = 0;
             for (int64_t c = 0; c < C; ++c) {
                 const int64_t k = kUnit ? c : c * S;
@@ -285,7 +301,7 @@ void ce_prob_forward(double* loss, T* lse, const T* x, const T* tg, const T* w, 
 
 // dx, dt: (N, C, inner) or null.
 template <class T, bool kUnit>
-void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const T* lse, const T* w,
+void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* st, const T* w,
                       const T* g, double scale, const CeArgs& a) {
     const int64_t S = a.inner, C = a.C;
     const T keep = static_cast<T>(1 - a.eps);
@@ -297,7 +313,7 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const T* lse, const
             const T* p = x + off;
             const T* q = tg + off;
             const T s = g ? g[r] : static_cast<T>(scale);
-            const T l = lse[r];
+            const T m = st[r].m, ls = st[r].log_s;
             if (dx) {
                 double A = 0;
                 for (int64_t c = 0; c < C; ++c) {
@@ -306,13 +322,14 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const T* lse, const
                 const T sA = s * static_cast<T>(A);
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dx[off + k] = sA * std::exp(p[k] - l) - s * (w ? w[c] : T(1)) * (keep * q[k] + add);
+                    dx[off + k] = sA * std::exp((p[k] - m) - ls) -
+                                  s * (w ? w[c] : T(1)) * (keep * q[k] + add);
                 }
             }
             if (dt) {
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dt[off + k] = s * keep * (w ? w[c] : T(1)) * (l - p[k]);
+                    dt[off + k] = s * keep * (w ? w[c] : T(1)) * ((m - p[k]) + ls);
                 }
             }
         }
@@ -361,7 +378,7 @@ RowGrad row_grad(const Tensor& g, DType d, Reduction r, double denom) {
 // Fused log_softmax + nll_loss (torch's composite ends in NllLossBackward0; this is one node).
 // Forward keeps only the per-row logsumexp; backward rebuilds softmax from it. Math above.
 struct CrossEntropyLossBackward0 final : Node {
-    SavedTensor input, target, weight, lse;
+    SavedTensor input, target, weight, stats;  // stats: (rows, 2) = (row max, log sum exp)
     CeArgs args;
     Reduction reduction = Reduction::Mean;
     double denom = 1;
@@ -371,7 +388,7 @@ struct CrossEntropyLossBackward0 final : Node {
 
     TensorList apply(TensorList&& g) override {
         const char* nm = "CrossEntropyLossBackward0";
-        const Tensor xin = input.unpack(nm), l = lse.unpack(nm);
+        const Tensor xin = input.unpack(nm), st = stats.unpack(nm);
         const Tensor x = dense(xin, xin.shape(), dtype);
         const Tensor w = weight.defined() ? dense(weight.unpack(nm), {args.C}, dtype) : Tensor();
         const RowGrad rg = row_grad(g[0], dtype, reduction, denom);
@@ -384,9 +401,9 @@ struct CrossEntropyLossBackward0 final : Node {
                 const T* gp = rg.per_row.defined() ? rg.per_row.data<T>() : nullptr;
                 const T* wp = w.defined() ? w.data<T>() : nullptr;
                 auto run = [&](auto unit) {
-                    ce_class_backward<T, decltype(unit)::value>(out[0].data<T>(), x.data<T>(),
-                                                                l.data<T>(), y.data<int64_t>(), wp,
-                                                                gp, rg.scale, args);
+                    ce_class_backward<T, decltype(unit)::value>(
+                        out[0].data<T>(), x.data<T>(), stats_ptr<T>(st), y.data<int64_t>(),
+                        wp, gp, rg.scale, args);
                 };
                 if (args.inner == 1) run(std::true_type{}); else run(std::false_type{});
             });
@@ -404,7 +421,8 @@ struct CrossEntropyLossBackward0 final : Node {
             T* dtp = want_t ? out[1].data<T>() : nullptr;
             auto run = [&](auto unit) {
                 ce_prob_backward<T, decltype(unit)::value>(dxp, dtp, x.data<T>(), t.data<T>(),
-                                                           l.data<T>(), wp, gp, rg.scale, args);
+                                                           stats_ptr<T>(st), wp, gp,
+                                                           rg.scale, args);
             };
             if (args.inner == 1) run(std::true_type{}); else run(std::false_type{});
         });
@@ -413,7 +431,9 @@ struct CrossEntropyLossBackward0 final : Node {
             Tensor tp = args.eps > 0 ? add(mul(t, wrapped_scalar(1 - args.eps)),
                                            wrapped_scalar(args.eps / static_cast<double>(args.C)))
                                      : t;
-            Tensor term = mul(tp, sub(reshape(l, keep_shape), x));
+            const Tensor m = reshape(select(st, 1, 0), keep_shape);
+            const Tensor ls = reshape(select(st, 1, 1), keep_shape);
+            Tensor term = mul(tp, add(sub(m, x), ls));
             term = rg.per_row.defined() ? mul(term, reshape(rg.per_row, keep_shape))
                                         : mul(term, wrapped_scalar(rg.scale));
             if (x.dim() == 1) {
@@ -431,7 +451,7 @@ struct CrossEntropyLossBackward0 final : Node {
         input.reset();
         target.reset();
         weight.reset();
-        lse.reset();
+        stats.reset();
     }
 };
 
@@ -475,7 +495,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
     const int64_t rows = g.rows();
 
     std::vector<double> loss(static_cast<size_t>(rows));
-    Tensor lse = empty({rows}, d);
+    Tensor stats = empty({rows, 2}, d);  // per row: (max, log sum exp), read as RowStats
     double denom = 1;
     CR_DISPATCH_FLOAT(d, op, [&] {
         using T = scalar_t;
@@ -489,9 +509,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
         auto run = [&](auto unit) {
             constexpr bool kUnit = decltype(unit)::value;
             if (prob) {
-                ce_prob_forward<T, kUnit>(loss.data(), lse.data<T>(), x.data<T>(), y.data<T>(), wp, a);
+                ce_prob_forward<T, kUnit>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
+                                          y.data<T>(), wp, a);
             } else {
-                ce_class_forward<T, kUnit>(loss.data(), lse.data<T>(), x.data<T>(),
+                ce_class_forward<T, kUnit>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
                                            y.data<int64_t>(), wp, a);
             }
         };
@@ -510,7 +531,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
         node->input = input;
         node->target = target;
         node->weight = weight;
-        node->lse = lse;
+        node->stats = stats;
         node->args = a;
         node->reduction = reduction;
         node->denom = denom;
