@@ -3,6 +3,7 @@
 // probabilities and on logits) sharing one forward/backward engine. Reduction strings and
 // Python warnings are handled in bindings/bind_loss.cpp.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -165,6 +166,48 @@ inline const T* row_ptr(const T* x, int64_t r, const CeArgs& a) {
     return x + (r / a.inner) * a.C * a.inner + (r % a.inner);
 }
 
+// ---- exp for the softmax rows ----------------------------------------------------------------
+// Every exponent here is x - max <= 0 (or nan). For float, Cephes' expf (x = n ln2 + r,
+// |r| <= ln2 / 2, a degree-5 polynomial for e^r, times 2^n built in the exponent bits), within
+// 1.4 ulp of exp, exactly 0 below -87.34 (so exp(-inf) = 0) and nan for nan. It is plain
+// arithmetic so the compiler vectorises the row loops; the selects are integer ops on the
+// bits because GCC does not if-convert float compares under -ftrapping-math (the default).
+// Negative floats order like their bit patterns read as unsigned ints.
+inline uint32_t float_bits(float f) {
+    uint32_t i;
+    std::memcpy(&i, &f, sizeof i);
+    return i;
+}
+inline float bits_float(uint32_t i) {
+    float f;
+    std::memcpy(&f, &i, sizeof f);
+    return f;
+}
+
+inline float exp_nonpositive(float x) {
+    const uint32_t bx = float_bits(x);
+    const uint32_t low = 0u - static_cast<uint32_t>(bx > 0xC2AE0000u);  // x < -87: clamp
+    const float xc = bits_float((bx & ~low) | (0xC2AE0000u & low));
+    const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    const float t = xc * 1.44269504088896341f + shifter;
+    const uint32_t n = float_bits(t) - float_bits(shifter);
+    const float fn = t - shifter;
+    float r = xc - fn * 0.693359375f;  // ln 2 in two parts (exact product, then a correction)
+    r = r - fn * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * (r * r) + r + 1.0f;
+    const uint32_t res = float_bits(y * bits_float((n + 127u) << 23));
+    const uint32_t zero = 0u - static_cast<uint32_t>(bx > 0xC2AEAC50u);  // x < -87.3365
+    const uint32_t nan = 0u - static_cast<uint32_t>((bx & 0x7FFFFFFFu) > 0x7F800000u);
+    return bits_float((res & ~zero & ~nan) | (bx & nan));
+}
+inline double exp_nonpositive(double x) { return std::exp(x); }
+
 // A row's logsumexp lse = m + log(sum_c exp(x_c - m)), m the row max (subtracted so exp never
 // overflows). Backward gets m and log_s separately, as torch's log_softmax output keeps them:
 // exp((x - m) - log_s) stays exact where a rounded lse near 3e4 would be off by 1e-3.
@@ -181,15 +224,30 @@ RowStats<T>* stats_ptr(const Tensor& t) {
     return reinterpret_cast<RowStats<T>*>(t.data<T>());
 }
 
+// Contiguous rows keep 8 partial maxima and sums (vector lanes), combined in a fixed order.
 template <class T, bool kUnit>
 inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
-    T m = -std::numeric_limits<T>::infinity();
-    for (int64_t c = 0; c < C; ++c) {
-        const T v = p[kUnit ? c : c * S];
-        m = v > m ? v : m;
+    constexpr int kLanes = 8;
+    T acc[kLanes];
+    for (T& a : acc) a = -std::numeric_limits<T>::infinity();
+    int64_t c = 0;
+    if (kUnit) {
+        for (; c + kLanes <= C; c += kLanes) {
+            for (int k = 0; k < kLanes; ++k) acc[k] = p[c + k] > acc[k] ? p[c + k] : acc[k];
+        }
     }
-    T s = 0;
-    for (int64_t c = 0; c < C; ++c) s += std::exp(p[kUnit ? c : c * S] - m);
+    T m = acc[0];
+    for (int k = 1; k < kLanes; ++k) m = acc[k] > m ? acc[k] : m;
+    for (; c < C; ++c) m = p[kUnit ? c : c * S] > m ? p[kUnit ? c : c * S] : m;
+    for (T& a : acc) a = 0;
+    c = 0;
+    if (kUnit) {
+        for (; c + kLanes <= C; c += kLanes) {
+            for (int k = 0; k < kLanes; ++k) acc[k] += exp_nonpositive(p[c + k] - m);
+        }
+    }
+    T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; c < C; ++c) s += exp_nonpositive(p[kUnit ? c : c * S] - m);
     return {m, std::log(s)};
 }
 
@@ -205,20 +263,24 @@ void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* 
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
             const T* p = row_ptr(x, r, a);
-            st[r] = C > 0 ? row_stats<T, kUnit>(p, C, S) : RowStats<T>{};
-            const double l = st[r].lse();
             const int64_t t = y[r];
-            if (t == a.ignore_index) {
+            if (t == a.ignore_index || C == 0) {  // backward never reads an ignored row's stats
+                st[r] = RowStats<T>{};
                 loss[r] = 0;
                 continue;
             }
+            st[r] = row_stats<T, kUnit>(p, C, S);
+            const double l = st[r].lse();
             const double wy = w ? static_cast<double>(w[t]) : 1.0;
             double v = wy * (l - static_cast<double>(p[kUnit ? t : t * S]));
             if (a.eps > 0) {
                 double wx = 0;  // sum_c w_c x_c, in double: lse * wsum - wx cancels for big logits
-                for (int64_t c = 0; c < C; ++c) {
-                    const double xc = p[kUnit ? c : c * S];
-                    wx += w ? static_cast<double>(w[c]) * xc : xc;
+                if (w) {
+                    for (int64_t c = 0; c < C; ++c) {
+                        wx += static_cast<double>(w[c]) * static_cast<double>(p[kUnit ? c : c * S]);
+                    }
+                } else {
+                    for (int64_t c = 0; c < C; ++c) wx += static_cast<double>(p[kUnit ? c : c * S]);
                 }
                 v = (1 - a.eps) * v + a.eps / static_cast<double>(C) * (l * a.wsum - wx);
             }
@@ -248,16 +310,22 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
             const T coef = static_cast<T>((1 - a.eps) * wy + a.eps / static_cast<double>(C) * a.wsum);
             const T m = st[r].m, ls = st[r].log_s;
             const T sc = s * coef;
-            if (a.eps > 0) {
+            if (a.eps > 0 && w) {  // branches hoisted out of the loops, which then vectorise
                 const T ss = s * smooth;
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * std::exp((p[k] - m) - ls) - ss * (w ? w[c] : T(1));
+                    d[k] = sc * exp_nonpositive((p[k] - m) - ls) - ss * w[c];
+                }
+            } else if (a.eps > 0) {
+                const T ss = s * smooth;
+                for (int64_t c = 0; c < C; ++c) {
+                    const int64_t k = kUnit ? c : c * S;
+                    d[k] = sc * exp_nonpositive((p[k] - m) - ls) - ss;
                 }
             } else {
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * std::exp((p[k] - m) - ls);
+                    d[k] = sc * exp_nonpositive((p[k] - m) - ls);
                 }
             }
             d[kUnit ? t : t * S] -= s * static_cast<T>((1 - a.eps) * wy);
@@ -274,6 +342,8 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
                      const CeArgs& a) {
     const int64_t S = a.inner, C = a.C;
     const double keep = 1 - a.eps, add = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
+    std::vector<T> ones_buf(w ? 0 : static_cast<size_t>(C), T(1));
+    const T* wc = w ? w : ones_buf.data();
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
@@ -290,7 +360,7 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
             double A = 0, B = 0;
             for (int64_t c = 0; c < C; ++c) {
                 const int64_t k = kUnit ? c : c * S;
-                const double wt = (w ? static_cast<double>(w[c]) : 1.0) * (keep * q[k] + add);
+                const double wt = static_cast<double>(wc[c]) * (keep * q[k] + add);
                 A += wt;
                 B += wt * static_cast<double>(p[k]);
             }
@@ -306,6 +376,8 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* 
     const int64_t S = a.inner, C = a.C;
     const T keep = static_cast<T>(1 - a.eps);
     const T add = static_cast<T>(C > 0 ? a.eps / static_cast<double>(C) : 0.0);
+    std::vector<T> ones_buf(w ? 0 : static_cast<size_t>(C), T(1));
+    const T* ones = ones_buf.data();
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
@@ -314,22 +386,24 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* 
             const T* q = tg + off;
             const T s = g ? g[r] : static_cast<T>(scale);
             const T m = st[r].m, ls = st[r].log_s;
+            // The weight is read through wc (w or ones), keeping branches out of the loops.
+            const T* wc = w ? w : ones;
             if (dx) {
                 double A = 0;
                 for (int64_t c = 0; c < C; ++c) {
-                    A += (w ? static_cast<double>(w[c]) : 1.0) * (keep * q[kUnit ? c : c * S] + add);
+                    A += static_cast<double>(wc[c]) * (keep * q[kUnit ? c : c * S] + add);
                 }
                 const T sA = s * static_cast<T>(A);
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dx[off + k] = sA * std::exp((p[k] - m) - ls) -
-                                  s * (w ? w[c] : T(1)) * (keep * q[k] + add);
+                    dx[off + k] = sA * exp_nonpositive((p[k] - m) - ls) - s * wc[c] * (keep * q[k] + add);
                 }
             }
             if (dt) {
+                const T sk = s * keep;
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dt[off + k] = s * keep * (w ? w[c] : T(1)) * ((m - p[k]) + ls);
+                    dt[off + k] = sk * wc[c] * ((m - p[k]) + ls);
                 }
             }
         }
