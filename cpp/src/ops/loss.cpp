@@ -711,12 +711,52 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 // =============================================================================================
 // Elementwise losses
 // =============================================================================================
-// Each loss gives its value f and partials dx, dt at one element (x: input, t: target); p is
-// its parameter (delta, beta) and pw the element's pos_weight (1 when absent). The engine
-// multiplies by the element's weight, the upstream gradient and 1 / denominator.
 
 namespace {
 
+// Branch-free select: GCC does not if-convert float compares (-ftrapping-math), so a float
+// ternary becomes a mispredicted branch in scalar code and blocks vectorisation; a mask on the
+// bits does neither. `c` is computed unconditionally, then picks a or b.
+inline float select(bool c, float a, float b) {
+    const uint32_t m = 0u - static_cast<uint32_t>(c);
+    return bits_float((float_bits(a) & m) | (float_bits(b) & ~m));
+}
+inline double select(bool c, double a, double b) {
+    const uint64_t m = 0u - static_cast<uint64_t>(c);
+    uint64_t ia, ib;
+    std::memcpy(&ia, &a, sizeof a);
+    std::memcpy(&ib, &b, sizeof b);
+    const uint64_t r = (ia & m) | (ib & ~m);
+    double out;
+    std::memcpy(&out, &r, sizeof out);
+    return out;
+}
+
+// log1p(e) for e in [0, 1] (float: Cephes' logf polynomial, within 3 ulp, vectorisable): below
+// sqrt(2) - 1 the polynomial takes e itself (no rounding of 1 + e), above it takes
+// (1 + e) / 2 - 1 and adds ln 2.
+inline float log1p_unit(float e) {
+    const bool big = e > 0.41421356f;
+    const float x = select(big, 0.5f * (1.0f + e) - 1.0f, e);
+    const float z = x * x;
+    float y = 7.0376836292e-2f;
+    y = y * x - 1.1514610310e-1f;
+    y = y * x + 1.1676998740e-1f;
+    y = y * x - 1.2420140846e-1f;
+    y = y * x + 1.4249322787e-1f;
+    y = y * x - 1.6668057665e-1f;
+    y = y * x + 2.0000714765e-1f;
+    y = y * x - 2.4999993993e-1f;
+    y = y * x + 3.3333331174e-1f;
+    y = y * x * z - 0.5f * z;
+    const float k = select(big, 1.0f, 0.0f);
+    return (x + (y + k * -2.12194440e-4f)) + k * 0.693359375f;
+}
+inline double log1p_unit(double e) { return std::log1p(e); }
+
+// Each loss gives its value f and partials dx, dt at one element (x: input, t: target); p is
+// its parameter (delta, beta) and pw the element's pos_weight (BCE with logits only). The
+// engine multiplies by the element's weight, the upstream gradient and 1 / denominator.
 struct Mse {
     static constexpr const char* kOp = "mse_loss";
     static constexpr const char* kNode = "MseLossBackward0";
@@ -725,11 +765,11 @@ struct Mse {
     template <class T> static T dt(T x, T t, T, T) { return T(-2) * (x - t); }
 };
 
-// NOTE: the gradient at x == t is 0 (torch's abs' sign), not a subgradient choice of +-1.
+// NOTE: the gradient at x == t is 0 (torch's sign of the difference), and 0 at nan as in torch.
 struct L1 {
     static constexpr const char* kOp = "l1_loss";
     static constexpr const char* kNode = "L1LossBackward0";
-    template <class T> static T sgn(T d) { return d > 0 ? T(1) : d < 0 ? T(-1) : d * T(0); }
+    template <class T> static T sgn(T d) { return static_cast<T>(d > 0) - static_cast<T>(d < 0); }
     template <class T> static T f(T x, T t, T, T) { return std::abs(x - t); }
     template <class T> static T dx(T x, T t, T, T) { return sgn(x - t); }
     template <class T> static T dt(T x, T t, T, T) { return -sgn(x - t); }
@@ -741,11 +781,11 @@ struct Huber {
     static constexpr const char* kNode = "HuberLossBackward0";
     template <class T> static T f(T x, T t, T p, T) {
         const T z = std::abs(x - t);
-        return z < p ? T(0.5) * z * z : p * (z - T(0.5) * p);
+        return select(z < p, T(0.5) * z * z, p * (z - T(0.5) * p));
     }
     template <class T> static T dx(T x, T t, T p, T) {
         const T d = x - t;
-        return d <= -p ? -p : d >= p ? p : d;
+        return select(d <= -p, -p, select(d >= p, p, d));
     }
     template <class T> static T dt(T x, T t, T p, T pw) { return -dx(x, t, p, pw); }
 };
@@ -756,11 +796,11 @@ struct SmoothL1 {
     static constexpr const char* kNode = "SmoothL1LossBackward0";
     template <class T> static T f(T x, T t, T p, T) {
         const T z = std::abs(x - t);
-        return z < p ? T(0.5) * z * z / p : z - T(0.5) * p;
+        return select(z < p, T(0.5) * z * z / p, z - T(0.5) * p);
     }
     template <class T> static T dx(T x, T t, T p, T) {
         const T d = x - t;
-        return d <= -p ? T(-1) : d >= p ? T(1) : d / p;
+        return select(d <= -p, T(-1), select(d >= p, T(1), d / p));
     }
     template <class T> static T dt(T x, T t, T p, T pw) { return -dx(x, t, p, pw); }
 };
@@ -806,28 +846,32 @@ struct Bce {
     template <class T> static T dt(T x, T, T, T) { return -std::log(x / (T(1) - x)); }
 };
 
-// Stable: log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|)) never overflows.
+// Stable in e = exp(-|x|) <= 1: log_sigmoid(x) = min(x, 0) - log1p(e), sigmoid(x) = 1 / (1 + e)
+// for x >= 0 and e / (1 + e) below, so nothing overflows for any logit.
 // f = (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x)
 // dx = (pw t + 1 - t) sigmoid(x) - pw t      dt = log_sigmoid(-x) - pw log_sigmoid(x)  (-x, pw = 1)
 template <bool kPosWeight>
 struct BceLogits {
     static constexpr const char* kOp = "binary_cross_entropy_with_logits";
     static constexpr const char* kNode = "BinaryCrossEntropyWithLogitsBackward0";
-    template <class T> static T log_sigmoid(T x) {
-        return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
+    template <class T> static T softplus_neg_abs(T x) {  // log1p(exp(-|x|))
+        return log1p_unit(exp_nonpositive(-std::abs(x)));
     }
     template <class T> static T f(T x, T t, T, T pw) {
         const T lw = kPosWeight ? (pw - T(1)) * t + T(1) : T(1);
-        return (T(1) - t) * x - lw * log_sigmoid(x);
+        return (T(1) - t) * x - lw * (select(x < 0, x, T(0)) - softplus_neg_abs(x));
     }
     template <class T> static T dx(T x, T t, T, T pw) {
-        const T sig = T(1) / (T(1) + std::exp(-x));
+        const T e = exp_nonpositive(-std::abs(x));
+        const T sig = select(x >= 0, T(1), e) / (T(1) + e);
         if (!kPosWeight) return sig - t;
         const T pt = pw * t;
         return (pt + T(1) - t) * sig - pt;
     }
     template <class T> static T dt(T x, T, T, T pw) {
-        return kPosWeight ? log_sigmoid(-x) - pw * log_sigmoid(x) : -x;
+        if (!kPosWeight) return -x;
+        const T sp = softplus_neg_abs(x);
+        return (select(x > 0, -x, T(0)) - sp) - pw * (select(x < 0, x, T(0)) - sp);
     }
 };
 
@@ -836,50 +880,77 @@ struct PwArgs {
     Tensor x, t, w, pw;
 };
 
-// per-element: out[i] = w_i f(x_i, t_i); reduced: sum_i w_i f(x_i, t_i).
-template <class L, class T>
-Tensor pw_forward(const PwArgs& a, const Shape& shape, Reduction r, T p, double denom) {
+// The raw pointers a kernel reads; pw points at x when absent (only BceLogits<true> reads it,
+// and the dead loads of the other losses vanish once inlined).
+template <class T>
+struct PwPtrs {
+    const T *x, *t, *w, *pw;
+    explicit PwPtrs(const PwArgs& a)
+        : x(a.x.data<T>()), t(a.t.data<T>()), w(a.w.defined() ? a.w.data<T>() : nullptr),
+          pw(a.pw.defined() ? a.pw.data<T>() : x) {}
+};
+
+// o[i - b] = w_i f(x_i, t_i) for i in [b, e): the loop the compiler vectorises.
+template <class L, bool kW, class T>
+void pw_values(T* o, const PwPtrs<T>& a, int64_t b, int64_t e, T p) {
+    for (int64_t i = b; i < e; ++i) {
+        const T l = L::f(a.x[i], a.t[i], p, a.pw[i]);
+        o[i - b] = kW ? l * a.w[i] : l;
+    }
+}
+
+// Sum of v[0, n) in double, over 8 lanes combined in a fixed order.
+template <class T>
+double lane_sum(const T* v, int64_t n) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int k = 0; k < 8; ++k) acc[k] += static_cast<double>(v[i + k]);
+    }
+    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; ++i) s += static_cast<double>(v[i]);
+    return s;
+}
+
+template <class L, bool kW, class T>
+Tensor pw_forward(const PwArgs& args, const Shape& shape, Reduction r, T p, double denom) {
     const int64_t n = numel_of(shape);
-    const T* x = a.x.data<T>();
-    const T* t = a.t.data<T>();
-    const T* w = a.w.defined() ? a.w.data<T>() : nullptr;
-    const T* pw = a.pw.defined() ? a.pw.data<T>() : nullptr;
-    auto val = [&](int64_t i) {
-        const T l = L::f(x[i], t[i], p, pw ? pw[i] : T(1));
-        return w ? l * w[i] : l;
-    };
+    const PwPtrs<T> a(args);
     if (r == Reduction::None) {
         Tensor out = empty(shape, dtype_of<T>::value);
         T* o = out.data<T>();
-        parallel_for(0, n, kGrain / 4, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) o[i] = val(i);
-        });
+        parallel_for(0, n, kGrain / 4,
+                     [&](int64_t b, int64_t e) { pw_values<L, kW, T>(o + b, a, b, e, p); });
         return out;
     }
+    // Per block: values into a buffer (vectorised), then their lane sum.
     const double total = blocked_sum(n, 4, [&](int64_t b, int64_t e) {
-        double s = 0;
-        for (int64_t i = b; i < e; ++i) s += static_cast<double>(val(i));
-        return s;
+        T buf[kSumBlock];
+        pw_values<L, kW, T>(buf, a, b, e, p);
+        return lane_sum(buf, e - b);
     });
     return scalar_tensor(r == Reduction::Sum ? total : total / denom, dtype_of<T>::value);
 }
 
-// dx_i = g_i w_i df/dx (x_i, t_i) (g_i = g / denom when reduced); dt likewise.
-template <class L, class T>
-void pw_backward(T* dx, T* dt, const PwArgs& a, const T* g, T scale, T p) {
-    const int64_t n = a.x.numel();
-    const T* x = a.x.data<T>();
-    const T* t = a.t.data<T>();
-    const T* w = a.w.defined() ? a.w.data<T>() : nullptr;
-    const T* pw = a.pw.defined() ? a.pw.data<T>() : nullptr;
+// d[i] = g_i w_i (df/dx or df/dt)(x_i, t_i), g_i = g[i] (kG) or the common scale.
+template <class L, bool kTarget, bool kW, bool kG, class T>
+void pw_grad(T* d, const PwPtrs<T>& a, const T* g, T scale, T p, int64_t n) {
     parallel_for(0, n, kGrain / 4, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
-            const T s = (g ? g[i] : scale) * (w ? w[i] : T(1));
-            const T pwi = pw ? pw[i] : T(1);
-            if (dx) dx[i] = s * L::dx(x[i], t[i], p, pwi);
-            if (dt) dt[i] = s * L::dt(x[i], t[i], p, pwi);
+            T s = kG ? g[i] : scale;
+            if (kW) s *= a.w[i];
+            d[i] = s * (kTarget ? L::dt(a.x[i], a.t[i], p, a.pw[i])
+                                : L::dx(a.x[i], a.t[i], p, a.pw[i]));
         }
     });
+}
+
+template <class L, bool kTarget, class T>
+void pw_grad_dispatch(T* d, const PwPtrs<T>& a, const T* g, T scale, T p, int64_t n) {
+    if (a.w && g) pw_grad<L, kTarget, true, true, T>(d, a, g, scale, p, n);
+    if (a.w && !g) pw_grad<L, kTarget, true, false, T>(d, a, g, scale, p, n);
+    if (!a.w && g) pw_grad<L, kTarget, false, true, T>(d, a, g, scale, p, n);
+    if (!a.w && !g) pw_grad<L, kTarget, false, false, T>(d, a, g, scale, p, n);
 }
 
 template <class L>
@@ -892,17 +963,21 @@ struct PointwiseLossBackward final : Node {
 
     TensorList apply(TensorList&& g) override {
         const char* nm = L::kNode;
-        PwArgs a{dense(input.unpack(nm), shape, dtype), dense(target.unpack(nm), shape, dtype),
-                 dense(weight.unpack(nm), shape, dtype), dense(pos_weight.unpack(nm), shape, dtype)};
+        const PwArgs a{dense(input.unpack(nm), shape, dtype), dense(target.unpack(nm), shape, dtype),
+                       dense(weight.unpack(nm), shape, dtype),
+                       dense(pos_weight.unpack(nm), shape, dtype)};
         const bool want_x = needs_input_grad(0), want_t = needs_input_grad(1);
         Tensor dx = want_x ? empty(shape, dtype) : Tensor();
         Tensor dt = want_t ? empty(shape, dtype) : Tensor();
         const RowGrad rg = row_grad(g[0], dtype, reduction, denom);
+        const int64_t n = numel_of(shape);
         CR_DISPATCH_FLOAT(dtype, nm, [&] {
             using T = scalar_t;
-            pw_backward<L, T>(want_x ? dx.data<T>() : nullptr, want_t ? dt.data<T>() : nullptr, a,
-                              rg.per_row.defined() ? rg.per_row.data<T>() : nullptr,
-                              static_cast<T>(rg.scale), static_cast<T>(p));
+            const PwPtrs<T> ptrs(a);
+            const T* gp = rg.per_row.defined() ? rg.per_row.data<T>() : nullptr;
+            const T scale = static_cast<T>(rg.scale), pp = static_cast<T>(p);
+            if (want_x) pw_grad_dispatch<L, false, T>(dx.data<T>(), ptrs, gp, scale, pp, n);
+            if (want_t) pw_grad_dispatch<L, true, T>(dt.data<T>(), ptrs, gp, scale, pp, n);
         });
         return {dx, dt};
     }
@@ -937,7 +1012,10 @@ Tensor pointwise_loss(const Tensor& input, const Tensor& target, const Tensor& w
     const PwArgs a{dense(input, shape, d), dense(target, shape, d), dense(weight, shape, d),
                    dense(pos_weight, shape, d)};
     Tensor out = CR_DISPATCH_FLOAT(d, op, [&] {
-        return pw_forward<L, scalar_t>(a, shape, r, static_cast<scalar_t>(p), denom);
+        using T = scalar_t;
+        const T pp = static_cast<T>(p);
+        return weight.defined() ? pw_forward<L, true, T>(a, shape, r, pp, denom)
+                                : pw_forward<L, false, T>(a, shape, r, pp, denom);
     });
     if (any_needs_grad({&input, &target})) {
         auto node = make_node<PointwiseLossBackward<L>>({&input, &target});
