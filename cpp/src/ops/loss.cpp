@@ -208,6 +208,24 @@ inline float exp_nonpositive(float x) {
 }
 inline double exp_nonpositive(double x) { return std::exp(x); }
 
+// Branch-free select: GCC does not if-convert float compares (-ftrapping-math), so a float
+// ternary becomes a mispredicted branch in scalar code and blocks vectorisation; a mask on the
+// bits does neither. `c` is computed unconditionally, then picks a or b.
+inline float select(bool c, float a, float b) {
+    const uint32_t m = 0u - static_cast<uint32_t>(c);
+    return bits_float((float_bits(a) & m) | (float_bits(b) & ~m));
+}
+inline double select(bool c, double a, double b) {
+    const uint64_t m = 0u - static_cast<uint64_t>(c);
+    uint64_t ia, ib;
+    std::memcpy(&ia, &a, sizeof a);
+    std::memcpy(&ib, &b, sizeof b);
+    const uint64_t r = (ia & m) | (ib & ~m);
+    double out;
+    std::memcpy(&out, &r, sizeof out);
+    return out;
+}
+
 // A row's logsumexp lse = m + log(sum_c exp(x_c - m)), m the row max (subtracted so exp never
 // overflows). Backward gets m and log_s separately, as torch's log_softmax output keeps them:
 // exp((x - m) - log_s) stays exact where a rounded lse near 3e4 would be off by 1e-3.
@@ -252,35 +270,36 @@ inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
 }
 
 // ---- class indices: forward and backward kernels ------------------------------------------
+// Rows of an (N, C) or (C,) input (inner == 1); K-d inputs take the column kernels below.
 // loss_r = (1 - eps) w_y (lse - x_y) + eps / C * sum_c w_c (lse - x_c)   (0 where ignored)
 // dx_c   = s_r [((1 - eps) w_y + eps / C * wsum) softmax_c - eps / C * w_c - (1 - eps) w_y [c = y]]
 // loss: (rows,) in double, st: (rows,) row stats, x: (N, C, inner), y: (rows,), w: (C,) or null.
-template <class T, bool kUnit>
+template <class T>
 void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* y, const T* w,
                       const CeArgs& a) {
-    const int64_t S = a.inner, C = a.C;
+    const int64_t C = a.C;
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
-            const T* p = row_ptr(x, r, a);
+            const T* p = x + r * C;  // inner == 1: contiguous rows
             const int64_t t = y[r];
             if (t == a.ignore_index || C == 0) {  // backward never reads an ignored row's stats
                 st[r] = RowStats<T>{};
                 loss[r] = 0;
                 continue;
             }
-            st[r] = row_stats<T, kUnit>(p, C, S);
+            st[r] = row_stats<T, true>(p, C, 1);
             const double l = st[r].lse();
             const double wy = w ? static_cast<double>(w[t]) : 1.0;
-            double v = wy * (l - static_cast<double>(p[kUnit ? t : t * S]));
+            double v = wy * (l - static_cast<double>(p[t]));
             if (a.eps > 0) {
                 double wx = 0;  // sum_c w_c x_c, in double: lse * wsum - wx cancels for big logits
                 if (w) {
                     for (int64_t c = 0; c < C; ++c) {
-                        wx += static_cast<double>(w[c]) * static_cast<double>(p[kUnit ? c : c * S]);
+                        wx += static_cast<double>(w[c]) * static_cast<double>(p[c]);
                     }
                 } else {
-                    for (int64_t c = 0; c < C; ++c) wx += static_cast<double>(p[kUnit ? c : c * S]);
+                    for (int64_t c = 0; c < C; ++c) wx += static_cast<double>(p[c]);
                 }
                 v = (1 - a.eps) * v + a.eps / static_cast<double>(C) * (l * a.wsum - wx);
             }
@@ -290,19 +309,19 @@ void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* 
 }
 
 // dx: (N, C, inner); g: (rows,) upstream gradients when per_row, else `scale` for every row.
-template <class T, bool kUnit>
+template <class T>
 void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* y, const T* w,
                        const T* g, double scale, const CeArgs& a) {
-    const int64_t S = a.inner, C = a.C;
+    const int64_t C = a.C;
     const T smooth = static_cast<T>(C > 0 ? a.eps / static_cast<double>(C) : 0.0);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
-            const T* p = row_ptr(x, r, a);
-            T* d = dx + (p - x);
+            const T* p = x + r * C;  // inner == 1: contiguous rows
+            T* d = dx + r * C;
             const int64_t t = y[r];
             if (t == a.ignore_index) {
-                for (int64_t c = 0; c < C; ++c) d[kUnit ? c : c * S] = 0;
+                for (int64_t c = 0; c < C; ++c) d[c] = 0;
                 continue;
             }
             const T s = g ? g[r] : static_cast<T>(scale);
@@ -312,23 +331,111 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
             const T sc = s * coef;
             if (a.eps > 0 && w) {  // branches hoisted out of the loops, which then vectorise
                 const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) {
-                    const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * exp_nonpositive((p[k] - m) - ls) - ss * w[c];
-                }
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss * w[c];
             } else if (a.eps > 0) {
                 const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) {
-                    const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * exp_nonpositive((p[k] - m) - ls) - ss;
-                }
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss;
             } else {
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls);
+            }
+            d[t] -= s * static_cast<T>((1 - a.eps) * wy);
+        }
+    });
+}
+
+// ---- class indices over (N, C, d1, ..., dk): columns ---------------------------------------
+// There a row's scores sit `inner` apart; kCols neighbouring rows (positions j of one sample n)
+// are processed together so that every inner loop runs over contiguous memory and vectorises.
+// Same math as the row kernels above; ignored rows get stats but no loss or gradient.
+constexpr int64_t kCols = 64;
+
+template <class T>
+void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int64_t* y,
+                           const T* w, const CeArgs& a) {
+    const int64_t C = a.C, inner = a.inner, chunks = (inner + kCols - 1) / kCols;
+    const double smooth = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
+    parallel_for(0, a.N * chunks, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C * kCols, 1)),
+                 [&](int64_t b, int64_t e) {
+        T m[kCols], s[kCols];
+        double wx[kCols];
+        for (int64_t q = b; q < e; ++q) {
+            const int64_t n = q / chunks, j0 = (q % chunks) * kCols;
+            const int64_t nc = std::min(kCols, inner - j0);
+            const T* xp = x + n * C * inner + j0;
+            for (int64_t j = 0; j < nc; ++j) m[j] = -std::numeric_limits<T>::infinity();
+            for (int64_t c = 0; c < C; ++c) {
+                const T* r = xp + c * inner;
+                for (int64_t j = 0; j < nc; ++j) m[j] = select(r[j] > m[j], r[j], m[j]);
+            }
+            for (int64_t j = 0; j < nc; ++j) s[j] = 0;
+            for (int64_t c = 0; c < C; ++c) {
+                const T* r = xp + c * inner;
+                for (int64_t j = 0; j < nc; ++j) s[j] += exp_nonpositive(r[j] - m[j]);
+            }
+            if (a.eps > 0) {
+                for (int64_t j = 0; j < nc; ++j) wx[j] = 0;
                 for (int64_t c = 0; c < C; ++c) {
-                    const int64_t k = kUnit ? c : c * S;
-                    d[k] = sc * exp_nonpositive((p[k] - m) - ls);
+                    const T* r = xp + c * inner;
+                    const double wc = w ? static_cast<double>(w[c]) : 1.0;
+                    for (int64_t j = 0; j < nc; ++j) wx[j] += wc * static_cast<double>(r[j]);
                 }
             }
-            d[kUnit ? t : t * S] -= s * static_cast<T>((1 - a.eps) * wy);
+            for (int64_t j = 0; j < nc; ++j) {
+                const int64_t row = n * inner + j0 + j;
+                st[row] = {m[j], std::log(s[j])};
+                const int64_t t = y[row];
+                if (t == a.ignore_index) {
+                    loss[row] = 0;
+                    continue;
+                }
+                const double l = st[row].lse();
+                const double wy = w ? static_cast<double>(w[t]) : 1.0;
+                double v = wy * (l - static_cast<double>(xp[t * inner + j]));
+                if (a.eps > 0) v = (1 - a.eps) * v + smooth * (l * a.wsum - wx[j]);
+                loss[row] = v;
+            }
+        }
+    });
+}
+
+template <class T>
+void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int64_t* y,
+                            const T* w, const T* g, double scale, const CeArgs& a) {
+    const int64_t C = a.C, inner = a.inner, chunks = (inner + kCols - 1) / kCols;
+    const double smooth = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
+    parallel_for(0, a.N * chunks, std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C * kCols, 1)),
+                 [&](int64_t b, int64_t e) {
+        T m[kCols], ls[kCols], sc[kCols], ss[kCols];
+        for (int64_t q = b; q < e; ++q) {
+            const int64_t n = q / chunks, j0 = (q % chunks) * kCols;
+            const int64_t nc = std::min(kCols, inner - j0);
+            const int64_t off = n * C * inner + j0;
+            for (int64_t j = 0; j < nc; ++j) {  // per-row coefficients; 0 for ignored rows
+                const int64_t row = n * inner + j0 + j;
+                const int64_t t = y[row];
+                const bool keep = t != a.ignore_index;
+                const double s = g ? static_cast<double>(g[row]) : scale;
+                const double wy = keep ? (w ? static_cast<double>(w[t]) : 1.0) : 0.0;
+                sc[j] = static_cast<T>(keep ? s * ((1 - a.eps) * wy + smooth * a.wsum) : 0.0);
+                ss[j] = static_cast<T>(keep ? s * smooth : 0.0);
+                m[j] = st[row].m;
+                ls[j] = st[row].log_s;
+            }
+            for (int64_t c = 0; c < C; ++c) {
+                const T* r = x + off + c * inner;
+                T* d = dx + off + c * inner;
+                const T wc = w ? w[c] : T(1);
+                for (int64_t j = 0; j < nc; ++j) {
+                    d[j] = sc[j] * exp_nonpositive((r[j] - m[j]) - ls[j]) - ss[j] * wc;
+                }
+            }
+            for (int64_t j = 0; j < nc; ++j) {
+                const int64_t row = n * inner + j0 + j;
+                const int64_t t = y[row];
+                if (t == a.ignore_index) continue;
+                const T s = g ? g[row] : static_cast<T>(scale);
+                dx[off + t * inner + j] -= s * static_cast<T>((1 - a.eps) * (w ? static_cast<double>(w[t]) : 1.0));
+            }
         }
     });
 }
@@ -474,12 +581,13 @@ struct CrossEntropyLossBackward0 final : Node {
                 using T = scalar_t;
                 const T* gp = rg.per_row.defined() ? rg.per_row.data<T>() : nullptr;
                 const T* wp = w.defined() ? w.data<T>() : nullptr;
-                auto run = [&](auto unit) {
-                    ce_class_backward<T, decltype(unit)::value>(
-                        out[0].data<T>(), x.data<T>(), stats_ptr<T>(st), y.data<int64_t>(),
-                        wp, gp, rg.scale, args);
-                };
-                if (args.inner == 1) run(std::true_type{}); else run(std::false_type{});
+                if (args.inner == 1) {
+                    ce_class_backward<T>(out[0].data<T>(), x.data<T>(), stats_ptr<T>(st),
+                                               y.data<int64_t>(), wp, gp, rg.scale, args);
+                } else {
+                    ce_class_backward_cols<T>(out[0].data<T>(), x.data<T>(), stats_ptr<T>(st),
+                                              y.data<int64_t>(), wp, gp, rg.scale, args);
+                }
             });
             return out;
         }
@@ -585,9 +693,12 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
             if (prob) {
                 ce_prob_forward<T, kUnit>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
                                           y.data<T>(), wp, a);
+            } else if (kUnit) {
+                ce_class_forward<T>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
+                                          y.data<int64_t>(), wp, a);
             } else {
-                ce_class_forward<T, kUnit>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
-                                           y.data<int64_t>(), wp, a);
+                ce_class_forward_cols<T>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
+                                         y.data<int64_t>(), wp, a);
             }
         };
         if (g.inner == 1) run(std::true_type{}); else run(std::false_type{});
@@ -713,24 +824,6 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 // =============================================================================================
 
 namespace {
-
-// Branch-free select: GCC does not if-convert float compares (-ftrapping-math), so a float
-// ternary becomes a mispredicted branch in scalar code and blocks vectorisation; a mask on the
-// bits does neither. `c` is computed unconditionally, then picks a or b.
-inline float select(bool c, float a, float b) {
-    const uint32_t m = 0u - static_cast<uint32_t>(c);
-    return bits_float((float_bits(a) & m) | (float_bits(b) & ~m));
-}
-inline double select(bool c, double a, double b) {
-    const uint64_t m = 0u - static_cast<uint64_t>(c);
-    uint64_t ia, ib;
-    std::memcpy(&ia, &a, sizeof a);
-    std::memcpy(&ib, &b, sizeof b);
-    const uint64_t r = (ia & m) | (ib & ~m);
-    double out;
-    std::memcpy(&out, &r, sizeof out);
-    return out;
-}
 
 // log1p(e) for e in [0, 1] (float: Cephes' logf polynomial, within 3 ulp, vectorisable): below
 // sqrt(2) - 1 the polynomial takes e itself (no rounding of 1 + e), above it takes
