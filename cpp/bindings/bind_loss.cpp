@@ -218,7 +218,9 @@ Returns:
 }  // namespace
 
 void bind_loss(py::module_& m) {
-    py::module_ nn = m.def_submodule("_nn", "Functional layers and losses (chainrule.nn.functional).");
+    // Shared with the activations (bind_activation.cpp creates it first); no docstring here,
+    // so that one is kept.
+    py::module_ nn = m.def_submodule("_nn");
     const py::none none;
 
     nn.def(
