@@ -7,12 +7,7 @@ compositions PyTorch also writes in Python (``softsign``, ``tanhshrink``) are de
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chainrule import _C
-
-if TYPE_CHECKING:
-    from chainrule._C import Tensor
 
 __all__ = [
     "celu",
@@ -44,6 +39,7 @@ __all__ = [
     "tanhshrink",
 ]
 
+Tensor = _C.Tensor
 _nn = _C._nn
 
 # relu(input, inplace=False), relu_(input)
