@@ -599,6 +599,7 @@ _BAD_HEADERS: dict[str, tuple[Any, bytes]] = {
     "too many dims": ({"root": tensor_node(shape=(1,) * 65)}, bytes(16)),
     "nbytes mismatch": ({"root": {**tensor_node(), "nbytes": 12}}, bytes(16)),
     "nbytes huge": ({"root": tensor_node(shape=(2**40,))}, bytes(16)),
+    "dim huge in empty tensor": ({"root": tensor_node(shape=(0, 2**70))}, b""),
     "unaligned offset": ({"root": tensor_node(offset=4)}, bytes(20)),
     "negative offset": ({"root": tensor_node(offset=-64)}, bytes(16)),
     "offset outside data": ({"root": tensor_node(offset=64)}, bytes(64)),
@@ -686,6 +687,16 @@ def test_declared_sizes_beyond_the_file_are_truncated() -> None:
     with pytest.raises(ValueError, match=r"truncated.*expected"):
         load_bytes(craft({"root": tensor_node(shape=(2**30,))}, bytes(16),
                          data_nbytes=2**32))
+
+
+@pytest.mark.parametrize("shape", [(2**62,), (2**32, 2**32), (2**61, 3)])
+def test_oversized_tensors_are_refused_before_allocation(shape: tuple[int, ...]) -> None:
+    # A stream of unknown size cannot be checked against the header's sizes; the byte
+    # count must still never reach the allocator (whose size arithmetic is int64).
+    node = tensor_node(shape=shape)
+    blob = craft({"root": node}, b"", data_nbytes=node["nbytes"])
+    with pytest.raises(ValueError, match=r"corrupt.*too large"):
+        cr.load(NonSeekable(blob))
 
 
 def test_nesting_limit_is_the_same_for_save_and_load(tmp_path: Path) -> None:

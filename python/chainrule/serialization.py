@@ -34,6 +34,8 @@ _PREFIX = struct.Struct("<8sIIQII")
 _TRAILER = struct.Struct("<I")
 MAX_HEADER_BYTES = 256 << 20
 MAX_DEPTH = 100  # containers nested inside each other; state dicts use 2-4
+# Keeps element counts and byte sizes far from int64 overflow in the core's allocator.
+MAX_TENSOR_BYTES = 1 << 60
 _CHUNK = 4 << 20  # checksum each chunk while it is still in cache
 _ITEMSIZE = {"float32": 4, "float64": 8, "int64": 8, "bool": 1}
 _FLOATING = frozenset({"float32", "float64"})
@@ -479,6 +481,8 @@ class _Decoder:
         numel = 1
         for d in shape:
             numel *= d
+        if max(numel * _ITEMSIZE[dtype], *shape) > MAX_TENSOR_BYTES:
+            raise self.bad(f"a tensor of shape {_short(shape)} is too large")
         if type(nbytes) is not int or nbytes != numel * _ITEMSIZE[dtype]:
             raise self.bad(f"tensor nbytes {_short(nbytes)} does not match shape {shape} "
                            f"and dtype {dtype}")
