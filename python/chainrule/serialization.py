@@ -481,7 +481,7 @@ class _Decoder:
         numel = 1
         for d in shape:
             numel *= d
-        if max(numel * _ITEMSIZE[dtype], *shape) > MAX_TENSOR_BYTES:
+        if max([numel * _ITEMSIZE[dtype], *shape]) > MAX_TENSOR_BYTES:
             raise self.bad(f"a tensor of shape {_short(shape)} is too large")
         if type(nbytes) is not int or nbytes != numel * _ITEMSIZE[dtype]:
             raise self.bad(f"tensor nbytes {_short(nbytes)} does not match shape {shape} "
