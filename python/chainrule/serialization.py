@@ -199,13 +199,15 @@ def _write(f: IO[bytes], enc: _Encoder, root: Any) -> None:
 
 
 def _fsync_dir(directory: Path) -> None:
-    if os.name == "nt":  # directories cannot be opened (or fsynced) there
+    """Makes the rename durable; best effort (Windows and some file systems cannot)."""
+    if os.name == "nt":
         return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _save_atomic(path: Path, enc: _Encoder, root: Any) -> None:
