@@ -327,6 +327,50 @@ def test_torch_state_dicts_round_trip(tmp_path: Path) -> None:
     assert out["model"]._metadata == model.state_dict()._metadata
 
 
+def test_module_state_dict_round_trip(tmp_path: Path) -> None:
+    import chainrule.nn as nn
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.Identity(), nn.Linear(8, 2))
+    model.register_buffer("counts", cr.arange(3))
+    sd = model.state_dict()
+    out = roundtrip({"model": sd, "epoch": 3}, tmp_path)["model"]
+    assert type(out) is collections.OrderedDict
+    assert list(out) == ["counts", "0.weight", "0.bias", "2.weight", "2.bias"]
+    fresh = nn.Sequential(nn.Linear(4, 8), nn.Identity(), nn.Linear(8, 2))
+    fresh.register_buffer("counts", cr.zeros(3, dtype=cr.int64))
+    fresh.load_state_dict(out)
+    x = cr.randn(5, 4)
+    assert raw(fresh(x)) == raw(model(x))
+    assert fresh.counts.tolist() == [0, 1, 2]
+
+
+def test_parameters_and_buffers(tmp_path: Path) -> None:
+    import chainrule.nn as nn
+
+    frozen = nn.Parameter(cr.randn(3), requires_grad=False)
+    lin = nn.Linear(2, 3)
+    obj = {"params": list(lin.parameters()), "frozen": frozen,
+           "kept": lin.state_dict(keep_vars=True), "buffer": nn.Buffer(cr.ones(2))}
+    out = cr.load(_save(tmp_path, obj))
+    for p, q in zip(out["params"], lin.parameters()):
+        assert type(p) is nn.Parameter
+        assert p.requires_grad
+        assert p.is_leaf
+        assert raw(p) == raw(q)
+    assert type(out["frozen"]) is nn.Parameter
+    assert not out["frozen"].requires_grad
+    assert type(out["kept"]["weight"]) is nn.Parameter
+    assert type(out["buffer"]) is cr.Tensor  # as in torch, where a Buffer is a plain tensor
+    assert out["buffer"].tolist() == [1.0, 1.0]
+
+
+def test_modules_and_optimizers_need_their_state_dict() -> None:
+    import chainrule.nn as nn
+
+    with pytest.raises(TypeError, match=r"of type Linear at \['model'\]; save its state_dict"):
+        cr.save({"model": nn.Linear(2, 2)}, io.BytesIO())
+
+
 def test_large_tensor_round_trip(tmp_path: Path) -> None:
     # 64 MiB: a 100 MB round trip takes about 1 s on a busy 2-core machine.
     t = cr.empty(16 << 20)

@@ -52,10 +52,10 @@ def _where(path: tuple[Any, ...]) -> str:
     return "at " + "".join(f"[{k!r}]" for k in path) if path else "at the top level"
 
 
-def _parameter_class() -> type | None:
-    # A Parameter can only exist if chainrule.nn.parameter was imported; never import nn here.
-    mod = sys.modules.get("chainrule.nn.parameter")
-    cls = getattr(mod, "Parameter", None)
+def _nn_class(name: str) -> type | None:
+    # nn.Parameter/nn.Buffer exist only if chainrule.nn.parameter was imported: never
+    # import nn here just to find out.
+    cls = getattr(sys.modules.get("chainrule.nn.parameter"), name, None)
     return cls if isinstance(cls, type) else None
 
 
@@ -93,9 +93,11 @@ class _Encoder:
                 return self._container(obj, path)
             finally:
                 self._active.discard(id(obj))
-        raise TypeError(f"save: cannot save object of type {t.__qualname__} {_where(path)}; "
-                        "supported: tensors, dict, OrderedDict, list, tuple, str, int, float, "
-                        "bool, None")
+        hint = ("; save its state_dict() instead" if callable(getattr(obj, "state_dict", None))
+                else "; supported: tensors, dict, OrderedDict, list, tuple, str, int, float, "
+                     "bool, None")
+        raise TypeError(f"save: cannot save object of type {t.__qualname__} {_where(path)}"
+                        + hint)
 
     def _string(self, s: str, path: tuple[Any, ...]) -> str:
         try:
@@ -132,11 +134,12 @@ class _Encoder:
     def _tensor(self, t: Tensor, path: tuple[Any, ...]) -> dict[str, Any]:
         parameter = False
         if type(t) is not Tensor:
-            cls = _parameter_class()
-            if cls is None or not isinstance(t, cls):
+            parameter_cls, buffer_cls = _nn_class("Parameter"), _nn_class("Buffer")
+            if parameter_cls is not None and isinstance(t, parameter_cls):
+                parameter = True
+            elif buffer_cls is None or not isinstance(t, buffer_cls):  # a Buffer: plain tensor
                 raise TypeError(f"save: cannot save object of type {type(t).__qualname__} "
-                                f"{_where(path)}; only plain tensors and nn.Parameter")
-            parameter = True
+                                f"{_where(path)}; only tensors, nn.Parameter and nn.Buffer")
         dtype = t.dtype.name
         shape = list(t.shape)
         nbytes = _ITEMSIZE[dtype]
@@ -236,9 +239,10 @@ def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: Any = Non
     """Saves tensors and nested containers of them to a checkpoint file (no pickle).
 
     Supported objects: tensors (float32, float64, int64, bool; any shape; ``requires_grad``
-    and ``nn.Parameter`` are kept), dict and ``collections.OrderedDict`` (keys: str, int,
-    float, bool, None or tuples of those, kept with their types and order), list, tuple,
-    str, int, float (including nan and inf), bool and None. Each tensor is saved by value:
+    and ``nn.Parameter`` are kept; an ``nn.Buffer`` becomes a plain tensor), dict and
+    ``collections.OrderedDict`` (keys: str, int, float, bool, None or tuples of those, kept
+    with their types and order), list, tuple, str, int, float (including nan and inf), bool
+    and None. Each tensor is saved by value:
     views are saved as their own elements, and tensors sharing storage become independent
     tensors on load. The format is documented in ``docs/checkpoint-format.md``.
 
