@@ -139,7 +139,7 @@ class Adagrad(Optimizer):
         """
         return self._fused_steps(closure)
 
-    def _group_step(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+    def _init_group(self, group: dict[str, Any], params: list[Tensor]) -> tuple[Any, ...]:
         state = self.state
         sums = []
         steps = []
@@ -150,6 +150,11 @@ class Adagrad(Optimizer):
                 st["sum"] = full_like(p, self.defaults["initial_accumulator_value"])
             sums.append(st["sum"])
             steps.append(st["step"])
+        return sums, steps
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                *lists: Any) -> None:
+        sums, steps = lists
         _adagrad_step(
             params,
             grads,

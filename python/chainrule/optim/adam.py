@@ -162,7 +162,7 @@ class Adam(Optimizer):
         """
         return self._fused_steps(closure)
 
-    def _group_step(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+    def _init_group(self, group: dict[str, Any], params: list[Tensor]) -> tuple[Any, ...]:
         amsgrad = group["amsgrad"]
         state = self.state
         exp_avgs = []
@@ -182,6 +182,11 @@ class Adam(Optimizer):
             if max_exp_avg_sqs is not None:
                 max_exp_avg_sqs.append(st["max_exp_avg_sq"])
             steps.append(st["step"])
+        return exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                *lists: Any) -> None:
+        exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = lists
         beta1, beta2 = group["betas"]
         _adam_step(
             params,
@@ -195,7 +200,7 @@ class Adam(Optimizer):
             _to_scalar(beta2),
             float(group["eps"]),
             _to_scalar(group["weight_decay"]),
-            amsgrad,
+            group["amsgrad"],
             group["maximize"],
             group["decoupled_weight_decay"],
         )

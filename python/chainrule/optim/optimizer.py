@@ -276,9 +276,10 @@ class Optimizer:
     def _fused_steps(self, closure: Callable[[], Any] | None) -> Any:
         """``step()`` of the built-in optimizers: the closure, then one fused call per group.
 
-        Each group's parameters that have a gradient (others are skipped, as in PyTorch) go
-        to ``self._group_step(group, params, grads)`` in one call. A group listing a tensor
-        twice (PyTorch warns about it but updates it twice) is updated one tensor at a time.
+        For each group, the parameters that have a gradient (others are skipped, as in
+        PyTorch) and their state lists (``self._init_group``, which creates missing state)
+        go to ``self._update`` in one call. A group listing a tensor twice (PyTorch warns
+        about it and updates it twice) is updated one entry at a time, as PyTorch's loop does.
         """
         loss = None
         if closure is not None:
@@ -294,18 +295,27 @@ class Optimizer:
                     grads.append(g)
             if not params:
                 continue
+            lists = self._init_group(group, params)
             try:
-                self._group_step(group, params, grads)
+                self._update(group, params, grads, *lists)
             except ValueError:
-                # The C++ step checks everything before writing; a repeated tensor is one
-                # of the things it rejects, and the only one retried here.
+                # The C++ step checks everything before writing anything; a repeated tensor
+                # is one of the things it rejects, and the only one retried here.
                 if len({id(p) for p in params}) == len(params):
                     raise
-                for p, g in zip(params, grads):
-                    self._group_step(group, [p], [g])
+                for i in range(len(params)):
+                    single = [None if lst is None else [lst[i]] for lst in lists]
+                    self._update(group, [params[i]], [grads[i]], *single)
         return loss
 
-    def _group_step(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+    def _init_group(self, group: dict[str, Any], params: list[Tensor]) -> tuple[Any, ...]:
+        """The state lists of `params` (one entry per parameter, or None for an unused
+        list), creating missing state."""
+        raise NotImplementedError
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                *lists: Any) -> None:
+        """One fused C++ update of `params` with the group's options."""
         raise NotImplementedError
 
     # ---- state dicts -------------------------------------------------------------------

@@ -145,10 +145,9 @@ class RMSprop(Optimizer):
         """
         return self._fused_steps(closure)
 
-    def _group_step(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
-        momentum = group["momentum"]
+    def _init_group(self, group: dict[str, Any], params: list[Tensor]) -> tuple[Any, ...]:
+        use_momentum = group["momentum"] > 0
         centered = group["centered"]
-        use_momentum = momentum > 0
         state = self.state
         square_avgs = []
         buffers: list[Tensor] | None = [] if use_momentum else None
@@ -169,6 +168,11 @@ class RMSprop(Optimizer):
                 buffers.append(st["momentum_buffer"])
             if grad_avgs is not None:
                 grad_avgs.append(st["grad_avg"])
+        return square_avgs, buffers, grad_avgs, steps
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                *lists: Any) -> None:
+        square_avgs, buffers, grad_avgs, steps = lists
         _rmsprop_step(
             params,
             grads,
@@ -180,7 +184,7 @@ class RMSprop(Optimizer):
             float(group["alpha"]),
             float(group["eps"]),
             float(group["weight_decay"]),
-            float(momentum),
-            centered,
+            float(group["momentum"]),
+            group["centered"],
             group["maximize"],
         )

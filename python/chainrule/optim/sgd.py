@@ -123,23 +123,28 @@ class SGD(Optimizer):
         """
         return self._fused_steps(closure)
 
-    def _group_step(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
-        momentum = group["momentum"]
-        args = (
+    def _init_group(self, group: dict[str, Any], params: list[Tensor]) -> tuple[Any, ...]:
+        if group["momentum"] == 0:
+            return (None,)
+        state = self.state
+        return ([state[p].get("momentum_buffer") for p in params],)
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                *lists: Any) -> None:
+        (buffers,) = lists
+        out = _sgd_step(
+            params,
+            grads,
+            buffers,
             _to_scalar(group["lr"]),
-            float(momentum),
+            float(group["momentum"]),
             float(group["dampening"]),
             _to_scalar(group["weight_decay"]),
             group["nesterov"],
             group["maximize"],
         )
-        if momentum == 0:
-            _sgd_step(params, grads, None, *args)
-            return
-        state = self.state
-        buffers = [state[p].get("momentum_buffer") for p in params]
-        out = _sgd_step(params, grads, buffers, *args)
-        for p, old, new in zip(params, buffers, out):
-            if old is None:
-                state[p]["momentum_buffer"] = new
-
+        if buffers is not None:
+            state = self.state
+            for p, old, new in zip(params, buffers, out):
+                if old is None:  # first step: the buffer was created from the gradient
+                    state[p]["momentum_buffer"] = new
