@@ -38,11 +38,29 @@ SCHEDULERS = [
     ("LinearLR", {}, "SGD"),
     ("LinearLR", {"start_factor": 0.1, "end_factor": 0.8, "total_iters": 12}, "Adam"),
     ("OneCycleLR", {"max_lr": 1.0, "total_steps": 30}, "SGD"),
-    ("OneCycleLR", {"max_lr": [1.0, 2.0], "epochs": 3, "steps_per_epoch": 10,
-                    "anneal_strategy": "linear", "three_phase": True}, "SGD"),
+    (
+        "OneCycleLR",
+        {
+            "max_lr": [1.0, 2.0],
+            "epochs": 3,
+            "steps_per_epoch": 10,
+            "anneal_strategy": "linear",
+            "three_phase": True,
+        },
+        "SGD",
+    ),
     ("OneCycleLR", {"max_lr": 0.01, "total_steps": 30, "pct_start": 0.25}, "Adam"),
-    ("OneCycleLR", {"max_lr": 0.01, "total_steps": 30, "cycle_momentum": False,
-                    "div_factor": 10.0, "final_div_factor": 100.0}, "Adam"),
+    (
+        "OneCycleLR",
+        {
+            "max_lr": 0.01,
+            "total_steps": 30,
+            "cycle_momentum": False,
+            "div_factor": 10.0,
+            "final_div_factor": 100.0,
+        },
+        "Adam",
+    ),
 ]
 
 
@@ -81,7 +99,8 @@ def test_trajectory_matches_torch(torch, name, kw, kind) -> None:  # type: ignor
         t_s.step()
         assert cr_s.get_last_lr() == pytest.approx(t_s.get_last_lr(), rel=1e-12, abs=1e-15)
         assert [g["lr"] for g in cr_opt.param_groups] == pytest.approx(
-            [g["lr"] for g in t_opt.param_groups], rel=1e-12, abs=1e-15)
+            [g["lr"] for g in t_opt.param_groups], rel=1e-12, abs=1e-15
+        )
         assert _momenta(cr_opt) == pytest.approx(_momenta(t_opt), rel=1e-12)
         assert cr_s.last_epoch == t_s.last_epoch
     for cg, tg in zip(cr_opt.param_groups, t_opt.param_groups):
@@ -158,9 +177,38 @@ def test_lambda_lr_saves_callable_objects() -> None:
     assert "lr_lambdas" in sd  # the caller's dict is left as it was
 
 
-METRICS = [1.0, 0.9, 0.95, 0.91, 0.9, 0.9, 0.89, 0.95, 0.96, 0.97, 0.98, 0.85, 0.86, 0.87,
-           0.88, 0.89, 0.9, 0.91, 0.5, 0.51, 0.52, 0.53, 0.54, 0.55, 0.56, 0.57, 0.58, 0.59,
-           0.6, 0.61]
+METRICS = [
+    1.0,
+    0.9,
+    0.95,
+    0.91,
+    0.9,
+    0.9,
+    0.89,
+    0.95,
+    0.96,
+    0.97,
+    0.98,
+    0.85,
+    0.86,
+    0.87,
+    0.88,
+    0.89,
+    0.9,
+    0.91,
+    0.5,
+    0.51,
+    0.52,
+    0.53,
+    0.54,
+    0.55,
+    0.56,
+    0.57,
+    0.58,
+    0.59,
+    0.6,
+    0.61,
+]
 
 PLATEAU_CASES = [
     {},
@@ -185,9 +233,13 @@ def test_reduce_lr_on_plateau_matches_torch(torch, kw) -> None:  # type: ignore[
         t_s.step(metric)
         assert cr_s.get_last_lr() == pytest.approx(t_s.get_last_lr(), rel=1e-12)
         assert [g["lr"] for g in cr_opt.param_groups] == pytest.approx(
-            [g["lr"] for g in t_opt.param_groups], rel=1e-12)
+            [g["lr"] for g in t_opt.param_groups], rel=1e-12
+        )
         assert (cr_s.num_bad_epochs, cr_s.cooldown_counter, cr_s.last_epoch) == (
-            t_s.num_bad_epochs, t_s.cooldown_counter, t_s.last_epoch)
+            t_s.num_bad_epochs,
+            t_s.cooldown_counter,
+            t_s.last_epoch,
+        )
         assert cr_s.best == pytest.approx(t_s.best)
     sd = cr_s.state_dict()
     assert set(sd) == set(t_s.state_dict())
@@ -266,32 +318,71 @@ def test_tensor_lr_is_filled_in_place() -> None:
     ("make", "error", "match"),
     [
         (lambda o: lr_scheduler.StepLR(object(), 3), TypeError, "is not an Optimizer"),
-        (lambda o: lr_scheduler.LambdaLR(o, [lambda e: 1.0]), ValueError,
-         "Expected 2 lr_lambdas, but got 1"),
-        (lambda o: lr_scheduler.LinearLR(o, start_factor=0), ValueError,
-         "Starting multiplicative factor"),
-        (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5), ValueError,
-         "Ending multiplicative factor"),
-        (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError,
-         "Factor should be < 1.0."),
-        (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="avg"), ValueError,
-         "mode avg is unknown!"),
-        (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="x"), ValueError,
-         "threshold mode x is unknown!"),
-        (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError,
-         "expected 2 min_lrs, got 1"),
-        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0), ValueError,
-         "You must define either total_steps OR"),
-        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=0), ValueError,
-         "Expected positive integer total_steps, but got 0"),
-        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, epochs=2, steps_per_epoch=-1),
-         ValueError, "Expected positive integer steps_per_epoch"),
-        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, pct_start=1.5),
-         ValueError, "Expected float between 0 and 1 pct_start"),
-        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, anneal_strategy="x"),
-         ValueError, "anneal_strategy must be one of 'cos' or 'linear'"),
-        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0], total_steps=5), ValueError,
-         "max_lr must have the same length as optimizer.param_groups"),
+        (
+            lambda o: lr_scheduler.LambdaLR(o, [lambda e: 1.0]),
+            ValueError,
+            "Expected 2 lr_lambdas, but got 1",
+        ),
+        (
+            lambda o: lr_scheduler.LinearLR(o, start_factor=0),
+            ValueError,
+            "Starting multiplicative factor",
+        ),
+        (
+            lambda o: lr_scheduler.LinearLR(o, end_factor=1.5),
+            ValueError,
+            "Ending multiplicative factor",
+        ),
+        (
+            lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0),
+            ValueError,
+            "Factor should be < 1.0.",
+        ),
+        (
+            lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="avg"),
+            ValueError,
+            "mode avg is unknown!",
+        ),
+        (
+            lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="x"),
+            ValueError,
+            "threshold mode x is unknown!",
+        ),
+        (
+            lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]),
+            ValueError,
+            "expected 2 min_lrs, got 1",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0),
+            ValueError,
+            "You must define either total_steps OR",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=0),
+            ValueError,
+            "Expected positive integer total_steps, but got 0",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, epochs=2, steps_per_epoch=-1),
+            ValueError,
+            "Expected positive integer steps_per_epoch",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, pct_start=1.5),
+            ValueError,
+            "Expected float between 0 and 1 pct_start",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, anneal_strategy="x"),
+            ValueError,
+            "anneal_strategy must be one of 'cos' or 'linear'",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0], total_steps=5),
+            ValueError,
+            "max_lr must have the same length as optimizer.param_groups",
+        ),
     ],
 )
 def test_errors(make, error, match) -> None:  # type: ignore[no-untyped-def]

@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 import pytest
+from chainrule._C import _optim
 
 import chainrule as cr
-from chainrule._C import _optim
 
 # ---- the problem ---------------------------------------------------------------------
 
@@ -73,22 +73,36 @@ def assert_params_close(cr_params, torch_params, rtol=1e-5, atol=1e-8):  # type:
 
 # ---- option grids -----------------------------------------------------------------------
 
+
 def _sgd_cases():  # type: ignore[no-untyped-def]
     for momentum, dampening, nesterov, wd, maximize in itertools.product(
         (0.0, 0.9), (0.0, 0.5), (False, True), (0.0, 0.1), (False, True)
     ):
         if nesterov and (momentum == 0 or dampening != 0):
             continue
-        yield {"lr": 0.05, "momentum": momentum, "dampening": dampening,
-               "nesterov": nesterov, "weight_decay": wd, "maximize": maximize}
+        yield {
+            "lr": 0.05,
+            "momentum": momentum,
+            "dampening": dampening,
+            "nesterov": nesterov,
+            "weight_decay": wd,
+            "maximize": maximize,
+        }
 
 
 def _adam_cases():  # type: ignore[no-untyped-def]
     for amsgrad, wd, maximize, decoupled in itertools.product(
         (False, True), (0.0, 0.1), (False, True), (False, True)
     ):
-        yield {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "amsgrad": amsgrad,
-               "weight_decay": wd, "maximize": maximize, "decoupled_weight_decay": decoupled}
+        yield {
+            "lr": 0.02,
+            "betas": (0.8, 0.99),
+            "eps": 1e-6,
+            "amsgrad": amsgrad,
+            "weight_decay": wd,
+            "maximize": maximize,
+            "decoupled_weight_decay": decoupled,
+        }
 
 
 def _adamw_cases():  # type: ignore[no-untyped-def]
@@ -100,16 +114,28 @@ def _rmsprop_cases():  # type: ignore[no-untyped-def]
     for centered, momentum, wd, maximize in itertools.product(
         (False, True), (0.0, 0.9), (0.0, 0.1), (False, True)
     ):
-        yield {"lr": 0.005, "alpha": 0.9, "eps": 1e-6, "centered": centered,
-               "momentum": momentum, "weight_decay": wd, "maximize": maximize}
+        yield {
+            "lr": 0.005,
+            "alpha": 0.9,
+            "eps": 1e-6,
+            "centered": centered,
+            "momentum": momentum,
+            "weight_decay": wd,
+            "maximize": maximize,
+        }
 
 
 def _adagrad_cases():  # type: ignore[no-untyped-def]
     for lr_decay, wd, init, maximize in itertools.product(
         (0.0, 0.05), (0.0, 0.1), (0.0, 0.1), (False, True)
     ):
-        yield {"lr": 0.05, "lr_decay": lr_decay, "weight_decay": wd,
-               "initial_accumulator_value": init, "maximize": maximize}
+        yield {
+            "lr": 0.05,
+            "lr_decay": lr_decay,
+            "weight_decay": wd,
+            "initial_accumulator_value": init,
+            "maximize": maximize,
+        }
 
 
 CASES = (
@@ -155,10 +181,12 @@ FLOAT32_CASES = [
 @pytest.mark.parametrize("case", FLOAT32_CASES, ids=[_case_id(c) for c in FLOAT32_CASES])
 def test_trajectory_float32_matches_torch(torch, case) -> None:  # type: ignore[no-untyped-def]
     name, kw = case
-    cr_opt, _ = train(cr, getattr(cr.optim, name), make_params(cr, "float32"), kw,
-                      dtype_name="float32")
-    t_opt, _ = train(torch, getattr(torch.optim, name), make_params(torch, "float32"), kw,
-                     dtype_name="float32")
+    cr_opt, _ = train(
+        cr, getattr(cr.optim, name), make_params(cr, "float32"), kw, dtype_name="float32"
+    )
+    t_opt, _ = train(
+        torch, getattr(torch.optim, name), make_params(torch, "float32"), kw, dtype_name="float32"
+    )
     for p in _flat(cr_opt):
         assert p.dtype == cr.float32
     assert_params_close(_flat(cr_opt), _flat(t_opt), rtol=1e-4, atol=1e-5)
@@ -268,18 +296,28 @@ def test_zero_grad_both_ways(torch) -> None:  # type: ignore[no-untyped-def]
     opt.zero_grad()
     assert all(p.grad is None for p in ps)
     # zero_grad(False) and set_to_none give torch's trajectory (SGD with a grad of 0 is a no-op).
-    cr_opt, _ = train(cr, cr.optim.SGD, make_params(cr), {"lr": 0.05, "momentum": 0.9},
-                      zero_to_none=False)
-    t_opt, _ = train(torch, torch.optim.SGD, make_params(torch), {"lr": 0.05, "momentum": 0.9},
-                     zero_to_none=False)
+    cr_opt, _ = train(
+        cr, cr.optim.SGD, make_params(cr), {"lr": 0.05, "momentum": 0.9}, zero_to_none=False
+    )
+    t_opt, _ = train(
+        torch,
+        torch.optim.SGD,
+        make_params(torch),
+        {"lr": 0.05, "momentum": 0.9},
+        zero_to_none=False,
+    )
     assert_params_close(_flat(cr_opt), _flat(t_opt))
 
 
 @pytest.mark.parametrize(
     ("name", "kw"),
-    [("SGD", {"lr": 0.05, "momentum": 0.9}), ("Adam", {"lr": 0.02, "amsgrad": True}),
-     ("AdamW", {"lr": 0.02}), ("RMSprop", {"lr": 0.005, "centered": True, "momentum": 0.5}),
-     ("Adagrad", {"lr": 0.05, "lr_decay": 0.01})],
+    [
+        ("SGD", {"lr": 0.05, "momentum": 0.9}),
+        ("Adam", {"lr": 0.02, "amsgrad": True}),
+        ("AdamW", {"lr": 0.02}),
+        ("RMSprop", {"lr": 0.005, "centered": True, "momentum": 0.5}),
+        ("Adagrad", {"lr": 0.05, "lr_decay": 0.01}),
+    ],
 )
 def test_state_dict_round_trip_mid_training(torch, name, kw) -> None:  # type: ignore[no-untyped-def]
     # torch: 20 uninterrupted steps. chainrule: 10 steps, state_dict, a fresh optimizer on
@@ -316,8 +354,9 @@ def test_load_torch_state_dict(torch) -> None:  # type: ignore[no-untyped-def]
     t_opt, _ = train(torch, torch.optim.Adam, make_params(torch), kw, steps=10)
     t_sd = t_opt.state_dict()
     sd = {
-        "state": {k: {n: cr.tensor(v.numpy()) for n, v in s.items()}
-                  for k, s in t_sd["state"].items()},
+        "state": {
+            k: {n: cr.tensor(v.numpy()) for n, v in s.items()} for k, s in t_sd["state"].items()
+        },
         "param_groups": [dict(g) for g in t_sd["param_groups"]],
     }
     cr_params = [cr.tensor(to_np(p), dtype=cr.float64, requires_grad=True) for p in _flat(t_opt)]
@@ -419,7 +458,7 @@ def test_stale_saved_tensor_raises_after_step(name) -> None:  # type: ignore[no-
     (w * w).sum().backward()
     pending = (w * w).sum()  # saves w for its backward
     opt.step()
-    with pytest.raises(RuntimeError, match="modified by an inplace operation|version"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         pending.backward()
 
 
@@ -456,8 +495,9 @@ def test_duplicate_param_in_group_warns_and_updates_twice(torch) -> None:  # typ
 
 def test_tensor_lr(torch) -> None:  # type: ignore[no-untyped-def]
     cr_opt, _ = train(cr, cr.optim.Adam, make_params(cr), {"lr": cr.tensor(0.02)}, steps=5)
-    t_opt, _ = train(torch, torch.optim.Adam, make_params(torch), {"lr": torch.tensor(0.02)},
-                     steps=5)
+    t_opt, _ = train(
+        torch, torch.optim.Adam, make_params(torch), {"lr": torch.tensor(0.02)}, steps=5
+    )
     assert_params_close(_flat(cr_opt), _flat(t_opt))
 
 
@@ -483,6 +523,7 @@ def test_threads_give_the_same_bits() -> None:
 
 # ---- construction errors (torch's types and messages) ------------------------------------
 
+
 @pytest.mark.parametrize(
     ("name", "kw", "match"),
     [
@@ -502,8 +543,11 @@ def test_threads_give_the_same_bits() -> None:
         ("RMSprop", {"momentum": -1}, "Invalid momentum value: -1"),
         ("RMSprop", {"eps": -1}, "Invalid epsilon value: -1"),
         ("Adagrad", {"lr_decay": -1}, "Invalid lr_decay value: -1"),
-        ("Adagrad", {"initial_accumulator_value": -1},
-         "Invalid initial_accumulator_value value: -1"),
+        (
+            "Adagrad",
+            {"initial_accumulator_value": -1},
+            "Invalid initial_accumulator_value value: -1",
+        ),
         ("Adagrad", {"eps": -1}, "Invalid epsilon value: -1"),
         ("Adam", {"differentiable": True}, "differentiable"),
         ("Adam", {"capturable": True}, "capturable"),
@@ -570,6 +614,7 @@ def test_repr() -> None:
 
 # ---- the C++ entry points check everything before writing ---------------------------------
 
+
 def _adam_args(ps, grads, m, v, steps):  # type: ignore[no-untyped-def]
     return (ps, grads, m, v, None, steps, 0.1, 0.9, 0.999, 1e-8, 0.0, False, False, False)
 
@@ -606,19 +651,28 @@ def test_fused_step_validates_before_writing() -> None:
         _optim.adam_step(*_adam_args(ps, grads, m, v, [cr.zeros(2), steps[1]]))
     unchanged()
     with pytest.raises(ValueError, match="adam_step: parameter 1 is the same tensor"):
-        _optim.adam_step(*_adam_args([ps[0], ps[0]], [grads[0], grads[0]], [m[0], cr.zeros(3)],
-                                     [v[0], cr.zeros(3)], steps))
+        _optim.adam_step(
+            *_adam_args(
+                [ps[0], ps[0]],
+                [grads[0], grads[0]],
+                [m[0], cr.zeros(3)],
+                [v[0], cr.zeros(3)],
+                steps,
+            )
+        )
     unchanged()
     with pytest.raises(TypeError, match="adam_step: parameter 0 must be a float32 or float64"):
         _optim.adam_step(*_adam_args([cr.tensor([1, 2, 3]), ps[1]], grads, m, v, steps))
     with pytest.raises(ValueError, match="adam_step: expected one max_exp_avg_sq per parameter"):
-        _optim.adam_step(ps, grads, m, v, None, steps, 0.1, 0.9, 0.999, 1e-8, 0.0, True,
-                         False, False)
+        _optim.adam_step(
+            ps, grads, m, v, None, steps, 0.1, 0.9, 0.999, 1e-8, 0.0, True, False, False
+        )
     with pytest.raises(ValueError, match=r"adam_step: grads\[1\] is None"):
         _optim.adam_step(*_adam_args(ps, [grads[0], None], m, v, steps))
     with pytest.raises(TypeError, match="adamw_step: params must be a list"):
-        _optim.adam_step(ps[0], grads, m, v, None, steps, 0.1, 0.9, 0.999, 1e-8, 0.0, False,
-                         False, True)
+        _optim.adam_step(
+            ps[0], grads, m, v, None, steps, 0.1, 0.9, 0.999, 1e-8, 0.0, False, False, True
+        )
     unchanged()
     with pytest.raises(ValueError, match="sgd_step: expected one grad per parameter"):
         _optim.sgd_step(ps, grads[:1], None, 0.1, 0.0, 0.0, 0.0, False, False)

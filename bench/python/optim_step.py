@@ -62,8 +62,10 @@ def main() -> None:
         cases["torch"] = t_opt.step
 
     number, rounds = (5, 3) if args.small else (2, 3)
-    print(f"Adam step, {len(shapes)} tensors, {n:,} float32 parameters "
-          f"(MLP {'-'.join(map(str, widths))})")
+    print(
+        f"Adam step, {len(shapes)} tensors, {n:,} float32 parameters "
+        f"(MLP {'-'.join(map(str, widths))})"
+    )
     rows = []
     for threads in (1, 2):
         cr.set_num_threads(threads)

@@ -83,17 +83,17 @@ class Adagrad(Optimizer):
     ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
+        if not lr >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
+        if not lr_decay >= 0.0:
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
+        if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
+        if not initial_accumulator_value >= 0.0:
             raise ValueError(
                 f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
             )
-        if not 0.0 <= eps:
+        if not eps >= 0.0:
             raise ValueError(f"Invalid epsilon value: {eps}")
         _check_flags(differentiable=differentiable, foreach=foreach, fused=fused)
 
@@ -152,8 +152,9 @@ class Adagrad(Optimizer):
             steps.append(st["step"])
         return sums, steps
 
-    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
-                *lists: Any) -> None:
+    def _update(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], *lists: Any
+    ) -> None:
         sums, steps = lists
         _adagrad_step(
             params,

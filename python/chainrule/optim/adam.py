@@ -100,15 +100,15 @@ class Adam(Optimizer):
     ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
+        if not lr >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
+        if not eps >= 0.0:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
+        if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not (
             (isinstance(betas[0], float) and isinstance(betas[1], float))
@@ -118,8 +118,9 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             if isinstance(beta, Tensor) and beta.numel() != 1:
                 raise ValueError(f"Tensor betas[{i}] must be 1-element")
-        _check_flags(differentiable=differentiable, foreach=foreach, fused=fused,
-                     capturable=capturable)
+        _check_flags(
+            differentiable=differentiable, foreach=foreach, fused=fused, capturable=capturable
+        )
 
         defaults = {
             "lr": lr,
@@ -184,8 +185,9 @@ class Adam(Optimizer):
             steps.append(st["step"])
         return exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps
 
-    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
-                *lists: Any) -> None:
+    def _update(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], *lists: Any
+    ) -> None:
         exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = lists
         beta1, beta2 = group["betas"]
         _adam_step(

@@ -52,12 +52,19 @@ def _to_scalar(x: Any) -> float:
     return float(x)
 
 
-def _check_flags(*, differentiable: bool, foreach: bool | None = None,
-                 fused: bool | None = None, capturable: bool = False) -> None:
+def _check_flags(
+    *,
+    differentiable: bool,
+    foreach: bool | None = None,
+    fused: bool | None = None,
+    capturable: bool = False,
+) -> None:
     """PyTorch's implementation switches: the fused C++ update serves them all."""
     if differentiable:
-        raise ValueError("differentiable=True is not supported: chainrule's optimizers update "
-                         "parameters in place without recording a graph")
+        raise ValueError(
+            "differentiable=True is not supported: chainrule's optimizers update "
+            "parameters in place without recording a graph"
+        )
     if capturable:
         raise ValueError("capturable=True is not supported: it applies to CUDA graphs only")
     if fused and foreach:
@@ -313,8 +320,9 @@ class Optimizer:
         list), creating missing state."""
         raise NotImplementedError
 
-    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
-                *lists: Any) -> None:
+    def _update(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], *lists: Any
+    ) -> None:
         """One fused C++ update of `params` with the group's options."""
         raise NotImplementedError
 
@@ -367,8 +375,10 @@ class Optimizer:
             ValueError: the number of groups, a group's size, or a state tensor's shape
                 does not match.
         """
-        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or (
-            "state" not in state_dict
+        if (
+            not isinstance(state_dict, dict)
+            or "param_groups" not in state_dict
+            or ("state" not in state_dict)
         ):
             raise ValueError(
                 "loaded state dict must be a dict with 'state' and 'param_groups' entries"

@@ -94,15 +94,15 @@ class RMSprop(Optimizer):
     ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
+        if not lr >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
+        if not eps >= 0.0:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
+        if not momentum >= 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
+        if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
+        if not alpha >= 0.0:
             raise ValueError(f"Invalid alpha value: {alpha}")
         _check_flags(differentiable=differentiable, foreach=foreach, capturable=capturable)
 
@@ -170,8 +170,9 @@ class RMSprop(Optimizer):
                 grad_avgs.append(st["grad_avg"])
         return square_avgs, buffers, grad_avgs, steps
 
-    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
-                *lists: Any) -> None:
+    def _update(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], *lists: Any
+    ) -> None:
         square_avgs, buffers, grad_avgs, steps = lists
         _rmsprop_step(
             params,

@@ -129,8 +129,9 @@ class SGD(Optimizer):
         state = self.state
         return ([state[p].get("momentum_buffer") for p in params],)
 
-    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
-                *lists: Any) -> None:
+    def _update(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor], *lists: Any
+    ) -> None:
         (buffers,) = lists
         out = _sgd_step(
             params,
