@@ -45,7 +45,7 @@ void adagrad_kernel(T* __restrict p, const T* __restrict g, T* __restrict sum, i
 
 template <class T>
 AdagradCoeffs<T> adagrad_coeffs(const AdagradOptions& o, double step) {
-    const double clr = o.lr / (1 + (step - 1) * o.lr_decay);
+    const double clr = o.lr / (1 + (step - 1) * o.lr_decay);  // PyTorch's clr, in double
     return AdagradCoeffs<T>{static_cast<T>(o.maximize ? -1 : 1), static_cast<T>(o.weight_decay),
                             static_cast<T>(o.eps), static_cast<T>(-clr)};
 }
@@ -61,32 +61,19 @@ void adagrad_step(const TensorVec& params, const TensorVec& grads, const TensorV
     call.prepare();
 
     const std::vector<double> t = detail::increment_steps(steps);
-    std::vector<AdagradCoeffs<float>> cf;
-    std::vector<AdagradCoeffs<double>> cd;
-    cf.reserve(params.size());
-    cd.reserve(params.size());
-    for (size_t i = 0; i < params.size(); ++i) {
-        cf.push_back(adagrad_coeffs<float>(opt, t[i]));
-        cd.push_back(adagrad_coeffs<double>(opt, t[i]));
-    }
     const bool l2 = opt.weight_decay != 0;
 
     call.for_each_range([&](size_t i, int64_t lo, int64_t hi) {
         const Tensor& p = call.param(i);
         detail::dispatch_float(p.dtype(), [&](auto zero) {
             using T = decltype(zero);
-            const AdagradCoeffs<T>* c = nullptr;
-            if constexpr (std::is_same_v<T, float>) {
-                c = &cf[i];
-            } else {
-                c = &cd[i];
-            }
+            const AdagradCoeffs<T> c = adagrad_coeffs<T>(opt, t[i]);
             detail::with_flags(
                 [&](auto kl2) {
                     adagrad_kernel<T, decltype(kl2)::value>(p.data<T>() + lo,
                                                             call.grad(i).data<T>() + lo,
                                                             state_sums[i].data<T>() + lo, hi - lo,
-                                                            *c);
+                                                            c);
                 },
                 l2);
         });

@@ -56,10 +56,20 @@ void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __r
     }
 }
 
-template <class T>
-AdamCoeffs<T> adam_coeffs(const AdamOptions& o, double step) {
+// The step-dependent scalars, in double as PyTorch computes them in Python.
+struct AdamStepScalars {
+    double step_size;                // lr / (1 - beta1^t)
+    double bias_correction2_sqrt;    // sqrt(1 - beta2^t)
+};
+
+AdamStepScalars adam_step_scalars(const AdamOptions& o, double step) {
     const double bias_correction1 = 1.0 - std::pow(o.beta1, step);
     const double bias_correction2 = 1.0 - std::pow(o.beta2, step);
+    return {o.lr / bias_correction1, std::sqrt(bias_correction2)};
+}
+
+template <class T>
+AdamCoeffs<T> adam_coeffs(const AdamOptions& o, const AdamStepScalars& s) {
     const bool decoupled = o.decoupled_weight_decay && o.weight_decay != 0;
     return AdamCoeffs<T>{
         static_cast<T>(o.maximize ? -1 : 1),
@@ -68,8 +78,8 @@ AdamCoeffs<T> adam_coeffs(const AdamOptions& o, double step) {
         detail::Lerp<T>(1.0 - o.beta1),
         static_cast<T>(o.beta2),
         static_cast<T>(1.0 - o.beta2),
-        static_cast<T>(-(o.lr / bias_correction1)),
-        static_cast<T>(std::sqrt(bias_correction2)),
+        static_cast<T>(-s.step_size),
+        static_cast<T>(s.bias_correction2_sqrt),
         static_cast<T>(o.eps),
     };
 }
@@ -88,13 +98,10 @@ void adam_step(const TensorVec& params, const TensorVec& grads, const TensorVec&
     call.prepare();
 
     const std::vector<double> t = detail::increment_steps(steps);
-    std::vector<AdamCoeffs<float>> cf;
-    std::vector<AdamCoeffs<double>> cd;
-    cf.reserve(params.size());
-    cd.reserve(params.size());
+    std::vector<AdamStepScalars> scalars(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
-        cf.push_back(adam_coeffs<float>(opt, t[i]));
-        cd.push_back(adam_coeffs<double>(opt, t[i]));
+        // The parameters of a group usually share their step count: pow() once.
+        scalars[i] = i > 0 && t[i] == t[i - 1] ? scalars[i - 1] : adam_step_scalars(opt, t[i]);
     }
     const bool l2 = !opt.decoupled_weight_decay && opt.weight_decay != 0;
 
@@ -102,18 +109,13 @@ void adam_step(const TensorVec& params, const TensorVec& grads, const TensorVec&
         const Tensor& p = call.param(i);
         detail::dispatch_float(p.dtype(), [&](auto zero) {
             using T = decltype(zero);
-            const AdamCoeffs<T>* c = nullptr;
-            if constexpr (std::is_same_v<T, float>) {
-                c = &cf[i];
-            } else {
-                c = &cd[i];
-            }
+            const AdamCoeffs<T> c = adam_coeffs<T>(opt, scalars[i]);
             T* vmax = opt.amsgrad ? max_exp_avg_sqs[i].data<T>() + lo : nullptr;
             detail::with_flags(
                 [&](auto kl2, auto kams) {
                     adam_kernel<T, decltype(kl2)::value, decltype(kams)::value>(
                         p.data<T>() + lo, call.grad(i).data<T>() + lo, exp_avgs[i].data<T>() + lo,
-                        exp_avg_sqs[i].data<T>() + lo, vmax, hi - lo, *c);
+                        exp_avg_sqs[i].data<T>() + lo, vmax, hi - lo, c);
                 },
                 l2, opt.amsgrad);
         });

@@ -1,7 +1,7 @@
 // Argument checks, copy-in/copy-out and step counters shared by the fused optimizer steps.
 #include "fused.h"
 
-#include <unordered_map>
+#include <utility>
 
 #include "../ops/pointwise.h"
 
@@ -19,8 +19,6 @@ FusedCall::FusedCall(const char* op, const TensorVec& params, const TensorVec& g
     : op_(op), params_(params), grads_(grads) {
     CR_CHECK(grads.size() == params.size(), ValueError, op, ": expected one grad per parameter; got ",
              params.size(), " parameters and ", grads.size(), " grads");
-    std::unordered_map<const TensorImpl*, size_t> seen;
-    seen.reserve(params.size());
     offsets_.reserve(params.size() + 1);
     offsets_.push_back(0);
     for (size_t i = 0; i < params.size(); ++i) {
@@ -31,9 +29,6 @@ FusedCall::FusedCall(const char* op, const TensorVec& params, const TensorVec& g
                  " must be a float32 or float64 tensor; got ", dtype_name(p.dtype()));
         CR_CHECK(p.storage()->writable(), ValueError, op, ": parameter ", i,
                  " is read-only (it wraps a read-only NumPy array)");
-        const auto [it, inserted] = seen.emplace(p.impl(), i);
-        CR_CHECK(inserted, ValueError, op, ": parameter ", i, " is the same tensor as parameter ",
-                 it->second, "; a parameter can be updated once per call");
         CR_CHECK(g.defined(), ValueError, op, ": the grad of parameter ", i, " is None");
         CR_CHECK(g.shape() == p.shape(), ValueError, op, ": the grad of parameter ", i,
                  " has shape ", shape_str(g.shape()), " but the parameter has shape ",
@@ -42,6 +37,18 @@ FusedCall::FusedCall(const char* op, const TensorVec& params, const TensorVec& g
                  " has dtype ", dtype_name(g.dtype()), " but the parameter has dtype ",
                  dtype_name(p.dtype()));
         offsets_.push_back(offsets_.back() + p.numel());
+    }
+    // A tensor listed twice would be updated twice, concurrently: rejected (sorted impls,
+    // no per-call hash table).
+    std::vector<std::pair<const TensorImpl*, size_t>> impls(params.size());
+    for (size_t i = 0; i < params.size(); ++i) impls[i] = {params[i].impl(), i};
+    std::sort(impls.begin(), impls.end());
+    for (size_t k = 1; k < impls.size(); ++k) {
+        CR_CHECK(impls[k].first != impls[k - 1].first, ValueError, op, ": parameter ",
+                 std::max(impls[k].second, impls[k - 1].second),
+                 " is the same tensor as parameter ",
+                 std::min(impls[k].second, impls[k - 1].second),
+                 "; a parameter can be updated once per call");
     }
 }
 
@@ -98,22 +105,31 @@ void FusedCall::check_steps(const TensorVec& steps) const {
 }
 
 void FusedCall::prepare() {
-    work_params_.reserve(params_.size());
-    work_grads_.reserve(params_.size());
-    for (size_t i = 0; i < params_.size(); ++i) {
-        const Tensor& p = params_[i];
-        const Tensor& g = grads_[i];
-        work_params_.push_back(p.is_contiguous() ? p : contiguous_copy(p));
-        work_grads_.push_back(g.is_contiguous() ? g : contiguous_copy(g));
+    const size_t n = params_.size();
+    work_params_.resize(n);
+    work_grads_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+        work_params_[i] = &params_[i];
+        work_grads_[i] = &grads_[i];
+        if (!params_[i].is_contiguous()) {
+            copies_.push_back(contiguous_copy(params_[i]));
+            copied_.push_back(i);
+        }
+        if (!grads_[i].is_contiguous()) grad_copies_.push_back(contiguous_copy(grads_[i]));
+    }
+    // Pointers into copies_/grad_copies_ are taken once they no longer grow.
+    for (size_t k = 0; k < copied_.size(); ++k) work_params_[copied_[k]] = &copies_[k];
+    size_t k = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (!grads_[i].is_contiguous()) work_grads_[i] = &grad_copies_[k++];
     }
 }
 
 void FusedCall::commit(std::initializer_list<const TensorVec*> state) const {
-    for (size_t i = 0; i < params_.size(); ++i) {
-        const Tensor& p = params_[i];
-        if (!work_params_[i].same(p)) chainrule::detail::copy_cast(p, work_params_[i]);
-        p.bump_version();
+    for (size_t k = 0; k < copied_.size(); ++k) {
+        chainrule::detail::copy_cast(params_[copied_[k]], copies_[k]);
     }
+    for (const Tensor& p : params_) p.bump_version();
     for (const TensorVec* list : state) {
         for (const Tensor& s : *list) {
             if (s.defined()) s.bump_version();

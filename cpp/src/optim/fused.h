@@ -112,8 +112,8 @@ class FusedCall {
     void prepare();
 
     size_t size() const { return params_.size(); }
-    const Tensor& param(size_t i) const { return work_params_[i]; }
-    const Tensor& grad(size_t i) const { return work_grads_[i]; }
+    const Tensor& param(size_t i) const { return *work_params_[i]; }
+    const Tensor& grad(size_t i) const { return *work_grads_[i]; }
 
     // fn(i, begin, end) over element ranges [begin, end) of parameter i, covering every
     // element of every parameter once, in one parallel region split into equal chunks.
@@ -140,7 +140,9 @@ class FusedCall {
     const char* op_;
     const TensorVec& params_;
     const TensorVec& grads_;
-    TensorVec work_params_, work_grads_;
+    std::vector<const Tensor*> work_params_, work_grads_;  // the originals or copies_
+    TensorVec copies_, grad_copies_;  // contiguous copies of non-contiguous inputs
+    std::vector<size_t> copied_;      // indices of the parameters in copies_
     std::vector<int64_t> offsets_;
 };
 
