@@ -708,3 +708,29 @@ def test_sgd_first_step_buffer_is_the_gradient() -> None:
     assert buf.tolist() == pytest.approx([2.5, 5.0])  # 2w + 0.5w, dampening not applied
     assert not buf.requires_grad
     assert math.isclose(w.tolist()[0], 1.0 - 0.1 * 2.5)
+
+
+def test_with_nn_module_parameters(torch) -> None:  # type: ignore[no-untyped-def]
+    from chainrule import nn
+
+    model = nn.Sequential(nn.Linear(3, 5), nn.Linear(5, 2))
+    t_model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Linear(5, 2))
+    with torch.no_grad():
+        for p, q in zip(model.parameters(), t_model.parameters()):
+            q.copy_(torch.tensor(to_np(p)))
+    opt = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    t_opt = torch.optim.SGD(t_model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    x = X.astype(np.float32)
+    y = Y.astype(np.float32)
+    for _ in range(10):
+        opt.zero_grad()
+        ((model(cr.tensor(x)) - cr.tensor(y)) ** 2).mean().backward()
+        opt.step()
+        t_opt.zero_grad()
+        ((t_model(torch.tensor(x)) - torch.tensor(y)) ** 2).mean().backward()
+        t_opt.step()
+    assert_params_close(list(model.parameters()), list(t_model.parameters()), rtol=1e-4, atol=1e-6)
+    assert all(isinstance(p, nn.Parameter) for p in model.parameters())
+    names = [n for n, _ in model.named_parameters()]
+    named = cr.optim.Adam(model.named_parameters())
+    assert named.param_groups[0]["param_names"] == names
