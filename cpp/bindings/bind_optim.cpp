@@ -10,14 +10,18 @@ namespace {
 
 using optim::TensorVec;
 
+std::string type_name(py::handle h) {
+    return py::str(py::type::handle_of(h).attr("__name__"));
+}
+
 // A list/tuple of tensors (None entries allowed only when allow_none; they become undefined
 // tensors). None for the whole list means an empty list.
 TensorVec tensor_list(py::handle h, const char* op, const char* name, bool allow_none = false) {
     TensorVec out;
     if (h.is_none()) return out;
     if (!py::isinstance<py::list>(h) && !py::isinstance<py::tuple>(h)) {
-        throw TypeError(detail::cat_str(op, ": ", name, " must be a list of tensors; got ",
-                                        std::string(py::str(py::type::handle_of(h).attr("__name__")))));
+        throw TypeError(
+            detail::cat_str(op, ": ", name, " must be a list of tensors; got ", type_name(h)));
     }
     const py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
     const size_t n = seq.size();
@@ -33,9 +37,8 @@ TensorVec tensor_list(py::handle h, const char* op, const char* name, bool allow
         }
         py::detail::make_caster<Tensor> caster;
         if (!caster.load(item, false)) {
-            throw TypeError(detail::cat_str(
-                op, ": ", name, "[", i, "] must be a Tensor; got ",
-                std::string(py::str(py::type::handle_of(item).attr("__name__")))));
+            throw TypeError(detail::cat_str(op, ": ", name, "[", i, "] must be a Tensor; got ",
+                                            type_name(item)));
         }
         out.push_back(py::detail::cast_op<Tensor>(std::move(caster)));
     }

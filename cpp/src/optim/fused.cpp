@@ -17,8 +17,9 @@ Tensor contiguous_copy(const Tensor& t) {
 
 FusedCall::FusedCall(const char* op, const TensorVec& params, const TensorVec& grads)
     : op_(op), params_(params), grads_(grads) {
-    CR_CHECK(grads.size() == params.size(), ValueError, op, ": expected one grad per parameter; got ",
-             params.size(), " parameters and ", grads.size(), " grads");
+    CR_CHECK(grads.size() == params.size(), ValueError, op,
+             ": expected one grad per parameter; got ", params.size(), " parameters and ",
+             grads.size(), " grads");
     offsets_.reserve(params.size() + 1);
     offsets_.push_back(0);
     for (size_t i = 0; i < params.size(); ++i) {

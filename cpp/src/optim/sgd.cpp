@@ -96,7 +96,9 @@ TensorVec sgd_step(const TensorVec& params, const TensorVec& grads,
             const int64_t n = hi - lo;
             if (!use_momentum) {
                 detail::with_flags(
-                    [&](auto kl2) { sgd_kernel<T, decltype(kl2)::value, 0, false>(pp, gp, nullptr, n, *c); },
+                    [&](auto kl2) {
+                        sgd_kernel<T, decltype(kl2)::value, 0, false>(pp, gp, nullptr, n, *c);
+                    },
                     l2);
                 return;
             }
