@@ -734,3 +734,20 @@ def test_with_nn_module_parameters(torch) -> None:  # type: ignore[no-untyped-de
     names = [n for n, _ in model.named_parameters()]
     named = cr.optim.Adam(model.named_parameters())
     assert named.param_groups[0]["param_names"] == names
+
+
+def test_non_contiguous_grad(torch) -> None:  # type: ignore[no-untyped-def]
+    w0 = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    g0 = np.linspace(0.5, -0.5, 12).reshape(4, 3)
+    cw = cr.tensor(w0, dtype=cr.float64, requires_grad=True)
+    tw = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+    cw.grad = cr.tensor(g0, dtype=cr.float64).T
+    tw.grad = torch.tensor(g0, dtype=torch.float64).T
+    assert not cw.grad.is_contiguous()
+    copt = cr.optim.RMSprop([cw], lr=0.01, centered=True)
+    topt = torch.optim.RMSprop([tw], lr=0.01, centered=True)
+    for _ in range(3):
+        copt.step()
+        topt.step()
+    np.testing.assert_allclose(to_np(cw), to_np(tw), rtol=1e-12)
+    np.testing.assert_array_equal(to_np(cw.grad), g0.T)  # the grad itself is left alone

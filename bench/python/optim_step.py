@@ -12,6 +12,7 @@ Goal (issue #3): chainrule >= 3x faster than torch.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -74,6 +75,8 @@ def main() -> None:
         times = interleaved(cases, number=number, rounds=rounds)
         rows.append((threads, times))
     print(header(threads=rows[-1][0]).replace("threads: 2", "threads: 1 and 2"))
+    if hasattr(os, "getloadavg"):
+        print("load average during the run: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print()
     print("| threads | chainrule | torch | speed-up (torch / chainrule) | goal |")
     print("| --- | --- | --- | --- | --- |")
