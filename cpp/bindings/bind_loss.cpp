@@ -28,8 +28,8 @@ Reduction reduction_arg(py::handle size_average, py::handle reduce, py::handle r
         const bool sa = size_average.is_none() || PyObject_IsTrue(size_average.ptr()) == 1;
         const bool rd = reduce.is_none() || PyObject_IsTrue(reduce.ptr()) == 1;
         const char* r = sa && rd ? "mean" : rd ? "sum" : "none";
-        warn(std::string("size_average and reduce args will be deprecated, please use reduction='") +
-             r + "' instead.");
+        warn(std::string("size_average and reduce args will be deprecated, please use "
+                         "reduction='") + r + "' instead.");
         return reduction_from_string(r, op);
     }
     if (!PyUnicode_Check(reduction.ptr())) {
@@ -130,9 +130,10 @@ Returns:
     A 0-d tensor, or the elementwise loss for 'none'.
 )doc";
 
-constexpr const char* kHuberDoc = R"doc(Huber loss: 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta).
+constexpr const char* kHuberDoc = R"doc(Huber loss: quadratic below delta, linear above.
 
-d = input - target; the gradient is +-delta from |d| = delta on.
+loss = 0.5 d**2 where |d| < delta, else delta * (|d| - 0.5 delta), with d = input - target;
+the gradient is +-delta from |d| = delta on.
 
 Args:
     input: any shape.
@@ -145,9 +146,10 @@ Returns:
     A 0-d tensor, or the elementwise loss for 'none'.
 )doc";
 
-constexpr const char* kSmoothL1Doc = R"doc(Smooth L1: 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta.
+constexpr const char* kSmoothL1Doc = R"doc(Smooth L1: quadratic below beta, linear above.
 
-d = input - target; beta = 0 is l1_loss. The gradient is +-1 from |d| = beta on.
+loss = 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta, with d = input - target;
+beta = 0 is l1_loss. The gradient is +-1 from |d| = beta on.
 
 Args:
     input: any shape.
@@ -197,9 +199,10 @@ Returns:
     A 0-d tensor, or the elementwise loss for 'none'.
 )doc";
 
-constexpr const char* kKlDivDoc = R"doc(Kullback-Leibler divergence, pointwise target * (log(target) - input).
+constexpr const char* kKlDivDoc = R"doc(Kullback-Leibler divergence of target from exp(input).
 
-With log_target, target holds log-probabilities: exp(target) * (target - input). 'mean'
+loss = target * (log(target) - input) pointwise (0 where target is 0); with log_target,
+target holds log-probabilities: exp(target) * (target - input). 'mean'
 divides by every element (torch warns about it); 'batchmean' divides by input.size(0) and is
 the mathematical KL divergence.
 

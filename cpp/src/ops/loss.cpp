@@ -36,7 +36,9 @@ double blocked_sum(int64_t n, int64_t cost, const F& part) {
     std::vector<double> parts(static_cast<size_t>(nb));
     const int64_t grain = std::max<int64_t>(1, kGrain / (kSumBlock * std::max<int64_t>(cost, 1)));
     parallel_for(0, nb, grain, [&](int64_t b, int64_t e) {
-        for (int64_t k = b; k < e; ++k) parts[k] = part(k * kSumBlock, std::min(n, (k + 1) * kSumBlock));
+        for (int64_t k = b; k < e; ++k) {
+            parts[k] = part(k * kSumBlock, std::min(n, (k + 1) * kSumBlock));
+        }
     });
     double s = 0;
     for (double p : parts) s += p;
@@ -58,7 +60,8 @@ Tensor dense_grad(const Tensor& g, DType d) {
 }
 
 double scalar_value(const Tensor& t) {
-    return CR_DISPATCH_FLOAT(t.dtype(), "loss", [&] { return static_cast<double>(*t.data<scalar_t>()); });
+    return CR_DISPATCH_FLOAT(t.dtype(), "loss",
+                             [&] { return static_cast<double>(*t.data<scalar_t>()); });
 }
 
 // torch raises at the forward when a non-differentiable argument requires grad.
@@ -326,12 +329,15 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
             }
             const T s = g ? g[r] : static_cast<T>(scale);
             const double wy = w ? static_cast<double>(w[t]) : 1.0;
-            const T coef = static_cast<T>((1 - a.eps) * wy + a.eps / static_cast<double>(C) * a.wsum);
+            const T coef =
+                static_cast<T>((1 - a.eps) * wy + a.eps / static_cast<double>(C) * a.wsum);
             const T m = st[r].m, ls = st[r].log_s;
             const T sc = s * coef;
             if (a.eps > 0 && w) {  // branches hoisted out of the loops, which then vectorise
                 const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss * w[c];
+                for (int64_t c = 0; c < C; ++c) {
+                    d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss * w[c];
+                }
             } else if (a.eps > 0) {
                 const T ss = s * smooth;
                 for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss;
@@ -354,8 +360,8 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
                            const T* w, const CeArgs& a) {
     const int64_t C = a.C, inner = a.inner, chunks = (inner + kCols - 1) / kCols;
     const double smooth = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
-    parallel_for(0, a.N * chunks, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C * kCols, 1)),
-                 [&](int64_t b, int64_t e) {
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C * kCols, 1));
+    parallel_for(0, a.N * chunks, grain, [&](int64_t b, int64_t e) {
         T m[kCols], s[kCols];
         double wx[kCols];
         for (int64_t q = b; q < e; ++q) {
@@ -403,8 +409,8 @@ void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int6
                             const T* w, const T* g, double scale, const CeArgs& a) {
     const int64_t C = a.C, inner = a.inner, chunks = (inner + kCols - 1) / kCols;
     const double smooth = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
-    parallel_for(0, a.N * chunks, std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C * kCols, 1)),
-                 [&](int64_t b, int64_t e) {
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C * kCols, 1));
+    parallel_for(0, a.N * chunks, grain, [&](int64_t b, int64_t e) {
         T m[kCols], ls[kCols], sc[kCols], ss[kCols];
         for (int64_t q = b; q < e; ++q) {
             const int64_t n = q / chunks, j0 = (q % chunks) * kCols;
@@ -434,7 +440,8 @@ void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int6
                 const int64_t t = y[row];
                 if (t == a.ignore_index) continue;
                 const T s = g ? g[row] : static_cast<T>(scale);
-                dx[off + t * inner + j] -= s * static_cast<T>((1 - a.eps) * (w ? static_cast<double>(w[t]) : 1.0));
+                const double wy = w ? static_cast<double>(w[t]) : 1.0;
+                dx[off + t * inner + j] -= s * static_cast<T>((1 - a.eps) * wy);
             }
         }
     });
@@ -503,7 +510,8 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* 
                 const T sA = s * static_cast<T>(A);
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dx[off + k] = sA * exp_nonpositive((p[k] - m) - ls) - s * wc[c] * (keep * q[k] + add);
+                    dx[off + k] = sA * exp_nonpositive((p[k] - m) - ls) -
+                                  s * wc[c] * (keep * q[k] + add);
                 }
             }
             if (dt) {
@@ -528,7 +536,8 @@ Tensor reduce_rows(const std::vector<double>& loss, const Shape& out_shape, DTyp
         });
         return out;
     }
-    const double total = blocked_sum(static_cast<int64_t>(loss.size()), 1, [&](int64_t b, int64_t e) {
+    const auto n = static_cast<int64_t>(loss.size());
+    const double total = blocked_sum(n, 1, [&](int64_t b, int64_t e) {
         double s = 0;
         for (int64_t i = b; i < e; ++i) s += loss[static_cast<size_t>(i)];
         return s;
@@ -1056,7 +1065,8 @@ struct PointwiseLossBackward final : Node {
 
     TensorList apply(TensorList&& g) override {
         const char* nm = L::kNode;
-        const PwArgs a{dense(input.unpack(nm), shape, dtype), dense(target.unpack(nm), shape, dtype),
+        const PwArgs a{dense(input.unpack(nm), shape, dtype),
+                       dense(target.unpack(nm), shape, dtype),
                        dense(weight.unpack(nm), shape, dtype),
                        dense(pos_weight.unpack(nm), shape, dtype)};
         const bool want_x = needs_input_grad(0), want_t = needs_input_grad(1);
@@ -1101,7 +1111,9 @@ Tensor pointwise_loss(const Tensor& input, const Tensor& target, const Tensor& w
     if (pos_weight.defined()) shape = broadcast_shapes(shape, pos_weight.shape(), op);
     const DType d = detail::result_type(input, target);
     double denom = static_cast<double>(numel_of(shape));
-    if (r == Reduction::BatchMean) denom = input.dim() > 0 ? static_cast<double>(input.shape()[0]) : 1.0;
+    if (r == Reduction::BatchMean) {
+        denom = input.dim() > 0 ? static_cast<double>(input.shape()[0]) : 1.0;
+    }
     const PwArgs a{dense(input, shape, d), dense(target, shape, d), dense(weight, shape, d),
                    dense(pos_weight, shape, d)};
     Tensor out = CR_DISPATCH_FLOAT(d, op, [&] {
