@@ -404,7 +404,7 @@ def default_convert(data: Any) -> Any:
     return data
 
 
-def default_collate(batch: Sequence[Any]) -> Any:  # noqa: C901
+def default_collate(batch: Sequence[Any]) -> Any:
     """Stacks a list of samples into a batch, as ``torch.utils.data.default_collate``.
 
     Tensors are stacked along a new dim 0; NumPy arrays and NumPy scalars become tensors
@@ -610,10 +610,7 @@ class DataLoader(Generic[T_co]):
         dataset, collate = self.dataset, self.collate_fn
         getitems = getattr(dataset, "__getitems__", None)
         for indices in self.batch_sampler:  # type: ignore[union-attr]
-            if getitems is not None:
-                samples = getitems(indices)
-            else:
-                samples = [dataset[i] for i in indices]
+            samples = getitems(indices) if getitems is not None else [dataset[i] for i in indices]
             yield collate(samples)
 
     def _iter_tensors(self, tensors: tuple[Tensor, ...], base: Tensor | None) -> Iterator[Any]:
