@@ -299,8 +299,36 @@ def _format(self: Tensor, spec: str) -> str:
     return object.__format__(self, spec)
 
 
+def _deepcopy(self: Tensor, memo: dict[int, Any]) -> Tensor:
+    """A deep copy with its own storage; keeps the subclass (nn.Parameter), ``requires_grad``,
+    ``.grad`` and Python attributes. Only leaves can be copied, as in PyTorch."""
+    import copy
+
+    if id(self) in memo:
+        return memo[id(self)]  # type: ignore[no-any-return]
+    if not self.is_leaf:
+        raise RuntimeError(
+            "deepcopy: only tensors created explicitly by the user (graph leaves) support the "
+            "deepcopy protocol; use .detach() first"
+        )
+    from chainrule.autograd.grad_mode import no_grad
+
+    with no_grad():
+        data = self.clone()
+    new = Tensor.__new__(type(self))
+    Tensor.__init__(new, data, self.requires_grad)
+    memo[id(self)] = new
+    if self.grad is not None:
+        new.grad = copy.deepcopy(self.grad, memo)
+    state = getattr(self, "__dict__", None)
+    if state:
+        new.__dict__.update(copy.deepcopy(state, memo))
+    return new
+
+
 def _install_extras() -> None:
     Tensor.to = _to
+    Tensor.__deepcopy__ = _deepcopy
     Tensor.type_as = _type_as
     Tensor.cpu = _cpu
     Tensor.device = property(_device, doc="Always ``cr.device('cpu')``.")

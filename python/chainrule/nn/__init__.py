@@ -8,5 +8,6 @@ from __future__ import annotations
 from chainrule.nn import functional, init, utils
 from chainrule.nn.modules import *
 from chainrule.nn.modules import __all__ as _modules_all
+from chainrule.nn.parameter import Buffer, Parameter
 
-__all__ = ["functional", "init", "utils", *_modules_all]
+__all__ = ["Buffer", "Parameter", "functional", "init", "utils", *_modules_all]
