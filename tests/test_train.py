@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+import chainrule.nn as nn
 import chainrule.nn.utils as nn_utils
 from chainrule.train import (
     Callback,
@@ -28,72 +29,15 @@ from chainrule.train import (
 from chainrule.train.metrics import MAE, RMSE, Accuracy, TopKAccuracy, get_metric
 from chainrule.utils.data import DataLoader, TensorDataset
 
-# ---- stand-ins for nn.Module / optim.SGD / losses (until those land on main) ----------------
+# ---- a model on nn.Module; stand-ins for optim.SGD and the losses until they land ----------
 
 
-class _Module:
-    def __init__(self) -> None:
-        self.training = True
-        self._params: dict[str, cr.Tensor] = {}
-        self._children: dict[str, _Module] = {}
-
-    def named_parameters(self) -> list[tuple[str, cr.Tensor]]:
-        out = list(self._params.items())
-        for prefix, child in self._children.items():
-            out += [(f"{prefix}.{n}", p) for n, p in child.named_parameters()]
-        return out
-
-    def parameters(self) -> list[cr.Tensor]:
-        return [p for _, p in self.named_parameters()]
-
-    def modules(self) -> list[_Module]:
-        out: list[_Module] = [self]
-        for child in self._children.values():
-            out += child.modules()
-        return out
-
-    def train(self, mode: bool = True) -> _Module:
-        for m in self.modules():
-            m.training = mode
-        return self
-
-    def eval(self) -> _Module:
-        return self.train(False)
-
-    def state_dict(self) -> dict[str, cr.Tensor]:
-        return {n: p.detach() for n, p in self.named_parameters()}
-
-    def load_state_dict(self, sd: dict[str, cr.Tensor]) -> None:
-        with cr.no_grad():
-            for n, p in self.named_parameters():
-                p.copy_(sd[n])
-
-    def __call__(self, *args: Any) -> Any:
-        return self.forward(*args)
-
-    def forward(self, *args: Any) -> Any:
-        raise NotImplementedError
-
-
-class _Linear(_Module):
-    def __init__(self, n_in: int, n_out: int) -> None:
-        super().__init__()
-        bound = 1 / math.sqrt(n_in)
-        self.weight = ((cr.rand(n_out, n_in) * 2 - 1) * bound).requires_grad_()
-        self.bias = ((cr.rand(n_out) * 2 - 1) * bound).requires_grad_()
-        self._params = {"weight": self.weight, "bias": self.bias}
-
-    def forward(self, x: cr.Tensor) -> cr.Tensor:
-        return x @ self.weight.T + self.bias
-
-
-class _MLP(_Module):
+class _MLP(nn.Module):
     """Linear layers with ReLU between; records (training, grad enabled) of each call."""
 
     def __init__(self, *sizes: int) -> None:
         super().__init__()
-        self.layers = [_Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
-        self._children = {str(i): layer for i, layer in enumerate(self.layers)}
+        self.layers = nn.ModuleList([nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
         self.calls: list[tuple[bool, bool]] = []
 
     def forward(self, x: cr.Tensor) -> cr.Tensor:
@@ -242,7 +186,7 @@ def test_fit_restores_mixed_submodule_modes() -> None:
     model = _MLP(4, 5, 3)
     model.layers[0].training = False
     _fit(model, (X, y), epochs=1, val_data=(X, y))
-    assert [m.training for m in model.modules()] == [True, False, True]
+    assert [m.training for m in model.modules()] == [True, True, False, True]
 
 
 def test_fit_accepts_numpy_arrays() -> None:
@@ -344,7 +288,7 @@ def _fixed_linear(n_in: int, n_out: int) -> tuple[_MLP, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(3)
     w = rng.normal(size=(n_out, n_in)).astype(np.float32)
     b = rng.normal(size=n_out).astype(np.float32)
-    model.load_state_dict({"0.weight": cr.tensor(w), "0.bias": cr.tensor(b)})
+    model.load_state_dict({"layers.0.weight": cr.tensor(w), "layers.0.bias": cr.tensor(b)})
     return model, w, b
 
 
@@ -616,7 +560,7 @@ def test_model_checkpoint_saves_best(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert ckpt.best == 1.0
     assert ckpt.best_epoch == 3
     assert ckpt.last_path == saved[-1][1]
-    assert set(saved[0][0]) == {"0.weight", "0.bias"}
+    assert set(saved[0][0]) == {"layers.0.weight", "layers.0.bias"}
 
     saved.clear()
     every = ModelCheckpoint(tmp_path / "last.crpt", save_best_only=False)
@@ -634,7 +578,7 @@ def test_model_checkpoint_round_trip(tmp_path: Any) -> None:
     path = tmp_path / "best.crpt"
     _fit(model, (X, y), epochs=2, val_data=(X, y), callbacks=[ModelCheckpoint(path)])
     state = cr.load(path)
-    assert set(state) == {"0.weight", "0.bias"}
+    assert set(state) == {"layers.0.weight", "layers.0.bias"}
 
 
 def test_reduce_lr_on_plateau_callback() -> None:
@@ -687,7 +631,7 @@ def test_gradient_flow(capsys: pytest.CaptureFixture[str]) -> None:
     X, y = _blobs(40)
     flow = GradientFlow(verbose=True)
     hist = _fit(_MLP(4, 5, 3), (X, y), epochs=2, batch_size=10, callbacks=[flow])
-    names = ["0.weight", "0.bias", "1.weight", "1.bias"]
+    names = ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
     assert list(flow.norms) == names
     for name in names:
         values = hist["grad_norm/" + name]
@@ -695,7 +639,7 @@ def test_gradient_flow(capsys: pytest.CaptureFixture[str]) -> None:
         assert all(v > 0 and math.isfinite(v) for v in values)
         assert flow.norms[name] == values
     out = capsys.readouterr().out
-    assert "0.weight" in out
+    assert "layers.0.weight" in out
     assert "first" in out
     with pytest.raises(ValueError, match="GradientFlow: every"):
         GradientFlow(every=0)
@@ -713,6 +657,27 @@ def test_clip_grad_norm_is_applied(monkeypatch: pytest.MonkeyPatch) -> None:
     X, y = _blobs(30)
     _fit(_MLP(4, 3), (X, y), epochs=1, batch_size=10, clip_grad_norm=0.5)
     assert calls == [(2, 0.5)] * 3
+
+
+def test_clip_grad_norm_clips() -> None:
+    norms: list[float] = []
+
+    def record(state: FitState) -> None:
+        grads = [p.grad for p in state.model.parameters()]
+        norms.append(nn_utils.get_total_norm(grads).item())
+
+    X, y = _blobs(30)
+    X = X * 100  # large gradients
+    _fit(
+        _MLP(4, 3),
+        (X, y),
+        epochs=1,
+        batch_size=10,
+        clip_grad_norm=0.25,
+        callbacks=[LambdaCallback(on_batch_end=record)],
+    )
+    assert len(norms) == 3
+    assert all(n <= 0.25 + 1e-5 for n in norms)
 
 
 # ---- progress output and History ------------------------------------------------------------
@@ -795,7 +760,7 @@ def test_history_plot_saves(tmp_path: Any) -> None:
     assert hist._panels() == [
         ["loss", "val_loss"],
         ["accuracy", "val_accuracy"],
-        ["grad_norm/0.weight", "grad_norm/0.bias"],
+        ["grad_norm/layers.0.weight", "grad_norm/layers.0.bias"],
     ]
     path = tmp_path / "history.png"
     fig = hist.plot(path)
