@@ -69,7 +69,7 @@ def make_progress(enabled: bool) -> Progress | None:
     except (AttributeError, ValueError):  # a replaced or closed stream
         return None
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         return None
     return Progress(tqdm)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from chainrule import _C
 
@@ -89,6 +89,7 @@ class LambdaCallback(Callback):
     Example:
         >>> seen = []
         >>> cb = LambdaCallback(on_epoch_end=lambda s: seen.append(s.logs["loss"]))
+        >>> stop = LambdaCallback(on_batch_end=lambda s: setattr(s, "stop_training", s.batch == 9))
     """
 
     def __init__(
@@ -293,8 +294,10 @@ class ModelCheckpoint(Callback):
             self.best_epoch = state.epoch
         import chainrule
 
+        # Looked up at call time (cr.save is routed lazily to chainrule.serialization).
+        save = cast(Callable[[Any, str], None], chainrule.save)
         path = self._format_path(state)
-        chainrule.save(state.model.state_dict(), path)
+        save(state.model.state_dict(), path)
         self.last_path = path
 
 

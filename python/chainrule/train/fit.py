@@ -11,7 +11,7 @@ import inspect
 import math
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import chainrule as cr
 from chainrule import _C
@@ -112,7 +112,7 @@ def _loader(
             f"{who}: {what} must be a DataLoader, a Dataset or an (X, y) pair of tensors or "
             f"arrays; got {type(data).__name__}"
         )
-    return data  # any other iterable of (inputs, target) batches
+    return cast(Iterable[Any], data)  # any other iterable of (inputs, target) batches
 
 
 def _split(batch: Any, who: str) -> tuple[Any, Any]:
@@ -372,12 +372,15 @@ def fit(
         TypeError: data of an unsupported kind, or an optimizer without ``step``.
 
     Example:
-        >>> import chainrule.nn as nn
+        >>> import chainrule as cr, chainrule.nn as nn
+        >>> _ = cr.manual_seed(0)
         >>> (X, y), (Xt, yt) = cr.datasets.load_digits()
         >>> model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
-        >>> opt = cr.optim.Adam(model.parameters(), lr=1e-3)
-        >>> hist = fit(model, (X, y), loss=nn.CrossEntropyLoss(), optimizer=opt, epochs=20,
-        ...            val_data=(Xt, yt), metrics=["accuracy"], progress=False)
+        >>> opt = cr.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
+        >>> hist = fit(model, (X, y), loss=nn.CrossEntropyLoss(), optimizer=opt, epochs=5,
+        ...            batch_size=64, val_data=(Xt, yt), metrics=["accuracy"], progress=False)
+        >>> sorted(hist.history)
+        ['accuracy', 'loss', 'val_accuracy', 'val_loss']
         >>> hist.history["val_accuracy"][-1] > 0.9
         True
     """
@@ -494,8 +497,11 @@ def evaluate(
         ``{"loss": ..., <metric name>: ...}`` (``"loss"`` only when ``loss`` is given).
 
     Example:
-        >>> evaluate(model, (Xt, yt), loss=nn.CrossEntropyLoss(), metrics=["accuracy"])
-        {'loss': 0.09..., 'accuracy': 0.97...}
+        >>> import chainrule as cr, chainrule.nn as nn
+        >>> model = nn.Linear(4, 3)
+        >>> X, y = cr.randn(10, 4), cr.randint(0, 3, (10,))
+        >>> sorted(evaluate(model, (X, y), metrics=["accuracy", "top2_accuracy"]))
+        ['accuracy', 'top2_accuracy']
     """
     who = "evaluate"
     _check_positive_int(batch_size, "batch_size", who)
@@ -516,6 +522,11 @@ def predict(model: Any, data: Any, batch_size: int = 256) -> Tensor:
     Returns:
         A tensor of shape ``(N, *output_shape)`` (a tuple of such tensors when the model
         returns a tuple).
+
+    Example:
+        >>> import chainrule as cr, chainrule.nn as nn
+        >>> predict(nn.Linear(4, 3), cr.randn(10, 4), batch_size=4).shape
+        (10, 3)
     """
     who = "predict"
     _check_positive_int(batch_size, "batch_size", who)
@@ -535,5 +546,5 @@ def predict(model: Any, data: Any, batch_size: int = 256) -> Tensor:
     if not outputs:
         raise ValueError("predict: the data holds no samples")
     if isinstance(outputs[0], tuple):
-        return tuple(_C.cat(list(column), 0) for column in zip(*outputs))  # type: ignore[return-value]
+        return cast(Tensor, tuple(_C.cat(list(column), 0) for column in zip(*outputs)))
     return _C.cat(outputs, 0)

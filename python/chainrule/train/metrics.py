@@ -103,6 +103,7 @@ class Accuracy(Metric):
         threshold: the decision threshold of binary floating outputs.
 
     Example:
+        >>> import chainrule as cr
         >>> m = Accuracy()
         >>> m.update(cr.tensor([[0.1, 0.9], [0.8, 0.2]]), cr.tensor([1, 1]))
         >>> m.compute()
