@@ -27,10 +27,12 @@ class EpochBar:
             total=total,
             desc=f"Epoch {epoch + 1}/{epochs}",
             unit=" samples",
-            unit_scale=False,
             file=sys.stderr,
             leave=True,
             dynamic_ncols=True,
+            # A short bar leaves the line's room to the figures.
+            bar_format="{desc}: {percentage:3.0f}%|{bar:16}| {n_fmt}/{total_fmt} "
+            "[{elapsed}<{remaining}, {rate_fmt}{postfix}]",
         )
         self._last = time.monotonic()
 
