@@ -486,7 +486,7 @@ def _tensor_source(dataset: Any) -> tuple[tuple[Tensor, ...], Tensor | None] | N
         tensors, base = inner
         idx = dataset.indices
         index = idx if isinstance(idx, Tensor) else cr.tensor(list(idx), dtype=cr.int64)
-        if index.ndim != 1:
+        if index.ndim != 1 or index.dtype != cr.int64:
             return None
         if index.numel() and index.min().item() < 0:
             # Negative subset indices count from the end, as with t[i]; out-of-range ones
