@@ -102,7 +102,11 @@ def _loader(
             f"{who}: {what} must be a DataLoader, a Dataset or an (X, y) pair of tensors or "
             f"arrays; got {type(data).__name__}"
         )
-    if isinstance(data, (tuple, list)) and len(data) == 2:
+    if (
+        isinstance(data, (tuple, list))
+        and len(data) == 2
+        and not any(isinstance(d, (tuple, list)) for d in data)
+    ):
         raise TypeError(
             f"{who}: {what} as an (X, y) pair must hold tensors or NumPy arrays; got "
             f"({type(data[0]).__name__}, {type(data[1]).__name__})"
