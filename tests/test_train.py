@@ -216,6 +216,9 @@ def test_fit_with_dataloader_and_dataset() -> None:
     opt = _SGD(model.parameters())
     _fit(model, TensorDataset(X, y), optimizer=opt, epochs=1, batch_size=10)
     assert opt.steps == 5
+    opt = _SGD(model.parameters())
+    _fit(model, [(X[:20], y[:20]), (X[20:], y[20:])], optimizer=opt, epochs=2)  # any iterable
+    assert opt.steps == 4
 
 
 def test_fit_batch_count_and_shuffle_flag() -> None:

@@ -67,6 +67,10 @@ def _is_pair(data: Any) -> bool:
     )
 
 
+def _is_batch(batch: Any) -> bool:
+    return isinstance(batch, (tuple, list)) and all(isinstance(t, Tensor) for t in batch)
+
+
 def _loader(
     data: Any,
     model: Any,
@@ -102,11 +106,7 @@ def _loader(
             f"{who}: {what} must be a DataLoader, a Dataset or an (X, y) pair of tensors or "
             f"arrays; got {type(data).__name__}"
         )
-    if (
-        isinstance(data, (tuple, list))
-        and len(data) == 2
-        and not any(isinstance(d, (tuple, list)) for d in data)
-    ):
+    if isinstance(data, (tuple, list)) and len(data) == 2 and not all(map(_is_batch, data)):
         raise TypeError(
             f"{who}: {what} as an (X, y) pair must hold tensors or NumPy arrays; got "
             f"({type(data[0]).__name__}, {type(data[1]).__name__})"
