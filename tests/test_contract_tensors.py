@@ -270,10 +270,9 @@ XFAIL = [
     xf("r = repr(t.zeros(2, 0, dtype=t.int64))", "repr of an empty non-float tensor omits dtype="),
     "r = repr(t.float32).replace('torch', 'chainrule')",
     "r = type(t.manual_seed(0)).__name__",
-    xf("g = t.Generator(); s = g.get_state(); a = t.rand(2, generator=g); g.set_state(s); "
-       "b = t.rand(2, generator=g); r = a.tolist() == b.tolist()", "Generator.get_state/set_state are missing"),
-    xf("s = t.get_rng_state(); a = t.rand(2); t.set_rng_state(s); b = t.rand(2); r = a.tolist() == b.tolist()",
-       "get_rng_state/set_rng_state are missing"),
+    "g = t.Generator(); s = g.get_state(); a = t.rand(2, generator=g); g.set_state(s); "
+    "b = t.rand(2, generator=g); r = a.tolist() == b.tolist()",
+    "s = t.get_rng_state(); a = t.rand(2); t.set_rng_state(s); b = t.rand(2); r = a.tolist() == b.tolist()",
 ]
 
 

@@ -122,3 +122,24 @@ def test_factory_errors() -> None:
         cr.set_num_threads(0)
     with pytest.raises(TypeError, match="dtype"):
         cr.zeros(2, dtype="float32")
+
+
+def test_empty_rejects_byte_counts_that_overflow() -> None:
+    with pytest.raises(RuntimeError, match=r"empty: shape \(4611686018427387904,\)"):
+        cr.empty(2**62)
+    with pytest.raises(RuntimeError, match="empty"):
+        cr.empty(2**32, 2**32, dtype=cr.float64)
+    assert cr.empty(2**62, 0).numel() == 0
+
+
+def test_generator_state_round_trip_and_errors() -> None:
+    g = cr.Generator()
+    g.manual_seed(5)
+    state = g.get_state()
+    a = cr.randn(4, generator=g)  # Box-Muller caches a normal: the state must carry it
+    g.set_state(state)
+    assert cr.equal(a, cr.randn(4, generator=g))
+    with pytest.raises(ValueError, match="set_state"):
+        g.set_state(cr.zeros(3, dtype=cr.int64))
+    with pytest.raises(ValueError, match="set_state"):
+        cr.set_rng_state(cr.zeros(7, dtype=cr.int64))

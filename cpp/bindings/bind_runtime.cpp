@@ -5,6 +5,29 @@
 
 namespace chainrule::bind {
 
+namespace {
+
+Tensor generator_state(const Generator& g) {
+    const Generator::State st = g.state();
+    Tensor t = empty({static_cast<int64_t>(st.size())}, DType::Int64);
+    for (size_t i = 0; i < st.size(); ++i) t.data<int64_t>()[i] = static_cast<int64_t>(st[i]);
+    return t;
+}
+
+Generator::State generator_state_arg(const Tensor& t) {
+    Generator::State st{};
+    CR_CHECK(t.dtype() == DType::Int64 && t.dim() == 1 &&
+                 t.shape()[0] == static_cast<int64_t>(st.size()),
+             ValueError, "set_state: expected an int64 tensor of shape (", st.size(),
+             ",) from get_state; got ", dtype_name(t.dtype()), " of shape ", shape_str(t.shape()));
+    for (size_t i = 0; i < st.size(); ++i) {
+        st[i] = static_cast<uint64_t>(t.data<int64_t>()[static_cast<int64_t>(i) * t.strides()[0]]);
+    }
+    return st;
+}
+
+}  // namespace
+
 void bind_runtime(py::module_& m) {
     py::enum_<DType>(m, "dtype")
         .value("bool", DType::Bool)
@@ -34,7 +57,24 @@ void bind_runtime(py::module_& m) {
                 return g;
             },
             py::arg("seed"), py::return_value_policy::reference_internal)
-        .def("initial_seed", &Generator::initial_seed);
+        .def("initial_seed", &Generator::initial_seed)
+        .def(
+            "get_state", [](const Generator& g) { return generator_state(g); },
+            "The stream's position as an int64 tensor, for set_state.")
+        .def(
+            "set_state",
+            [](Generator& g, const Tensor& state) -> Generator& {
+                g.set_state(generator_state_arg(state));
+                return g;
+            },
+            py::arg("new_state"), py::return_value_policy::reference_internal);
+    m.def(
+        "get_rng_state", [] { return generator_state(default_generator()); },
+        "The default generator's state as an int64 tensor.");
+    m.def(
+        "set_rng_state",
+        [](const Tensor& state) { default_generator().set_state(generator_state_arg(state)); },
+        py::arg("new_state"), "Restores a state from get_rng_state.");
     m.def(
         "manual_seed",
         [](uint64_t seed) -> Generator& {

@@ -1,79 +1,75 @@
-"""``python -m chainrule.demo``: trains a small MLP on the bundled handwritten digits.
+"""``python -m chainrule.demo``: trains an MLP on the bundled handwritten digits.
 
-Written with raw tensors and autograd only (parameters, matmul, log-softmax, a hand-written
-SGD-with-momentum step), to show every piece of a training step. It prints the loss per
-epoch, the test accuracy and the time taken.
+The 1,797 UCI 8x8 digits ship inside the package (nothing is downloaded). The model is a
+64-128-10 MLP trained with Adam and cross-entropy through ``chainrule.train.fit``, with a
+progress bar per epoch when the output is a terminal. It prints the test accuracy and the
+time taken, and exits with status 1 if the accuracy is below 0.96.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import sys
 import time
 
 import chainrule as cr
+from chainrule import nn, optim
 from chainrule.datasets import load_digits
+from chainrule.train import evaluate, fit
 
 
-def init_linear(fan_in: int, fan_out: int) -> tuple[cr.Tensor, cr.Tensor]:
-    """PyTorch's default Linear initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    bound = 1.0 / math.sqrt(fan_in)
-    w = (cr.rand(fan_in, fan_out) * (2 * bound) - bound).requires_grad_()
-    b = (cr.rand(fan_out) * (2 * bound) - bound).requires_grad_()
-    return w, b
-
-
-def forward(params: list[cr.Tensor], x: cr.Tensor) -> cr.Tensor:
-    w1, b1, w2, b2 = params
-    return cr.relu(x @ w1 + b1) @ w2 + b2
-
-
-def cross_entropy(logits: cr.Tensor, onehot: cr.Tensor) -> cr.Tensor:
-    """Mean negative log-likelihood of the targets (given as one-hot rows)."""
-    return -(cr.log_softmax(logits, dim=1) * onehot).sum() / logits.shape[0]
+def build_model(hidden: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(64, hidden),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(hidden, 10),
+    )
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0].strip("`: "))
+    parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
 
     cr.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_digits()
-    classes = cr.arange(10)
-    onehot_train = (y_train.unsqueeze(1) == classes).float()
-    params = [*init_linear(64, args.hidden), *init_linear(args.hidden, 10)]
-    velocity = [cr.zeros_like(p) for p in params]
-    n = x_train.shape[0]
+    model = build_model(args.hidden)
+    print(model)
+    optimizer = optim.Adam(model.parameters(), lr=args.lr)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        order = cr.randperm(n)
-        total = 0.0
-        for i in range(0, n, args.batch_size):
-            idx = order[i : i + args.batch_size]
-            loss = cross_entropy(forward(params, x_train[idx]), onehot_train[idx])
-            for p in params:
-                p.grad = None
-            loss.backward()
-            with cr.no_grad():
-                for p, v in zip(params, velocity):
-                    v.mul_(0.9).add_(p.grad)
-                    p.sub_(v, alpha=args.lr)
-            total += loss.item() * idx.shape[0]
-        if epoch == 1 or epoch % 5 == 0 or epoch == args.epochs:
-            print(f"epoch {epoch:3d}  train loss {total / n:.4f}")
+    history = fit(
+        model,
+        (x_train, y_train),
+        loss=nn.CrossEntropyLoss(),
+        optimizer=optimizer,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        val_data=(x_test, y_test),
+        metrics=["accuracy"],
+        scheduler=scheduler,
+        progress=not args.no_progress,
+    )
     elapsed = time.perf_counter() - start
-    with cr.no_grad():
-        predicted = forward(params, x_test).argmax(dim=1)
-    accuracy = (predicted == y_test).float().mean().item()
-    print(f"test accuracy {accuracy:.4f} on {x_test.shape[0]} held-out digits")
-    print(f"trained {args.epochs} epochs in {elapsed:.2f} s ({cr.get_num_threads()} threads)")
-    return accuracy
+    result = evaluate(model, (x_test, y_test), loss=nn.CrossEntropyLoss(), metrics=["accuracy"])
+    losses = history.history["loss"]
+    print(f"train loss {losses[0]:.4f} (epoch 1) -> {losses[-1]:.4f} (epoch {len(losses)})")
+    print(
+        f"test accuracy {result['accuracy']:.4f} on {x_test.shape[0]} held-out digits "
+        f"(test loss {result['loss']:.4f})"
+    )
+    print(
+        f"trained {args.epochs} epochs on {x_train.shape[0]} digits in {elapsed:.2f} s "
+        f"({cr.get_num_threads()} threads)"
+    )
+    return float(result["accuracy"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(0 if main() >= 0.96 else 1)

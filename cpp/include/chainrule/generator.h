@@ -1,5 +1,6 @@
 // Random streams: a default generator (manual_seed) and private ones (cr.Generator).
 #pragma once
+#include <array>
 #include <cstdint>
 
 namespace chainrule {
@@ -10,6 +11,11 @@ class Generator {
     explicit Generator(uint64_t seed = 67280421310721ULL) { manual_seed(seed); }
     void manual_seed(uint64_t seed);
     uint64_t initial_seed() const { return seed_; }
+    // The whole stream position (xoshiro words, seed, the cached Box-Muller normal), so that
+    // a run can be resumed bit for bit.
+    using State = std::array<uint64_t, 7>;
+    State state() const;
+    void set_state(const State& s);
     uint64_t next_u64();
     double next_double();  // [0, 1)
     float next_float();    // [0, 1)

@@ -2,6 +2,9 @@
 #include "chainrule/generator.h"
 
 #include <cmath>
+#include <cstring>
+
+#include "chainrule/errors.h"
 
 namespace chainrule {
 
@@ -58,5 +61,22 @@ Generator& default_generator() {
 }
 
 void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+
+Generator::State Generator::state() const {
+    uint64_t normal_bits = 0;
+    std::memcpy(&normal_bits, &cached_normal_, sizeof normal_bits);
+    return {s_[0], s_[1], s_[2], s_[3], seed_, has_cached_normal_ ? 1u : 0u, normal_bits};
+}
+
+void Generator::set_state(const State& st) {
+    CR_CHECK(st[5] <= 1, ValueError, "set_state: not a generator state (flag word is ", st[5],
+             ")");
+    CR_CHECK(st[0] | st[1] | st[2] | st[3], ValueError,
+             "set_state: not a generator state (all-zero xoshiro words)");
+    for (int i = 0; i < 4; ++i) s_[i] = st[i];
+    seed_ = st[4];
+    has_cached_normal_ = st[5] != 0;
+    std::memcpy(&cached_normal_, &st[6], sizeof cached_normal_);
+}
 
 }  // namespace chainrule

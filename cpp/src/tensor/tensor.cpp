@@ -129,12 +129,21 @@ Tensor Tensor::detach() const {
 Tensor Tensor::alias() const { return detach(); }
 
 Tensor empty(const Shape& shape, DType dtype) {
+    // The byte count must fit in 63 bits: a wrapped product would allocate a tiny buffer
+    // that later writes overrun.
+    int64_t bytes = static_cast<int64_t>(itemsize(dtype));
+    bool overflow = false, has_zero = false;
     for (int64_t d : shape) {
         CR_CHECK(d >= 0, ValueError, "empty: negative dimension ", d, " in shape ",
                  shape_str(shape));
+        overflow |= __builtin_mul_overflow(bytes, d, &bytes);
+        has_zero |= d == 0;
     }
+    CR_CHECK(!overflow || has_zero, RuntimeError, "empty: shape ", shape_str(shape),
+             " of ", dtype_name(dtype), " needs more than 2^63 bytes");
+    if (overflow) bytes = 0;
     auto impl = std::make_shared<TensorImpl>();
-    impl->storage = Storage::allocate(static_cast<size_t>(numel_of(shape)) * itemsize(dtype));
+    impl->storage = Storage::allocate(static_cast<size_t>(bytes));
     impl->shape = shape;
     impl->strides = contiguous_strides(shape);
     impl->dtype = dtype;

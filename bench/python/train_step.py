@@ -1,0 +1,111 @@
+"""One training step (forward, backward, Adam) of an MLP, chainrule against torch eager.
+
+Run: python bench/python/train_step.py [--threads 1 2] [--quick]. Both libraries train the
+same architecture from the same weights on the same batch, interleaved in one process at
+the same thread count; the table gives the step time and forward/backward/optimizer parts.
+Goal (issues #3/#4): MLP 784-256-256-10, batch 128, at >= 2.5x torch's speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import fmt_time, header, interleaved
+
+import chainrule as cr
+import chainrule.nn as nn
+
+MLPS = {
+    "784-256-256-10 b128": ((784, 256, 256, 10), 128),
+    "784-128-10 b32": ((784, 128, 10), 32),
+}
+
+
+def build(lib, sizes):  # the same layers in either library
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(lib.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(lib.nn.ReLU())
+    return lib.nn.Sequential(*layers)
+
+
+def cases(torch, sizes, batch):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch)
+    ours = build(cr, sizes)
+    theirs = build(torch, sizes)
+    ours.load_state_dict({k: cr.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    cx, cy = cr.tensor(x), cr.tensor(y)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+    c_opt = cr.optim.Adam(ours.parameters(), lr=1e-3)
+    t_opt = torch.optim.Adam(theirs.parameters(), lr=1e-3)
+    c_loss, t_loss = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+
+    def c_step() -> None:
+        c_opt.zero_grad()
+        c_loss(ours(cx), cy).backward()
+        c_opt.step()
+
+    def t_step() -> None:
+        t_opt.zero_grad()
+        t_loss(theirs(tx), ty).backward()
+        t_opt.step()
+
+    def c_forward() -> None:
+        c_loss(ours(cx), cy)
+
+    def t_forward() -> None:
+        t_loss(theirs(tx), ty)
+
+    def c_fwd_bwd() -> None:
+        c_opt.zero_grad()
+        c_loss(ours(cx), cy).backward()
+
+    def t_fwd_bwd() -> None:
+        t_opt.zero_grad()
+        t_loss(theirs(tx), ty).backward()
+
+    return {
+        "step": (c_step, t_step),
+        "forward": (c_forward, t_forward),
+        "forward+backward": (c_fwd_bwd, t_fwd_bwd),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
+    args = parser.parse_args()
+    import torch
+
+    number, rounds = (3, 1) if args.quick else (30, 5)
+    for threads in args.threads:
+        cr.set_num_threads(threads)
+        torch.set_num_threads(threads)
+        print(header(threads))
+        print()
+        print("| model | part | chainrule | torch | speed-up (torch / chainrule) |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, (sizes, batch) in MLPS.items():
+            pairs = cases(torch, sizes, batch)
+            timed = interleaved(
+                {f"{part} {lib}": fn for part, fns in pairs.items() for lib, fn in zip(("cr", "torch"), fns, strict=True)},
+                number=number,
+                rounds=rounds,
+            )
+            for part in pairs:
+                c, t = timed[f"{part} cr"], timed[f"{part} torch"]
+                print(f"| {name} | {part} | {fmt_time(c)} | {fmt_time(t)} | {t / c:.2f}x |")
+        print()
+
+
+if __name__ == "__main__":
+    main()
