@@ -592,16 +592,26 @@ def test_model_checkpoint_saves_best(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 
 def test_model_checkpoint_round_trip(tmp_path: Any) -> None:
-    import chainrule.serialization as serialization
-
-    if not hasattr(serialization, "save"):
-        pytest.skip("cr.save is not on this branch yet")
     X, y = _blobs(30)
     model = _MLP(4, 3)
+    snapshots: list[dict[str, np.ndarray]] = []
+
+    def snap(state: FitState) -> None:
+        snapshots.append({k: v.numpy().copy() for k, v in state.model.state_dict().items()})
+
     path = tmp_path / "best.crpt"
-    _fit(model, (X, y), epochs=2, val_data=(X, y), callbacks=[ModelCheckpoint(path)])
+    callbacks = [
+        _scripted("score", [2.0, 1.0, 3.0]),
+        LambdaCallback(on_epoch_end=snap),
+        ModelCheckpoint(path, monitor="score"),
+    ]
+    _fit(model, (X, y), epochs=3, callbacks=callbacks)
     state = cr.load(path)
     assert set(state) == {"layers.0.weight", "layers.0.bias"}
+    for key, value in state.items():
+        assert np.array_equal(value.numpy(), snapshots[1][key])
+    fresh = _MLP(4, 3)
+    fresh.load_state_dict(state)
 
 
 def test_reduce_lr_on_plateau_callback() -> None:
