@@ -13,6 +13,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.utils as nn_utils
+from chainrule import optim
 from chainrule.train import (
     Callback,
     EarlyStopping,
@@ -29,7 +30,7 @@ from chainrule.train import (
 from chainrule.train.metrics import MAE, RMSE, Accuracy, TopKAccuracy, get_metric
 from chainrule.utils.data import DataLoader, TensorDataset
 
-# ---- a model on nn.Module; stand-ins for optim.SGD and the losses until they land ----------
+# ---- a model on nn.Module, a step-counting optim.SGD; stand-in losses until they land -------
 
 
 class _MLP(nn.Module):
@@ -49,31 +50,16 @@ class _MLP(nn.Module):
         return x
 
 
-class _SGD:
+class _SGD(optim.SGD):
+    """optim.SGD that counts its steps."""
+
     def __init__(self, params: Any, lr: float = 0.1, momentum: float = 0.0) -> None:
-        self.param_groups = [{"params": list(params), "lr": lr}]
-        self.momentum = momentum
-        self._buf: dict[int, cr.Tensor] = {}
+        super().__init__(params, lr=lr, momentum=momentum)
         self.steps = 0
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.param_groups[0]["params"]:
-            p.grad = None
-
-    def step(self) -> None:
+    def step(self, closure: Any = None) -> Any:
         self.steps += 1
-        with cr.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    d = p.grad
-                    if self.momentum:
-                        buf = self._buf.get(id(p))
-                        buf = d.clone() if buf is None else buf.mul_(self.momentum).add_(d)
-                        self._buf[id(p)] = buf
-                        d = buf
-                    p.add_(d, alpha=-group["lr"])
+        return super().step(closure)
 
 
 def _cross_entropy(output: cr.Tensor, target: cr.Tensor) -> cr.Tensor:
@@ -658,6 +644,39 @@ def test_schedulers_are_stepped() -> None:
     cycle = OneCycle()
     _fit(_MLP(4, 3), (X, y), epochs=2, batch_size=10, scheduler=cycle)
     assert cycle.count == 6
+
+
+def test_real_lr_schedulers() -> None:
+    X, y = _blobs(40)
+    model = _MLP(4, 3)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    step = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    _fit(model, (X, y), optimizer=opt, epochs=5, scheduler=step)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.25)
+
+    def flat_loss(output: cr.Tensor, target: cr.Tensor) -> cr.Tensor:
+        return (output * 0).sum() + 1.0  # never improves
+
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    lrs: list[float] = []
+    record = LambdaCallback(on_epoch_end=lambda s: lrs.append(s.optimizer.param_groups[0]["lr"]))
+    _fit(
+        model,
+        (X, y),
+        loss=flat_loss,
+        optimizer=opt,
+        epochs=4,
+        scheduler=plateau,
+        callbacks=[record],
+    )
+    assert lrs == [1.0, 0.5, 0.25, 0.125]
+    assert plateau.best == 1.0
+
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    cycle = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, epochs=3, steps_per_epoch=4)
+    _fit(model, (X, y), optimizer=opt, epochs=3, batch_size=10, scheduler=cycle)
+    assert cycle.last_epoch == 12  # stepped after every batch, never past total_steps
 
 
 def test_gradient_flow(capsys: pytest.CaptureFixture[str]) -> None:
