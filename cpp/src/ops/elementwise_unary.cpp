@@ -106,7 +106,7 @@ Tensor relu(const Tensor& x) {
     if (needs_grad(x)) {
         attach(y, x, y, "ReluBackward0", [](auto dy, auto s) {
             using T = decltype(s);
-            return s > T(0) ? dy : T(0);
+            return s <= T(0) ? T(0) : dy;  // NaN passes dy, as torch's threshold_backward
         });
     }
     return y;

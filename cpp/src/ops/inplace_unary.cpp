@@ -58,7 +58,7 @@ CR_UNARY_INPLACE(sqrt_, sqrt, "SqrtBackward0", true, dy / (decltype(s)(2) * s))
 CR_UNARY_INPLACE(neg_, neg, "NegBackward0", true, (static_cast<void>(s), -dy))
 CR_UNARY_INPLACE(abs_, abs, "AbsBackward0", false,
                  s > decltype(s)(0) ? dy : (s < decltype(s)(0) ? -dy : decltype(s)(0)))
-CR_UNARY_INPLACE(relu_, relu, "ReluBackward0", true, s > decltype(s)(0) ? dy : decltype(s)(0))
+CR_UNARY_INPLACE(relu_, relu, "ReluBackward0", true, s <= decltype(s)(0) ? decltype(s)(0) : dy)
 CR_UNARY_INPLACE(sigmoid_, sigmoid, "SigmoidBackward0", true, dy * s * (decltype(s)(1) - s))
 CR_UNARY_INPLACE(tanh_, tanh, "TanhBackward0", true, dy * (decltype(s)(1) - s * s))
 CR_UNARY_INPLACE(sin_, sin, "SinBackward0", false, dy * std::cos(s))
