@@ -617,7 +617,7 @@ class DataLoader(Generic[T_co]):
         # One gather per tensor per batch. The batches are fresh tensors (never views of
         # the dataset), like the stacked samples of the generic path.
         bs = self.batch_sampler
-        if type(bs) is BatchSampler and hasattr(bs.sampler, "_index_tensor"):
+        if type(bs) is BatchSampler and type(bs.sampler) in (RandomSampler, SequentialSampler):
             order = bs.sampler._index_tensor()
             if base is not None:
                 order = _C.index_select(base, 0, order)
