@@ -273,7 +273,10 @@ def _train_epoch(
 
     _set_mode(model, True)
     for index, batch in enumerate(loader):
-        inputs, target = _split(batch, "fit")
+        if type(batch) is list and len(batch) == 2:  # a DataLoader's (x, y): the fast path
+            inputs, target = batch
+        else:
+            inputs, target = _split(batch, "fit")
         output = model(*inputs) if isinstance(inputs, tuple) else model(inputs)
         batch_loss = loss(output, target)
         optimizer.zero_grad()
@@ -284,7 +287,7 @@ def _train_epoch(
         if batch_scheduler is not None:
             batch_scheduler.step()
         value = batch_loss.item()  # the one host sync of the step
-        n = _count(target, inputs)
+        n = target.shape[0] if type(target) is Tensor and target.ndim else _count(target, inputs)
         loss_sum += value * n
         seen += n
         if metrics:
