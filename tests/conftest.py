@@ -10,3 +10,18 @@ import chainrule as cr
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     cr.manual_seed(0)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _torch_single_thread():  # type: ignore[no-untyped-def]
+    """torch's thread pool spins for milliseconds on tiny ops when the machine is busy; the
+    oracle's values do not depend on its thread count."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
