@@ -7,7 +7,8 @@
 // A vector policy V provides: T (float or double), reg, L (lanes), zero(), set1(T),
 // load(const T*) (aligned), loadu(const T*), storeu(T*, reg), fmadd(a, b, c) = a*b + c
 // (fused where the ISA has FMA), mul, add, and for tails loadn(const T*, n) / storen(T*, reg,
-// n) that touch only n < L elements. The scalar policy ScalarVec<T> below is the portable one.
+// n) that touch only n < L elements, and transpose(reg r[L]) (an L x L in-register transpose;
+// policies with L == 1 never use it). The scalar policy ScalarVec<T> below is the portable one.
 #pragma once
 #include <cstdint>
 
@@ -58,6 +59,7 @@ struct ScalarVec {
     static void storen(T* p, reg v, int64_t n) {
         if (n > 0) *p = v;
     }
+    static void transpose(reg*) {}
 };
 
 // ---- microkernel -------------------------------------------------------------------------
@@ -73,8 +75,13 @@ void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typ
     reg acc[MR][NV];
     CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
+        // The C tile moves to L2 while the k loop runs (to L2, not L1: with a power-of-two
+        // row stride its MR rows fall into one or two L1 sets).
+        __builtin_prefetch(C + i * rsc, 1, 2);
+        __builtin_prefetch(C + i * rsc + NR - 1, 1, 2);
     }
     for (int64_t k = 0; k < kc; ++k) {
+        __builtin_prefetch(Ap + 8 * MR);  // the A panel streams from L2
         reg b[NV];
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) b[v] = V::load(Bp + v * L);
         CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
@@ -112,18 +119,53 @@ void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typ
 }
 
 // ---- packing -----------------------------------------------------------------------------
+// dst[k*ds + l] = src[l*ls + k] for k < kc and lanes l < ds; lines l >= nvalid are zero. Lines
+// are contiguous along k (A rows, or B columns of a transposed view): L lines x L values of k
+// are loaded as vectors and transposed in registers, then stored one k at a time, so both
+// sides move whole vectors (a scalar transpose is bound by one load and one store per value).
+template <class V>
+void pack_lines(typename V::T* dst, int64_t ds, const typename V::T* src, int64_t ls,
+                int64_t nvalid, int64_t kc) {
+    using reg = typename V::reg;
+    constexpr int64_t L = V::L;
+    for (int64_t g0 = 0; g0 < ds; g0 += L) {
+        const int64_t gs = imin(L, ds - g0);               // lanes stored
+        const int64_t gv = imin(gs, imin(L, nvalid - g0));  // lines loaded (may be <= 0)
+        const typename V::T* s = src + g0 * ls;
+        for (int64_t k0 = 0; k0 < kc; k0 += L) {
+            const int64_t kl = imin(L, kc - k0);
+            reg r[L];
+            CR_GEMM_UNROLL for (int64_t l = 0; l < L; ++l) {
+                if (l >= gv) {
+                    r[l] = V::zero();
+                } else if (kl == L) {
+                    __builtin_prefetch(s + l * ls + k0 + 4 * L);
+                    r[l] = V::loadu(s + l * ls + k0);
+                } else {
+                    r[l] = V::loadn(s + l * ls + k0, kl);
+                }
+            }
+            V::transpose(r);
+            typename V::T* d = dst + k0 * ds + g0;
+            if (gs == L) {
+                for (int64_t k = 0; k < kl; ++k) V::storeu(d + k * ds, r[k]);
+            } else {
+                for (int64_t k = 0; k < kl; ++k) V::storen(d + k * ds, r[k], gs);
+            }
+        }
+    }
+}
+
 // Ap: ceil(mc/MR) panels, each (kc, MR) k-major; rows past mc are zero. A: (mc, kc).
-template <class T, int64_t MR>
-void pack_a(T* Ap, const T* A, int64_t rsa, int64_t csa, int64_t mc, int64_t kc) {
+template <class V, int64_t MR>
+void pack_a(typename V::T* Ap, const typename V::T* A, int64_t rsa, int64_t csa, int64_t mc,
+            int64_t kc) {
+    using T = typename V::T;
     for (int64_t i0 = 0; i0 < mc; i0 += MR) {
         const int64_t mr = imin(MR, mc - i0);
         const T* a = A + i0 * rsa;
-        if (mr == MR && csa == 1) {
-            // Rows contiguous along k (A row-major): read each row once, write every MR-th slot.
-            CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
-                const T* row = a + i * rsa;
-                for (int64_t k = 0; k < kc; ++k) Ap[k * MR + i] = row[k];
-            }
+        if (csa == 1 && V::L > 1) {
+            pack_lines<V>(Ap, MR, a, rsa, mr, kc);  // A row-major: transpose
         } else if (mr == MR && rsa == 1) {
             // Columns contiguous (A is a transposed view): each k copies MR adjacent values.
             for (int64_t k = 0; k < kc; ++k) {
@@ -140,8 +182,10 @@ void pack_a(T* Ap, const T* A, int64_t rsa, int64_t csa, int64_t mc, int64_t kc)
 }
 
 // Bp: ceil(nc/NR) panels, each (kc, NR); columns past nc are zero. B: (kc, nc).
-template <class T, int64_t NR>
-void pack_b(T* Bp, const T* B, int64_t rsb, int64_t csb, int64_t kc, int64_t nc) {
+template <class V, int64_t NR>
+void pack_b(typename V::T* Bp, const typename V::T* B, int64_t rsb, int64_t csb, int64_t kc,
+            int64_t nc) {
+    using T = typename V::T;
     for (int64_t j0 = 0; j0 < nc; j0 += NR) {
         const int64_t nr = imin(NR, nc - j0);
         const T* b = B + j0 * csb;
@@ -149,12 +193,8 @@ void pack_b(T* Bp, const T* B, int64_t rsb, int64_t csb, int64_t kc, int64_t nc)
             for (int64_t k = 0; k < kc; ++k) {
                 CR_GEMM_UNROLL for (int64_t j = 0; j < NR; ++j) Bp[k * NR + j] = b[k * rsb + j];
             }
-        } else if (nr == NR && rsb == 1) {
-            // B is a transposed view (x @ W^T): read each column of B along k.
-            for (int64_t j = 0; j < NR; ++j) {
-                const T* col = b + j * csb;
-                for (int64_t k = 0; k < kc; ++k) Bp[k * NR + j] = col[k];
-            }
+        } else if (rsb == 1 && V::L > 1) {
+            pack_lines<V>(Bp, NR, b, csb, nr, kc);  // B = W^T (x @ W^T): transpose
         } else {
             for (int64_t k = 0; k < kc; ++k) {
                 for (int64_t j = 0; j < nr; ++j) Bp[k * NR + j] = b[k * rsb + j * csb];
@@ -309,12 +349,11 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
 // Fills one dtype's table with the MR x (NV*L) microkernel of policy V.
 template <class V, int64_t MR, int64_t NV, int64_t RB, int64_t DNV>
 void fill(GemmKernel<typename V::T>* k) {
-    using T = typename V::T;
     k->mr = MR;
     k->nr = NV * V::L;
     k->ukernel = &ukernel<V, MR, NV>;
-    k->pack_a = &pack_a<T, MR>;
-    k->pack_b = &pack_b<T, NV * V::L>;
+    k->pack_a = &pack_a<V, MR>;
+    k->pack_b = &pack_b<V, NV * V::L>;
     k->direct = &direct<V, RB, DNV>;
 }
 

@@ -34,6 +34,24 @@ struct F32x8 {
     static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
     static reg loadn(const T* p, int64_t n) { return _mm256_maskload_ps(p, mask32(n)); }
     static void storen(T* p, reg v, int64_t n) { _mm256_maskstore_ps(p, mask32(n), v); }
+    // r[i] = row i of an 8 x 8 block -> r[j] = column j.
+    static void transpose(reg* r) {
+        __m256 t[8], u[8];
+        for (int i = 0; i < 8; i += 2) {
+            t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // a0 b0 a1 b1 | a4 b4 a5 b5
+            t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3 | a6 b6 a7 b7
+        }
+        for (int g = 0; g < 8; g += 4) {  // u[g + m]: column m (and m + 4) of rows g..g+3
+            u[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+            u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
+            u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+            u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+        }
+        for (int m = 0; m < 4; ++m) {
+            r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
+            r[4 + m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
+        }
+    }
 };
 
 struct F64x4 {
@@ -50,6 +68,17 @@ struct F64x4 {
     static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
     static reg loadn(const T* p, int64_t n) { return _mm256_maskload_pd(p, mask64(n)); }
     static void storen(T* p, reg v, int64_t n) { _mm256_maskstore_pd(p, mask64(n), v); }
+    // r[i] = row i of a 4 x 4 block -> r[j] = column j.
+    static void transpose(reg* r) {
+        const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]);  // a0 b0 | a2 b2
+        const __m256d t1 = _mm256_unpackhi_pd(r[0], r[1]);  // a1 b1 | a3 b3
+        const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]);
+        const __m256d t3 = _mm256_unpackhi_pd(r[2], r[3]);
+        r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+        r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+        r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+        r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+    }
 };
 
 }  // namespace
