@@ -1,5 +1,6 @@
 // dtypes, threads, seeds, generators and cr.config().
 #include "common.h"
+#include "chainrule/cpu.h"
 #include "chainrule/generator.h"
 #include "chainrule/parallel.h"
 
@@ -100,7 +101,7 @@ void bind_runtime(py::module_& m) {
 #else
         d["compiler"] = "unknown";
 #endif
-        d["simd"] = "scalar";  // TODO(#4): runtime ISA dispatch reports the level in use
+        d["simd"] = cpu_capability_name(cpu_capability());  // the dispatch level in use
         return d;
     });
 }

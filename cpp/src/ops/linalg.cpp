@@ -1,7 +1,7 @@
 // Matrix products: matmul (1-D, 2-D, batched N-D with broadcast batch dims), mm, bmm, addmm,
-// outer. Every product, forward and backward, goes through kernels::gemm_ref, which reads
+// outer. Every product, forward and backward, goes through kernels::gemm, which reads
 // operands through their strides: transposed views are never copied.
-#include "../kernels/ref/gemm.h"
+#include "../kernels/gemm/gemm.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -78,8 +78,8 @@ Tensor product(const Tensor& a, const Tensor& b, double alpha = 1.0) {
         int64_t fold_stride = 0;
         if (nb == 2 && na > 2 && rows_foldable(a, fold_stride)) {
             // (batch..., M, K) @ (K, N) is one (batch*M, K) @ (K, N) product.
-            kernels::gemm_ref<T>(nbatch * M, N, K, al, A, fold_stride, csa, B, rsb, csb, false, C,
-                                 N, 1);
+            kernels::gemm<T>(nbatch * M, N, K, al, A, fold_stride, csa, B, rsb, csb, T(0), C, N,
+                             1);
             return;
         }
         const Strides sa = kernels::broadcast_strides(
@@ -94,7 +94,7 @@ Tensor product(const Tensor& a, const Tensor& b, double alpha = 1.0) {
                 oa += idx * sa[d];
                 ob += idx * sb[d];
             }
-            kernels::gemm_ref<T>(M, N, K, al, A + oa, rsa, csa, B + ob, rsb, csb, false,
+            kernels::gemm<T>(M, N, K, al, A + oa, rsa, csa, B + ob, rsb, csb, T(0),
                                  C + i * M * N, N, 1);
         };
         const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
@@ -274,9 +274,9 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double bet
         const int64_t M = out_shape[0], N = out_shape[1], K = m1.shape()[1];
         CR_DISPATCH_NUMERIC(y.dtype(), "addmm", [&] {
             using T = scalar_t;
-            kernels::gemm_ref<T>(M, N, K, static_cast<T>(alpha), m1.data<T>(), m1.strides()[0],
-                                 m1.strides()[1], m2.data<T>(), m2.strides()[0], m2.strides()[1],
-                                 beta != 0, y.data<T>(), N, 1);
+            kernels::gemm<T>(M, N, K, static_cast<T>(alpha), m1.data<T>(), m1.strides()[0],
+                             m1.strides()[1], m2.data<T>(), m2.strides()[0], m2.strides()[1],
+                             beta != 0 ? T(1) : T(0), y.data<T>(), N, 1);
         });
     }
     if (any_needs_grad({&input, &m1, &m2})) {

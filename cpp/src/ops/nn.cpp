@@ -2,7 +2,7 @@
 // dropout (mask and scale in one pass). Convolutions and norms come with their own issue.
 #include <cmath>
 
-#include "../kernels/ref/gemm.h"
+#include "../kernels/gemm/gemm.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -60,8 +60,8 @@ void linear_forward(const Tensor& X, const Tensor& W, const Tensor& b, Tensor& Y
         for (int64_t i = 0; i < M; ++i)
             for (int64_t j = 0; j < N; ++j) y[i * N + j] = bp[j * bs];
     }
-    kernels::gemm_ref<T>(M, N, K, T(1), X.data<T>(), X.strides()[0], X.strides()[1], W.data<T>(),
-                         W.strides()[1], W.strides()[0], b.defined(), y, N, 1);
+    kernels::gemm<T>(M, N, K, T(1), X.data<T>(), X.strides()[0], X.strides()[1], W.data<T>(),
+                     W.strides()[1], W.strides()[0], b.defined() ? T(1) : T(0), y, N, 1);
 }
 
 }  // namespace
@@ -86,17 +86,17 @@ struct LinearBackward0 final : Node {
             if (needs_input_grad(0)) {
                 Tensor wv = w.unpack(nm);
                 Tensor dx = empty({M, K}, dtype);
-                kernels::gemm_ref<T>(M, K, N, T(1), dy.data<T>(), dy.strides()[0],
-                                     dy.strides()[1], wv.data<T>(), wv.strides()[0],
-                                     wv.strides()[1], false, dx.data<T>(), K, 1);
+                kernels::gemm<T>(M, K, N, T(1), dy.data<T>(), dy.strides()[0], dy.strides()[1],
+                                 wv.data<T>(), wv.strides()[0], wv.strides()[1], T(0),
+                                 dx.data<T>(), K, 1);
                 grads[0] = reshape(dx, x_shape);
             }
             if (needs_input_grad(1)) {
                 Tensor xm = as_matrix(x.unpack(nm));
                 Tensor dw = empty({N, K}, dtype);
-                kernels::gemm_ref<T>(N, K, M, T(1), dy.data<T>(), dy.strides()[1],
-                                     dy.strides()[0], xm.data<T>(), xm.strides()[0],
-                                     xm.strides()[1], false, dw.data<T>(), K, 1);
+                kernels::gemm<T>(N, K, M, T(1), dy.data<T>(), dy.strides()[1], dy.strides()[0],
+                                 xm.data<T>(), xm.strides()[0], xm.strides()[1], T(0),
+                                 dw.data<T>(), K, 1);
                 grads[1] = dw;
             }
         });

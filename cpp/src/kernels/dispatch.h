@@ -1,0 +1,33 @@
+// The kernel tables of each CPU level, filled once per process, and the cache sizes the
+// blocked kernels tune to. Ops call through kernel_table(); see chainrule/cpu.h for levels.
+#pragma once
+#include <cstdint>
+
+#include "chainrule/cpu.h"
+#include "gemm/gemm_kernels.h"
+
+namespace chainrule::kernels {
+
+// One member per kernel family, each filled from the same level's ISA units. A new family
+// adds a member here, a `bool <family>_kernels_<isa>(Family*)` getter per ISA unit (internal
+// linkage inside the unit, as gemm/ukernel_avx512.cpp) and a line in make_table().
+struct KernelTable {
+    CpuCapability level;
+    GemmKernels gemm;
+};
+
+// The table of the level in use (cpu_capability()).
+const KernelTable& kernel_table();
+
+// The table of a given level, or nullptr where this CPU, OS or build lacks it (tests and
+// benchmarks run every available level).
+const KernelTable* kernel_table_at(CpuCapability level);
+
+// Per-core data cache sizes in bytes (sysconf, then cpuid, else 32 KiB / 1 MiB / 8 MiB);
+// l3 is the whole shared cache.
+struct CacheSizes {
+    int64_t l1d, l2, l3;
+};
+const CacheSizes& cache_sizes();
+
+}  // namespace chainrule::kernels

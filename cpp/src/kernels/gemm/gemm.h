@@ -1,0 +1,40 @@
+// The matrix-product entry point: C = alpha * A @ B + beta * C for float and double through
+// the blocked SIMD kernels of the CPU level in use (int64 goes to the reference gemm_ref).
+// Every operand is read through its element strides: transposed views are absorbed by packing.
+#pragma once
+#include <cstdint>
+
+#include "chainrule/cpu.h"
+
+namespace chainrule::kernels {
+
+// C: (M, N) strides (rsc, csc); A: (M, K) strides (rsa, csa); B: (K, N) strides (rsb, csb).
+// beta == 0 overwrites C without reading it (C may hold NaN garbage); beta == 1 accumulates
+// (gradients add in place); otherwise C = alpha * A @ B + beta * C. C must not overlap A or B.
+// Threads (the global count) split C into blocks above a work threshold; each C element's
+// K-sum runs in one fixed order, so the bits do not depend on the thread count.
+template <class T>
+void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+          const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc);
+
+// Knobs for tests and benchmarks; gemm() runs the level in use with the defaults.
+struct GemmConfig {
+    CpuCapability level = CpuCapability::Baseline;  // must be available (kernel_table_at)
+    int64_t kc = 0, mc = 0, nc = 0;  // cache blocking; 0 = from the cache sizes
+    int64_t direct_below = -1;       // M*N*K below which the unpacked path runs; -1 = default
+};
+
+// gemm at a given level and blocking (the level must be available on this CPU).
+template <class T>
+void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+               int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
+               int64_t rsc, int64_t csc);
+
+// The blocking gemm() uses for a level and dtype (for benchmarks and reports).
+struct GemmBlocking {
+    int64_t mr, nr, kc, mc, nc, direct_below;
+};
+template <class T>
+GemmBlocking gemm_blocking(CpuCapability level);
+
+}  // namespace chainrule::kernels
