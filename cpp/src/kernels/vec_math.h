@@ -27,56 +27,64 @@
 #include <cstdint>
 #include <cstring>
 
+// Forced inlining: with several callers per file GCC otherwise keeps vexp out of line, and a
+// loop that calls a function does not vectorise.
+#if defined(__GNUC__)
+#define CR_VEC_INLINE inline __attribute__((always_inline))
+#else
+#define CR_VEC_INLINE inline
+#endif
+
 namespace chainrule::kernels {
 namespace {
 
-inline int32_t fbits(float f) {
+CR_VEC_INLINE int32_t fbits(float f) {
     int32_t i;
     std::memcpy(&i, &f, sizeof i);
     return i;
 }
-inline float bitsf(int32_t i) {
+CR_VEC_INLINE float bitsf(int32_t i) {
     float f;
     std::memcpy(&f, &i, sizeof f);
     return f;
 }
-inline int64_t dbits(double f) {
+CR_VEC_INLINE int64_t dbits(double f) {
     int64_t i;
     std::memcpy(&i, &f, sizeof i);
     return i;
 }
-inline double bitsd(int64_t i) {
+CR_VEC_INLINE double bitsd(int64_t i) {
     double f;
     std::memcpy(&f, &i, sizeof f);
     return f;
 }
 
 // All ones when c, else zero.
-inline int32_t mask32(bool c) { return -static_cast<int32_t>(c); }
-inline int64_t mask64(bool c) { return -static_cast<int64_t>(c); }
-inline int32_t select_bits(int32_t m, int32_t a, int32_t b) { return (a & m) | (b & ~m); }
+CR_VEC_INLINE int32_t mask32(bool c) { return -static_cast<int32_t>(c); }
+CR_VEC_INLINE int64_t mask64(bool c) { return -static_cast<int64_t>(c); }
+CR_VEC_INLINE int32_t select_bits(int32_t m, int32_t a, int32_t b) { return (a & m) | (b & ~m); }
 
 // c ? a : b without a branch (both sides are computed).
-inline float select(bool c, float a, float b) {
+CR_VEC_INLINE float select(bool c, float a, float b) {
     return bitsf(select_bits(mask32(c), fbits(a), fbits(b)));
 }
-inline double select(bool c, double a, double b) {
+CR_VEC_INLINE double select(bool c, double a, double b) {
     const int64_t m = mask64(c);
     return bitsd((dbits(a) & m) | (dbits(b) & ~m));
 }
 
 // A signed integer that orders like the float (NaNs beyond ±inf), for integer compares.
-inline int32_t order_key(int32_t i) { return i ^ ((i >> 31) & 0x7FFFFFFF); }
+CR_VEC_INLINE int32_t order_key(int32_t i) { return i ^ ((i >> 31) & 0x7FFFFFFF); }
 
 // |x| and the sign bit of s copied onto |x|.
-inline float fabs_bits(float x) { return bitsf(fbits(x) & 0x7FFFFFFF); }
-inline float copysign_bits(float mag, int32_t sign_src_bits) {
+CR_VEC_INLINE float fabs_bits(float x) { return bitsf(fbits(x) & 0x7FFFFFFF); }
+CR_VEC_INLINE float copysign_bits(float mag, int32_t sign_src_bits) {
     return bitsf((fbits(mag) & 0x7FFFFFFF) | (sign_src_bits & INT32_MIN));
 }
 
 // ---- exp ---------------------------------------------------------------------------------
 // Within 1 ulp; exp(x) = inf above 88.7228, denormals down to -103.97, 0 below, NaN in -> NaN.
-inline float vexp(float x) {
+CR_VEC_INLINE float vexp(float x) {
     const int32_t ix = fbits(x);
     const int32_t k = order_key(ix);
     const float hi = 89.0f, lo = -104.0f;
@@ -101,12 +109,12 @@ inline float vexp(float x) {
     const int32_t nan = mask32((ix & 0x7FFFFFFF) > 0x7F800000);
     return bitsf(select_bits(nan, fbits(x + x), fbits(res)));
 }
-inline double vexp(double x) { return std::exp(x); }
+CR_VEC_INLINE double vexp(double x) { return std::exp(x); }
 
 // ---- expm1 -------------------------------------------------------------------------------
 // e^x - 1 = 2^n (e^r - 1) + (2^n - 1), computed as 2 (2^(n-1) p + (2^(n-1) - 1/2)) so that
 // n = 128 does not need 2^128; exact for n = 0 up to the polynomial. x tiny returns x (-0).
-inline float vexpm1(float x) {
+CR_VEC_INLINE float vexpm1(float x) {
     const int32_t ix = fbits(x);
     const int32_t k = order_key(ix);
     const float hi = 89.0f, lo = -20.0f;
@@ -132,11 +140,11 @@ inline float vexpm1(float x) {
     int32_t out = select_bits(mask32(ax < 0x33000000), ix, fbits(res));  // |x| < 2^-25
     return bitsf(select_bits(mask32(ax > 0x7F800000), fbits(x + x), out));
 }
-inline double vexpm1(double x) { return std::expm1(x); }
+CR_VEC_INLINE double vexpm1(double x) { return std::expm1(x); }
 
 // ---- log ---------------------------------------------------------------------------------
 // log(1 + f) for f in [sqrt(1/2) - 1, sqrt(2) - 1] (Cephes' logf polynomial) plus e ln2.
-inline float log_core(float f, float e) {
+CR_VEC_INLINE float log_core(float f, float e) {
     const float z = f * f;
     float y = 7.0376836292e-2f;
     y = y * f - 1.1514610310e-1f;
@@ -152,7 +160,7 @@ inline float log_core(float f, float e) {
 }
 
 // Within 1 ulp; log(±0) = -inf, log(x < 0) = NaN, log(inf) = inf, NaN -> NaN, denormals ok.
-inline float vlog(float x) {
+CR_VEC_INLINE float vlog(float x) {
     const int32_t ix = fbits(x);
     const int32_t sub = mask32(ix < 0x00800000);  // denormals (and 0, negatives: fixed below)
     const int32_t i = select_bits(sub, fbits(x * 8388608.0f), ix);
@@ -164,11 +172,11 @@ inline float vlog(float x) {
     out = select_bits(mask32(ix < 0), 0x7FC00000, out);                // negative: NaN
     return bitsf(select_bits(mask32((ix & 0x7FFFFFFF) == 0), fbits(-INFINITY), out));
 }
-inline double vlog(double x) { return std::log(x); }
+CR_VEC_INLINE double vlog(double x) { return std::log(x); }
 
 // ---- log1p -------------------------------------------------------------------------------
 // Within 2 ulp; log1p(-1) = -inf, below NaN, tiny x (incl. -0, denormals) returns x.
-inline float vlog1p(float x) {
+CR_VEC_INLINE float vlog1p(float x) {
     const int32_t ix = fbits(x);
     const float u = 1.0f + x;
     const int32_t iu = fbits(u);
@@ -182,11 +190,11 @@ inline float vlog1p(float x) {
     out = select_bits(mask32(iu == 0), fbits(-INFINITY), out);         // x = -1
     return bitsf(select_bits(mask32((ix & 0x7FFFFFFF) < 0x33800000), ix, out));  // |x| < 2^-24
 }
-inline double vlog1p(double x) { return std::log1p(x); }
+CR_VEC_INLINE double vlog1p(double x) { return std::log1p(x); }
 
 // ---- tanh --------------------------------------------------------------------------------
 // |x| < 0.625: Cephes' odd polynomial; above: 1 - 2 / (e^2|x| + 1) with x's sign.
-inline float vtanh(float x) {
+CR_VEC_INLINE float vtanh(float x) {
     const int32_t ix = fbits(x);
     const float z = x * x;
     float y = -5.70498872745e-3f;
@@ -200,16 +208,16 @@ inline float vtanh(float x) {
     const float big = 1.0f - 2.0f / (e + 1.0f);
     return copysign_bits(select((ix & 0x7FFFFFFF) < 0x3F200000, small, big), ix);  // 0.625f
 }
-inline double vtanh(double x) { return std::tanh(x); }
+CR_VEC_INLINE double vtanh(double x) { return std::tanh(x); }
 
 // ---- sigmoid -----------------------------------------------------------------------------
 // 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below (e = e^-|x| never overflows).
-inline float vsigmoid(float x) {
+CR_VEC_INLINE float vsigmoid(float x) {
     const int32_t ix = fbits(x);
     const float e = vexp(-fabs_bits(x));
     return select(ix < 0, e, 1.0f) / (1.0f + e);
 }
-inline double vsigmoid(double x) {
+CR_VEC_INLINE double vsigmoid(double x) {
     const double e = std::exp(-std::fabs(x));
     return (x < 0 ? e : 1.0) / (1.0 + e);
 }
@@ -217,7 +225,7 @@ inline double vsigmoid(double x) {
 // ---- erf ---------------------------------------------------------------------------------
 // |x| < 0.5: Taylor series to x^15; above: 1 - erfc with Numerical Recipes' erfc (relative
 // error < 1.2e-7), which is within a few ulp of erf there. Odd, -0 -> -0, ±inf -> ±1.
-inline float verf(float x) {
+CR_VEC_INLINE float verf(float x) {
     const int32_t ix = fbits(x);
     const float a = fabs_bits(x);
     const float z = a * a;
@@ -243,7 +251,7 @@ inline float verf(float x) {
     const float big = 1.0f - erfc;
     return copysign_bits(select((ix & 0x7FFFFFFF) < 0x3F000000, small, big), ix);  // 0.5f
 }
-inline double verf(double x) { return std::erf(x); }
+CR_VEC_INLINE double verf(double x) { return std::erf(x); }
 
 }  // namespace
 }  // namespace chainrule::kernels
