@@ -1,6 +1,7 @@
 // softmax and log_softmax over one dim (fused forward and backward kernels), and logsumexp.
 // The kernels see x as contiguous (outer, D, inner) with the softmax dim in the middle.
 #include <cmath>
+#include <type_traits>
 
 #include "../kernels/vec_math.h"
 #include "reduce_kernel.h"
@@ -103,15 +104,28 @@ void softmax_rows_forward_ref(T* y, const T* x, int64_t rows, int64_t D) {
             // 8 partial maxima and sums (vector lanes), combined in a fixed order; e^(x - m)
             // goes through y (log_softmax overwrites it below).
             constexpr int kLanes = 8;
-            T mk[kLanes];
-            for (T& a : mk) a = -std::numeric_limits<T>::infinity();
+            T m;
             int64_t d = 0;
-            for (; d + kLanes <= D; d += kLanes) {
-                for (int k = 0; k < kLanes; ++k) mk[k] = select(xp[d + k] > mk[k], xp[d + k], mk[k]);
+            if constexpr (std::is_same_v<T, float>) {
+                // float: an integer max over order keys (a reduction GCC vectorises; a float
+                // max is not reassociable without -ffast-math). NaN rows end up all NaN as
+                // before (through the sum when the max is not NaN).
+                int32_t km = order_key(fbits(-INFINITY));
+                for (; d < D; ++d) {
+                    const int32_t k = order_key(fbits(xp[d]));
+                    km = k > km ? k : km;
+                }
+                m = bitsf(order_key(km));
+            } else {
+                T mk[kLanes];
+                for (T& a : mk) a = -std::numeric_limits<T>::infinity();
+                for (; d + kLanes <= D; d += kLanes) {
+                    for (int k = 0; k < kLanes; ++k) mk[k] = select(xp[d + k] > mk[k], xp[d + k], mk[k]);
+                }
+                m = mk[0];
+                for (int k = 1; k < kLanes; ++k) m = select(mk[k] > m, mk[k], m);
+                for (; d < D; ++d) m = select(xp[d] > m, xp[d], m);
             }
-            T m = mk[0];
-            for (int k = 1; k < kLanes; ++k) m = select(mk[k] > m, mk[k], m);
-            for (; d < D; ++d) m = select(xp[d] > m, xp[d], m);
             for (d = 0; d < D; ++d) yp[d] = vexp(xp[d] - m);
             double sk[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (d = 0; d + kLanes <= D; d += kLanes) {
