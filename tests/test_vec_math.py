@@ -168,3 +168,15 @@ def test_activations_and_softmax_match_float64():
     np.testing.assert_allclose(_run(lambda t: cr.softmax(t, 0), x),
                                np.exp(x64 - (x64.max(0) + np.log(np.exp(x64 - x64.max(0)).sum(0)))),
                                rtol=2e-6, atol=1e-37)
+
+
+def test_softmax_special_rows_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1, np.nan, 3.0], [1, 2, np.inf], [-np.inf] * 3, [-np.inf, 0, 1],
+                  [-np.nan, 0, 1], [200.0, -200.0, 0.0]], np.float32)
+    for name in ("softmax", "log_softmax"):
+        for dim in (-1, 0):
+            got = getattr(cr, name)(cr.from_numpy(x), dim).numpy()
+            want = getattr(torch, name)(torch.from_numpy(x), dim).numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, equal_nan=True,
+                                       err_msg=f"{name} dim={dim}")
