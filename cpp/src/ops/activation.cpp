@@ -133,7 +133,7 @@ auto elu_grad(EluParams p, bool from_output) {
         if (s > T(0)) return dy * T(p.pos);
         if (s != s) return s;
         return from_output ? dy * T(p.in) * (s + T(p.neg))
-                           : dy * T(p.in) * T(p.neg) * std::exp(s * T(p.in));
+                           : dy * T(p.in) * T(p.neg) * vexp(s * T(p.in));
     };
 }
 

@@ -855,10 +855,10 @@ struct KlDiv {
 struct KlDivLogTarget {
     static constexpr const char* kOp = "kl_div";
     static constexpr const char* kNode = "KlDivBackward0";
-    template <class T> static T f(T x, T t, T, T) { return std::exp(t) * (t - x); }
-    template <class T> static T dx(T, T t, T, T) { return -std::exp(t); }
+    template <class T> static T f(T x, T t, T, T) { return vexp(t) * (t - x); }
+    template <class T> static T dx(T, T t, T, T) { return -vexp(t); }
     template <class T> static T dt(T x, T t, T, T) {
-        const T e = std::exp(t);
+        const T e = vexp(t);
         return e * (t - x) + e;
     }
 };
@@ -869,8 +869,9 @@ struct Bce {
     static constexpr const char* kOp = "binary_cross_entropy";
     static constexpr const char* kNode = "BinaryCrossEntropyBackward0";
     template <class T> static T f(T x, T t, T, T) {
-        return (t - T(1)) * std::max(static_cast<T>(std::log1p(-x)), T(-100)) -
-               t * std::max(static_cast<T>(std::log(x)), T(-100));
+        const T l1 = vlog1p(-x), l0 = kernels::vlog(x);  // max(., -100) keeping NaN
+        return (t - T(1)) * select(l1 < T(-100), T(-100), l1) -
+               t * select(l0 < T(-100), T(-100), l0);
     }
     template <class T> static T dx(T x, T t, T, T) {
         return (x - t) / std::max((T(1) - x) * x, T(1e-12));
