@@ -171,11 +171,12 @@ inline const T* row_ptr(const T* x, int64_t r, const CeArgs& a) {
 }
 
 // ---- exp, log1p and select: kernels/vec_math.h ----------------------------------------------
-// The row loops below use kernels::vexp (within 1 ulp, exactly 0 below -103.97 so exp(-inf) = 0,
-// NaN for NaN) and the branch-free select: plain arithmetic and integer masks, so the compiler
-// vectorises them (GCC does not if-convert float compares under -ftrapping-math). double goes
+// The row loops below use kernels::vexp_nonpositive (x - max <= 0: within 1 ulp, exactly 0
+// below -87.34 so exp(-inf) = 0, NaN for NaN) and the branch-free select: plain arithmetic
+// and integer masks, so the compiler vectorises them (GCC does not if-convert float compares under -ftrapping-math). double goes
 // through std::exp.
 using kernels::vexp;
+using kernels::vexp_nonpositive;
 using kernels::vlog1p;
 inline float select(bool c, float a, float b) { return kernels::select(c, a, b); }
 inline double select(bool c, double a, double b) { return kernels::select(c, a, b); }
@@ -215,11 +216,11 @@ inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
     c = 0;
     if (kUnit) {
         for (; c + kLanes <= C; c += kLanes) {
-            for (int k = 0; k < kLanes; ++k) acc[k] += vexp(p[c + k] - m);
+            for (int k = 0; k < kLanes; ++k) acc[k] += vexp_nonpositive(p[c + k] - m);
         }
     }
     T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; c < C; ++c) s += vexp(p[kUnit ? c : c * S] - m);
+    for (; c < C; ++c) s += vexp_nonpositive(p[kUnit ? c : c * S] - m);
     return {m, std::log(s)};
 }
 
@@ -287,13 +288,13 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
             if (a.eps > 0 && w) {  // branches hoisted out of the loops, which then vectorise
                 const T ss = s * smooth;
                 for (int64_t c = 0; c < C; ++c) {
-                    d[c] = sc * vexp((p[c] - m) - ls) - ss * w[c];
+                    d[c] = sc * vexp_nonpositive((p[c] - m) - ls) - ss * w[c];
                 }
             } else if (a.eps > 0) {
                 const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp((p[c] - m) - ls) - ss;
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp_nonpositive((p[c] - m) - ls) - ss;
             } else {
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp((p[c] - m) - ls);
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp_nonpositive((p[c] - m) - ls);
             }
             d[t] -= s * static_cast<T>((1 - a.eps) * wy);
         }
@@ -327,7 +328,7 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
             for (int64_t j = 0; j < nc; ++j) s[j] = 0;
             for (int64_t c = 0; c < C; ++c) {
                 const T* r = xp + c * inner;
-                for (int64_t j = 0; j < nc; ++j) s[j] += vexp(r[j] - m[j]);
+                for (int64_t j = 0; j < nc; ++j) s[j] += vexp_nonpositive(r[j] - m[j]);
             }
             if (a.eps > 0) {
                 for (int64_t j = 0; j < nc; ++j) wx[j] = 0;
@@ -383,7 +384,7 @@ void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int6
                 T* d = dx + off + c * inner;
                 const T wc = w ? w[c] : T(1);
                 for (int64_t j = 0; j < nc; ++j) {
-                    d[j] = sc[j] * vexp((r[j] - m[j]) - ls[j]) - ss[j] * wc;
+                    d[j] = sc[j] * vexp_nonpositive((r[j] - m[j]) - ls[j]) - ss[j] * wc;
                 }
             }
             for (int64_t j = 0; j < nc; ++j) {
@@ -461,7 +462,7 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* 
                 const T sA = s * static_cast<T>(A);
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dx[off + k] = sA * vexp((p[k] - m) - ls) -
+                    dx[off + k] = sA * vexp_nonpositive((p[k] - m) - ls) -
                                   s * wc[c] * (keep * q[k] + add);
                 }
             }
@@ -888,14 +889,14 @@ struct BceLogits {
     static constexpr const char* kOp = "binary_cross_entropy_with_logits";
     static constexpr const char* kNode = "BinaryCrossEntropyWithLogitsBackward0";
     template <class T> static T softplus_neg_abs(T x) {  // log1p(exp(-|x|))
-        return vlog1p(vexp(-std::abs(x)));
+        return vlog1p(vexp_nonpositive(-std::abs(x)));
     }
     template <class T> static T f(T x, T t, T, T pw) {
         const T lw = kPosWeight ? (pw - T(1)) * t + T(1) : T(1);
         return (T(1) - t) * x - lw * (select(x < 0, x, T(0)) - softplus_neg_abs(x));
     }
     template <class T> static T dx(T x, T t, T, T pw) {
-        const T e = vexp(-std::abs(x));
+        const T e = vexp_nonpositive(-std::abs(x));
         const T sig = select(x >= 0, T(1), e) / (T(1) + e);
         if (!kPosWeight) return sig - t;
         const T pt = pw * t;

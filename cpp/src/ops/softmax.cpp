@@ -10,7 +10,7 @@ namespace chainrule {
 
 namespace kernels {
 
-// (select and vexp come from vec_math.h, in this namespace)
+// (select and vexp_nonpositive come from vec_math.h, in this namespace)
 
 // Rows of length D with stride `inner`, processed kCols columns at a time so that the inner
 // loops run over contiguous memory (the compiler vectorises them).
@@ -41,7 +41,7 @@ void softmax_forward_ref(T* y, const T* x, int64_t outer, int64_t D, int64_t inn
                 const T* r = xp + d * inner;
                 T* w = yp + d * inner;
                 for (int64_t j = 0; j < nc; ++j) {
-                    const T ev = vexp(r[j] - m[j]);
+                    const T ev = vexp_nonpositive(r[j] - m[j]);
                     if (!kLog) w[j] = ev;
                     s[j] += ev;
                 }
@@ -126,7 +126,7 @@ void softmax_rows_forward_ref(T* y, const T* x, int64_t rows, int64_t D) {
                 for (int k = 1; k < kLanes; ++k) m = select(mk[k] > m, mk[k], m);
                 for (; d < D; ++d) m = select(xp[d] > m, xp[d], m);
             }
-            for (d = 0; d < D; ++d) yp[d] = vexp(xp[d] - m);
+            for (d = 0; d < D; ++d) yp[d] = vexp_nonpositive(xp[d] - m);
             double sk[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (d = 0; d + kLanes <= D; d += kLanes) {
                 for (int k = 0; k < kLanes; ++k) sk[k] += static_cast<double>(yp[d + k]);
