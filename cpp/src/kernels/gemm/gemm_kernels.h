@@ -18,6 +18,12 @@ struct GemmKernel {
     //   beta == 1: C = C + alpha*acc;   else: C = alpha*acc + beta*C (each product rounded).
     void (*ukernel)(int64_t kc, T alpha, const T* Ap, const T* Bp, T beta, T* C, int64_t rsc);
 
+    // ukernel reading B from its source, a row-major (kc, nr) block at row stride rsb, and
+    // writing it to Bp packed (as pack_b would) on the way; it also prefetches the next
+    // panel's source (the nr columns to the right). Same arithmetic and C contract.
+    void (*ukernel_pack_b)(int64_t kc, T alpha, const T* Ap, const T* B, int64_t rsb, T* Bp,
+                           T beta, T* C, int64_t rsc);
+
     // Ap: ceil(mc/mr) panels, each (kc, mr) k-major; rows past mc are zero.
     // A: (mc, kc) at strides (rsa, csa).
     void (*pack_a)(T* Ap, const T* A, int64_t rsa, int64_t csa, int64_t mc, int64_t kc);
