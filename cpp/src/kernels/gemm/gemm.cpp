@@ -29,9 +29,13 @@ const GemmKernel<double>& kernel_of<double>(const KernelTable& t) {
 int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Multiply-adds below which the unpacked path runs whatever the layout (packing and edge
-// tiles cost more than they save; measured on AVX-512 and AVX2).
-constexpr int64_t kSmallWork = 24 * 24 * 24;
+// The unpacked path (direct_rows: B rows read in place) against the packed one, measured on
+// AVX-512 (and AVX2) with the layouts of MLP training: it wins for small products, for a
+// short K (a packed microkernel call then does little work per C tile), and for row-major A
+// and B with B in L2 while M is small enough that packing B does not pay back.
+constexpr int64_t kSmallWork = 64 * 1024;  // multiply-adds
+constexpr int64_t kDirectMaxK = 32;
+constexpr int64_t kDirectMaxM = 192;
 // Multiply-adds per extra thread worth a parallel region (~10 us of one core's work).
 constexpr int64_t kWorkPerThread = int64_t(1) << 20;
 
@@ -209,17 +213,19 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     const int64_t max_threads = static_cast<int64_t>(work / static_cast<double>(kWorkPerThread));
     const int64_t nt = max_threads < threads ? (max_threads < 1 ? 1 : max_threads) : threads;
 
-    // The unpacked path: small products; matrix-vector ones (each element of the long operand
-    // is used once: packing it would double the memory traffic); and products whose B rows
-    // (or, transposed, A columns) are contiguous and fit in half of L2, read in place.
+    // The unpacked path: matrix-vector products (each element of the long operand is used
+    // once: packing it would double the memory traffic), and the cases above. A transposed
+    // B (x @ W^T) always packs: the unpacked kernel would need dot products along K.
     const double sz = static_cast<double>(sizeof(T));
     const bool rows_b = csb == 1 && csc == 1, rows_at = rsa == 1 && rsc == 1;
     const bool direct =
         path == GemmPath::Direct ||
         (path == GemmPath::Auto &&
-         (work < static_cast<double>(kSmallWork) || M == 1 || N == 1 ||
-          (rows_b && static_cast<double>(K) * N * sz <= bl.direct_b_bytes) ||
-          (rows_at && static_cast<double>(K) * M * sz <= bl.direct_b_bytes)));
+         (M == 1 || N == 1 ||
+          (k.fast_direct && (rows_b || rows_at) &&
+           (work < static_cast<double>(kSmallWork) || K <= kDirectMaxK)) ||
+          (k.fast_direct && rows_b && csa == 1 && M <= kDirectMaxM &&
+           static_cast<double>(K) * static_cast<double>(N) * sz <= bl.direct_b_bytes)));
     if (direct) {
         // Threads split the longer side of C; each element's sum is the same either way.
         const bool split_n = N >= M;

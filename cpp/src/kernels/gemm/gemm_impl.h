@@ -267,7 +267,7 @@ inline void store_combined(typename V::T* c, typename V::reg acc, typename V::re
 // One RB x (NV vectors) block of C for direct_rows, the last vector holding `nlast` columns:
 // C[i, j] accumulates A[i, k] * B[k, j] over k in order. Compile-time sizes keep the
 // accumulators in registers.
-template <class V, int64_t RB, int64_t NV>
+template <class V, int64_t RB, int64_t NV, bool Masked>
 void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_t rsa,
                   int64_t csa, const typename V::T* B, int64_t rsb, typename V::T beta,
                   typename V::T* C, int64_t rsc, int64_t nlast) {
@@ -275,13 +275,16 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
     constexpr int64_t L = V::L;
     reg acc[RB][NV];
     CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
-        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
+        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
+            acc[i][v] = V::zero();
+            __builtin_prefetch(C + i * rsc + v * L, 1, 2);  // C arrives while k runs
+        }
     }
     for (int64_t k = 0; k < K; ++k) {
         const typename V::T* b = B + k * rsb;
         reg bv[NV];
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-            bv[v] = (v < NV - 1 || nlast == L) ? V::loadu(b + v * L) : V::loadn(b + v * L, nlast);
+            bv[v] = (v < NV - 1 || !Masked) ? V::loadu(b + v * L) : V::loadn(b + v * L, nlast);
         }
         CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
             const reg a = V::set1(A[i * rsa + k * csa]);
@@ -293,7 +296,8 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
     const reg va = V::set1(alpha);
     CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-            store_combined<V>(C + i * rsc + v * L, acc[i][v], va, beta, v < NV - 1 ? L : nlast);
+            store_combined<V>(C + i * rsc + v * L, acc[i][v], va, beta,
+                              (v < NV - 1 || !Masked) ? L : nlast);
         }
     }
 }
@@ -309,7 +313,11 @@ void direct_tail(int64_t nv, int64_t K, typename V::T alpha, const typename V::T
             return;
         }
     }
-    direct_block<V, RB, NV>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+    if (nlast == V::L) {
+        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+    } else {
+        direct_block<V, RB, NV, true>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+    }
 }
 
 // A row block of RB rows across all N columns: full NV-vector chunks, then the tail with as
@@ -321,7 +329,7 @@ void direct_row_block(int64_t N, int64_t K, typename V::T alpha, const typename 
     constexpr int64_t L = V::L, W = NV * L;
     int64_t j0 = 0;
     for (; j0 + W <= N; j0 += W) {
-        direct_block<V, RB, NV>(K, alpha, A, rsa, csa, B + j0, rsb, beta, C + j0, rsc, L);
+        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B + j0, rsb, beta, C + j0, rsc, L);
     }
     const int64_t rest = N - j0;
     if (rest <= 0) return;
@@ -378,7 +386,15 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
             int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb, int64_t csb,
             typename V::T beta, typename V::T* C, int64_t rsc, int64_t csc) {
     using T = typename V::T;
-    if (csb == 1 && csc == 1) {
+    if ((N == 1 && csa == 1 && rsb == 1) || (M == 1 && csa == 1 && rsb == 1)) {
+        // Matrix-vector with K contiguous in both: one dot product per element.
+        for (int64_t i = 0; i < M; ++i) {
+            for (int64_t j = 0; j < N; ++j) {
+                T* c = C + i * rsc + j * csc;
+                *c = combine(dot<V>(A + i * rsa, B + j * csb, K), alpha, beta, c);
+            }
+        }
+    } else if (csb == 1 && csc == 1) {
         direct_rows<V, RB, NV>(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
     } else if (rsa == 1 && rsc == 1) {
         // C^T = B^T @ A^T has contiguous "B rows" (the columns of A) and C^T rows.
@@ -407,6 +423,7 @@ template <class V, int64_t MR, int64_t NV, int64_t RB, int64_t DNV>
 void fill(GemmKernel<typename V::T>* k) {
     k->mr = MR;
     k->nr = NV * V::L;
+    k->fast_direct = V::L > 1;
     k->ukernel = &ukernel<V, MR, NV>;
     k->ukernel_pack_b = &ukernel_pack_b<V, MR, NV>;
     k->pack_a = &pack_a<V, MR>;

@@ -9,7 +9,8 @@ namespace chainrule::kernels {
 // One dtype's kernels. An aggregate without constructors on purpose (see above).
 template <class T>
 struct GemmKernel {
-    int64_t mr, nr;  // register tile: MR rows of C by NR columns
+    int64_t mr, nr;    // register tile: MR rows of C by NR columns
+    bool fast_direct;  // `direct` is vectorised (else the driver uses it only for gemv)
 
     // Microkernel. C: (mr, nr) at row stride rsc, unit column stride.
     //   Ap: (kc, mr) k-major (Ap[k*mr + i] = A[i, k]); Bp: (kc, nr) (Bp[k*nr + j] = B[k, j]);
