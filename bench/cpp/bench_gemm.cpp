@@ -1,7 +1,7 @@
 // SGEMM/DGEMM throughput (GFLOP/s) of every available CPU level against a measured FMA peak:
 // each shape is checked against kernels::gemm_ref first, warmed up, then timed (median).
 //   bench_gemm [--threads 1,2] [--levels avx512,avx2,baseline] [--dtype f32|f64]
-//              [--shapes MxKxN,...] [--kc N --mc N --nc N] [--runs N]
+//              [--shapes MxKxN,...] [--kc N --nc N] [--path auto|packed|direct] [--runs N]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -228,12 +228,12 @@ int main(int argc, char** argv) {
             f64 = val == "f64";
         } else if (key == "--kc") {
             base.kc = std::atoll(val.c_str());
-        } else if (key == "--mc") {
-            base.mc = std::atoll(val.c_str());
         } else if (key == "--nc") {
             base.nc = std::atoll(val.c_str());
-        } else if (key == "--direct") {
-            base.direct_below = std::atoll(val.c_str());
+        } else if (key == "--path") {
+            base.path = val == "packed"   ? kernels::GemmPath::Packed
+                        : val == "direct" ? kernels::GemmPath::Direct
+                                          : kernels::GemmPath::Auto;
         } else if (key == "--best") {
             use_best = val == "1";
         } else if (key == "--cpu-time") {
@@ -260,10 +260,10 @@ int main(int argc, char** argv) {
         cfg.level = level;
         const auto bl = f64 ? kernels::gemm_blocking<double>(level)
                             : kernels::gemm_blocking<float>(level);
-        std::printf("\n%s: MR x NR = %lld x %lld, KC %lld, MC %lld, NC %lld (defaults)\n",
+        std::printf("\n%s: MR x NR = %lld x %lld, KC %lld, NC %lld (defaults)\n",
                     cpu_capability_name(level), static_cast<long long>(bl.mr),
                     static_cast<long long>(bl.nr), static_cast<long long>(bl.kc),
-                    static_cast<long long>(bl.mc), static_cast<long long>(bl.nc));
+                    static_cast<long long>(bl.nc));
         for (const Shape3& s : shapes) {
             if (!(f64 ? check<double>(cfg, s) : check<float>(cfg, s))) return 1;
         }

@@ -157,13 +157,12 @@ void run_level(CpuCapability level, int64_t& cases) {
     GemmConfig dflt;
     dflt.level = level;
     GemmConfig packed = dflt;  // packed path at every size, default blocking
-    packed.direct_below = 0;
-    GemmConfig tiny = packed;  // several K, M and N blocks on small problems
+    packed.path = kernels::GemmPath::Packed;
+    GemmConfig tiny = packed;  // several K and N blocks on small problems
     tiny.kc = 7;
-    tiny.mc = 2 * MR;
     tiny.nc = 2 * NR;
     GemmConfig direct = dflt;  // unpacked path at every size
-    direct.direct_below = int64_t(1) << 62;
+    direct.path = kernels::GemmPath::Direct;
 
     const std::vector<int64_t> awkward = {1,      2,      3,      MR - 1, MR,     MR + 1, NR - 1,
                                           NR,     NR + 1, 2 * MR + 1,     17,     31,     37};

@@ -29,15 +29,21 @@ const GemmKernel<double>& kernel_of<double>(const KernelTable& t) {
 int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Multiply-adds below which the unpacked path wins (measured on AVX-512 and AVX2: packing
-// and edge tiles cost more than they save below ~32^3).
-constexpr int64_t kDirectBelow = 32 * 32 * 32;
+// The unpacked path (direct_rows: B rows read in place) against the packed one, measured on
+// AVX-512 (and AVX2) with the layouts of MLP training: it wins for small products, for a
+// short K (a packed microkernel call then does little work per C tile), and for row-major A
+// and B with B in L2 while M is small enough that packing B does not pay back.
+constexpr int64_t kSmallWork = 64 * 1024;  // multiply-adds
+constexpr int64_t kDirectMaxK = 32;
+constexpr int64_t kDirectMaxM = 192;
 // Multiply-adds per extra thread worth a parallel region (~10 us of one core's work).
 constexpr int64_t kWorkPerThread = int64_t(1) << 20;
 
-// KC: a B micro-panel (KC x NR) fills about half of L1 and stays there while the A panels of
-// the block stream past it; MC: the packed A block (MC x KC) takes about half of L2; NC: the
-// packed B block (KC x NC) a few MiB of L3.
+// KC: an A micro-panel (MR x KC) stays in L1 while the B panels stream past it from L2; the
+//     value (L1 / (2 NR sizeof T), 192 floats for 14 x 32 on a 48 KiB L1) was best measured.
+// NC: the packed B block (KC x NC) takes about half of L2.
+// direct_b_bytes: the unpacked path reads B in place for every block of rows, which pays
+//     while B stays in L2.
 template <class T>
 GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     const CacheSizes& cs = cache_sizes();
@@ -46,14 +52,14 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     b.mr = k.mr;
     b.nr = k.nr;
     b.kc = clamp(cs.l1d / 2 / (k.nr * sz) / 16 * 16, 64, 1024);
-    b.mc = clamp(cs.l2 / 2 / (b.kc * sz) / k.mr * k.mr, k.mr, 4096 / k.mr * k.mr);
-    b.nc = clamp(4096 / k.nr * k.nr, k.nr, 1 << 20);
-    b.direct_below = kDirectBelow;
+    b.nc = clamp(cs.l2 / 2 / (b.kc * sz) / k.nr * k.nr, 4 * k.nr, 8192);
+    b.direct_b_bytes = cs.l2 / 2;
+    if (const char* e = std::getenv("CRT_KC")) b.kc = std::atoll(e);  // TUNING-ONLY
+    if (const char* e = std::getenv("CRT_NC")) b.nc = std::atoll(e);  // TUNING-ONLY
+    if (const char* e = std::getenv("CRT_DB")) b.direct_b_bytes = std::atoll(e);  // TUNING-ONLY
     if (cfg != nullptr) {
         if (cfg->kc > 0) b.kc = cfg->kc;
-        if (cfg->mc > 0) b.mc = ceil_div(cfg->mc, k.mr) * k.mr;
         if (cfg->nc > 0) b.nc = ceil_div(cfg->nc, k.nr) * k.nr;
-        if (cfg->direct_below >= 0) b.direct_below = cfg->direct_below;
     }
     return b;
 }
@@ -92,7 +98,51 @@ void scale(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
     }
 }
 
-// One thread's block of C: rows [m0, m1), columns [n0, n1), the BLIS loop nest.
+// c (mr, nr) at (rsc, csc) from an exact accumulator tile (row stride ldt), with the
+// microkernel's own combine rule: edge tiles round exactly as full ones.
+template <class T>
+void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int64_t mr,
+                int64_t nr, T alpha, T beta) {
+    for (int64_t i = 0; i < mr; ++i) {
+        for (int64_t j = 0; j < nr; ++j) {
+            T* cij = c + i * rsc + j * csc;
+            const T acc = tile[i * ldt + j];
+            if (beta == T(0)) {
+                *cij = alpha * acc;
+            } else if (beta == T(1)) {
+                *cij = *cij + alpha * acc;
+            } else {
+                *cij = alpha * acc + beta * *cij;
+            }
+        }
+    }
+}
+
+// Prefetches (to L2) part `part` of `parts` of an A micro-panel's source, (mr, kc) at
+// (rsa, csa), so that packing it next finds it close.
+template <class T>
+void prefetch_a(const T* a, int64_t rsa, int64_t csa, int64_t mr, int64_t kc, int64_t part,
+                int64_t parts) {
+    constexpr int64_t line = 64 / static_cast<int64_t>(sizeof(T));
+    if (csa == 1) {
+        const int64_t per_row = (kc + line - 1) / line, total = mr * per_row;
+        for (int64_t q = total * part / parts; q < total * (part + 1) / parts; ++q) {
+            __builtin_prefetch(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
+        }
+    } else if (rsa == 1) {
+        for (int64_t q = kc * part / parts; q < kc * (part + 1) / parts; ++q) {
+            __builtin_prefetch(a + q * csa, 0, 2);
+            __builtin_prefetch(a + q * csa + mr - 1, 0, 2);
+        }
+    }
+}
+
+// One thread's block of C: rows [m0, m1), columns [n0, n1). The BLIS loop nest with the two
+// inner loops swapped: for each (NC, KC) block the B panels (KC x NC, about half of L2) are
+// packed once, then each A micro-panel (MR x KC, L1) is packed just in time and swept across
+// all of them. Row-major B is packed by the first row of microkernels themselves
+// (ukernel_pack_b), so reading it overlaps with arithmetic; other layouts are packed first.
+// The next A micro-panel is prefetched while the current one is in use.
 template <class T>
 void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t m0,
              int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha, const T* A, int64_t rsa,
@@ -102,41 +152,40 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
     alignas(64) T tile[16 * 64];  // an edge tile: MR x NR <= 16 x 64
     for (int64_t jc = n0; jc < n1; jc += bl.nc) {
         const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
+        const int64_t n_full = csb == 1 ? nc / NR * NR : 0;  // panels the kernels pack
+        const int64_t panels = (nc + NR - 1) / NR;
         for (int64_t pc = 0; pc < K; pc += kc_step) {
             const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
             const T bet = pc == 0 ? beta : T(1);  // later K blocks add to the first
-            k.pack_b(Bp, B + pc * rsb + jc * csb, rsb, csb, kc, nc);
-            for (int64_t ic = m0; ic < m1; ic += bl.mc) {
-                const int64_t mc = bl.mc < m1 - ic ? bl.mc : m1 - ic;
-                k.pack_a(Ap, A + ic * rsa + pc * csa, rsa, csa, mc, kc);
+            const T* b = B + pc * rsb + jc * csb;
+            if (n_full < nc) {
+                k.pack_b(Bp + n_full * kc, b + n_full * csb, rsb, csb, kc, nc - n_full);
+            }
+            for (int64_t ir = m0; ir < m1; ir += MR) {
+                const int64_t mr = MR < m1 - ir ? MR : m1 - ir;
+                const T* a = A + ir * rsa + pc * csa;
+                k.pack_a(Ap, a, rsa, csa, mr, kc);
+                const bool first = ir == m0;
+                const int64_t next_mr = MR < m1 - ir - MR ? MR : m1 - ir - MR;
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     const int64_t nr = NR < nc - jr ? NR : nc - jr;
-                    const T* bp = Bp + jr * kc;
-                    for (int64_t ir = 0; ir < mc; ir += MR) {
-                        const int64_t mr = MR < mc - ir ? MR : mc - ir;
-                        const T* ap = Ap + ir * kc;
-                        T* c = C + (ic + ir) * rsc + (jc + jr) * csc;
-                        if (mr == MR && nr == NR && csc == 1) {
-                            k.ukernel(kc, alpha, ap, bp, bet, c, rsc);
-                            continue;
-                        }
-                        // Edge or strided tile: the exact accumulators (alpha 1, beta 0), then
-                        // the microkernel's own combine rule on the valid part.
-                        k.ukernel(kc, T(1), ap, bp, T(0), tile, NR);
-                        for (int64_t i = 0; i < mr; ++i) {
-                            for (int64_t j = 0; j < nr; ++j) {
-                                T* cij = c + i * rsc + j * csc;
-                                const T acc = tile[i * NR + j];
-                                if (bet == T(0)) {
-                                    *cij = alpha * acc;
-                                } else if (bet == T(1)) {
-                                    *cij = *cij + alpha * acc;
-                                } else {
-                                    *cij = alpha * acc + bet * *cij;
-                                }
-                            }
-                        }
+                    T* bp = Bp + jr * kc;
+                    T* c = C + ir * rsc + (jc + jr) * csc;
+                    if (next_mr > 0) {
+                        prefetch_a(a + MR * rsa, rsa, csa, next_mr, kc, jr / NR, panels);
                     }
+                    const bool full = mr == MR && nr == NR && csc == 1;
+                    T* out = full ? c : tile;
+                    const int64_t ldo = full ? rsc : NR;
+                    const T al = full ? alpha : T(1), be = full ? bet : T(0);
+                    if (first && jr < n_full) {
+                        k.ukernel_pack_b(kc, al, Ap, b + jr, rsb, bp, be, out, ldo);
+                    } else {
+                        k.ukernel(kc, al, Ap, bp, be, out, ldo);
+                    }
+                    // Edge or strided tile: exact accumulators (alpha 1, beta 0) stored with
+                    // the microkernel's combine rule.
+                    if (!full) store_tile(c, rsc, csc, tile, NR, mr, nr, alpha, bet);
                 }
             }
         }
@@ -144,7 +193,8 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
 }
 
 template <class T>
-void run(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t M, int64_t N, int64_t K,
+void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t M, int64_t N,
+         int64_t K,
          T alpha, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
          T beta, T* C, int64_t rsc, int64_t csc) {
     if (M <= 0 || N <= 0) return;
@@ -155,7 +205,7 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t M, int64_t N, i
     // The packed path writes C rows with unit stride: a column-major C is the transposed
     // product C^T = B^T @ A^T.
     if (csc != 1 && rsc == 1) {
-        run(k, bl, N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc);
+        run(k, bl, path, N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc);
         return;
     }
     const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
@@ -163,9 +213,20 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t M, int64_t N, i
     const int64_t max_threads = static_cast<int64_t>(work / static_cast<double>(kWorkPerThread));
     const int64_t nt = max_threads < threads ? (max_threads < 1 ? 1 : max_threads) : threads;
 
-    // Unpacked path: small products, and matrix-vector ones (each element of the long
-    // operand is used once: packing it would double the memory traffic).
-    if (work < static_cast<double>(bl.direct_below) || M == 1 || N == 1) {
+    // The unpacked path: matrix-vector products (each element of the long operand is used
+    // once: packing it would double the memory traffic), and the cases above. A transposed
+    // B (x @ W^T) always packs: the unpacked kernel would need dot products along K.
+    const double sz = static_cast<double>(sizeof(T));
+    const bool rows_b = csb == 1 && csc == 1, rows_at = rsa == 1 && rsc == 1;
+    const bool direct =
+        path == GemmPath::Direct ||
+        (path == GemmPath::Auto &&
+         (M == 1 || N == 1 ||
+          (k.fast_direct && (rows_b || rows_at) &&
+           (work < static_cast<double>(kSmallWork) || K <= kDirectMaxK)) ||
+          (k.fast_direct && rows_b && csa == 1 && M <= kDirectMaxM &&
+           static_cast<double>(K) * static_cast<double>(N) * sz <= bl.direct_b_bytes)));
+    if (direct) {
         // Threads split the longer side of C; each element's sum is the same either way.
         const bool split_n = N >= M;
         const int64_t len = split_n ? N : M, unit = 64;
@@ -195,9 +256,8 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t M, int64_t N, i
     const bool split_n = (M <= N && ntl >= nt) || mt < nt;
     const int64_t tiles = split_n ? ntl : mt;
     const int64_t parts = nt < tiles ? nt : tiles;
-    const int64_t mc_max = bl.mc < M ? bl.mc : ceil_div(M, k.mr) * k.mr;
     const int64_t nc_max = bl.nc < N ? bl.nc : ceil_div(N, k.nr) * k.nr;
-    const size_t a_bytes = static_cast<size_t>(ceil_div(mc_max, k.mr) * k.mr * kc_step) * sizeof(T);
+    const size_t a_bytes = static_cast<size_t>(k.mr * kc_step) * sizeof(T);
     const size_t b_bytes = static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T);
     parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
         char* ws = static_cast<char*>(workspace().get((a_bytes + 63) / 64 * 64 + b_bytes));
@@ -230,7 +290,8 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
     } else {
         const KernelTable& t = kernel_table();
         static const GemmBlocking bl = blocking(kernel_of<T>(t), nullptr);
-        run(kernel_of<T>(t), bl, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+        run(kernel_of<T>(t), bl, GemmPath::Auto, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
+            rsc, csc);
     }
 }
 
@@ -241,7 +302,8 @@ void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, 
     const KernelTable* t = kernel_table_at(cfg.level);
     if (t == nullptr) return;  // callers check kernel_table_at first
     const GemmKernel<T>& k = kernel_of<T>(*t);
-    run(k, blocking(k, &cfg), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    run(k, blocking(k, &cfg), cfg.path, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
+        csc);
 }
 
 template <class T>

@@ -18,10 +18,15 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
           const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc);
 
 // Knobs for tests and benchmarks; gemm() runs the level in use with the defaults.
+enum class GemmPath {
+    Auto,    // by shape and layout (below)
+    Packed,  // BLIS loop nest over packed panels
+    Direct,  // unpacked kernels reading A and B in place
+};
 struct GemmConfig {
     CpuCapability level = CpuCapability::Baseline;  // must be available (kernel_table_at)
-    int64_t kc = 0, mc = 0, nc = 0;  // cache blocking; 0 = from the cache sizes
-    int64_t direct_below = -1;       // M*N*K below which the unpacked path runs; -1 = default
+    int64_t kc = 0, nc = 0;                         // cache blocking; 0 = from the cache sizes
+    GemmPath path = GemmPath::Auto;
 };
 
 // gemm at a given level and blocking (the level must be available on this CPU).
@@ -32,7 +37,8 @@ void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, 
 
 // The blocking gemm() uses for a level and dtype (for benchmarks and reports).
 struct GemmBlocking {
-    int64_t mr, nr, kc, mc, nc, direct_below;
+    int64_t mr, nr, kc, nc;
+    double direct_b_bytes;  // B (K x N) at most this large is read in place (unpacked path)
 };
 template <class T>
 GemmBlocking gemm_blocking(CpuCapability level);

@@ -64,11 +64,13 @@ struct ScalarVec {
 
 // ---- microkernel -------------------------------------------------------------------------
 // C (MR, NV*L) at (rsc, 1) = alpha * Ap^T @ Bp (+ beta * C): the contract in gemm_kernels.h.
-// The MR x NV accumulators live in registers; each k step loads NV vectors of the B panel and
-// broadcasts MR scalars of the A panel.
-template <class V, int64_t MR, int64_t NV>
-void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typename V::T* Bp,
-             typename V::T beta, typename V::T* C, int64_t rsc) {
+// The MR x NV accumulators live in registers; each k step loads NV vectors of B and
+// broadcasts MR scalars of the A panel. With PackB the B rows come from the source matrix
+// (row stride rsb) and are stored to the packed panel Bp as they pass.
+template <class V, int64_t MR, int64_t NV, bool PackB>
+void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
+                  const typename V::T* B, int64_t rsb, typename V::T* Bp, typename V::T beta,
+                  typename V::T* C, int64_t rsc) {
     using T = typename V::T;
     using reg = typename V::reg;
     constexpr int64_t L = V::L, NR = NV * L;
@@ -81,17 +83,24 @@ void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typ
         __builtin_prefetch(C + i * rsc + NR - 1, 1, 2);
     }
     for (int64_t k = 0; k < kc; ++k) {
-        __builtin_prefetch(Ap + 8 * MR);  // the A panel streams from L2
         reg b[NV];
-        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) b[v] = V::load(Bp + v * L);
+        if constexpr (PackB) {
+            // The next panel's row k: a whole panel (~kc * 14 cycles) ahead of its use.
+            __builtin_prefetch(B + k * rsb + NR);
+            __builtin_prefetch(B + k * rsb + 2 * NR - 1);
+            CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
+                b[v] = V::loadu(B + k * rsb + v * L);
+                V::storeu(Bp + k * NR + v * L, b[v]);
+            }
+        } else {
+            CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) b[v] = V::load(Bp + k * NR + v * L);
+        }
         CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
-            const reg a = V::set1(Ap[i]);
+            const reg a = V::set1(Ap[k * MR + i]);
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
                 acc[i][v] = V::fmadd(a, b[v], acc[i][v]);
             }
         }
-        Ap += MR;
-        Bp += NR;
     }
     const reg va = V::set1(alpha);
     if (beta == T(0)) {
@@ -116,6 +125,20 @@ void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typ
             }
         }
     }
+}
+
+template <class V, int64_t MR, int64_t NV>
+void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typename V::T* Bp,
+             typename V::T beta, typename V::T* C, int64_t rsc) {
+    ukernel_impl<V, MR, NV, false>(kc, alpha, Ap, nullptr, 0, const_cast<typename V::T*>(Bp),
+                                   beta, C, rsc);
+}
+
+template <class V, int64_t MR, int64_t NV>
+void ukernel_pack_b(int64_t kc, typename V::T alpha, const typename V::T* Ap,
+                    const typename V::T* B, int64_t rsb, typename V::T* Bp, typename V::T beta,
+                    typename V::T* C, int64_t rsc) {
+    ukernel_impl<V, MR, NV, true>(kc, alpha, Ap, B, rsb, Bp, beta, C, rsc);
 }
 
 // ---- packing -----------------------------------------------------------------------------
@@ -156,6 +179,19 @@ void pack_lines(typename V::T* dst, int64_t ds, const typename V::T* src, int64_
     }
 }
 
+// dst[0, N) = src[0, N) in whole vectors (the compiler does not vectorise the scalar loop:
+// it cannot rule out that the two overlap).
+template <class V, int64_t N>
+inline void copy_n(typename V::T* dst, const typename V::T* src) {
+    CR_GEMM_UNROLL for (int64_t i = 0; i < N; i += V::L) {
+        if (i + V::L <= N) {
+            V::storeu(dst + i, V::loadu(src + i));
+        } else {
+            V::storen(dst + i, V::loadn(src + i, N - i), N - i);
+        }
+    }
+}
+
 // Ap: ceil(mc/MR) panels, each (kc, MR) k-major; rows past mc are zero. A: (mc, kc).
 template <class V, int64_t MR>
 void pack_a(typename V::T* Ap, const typename V::T* A, int64_t rsa, int64_t csa, int64_t mc,
@@ -168,9 +204,7 @@ void pack_a(typename V::T* Ap, const typename V::T* A, int64_t rsa, int64_t csa,
             pack_lines<V>(Ap, MR, a, rsa, mr, kc);  // A row-major: transpose
         } else if (mr == MR && rsa == 1) {
             // Columns contiguous (A is a transposed view): each k copies MR adjacent values.
-            for (int64_t k = 0; k < kc; ++k) {
-                CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) Ap[k * MR + i] = a[k * csa + i];
-            }
+            for (int64_t k = 0; k < kc; ++k) copy_n<V, MR>(Ap + k * MR, a + k * csa);
         } else {
             for (int64_t k = 0; k < kc; ++k) {
                 for (int64_t i = 0; i < mr; ++i) Ap[k * MR + i] = a[i * rsa + k * csa];
@@ -190,9 +224,7 @@ void pack_b(typename V::T* Bp, const typename V::T* B, int64_t rsb, int64_t csb,
         const int64_t nr = imin(NR, nc - j0);
         const T* b = B + j0 * csb;
         if (nr == NR && csb == 1) {
-            for (int64_t k = 0; k < kc; ++k) {
-                CR_GEMM_UNROLL for (int64_t j = 0; j < NR; ++j) Bp[k * NR + j] = b[k * rsb + j];
-            }
+            for (int64_t k = 0; k < kc; ++k) copy_n<V, NR>(Bp + k * NR, b + k * rsb);
         } else if (rsb == 1 && V::L > 1) {
             pack_lines<V>(Bp, NR, b, csb, nr, kc);  // B = W^T (x @ W^T): transpose
         } else {
@@ -232,61 +264,93 @@ inline void store_combined(typename V::T* c, typename V::reg acc, typename V::re
     }
 }
 
-// B rows contiguous (csb == 1): C[i, j] accumulates A[i, k] * B[k, j] over k in order, for RB
-// rows and NV vectors of columns at a time (B rows are re-read from cache per row block).
+// One RB x (NV vectors) block of C for direct_rows, the last vector holding `nlast` columns:
+// C[i, j] accumulates A[i, k] * B[k, j] over k in order. Compile-time sizes keep the
+// accumulators in registers.
+template <class V, int64_t RB, int64_t NV, bool Masked>
+void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_t rsa,
+                  int64_t csa, const typename V::T* B, int64_t rsb, typename V::T beta,
+                  typename V::T* C, int64_t rsc, int64_t nlast) {
+    using reg = typename V::reg;
+    constexpr int64_t L = V::L;
+    reg acc[RB][NV];
+    CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
+        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
+            acc[i][v] = V::zero();
+            __builtin_prefetch(C + i * rsc + v * L, 1, 2);  // C arrives while k runs
+        }
+    }
+    for (int64_t k = 0; k < K; ++k) {
+        const typename V::T* b = B + k * rsb;
+        reg bv[NV];
+        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
+            bv[v] = (v < NV - 1 || !Masked) ? V::loadu(b + v * L) : V::loadn(b + v * L, nlast);
+        }
+        CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
+            const reg a = V::set1(A[i * rsa + k * csa]);
+            CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
+                acc[i][v] = V::fmadd(a, bv[v], acc[i][v]);
+            }
+        }
+    }
+    const reg va = V::set1(alpha);
+    CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
+        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
+            store_combined<V>(C + i * rsc + v * L, acc[i][v], va, beta,
+                              (v < NV - 1 || !Masked) ? L : nlast);
+        }
+    }
+}
+
+// direct_block with nv <= NV vectors, chosen at run time among compile-time sizes.
+template <class V, int64_t RB, int64_t NV>
+void direct_tail(int64_t nv, int64_t K, typename V::T alpha, const typename V::T* A,
+                 int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
+                 typename V::T beta, typename V::T* C, int64_t rsc, int64_t nlast) {
+    if constexpr (NV > 1) {
+        if (nv < NV) {
+            direct_tail<V, RB, NV - 1>(nv, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+            return;
+        }
+    }
+    if (nlast == V::L) {
+        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+    } else {
+        direct_block<V, RB, NV, true>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+    }
+}
+
+// A row block of RB rows across all N columns: full NV-vector chunks, then the tail with as
+// many vectors as it needs (the last one masked).
+template <class V, int64_t RB, int64_t NV>
+void direct_row_block(int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
+                      int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
+                      typename V::T beta, typename V::T* C, int64_t rsc) {
+    constexpr int64_t L = V::L, W = NV * L;
+    int64_t j0 = 0;
+    for (; j0 + W <= N; j0 += W) {
+        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B + j0, rsb, beta, C + j0, rsc, L);
+    }
+    const int64_t rest = N - j0;
+    if (rest <= 0) return;
+    const int64_t nv = (rest + L - 1) / L;
+    direct_tail<V, RB, NV>(nv, K, alpha, A, rsa, csa, B + j0, rsb, beta, C + j0, rsc,
+                           rest - (nv - 1) * L);
+}
+
+// B rows contiguous (csb == 1): blocks of RB rows, then single rows.
 template <class V, int64_t RB, int64_t NV>
 void direct_rows(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
                  int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
                  typename V::T beta, typename V::T* C, int64_t rsc) {
-    using reg = typename V::reg;
-    constexpr int64_t L = V::L;
-    const reg va = V::set1(alpha);
-    for (int64_t i0 = 0; i0 < M; i0 += RB) {
-        const int64_t rb = imin(RB, M - i0);
-        for (int64_t j0 = 0; j0 < N; j0 += NV * L) {
-            const int64_t nb = imin(NV * L, N - j0);
-            reg acc[RB][NV];
-            CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
-                CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
-            }
-            if (rb == RB && nb == NV * L) {
-                for (int64_t k = 0; k < K; ++k) {
-                    reg b[NV];
-                    CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-                        b[v] = V::loadu(B + k * rsb + j0 + v * L);
-                    }
-                    CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
-                        const reg a = V::set1(A[(i0 + i) * rsa + k * csa]);
-                        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-                            acc[i][v] = V::fmadd(a, b[v], acc[i][v]);
-                        }
-                    }
-                }
-            } else {
-                for (int64_t k = 0; k < K; ++k) {
-                    reg b[NV];
-                    CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-                        const int64_t n = imin(L, nb - v * L);
-                        b[v] = n == L ? V::loadu(B + k * rsb + j0 + v * L)
-                                      : V::loadn(B + k * rsb + j0 + v * L, n);
-                    }
-                    for (int64_t i = 0; i < rb; ++i) {
-                        const reg a = V::set1(A[(i0 + i) * rsa + k * csa]);
-                        CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-                            acc[i][v] = V::fmadd(a, b[v], acc[i][v]);
-                        }
-                    }
-                }
-            }
-            for (int64_t i = 0; i < rb; ++i) {
-                CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
-                    const int64_t n = imin(L, nb - v * L);
-                    if (n > 0) {
-                        store_combined<V>(C + (i0 + i) * rsc + j0 + v * L, acc[i][v], va, beta, n);
-                    }
-                }
-            }
-        }
+    int64_t i0 = 0;
+    for (; i0 + RB <= M; i0 += RB) {
+        direct_row_block<V, RB, NV>(N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb, beta,
+                                    C + i0 * rsc, rsc);
+    }
+    for (; i0 < M; ++i0) {
+        direct_row_block<V, 1, NV>(N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb, beta,
+                                   C + i0 * rsc, rsc);
     }
 }
 
@@ -322,7 +386,15 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
             int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb, int64_t csb,
             typename V::T beta, typename V::T* C, int64_t rsc, int64_t csc) {
     using T = typename V::T;
-    if (csb == 1 && csc == 1) {
+    if ((N == 1 && csa == 1 && rsb == 1) || (M == 1 && csa == 1 && rsb == 1)) {
+        // Matrix-vector with K contiguous in both: one dot product per element.
+        for (int64_t i = 0; i < M; ++i) {
+            for (int64_t j = 0; j < N; ++j) {
+                T* c = C + i * rsc + j * csc;
+                *c = combine(dot<V>(A + i * rsa, B + j * csb, K), alpha, beta, c);
+            }
+        }
+    } else if (csb == 1 && csc == 1) {
         direct_rows<V, RB, NV>(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
     } else if (rsa == 1 && rsc == 1) {
         // C^T = B^T @ A^T has contiguous "B rows" (the columns of A) and C^T rows.
@@ -351,7 +423,9 @@ template <class V, int64_t MR, int64_t NV, int64_t RB, int64_t DNV>
 void fill(GemmKernel<typename V::T>* k) {
     k->mr = MR;
     k->nr = NV * V::L;
+    k->fast_direct = V::L > 1;
     k->ukernel = &ukernel<V, MR, NV>;
+    k->ukernel_pack_b = &ukernel_pack_b<V, MR, NV>;
     k->pack_a = &pack_a<V, MR>;
     k->pack_b = &pack_b<V, NV * V::L>;
     k->direct = &direct<V, RB, DNV>;

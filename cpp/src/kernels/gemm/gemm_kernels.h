@@ -9,7 +9,8 @@ namespace chainrule::kernels {
 // One dtype's kernels. An aggregate without constructors on purpose (see above).
 template <class T>
 struct GemmKernel {
-    int64_t mr, nr;  // register tile: MR rows of C by NR columns
+    int64_t mr, nr;    // register tile: MR rows of C by NR columns
+    bool fast_direct;  // `direct` is vectorised (else the driver uses it only for gemv)
 
     // Microkernel. C: (mr, nr) at row stride rsc, unit column stride.
     //   Ap: (kc, mr) k-major (Ap[k*mr + i] = A[i, k]); Bp: (kc, nr) (Bp[k*nr + j] = B[k, j]);
@@ -17,6 +18,12 @@ struct GemmKernel {
     //   beta == 0: C = alpha*acc (C is never read: it may hold NaN garbage);
     //   beta == 1: C = C + alpha*acc;   else: C = alpha*acc + beta*C (each product rounded).
     void (*ukernel)(int64_t kc, T alpha, const T* Ap, const T* Bp, T beta, T* C, int64_t rsc);
+
+    // ukernel reading B from its source, a row-major (kc, nr) block at row stride rsb, and
+    // writing it to Bp packed (as pack_b would) on the way; it also prefetches the next
+    // panel's source (the nr columns to the right). Same arithmetic and C contract.
+    void (*ukernel_pack_b)(int64_t kc, T alpha, const T* Ap, const T* B, int64_t rsb, T* Bp,
+                           T beta, T* C, int64_t rsc);
 
     // Ap: ceil(mc/mr) panels, each (kc, mr) k-major; rows past mc are zero.
     // A: (mc, kc) at strides (rsa, csa).

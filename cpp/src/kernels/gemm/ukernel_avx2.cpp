@@ -84,8 +84,8 @@ struct F64x4 {
 }  // namespace
 
 bool gemm_kernels_avx2(GemmKernels* out) {
-    fill<F32x8, 6, 2, 4, 2>(&out->s);
-    fill<F64x4, 6, 2, 4, 2>(&out->d);
+    fill<F32x8, 6, 2, 6, 2>(&out->s);
+    fill<F64x4, 6, 2, 6, 2>(&out->d);
     return true;
 }
 

@@ -97,7 +97,7 @@ struct F64x8 {
 }  // namespace
 
 bool gemm_kernels_avx512(GemmKernels* out) {
-    fill<F32x16, 14, 2, 4, 4>(&out->s);
+    fill<F32x16, 14, 2, 8, 3>(&out->s);
     fill<F64x8, 14, 2, 4, 4>(&out->d);
     return true;
 }
