@@ -54,9 +54,6 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     b.kc = clamp(cs.l1d / 2 / (k.nr * sz) / 16 * 16, 64, 1024);
     b.nc = clamp(cs.l2 / 2 / (b.kc * sz) / k.nr * k.nr, 4 * k.nr, 8192);
     b.direct_b_bytes = cs.l2 / 2;
-    if (const char* e = std::getenv("CRT_KC")) b.kc = std::atoll(e);  // TUNING-ONLY
-    if (const char* e = std::getenv("CRT_NC")) b.nc = std::atoll(e);  // TUNING-ONLY
-    if (const char* e = std::getenv("CRT_DB")) b.direct_b_bytes = std::atoll(e);  // TUNING-ONLY
     if (cfg != nullptr) {
         if (cfg->kc > 0) b.kc = cfg->kc;
         if (cfg->nc > 0) b.nc = ceil_div(cfg->nc, k.nr) * k.nr;
@@ -64,8 +61,9 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     return b;
 }
 
-// One growing, 64-byte aligned buffer per thread for the packed panels (OpenMP threads live
-// across regions, so steady-state calls allocate nothing).
+// One growing, 64-byte aligned buffer per calling thread for the packed panels of every part
+// of a product, allocated before any parallel region (bad_alloc must not escape one), and
+// kept: steady-state calls allocate nothing.
 struct Workspace {
     void* p = nullptr;
     size_t bytes = 0;
@@ -259,10 +257,12 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     const int64_t nc_max = bl.nc < N ? bl.nc : ceil_div(N, k.nr) * k.nr;
     const size_t a_bytes = static_cast<size_t>(k.mr * kc_step) * sizeof(T);
     const size_t b_bytes = static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T);
+    const size_t part_bytes = (a_bytes + 63) / 64 * 64 + (b_bytes + 63) / 64 * 64;
+    char* ws = static_cast<char*>(workspace().get(part_bytes * static_cast<size_t>(parts)));
     parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
-        char* ws = static_cast<char*>(workspace().get((a_bytes + 63) / 64 * 64 + b_bytes));
-        T* Ap = reinterpret_cast<T*>(ws);
-        T* Bp = reinterpret_cast<T*>(ws + (a_bytes + 63) / 64 * 64);
+        T* Ap = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0));
+        T* Bp = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0) +
+                                     (a_bytes + 63) / 64 * 64);
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t b = tiles * t / parts, e = tiles * (t + 1) / parts;
             if (b >= e) continue;
