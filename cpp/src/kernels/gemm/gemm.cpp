@@ -172,11 +172,16 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
                     if (next_mr > 0) {
                         prefetch_a(a + MR * rsa, rsa, csa, next_mr, kc, jr / NR, panels);
                     }
+                    const bool fuse = first && jr < n_full;
+                    if (!fuse && mr < MR && nr == NR && csc == 1) {
+                        k.ukernel_rows(kc, mr, alpha, Ap, bp, bet, c, rsc);  // bottom edge
+                        continue;
+                    }
                     const bool full = mr == MR && nr == NR && csc == 1;
                     T* out = full ? c : tile;
                     const int64_t ldo = full ? rsc : NR;
                     const T al = full ? alpha : T(1), be = full ? bet : T(0);
-                    if (first && jr < n_full) {
+                    if (fuse) {
                         k.ukernel_pack_b(kc, al, Ap, b + jr, rsb, bp, be, out, ldo);
                     } else {
                         k.ukernel(kc, al, Ap, bp, be, out, ldo);

@@ -63,11 +63,12 @@ struct ScalarVec {
 };
 
 // ---- microkernel -------------------------------------------------------------------------
-// C (MR, NV*L) at (rsc, 1) = alpha * Ap^T @ Bp (+ beta * C): the contract in gemm_kernels.h.
-// The MR x NV accumulators live in registers; each k step loads NV vectors of B and
-// broadcasts MR scalars of the A panel. With PackB the B rows come from the source matrix
-// (row stride rsb) and are stored to the packed panel Bp as they pass.
-template <class V, int64_t MR, int64_t NV, bool PackB>
+// C (MR, NV*L) at (rsc, 1) = alpha * Ap^T @ Bp (+ beta * C): the contract in gemm_kernels.h,
+// for the first MR rows of an A panel packed LDA rows wide. The MR x NV accumulators live in
+// registers; each k step loads NV vectors of B and broadcasts MR scalars of the A panel. With
+// PackB the B rows come from the source matrix (row stride rsb) and are stored to the packed
+// panel Bp as they pass.
+template <class V, int64_t MR, int64_t LDA, int64_t NV, bool PackB>
 void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
                   const typename V::T* B, int64_t rsb, typename V::T* Bp, typename V::T beta,
                   typename V::T* C, int64_t rsc) {
@@ -96,7 +97,7 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) b[v] = V::load(Bp + k * NR + v * L);
         }
         CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
-            const reg a = V::set1(Ap[k * MR + i]);
+            const reg a = V::set1(Ap[k * LDA + i]);
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
                 acc[i][v] = V::fmadd(a, b[v], acc[i][v]);
             }
@@ -130,15 +131,30 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
 template <class V, int64_t MR, int64_t NV>
 void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typename V::T* Bp,
              typename V::T beta, typename V::T* C, int64_t rsc) {
-    ukernel_impl<V, MR, NV, false>(kc, alpha, Ap, nullptr, 0, const_cast<typename V::T*>(Bp),
-                                   beta, C, rsc);
+    ukernel_impl<V, MR, MR, NV, false>(kc, alpha, Ap, nullptr, 0,
+                                       const_cast<typename V::T*>(Bp), beta, C, rsc);
 }
 
 template <class V, int64_t MR, int64_t NV>
 void ukernel_pack_b(int64_t kc, typename V::T alpha, const typename V::T* Ap,
                     const typename V::T* B, int64_t rsb, typename V::T* Bp, typename V::T beta,
                     typename V::T* C, int64_t rsc) {
-    ukernel_impl<V, MR, NV, true>(kc, alpha, Ap, B, rsb, Bp, beta, C, rsc);
+    ukernel_impl<V, MR, MR, NV, true>(kc, alpha, Ap, B, rsb, Bp, beta, C, rsc);
+}
+
+// The first mr < MR rows of a panel: compile-time row counts R = MR-1 .. 1, picked at run
+// time, so the bottom edge of C costs mr rows of arithmetic, not MR.
+template <class V, int64_t MR, int64_t NV, int64_t R = MR - 1>
+void ukernel_rows(int64_t kc, int64_t mr, typename V::T alpha, const typename V::T* Ap,
+                  const typename V::T* Bp, typename V::T beta, typename V::T* C, int64_t rsc) {
+    if constexpr (R >= 1) {
+        if (mr == R) {
+            ukernel_impl<V, R, MR, NV, false>(kc, alpha, Ap, nullptr, 0,
+                                              const_cast<typename V::T*>(Bp), beta, C, rsc);
+        } else {
+            ukernel_rows<V, MR, NV, R - 1>(kc, mr, alpha, Ap, Bp, beta, C, rsc);
+        }
+    }
 }
 
 // ---- packing -----------------------------------------------------------------------------
@@ -426,6 +442,7 @@ void fill(GemmKernel<typename V::T>* k) {
     k->fast_direct = V::L > 1;
     k->ukernel = &ukernel<V, MR, NV>;
     k->ukernel_pack_b = &ukernel_pack_b<V, MR, NV>;
+    k->ukernel_rows = &ukernel_rows<V, MR, NV>;
     k->pack_a = &pack_a<V, MR>;
     k->pack_b = &pack_b<V, NV * V::L>;
     k->direct = &direct<V, RB, DNV>;

@@ -25,6 +25,10 @@ struct GemmKernel {
     void (*ukernel_pack_b)(int64_t kc, T alpha, const T* Ap, const T* B, int64_t rsb, T* Bp,
                            T beta, T* C, int64_t rsc);
 
+    // ukernel on the first rows < mr of a panel (the bottom edge of C): C (rows, nr).
+    void (*ukernel_rows)(int64_t kc, int64_t rows, T alpha, const T* Ap, const T* Bp, T beta,
+                         T* C, int64_t rsc);
+
     // Ap: ceil(mc/mr) panels, each (kc, mr) k-major; rows past mc are zero.
     // A: (mc, kc) at strides (rsa, csa).
     void (*pack_a)(T* Ap, const T* A, int64_t rsa, int64_t csa, int64_t mc, int64_t kc);
