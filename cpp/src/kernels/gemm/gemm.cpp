@@ -5,6 +5,9 @@
 
 #include <cstdlib>
 #include <new>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <type_traits>
 
 #include "../dispatch.h"
@@ -32,16 +35,20 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // The unpacked path (direct_rows: B rows read in place) against the packed one, measured on
 // AVX-512 (and AVX2) with the layouts of MLP training: it wins for small products, for a
 // short K (a packed microkernel call then does little work per C tile), and for row-major A
-// and B with B in L2 while M is small enough that packing B does not pay back.
+// and B with few rows (packing B does not pay back over <= 32 rows while B stays in L2, or
+// over one block of rows whatever its size).
 constexpr int64_t kSmallWork = 64 * 1024;  // multiply-adds
 constexpr int64_t kDirectMaxK = 32;
-constexpr int64_t kDirectMaxM = 192;
+constexpr int64_t kDirectMaxM = 32;
+constexpr int64_t kDirectOneBlock = 8;
 // Multiply-adds per extra thread worth a parallel region (~10 us of one core's work).
 constexpr int64_t kWorkPerThread = int64_t(1) << 20;
 
 // KC: an A micro-panel (MR x KC) stays in L1 while the B panels stream past it from L2; the
-//     value (L1 / (2 NR sizeof T), 192 floats for 14 x 32 on a 48 KiB L1) was best measured.
-// NC: the packed B block (KC x NC) takes about half of L2.
+//     depth is L1 * 2/3 / (NR sizeof T), 256 floats for 14 x 32 on a 48 KiB L1 (measured
+//     best among 128..512 at 2048^3 and 512 x 4096 x 4096: fewer passes over C than 192,
+//     and the A micro-panel, 14 KiB, still leaves L1 room for the streaming B rows).
+// NC: the packed B block (KC x NC) takes about half of L2 (1024 columns here).
 // direct_b_bytes: the unpacked path reads B in place for every block of rows, which pays
 //     while B stays in L2.
 template <class T>
@@ -51,7 +58,7 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     GemmBlocking b{};
     b.mr = k.mr;
     b.nr = k.nr;
-    b.kc = clamp(cs.l1d / 2 / (k.nr * sz) / 16 * 16, 64, 1024);
+    b.kc = clamp(cs.l1d * 2 / 3 / (k.nr * sz) / 16 * 16, 64, 1024);
     b.nc = clamp(cs.l2 / 2 / (b.kc * sz) / k.nr * k.nr, 4 * k.nr, 8192);
     b.direct_b_bytes = cs.l2 / 2;
     if (cfg != nullptr) {
@@ -71,8 +78,14 @@ struct Workspace {
     void* get(size_t n) {
         if (n > bytes) {
             std::free(p);
-            p = std::aligned_alloc(64, (n + 63) / 64 * 64);
+            // Large buffers on 2 MiB boundaries, marked for transparent huge pages: the B block
+            // is swept once per A micro-panel, one TLB entry instead of hundreds.
+            const size_t align = n >= (size_t(1) << 21) ? (size_t(1) << 21) : 64;
+            p = std::aligned_alloc(align, (n + align - 1) / align * align);
             if (p == nullptr) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+            if (align > 64) madvise(p, (n + align - 1) / align * align, MADV_HUGEPAGE);
+#endif
             bytes = n;
         }
         return p;
@@ -227,8 +240,10 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
          (M == 1 || N == 1 ||
           (k.fast_direct && (rows_b || rows_at) &&
            (work < static_cast<double>(kSmallWork) || K <= kDirectMaxK)) ||
-          (k.fast_direct && rows_b && csa == 1 && M <= kDirectMaxM &&
-           static_cast<double>(K) * static_cast<double>(N) * sz <= bl.direct_b_bytes)));
+          (k.fast_direct && rows_b && csa == 1 &&
+           (M <= kDirectOneBlock ||
+            (M <= kDirectMaxM &&
+             static_cast<double>(K) * static_cast<double>(N) * sz <= bl.direct_b_bytes)))));
     if (direct) {
         // Threads split the longer side of C; each element's sum is the same either way.
         const bool split_n = N >= M;
