@@ -8,6 +8,9 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 #include <type_traits>
 
 #include "../dispatch.h"
@@ -74,17 +77,31 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
 struct Workspace {
     void* p = nullptr;
     size_t bytes = 0;
-    ~Workspace() { std::free(p); }
+    ~Workspace() { release(); }
+    void release() {
+#if defined(_WIN32)
+        _aligned_free(p);
+#else
+        std::free(p);
+#endif
+        p = nullptr;
+        bytes = 0;
+    }
     void* get(size_t n) {
         if (n > bytes) {
-            std::free(p);
+            release();
             // Large buffers on 2 MiB boundaries, marked for transparent huge pages: the B block
             // is swept once per A micro-panel, one TLB entry instead of hundreds.
             const size_t align = n >= (size_t(1) << 21) ? (size_t(1) << 21) : 64;
-            p = std::aligned_alloc(align, (n + align - 1) / align * align);
+            const size_t size = (n + align - 1) / align * align;
+#if defined(_WIN32)
+            p = _aligned_malloc(size, align);
+#else
+            p = std::aligned_alloc(align, size);
+#endif
             if (p == nullptr) throw std::bad_alloc();
 #if defined(MADV_HUGEPAGE)
-            if (align > 64) madvise(p, (n + align - 1) / align * align, MADV_HUGEPAGE);
+            if (align > 64) madvise(p, size, MADV_HUGEPAGE);
 #endif
             bytes = n;
         }
@@ -138,12 +155,12 @@ void prefetch_a(const T* a, int64_t rsa, int64_t csa, int64_t mr, int64_t kc, in
     if (csa == 1) {
         const int64_t per_row = (kc + line - 1) / line, total = mr * per_row;
         for (int64_t q = total * part / parts; q < total * (part + 1) / parts; ++q) {
-            __builtin_prefetch(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
+            CR_PREFETCH(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
         }
     } else if (rsa == 1) {
         for (int64_t q = kc * part / parts; q < kc * (part + 1) / parts; ++q) {
-            __builtin_prefetch(a + q * csa, 0, 2);
-            __builtin_prefetch(a + q * csa + mr - 1, 0, 2);
+            CR_PREFETCH(a + q * csa, 0, 2);
+            CR_PREFETCH(a + q * csa + mr - 1, 0, 2);
         }
     }
 }

@@ -80,15 +80,15 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
         // The C tile moves to L2 while the k loop runs (to L2, not L1: with a power-of-two
         // row stride its MR rows fall into one or two L1 sets).
-        __builtin_prefetch(C + i * rsc, 1, 2);
-        __builtin_prefetch(C + i * rsc + NR - 1, 1, 2);
+        CR_PREFETCH(C + i * rsc, 1, 2);
+        CR_PREFETCH(C + i * rsc + NR - 1, 1, 2);
     }
     for (int64_t k = 0; k < kc; ++k) {
         reg b[NV];
         if constexpr (PackB) {
             // The next panel's row k: a whole panel (~kc * 14 cycles) ahead of its use.
-            __builtin_prefetch(B + k * rsb + NR);
-            __builtin_prefetch(B + k * rsb + 2 * NR - 1);
+            CR_PREFETCH(B + k * rsb + NR, 0, 3);
+            CR_PREFETCH(B + k * rsb + 2 * NR - 1, 0, 3);
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
                 b[v] = V::loadu(B + k * rsb + v * L);
                 V::storeu(Bp + k * NR + v * L, b[v]);
@@ -178,7 +178,7 @@ void pack_lines(typename V::T* dst, int64_t ds, const typename V::T* src, int64_
                 if (l >= gv) {
                     r[l] = V::zero();
                 } else if (kl == L) {
-                    __builtin_prefetch(s + l * ls + k0 + 4 * L);
+                    CR_PREFETCH(s + l * ls + k0 + 4 * L, 0, 3);
                     r[l] = V::loadu(s + l * ls + k0);
                 } else {
                     r[l] = V::loadn(s + l * ls + k0, kl);
@@ -293,7 +293,7 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
     CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
             acc[i][v] = V::zero();
-            __builtin_prefetch(C + i * rsc + v * L, 1, 2);  // C arrives while k runs
+            CR_PREFETCH(C + i * rsc + v * L, 1, 2);  // C arrives while k runs
         }
     }
     for (int64_t k = 0; k < K; ++k) {

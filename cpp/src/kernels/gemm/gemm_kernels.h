@@ -4,6 +4,13 @@
 #pragma once
 #include <cstdint>
 
+// Prefetch hint (a macro, not an inline function: nothing here may be shared code).
+#if defined(__GNUC__) || defined(__clang__)
+#define CR_PREFETCH(p, rw, locality) __builtin_prefetch((p), (rw), (locality))
+#else
+#define CR_PREFETCH(p, rw, locality) ((void)(p))
+#endif
+
 namespace chainrule::kernels {
 
 // One dtype's kernels. An aggregate without constructors on purpose (see above).
