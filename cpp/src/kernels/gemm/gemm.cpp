@@ -5,6 +5,12 @@
 
 #include <cstdlib>
 #include <new>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 #include <type_traits>
 
 #include "../dispatch.h"
@@ -32,16 +38,20 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // The unpacked path (direct_rows: B rows read in place) against the packed one, measured on
 // AVX-512 (and AVX2) with the layouts of MLP training: it wins for small products, for a
 // short K (a packed microkernel call then does little work per C tile), and for row-major A
-// and B with B in L2 while M is small enough that packing B does not pay back.
+// and B with few rows (packing B does not pay back over <= 32 rows while B stays in L2, or
+// over one block of rows whatever its size).
 constexpr int64_t kSmallWork = 64 * 1024;  // multiply-adds
 constexpr int64_t kDirectMaxK = 32;
-constexpr int64_t kDirectMaxM = 192;
+constexpr int64_t kDirectMaxM = 32;
+constexpr int64_t kDirectOneBlock = 8;
 // Multiply-adds per extra thread worth a parallel region (~10 us of one core's work).
 constexpr int64_t kWorkPerThread = int64_t(1) << 20;
 
 // KC: an A micro-panel (MR x KC) stays in L1 while the B panels stream past it from L2; the
-//     value (L1 / (2 NR sizeof T), 192 floats for 14 x 32 on a 48 KiB L1) was best measured.
-// NC: the packed B block (KC x NC) takes about half of L2.
+//     depth is L1 * 2/3 / (NR sizeof T), 256 floats for 14 x 32 on a 48 KiB L1 (measured
+//     best among 128..512 at 2048^3 and 512 x 4096 x 4096: fewer passes over C than 192,
+//     and the A micro-panel, 14 KiB, still leaves L1 room for the streaming B rows).
+// NC: the packed B block (KC x NC) takes about half of L2 (1024 columns here).
 // direct_b_bytes: the unpacked path reads B in place for every block of rows, which pays
 //     while B stays in L2.
 template <class T>
@@ -51,12 +61,9 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     GemmBlocking b{};
     b.mr = k.mr;
     b.nr = k.nr;
-    b.kc = clamp(cs.l1d / 2 / (k.nr * sz) / 16 * 16, 64, 1024);
+    b.kc = clamp(cs.l1d * 2 / 3 / (k.nr * sz) / 16 * 16, 64, 1024);
     b.nc = clamp(cs.l2 / 2 / (b.kc * sz) / k.nr * k.nr, 4 * k.nr, 8192);
     b.direct_b_bytes = cs.l2 / 2;
-    if (const char* e = std::getenv("CRT_KC")) b.kc = std::atoll(e);  // TUNING-ONLY
-    if (const char* e = std::getenv("CRT_NC")) b.nc = std::atoll(e);  // TUNING-ONLY
-    if (const char* e = std::getenv("CRT_DB")) b.direct_b_bytes = std::atoll(e);  // TUNING-ONLY
     if (cfg != nullptr) {
         if (cfg->kc > 0) b.kc = cfg->kc;
         if (cfg->nc > 0) b.nc = ceil_div(cfg->nc, k.nr) * k.nr;
@@ -64,17 +71,38 @@ GemmBlocking blocking(const GemmKernel<T>& k, const GemmConfig* cfg) {
     return b;
 }
 
-// One growing, 64-byte aligned buffer per thread for the packed panels (OpenMP threads live
-// across regions, so steady-state calls allocate nothing).
+// One growing, 64-byte aligned buffer per calling thread for the packed panels of every part
+// of a product, allocated before any parallel region (bad_alloc must not escape one), and
+// kept: steady-state calls allocate nothing.
 struct Workspace {
     void* p = nullptr;
     size_t bytes = 0;
-    ~Workspace() { std::free(p); }
+    ~Workspace() { release(); }
+    void release() {
+#if defined(_WIN32)
+        _aligned_free(p);
+#else
+        std::free(p);
+#endif
+        p = nullptr;
+        bytes = 0;
+    }
     void* get(size_t n) {
         if (n > bytes) {
-            std::free(p);
-            p = std::aligned_alloc(64, (n + 63) / 64 * 64);
+            release();
+            // Large buffers on 2 MiB boundaries, marked for transparent huge pages: the B block
+            // is swept once per A micro-panel, one TLB entry instead of hundreds.
+            const size_t align = n >= (size_t(1) << 21) ? (size_t(1) << 21) : 64;
+            const size_t size = (n + align - 1) / align * align;
+#if defined(_WIN32)
+            p = _aligned_malloc(size, align);
+#else
+            p = std::aligned_alloc(align, size);
+#endif
             if (p == nullptr) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+            if (align > 64) madvise(p, size, MADV_HUGEPAGE);
+#endif
             bytes = n;
         }
         return p;
@@ -127,12 +155,12 @@ void prefetch_a(const T* a, int64_t rsa, int64_t csa, int64_t mr, int64_t kc, in
     if (csa == 1) {
         const int64_t per_row = (kc + line - 1) / line, total = mr * per_row;
         for (int64_t q = total * part / parts; q < total * (part + 1) / parts; ++q) {
-            __builtin_prefetch(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
+            CR_PREFETCH(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
         }
     } else if (rsa == 1) {
         for (int64_t q = kc * part / parts; q < kc * (part + 1) / parts; ++q) {
-            __builtin_prefetch(a + q * csa, 0, 2);
-            __builtin_prefetch(a + q * csa + mr - 1, 0, 2);
+            CR_PREFETCH(a + q * csa, 0, 2);
+            CR_PREFETCH(a + q * csa + mr - 1, 0, 2);
         }
     }
 }
@@ -174,11 +202,16 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
                     if (next_mr > 0) {
                         prefetch_a(a + MR * rsa, rsa, csa, next_mr, kc, jr / NR, panels);
                     }
+                    const bool fuse = first && jr < n_full;
+                    if (!fuse && mr < MR && nr == NR && csc == 1) {
+                        k.ukernel_rows(kc, mr, alpha, Ap, bp, bet, c, rsc);  // bottom edge
+                        continue;
+                    }
                     const bool full = mr == MR && nr == NR && csc == 1;
                     T* out = full ? c : tile;
                     const int64_t ldo = full ? rsc : NR;
                     const T al = full ? alpha : T(1), be = full ? bet : T(0);
-                    if (first && jr < n_full) {
+                    if (fuse) {
                         k.ukernel_pack_b(kc, al, Ap, b + jr, rsb, bp, be, out, ldo);
                     } else {
                         k.ukernel(kc, al, Ap, bp, be, out, ldo);
@@ -224,8 +257,10 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
          (M == 1 || N == 1 ||
           (k.fast_direct && (rows_b || rows_at) &&
            (work < static_cast<double>(kSmallWork) || K <= kDirectMaxK)) ||
-          (k.fast_direct && rows_b && csa == 1 && M <= kDirectMaxM &&
-           static_cast<double>(K) * static_cast<double>(N) * sz <= bl.direct_b_bytes)));
+          (k.fast_direct && rows_b && csa == 1 &&
+           (M <= kDirectOneBlock ||
+            (M <= kDirectMaxM &&
+             static_cast<double>(K) * static_cast<double>(N) * sz <= bl.direct_b_bytes)))));
     if (direct) {
         // Threads split the longer side of C; each element's sum is the same either way.
         const bool split_n = N >= M;
@@ -259,10 +294,12 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     const int64_t nc_max = bl.nc < N ? bl.nc : ceil_div(N, k.nr) * k.nr;
     const size_t a_bytes = static_cast<size_t>(k.mr * kc_step) * sizeof(T);
     const size_t b_bytes = static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T);
+    const size_t part_bytes = (a_bytes + 63) / 64 * 64 + (b_bytes + 63) / 64 * 64;
+    char* ws = static_cast<char*>(workspace().get(part_bytes * static_cast<size_t>(parts)));
     parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
-        char* ws = static_cast<char*>(workspace().get((a_bytes + 63) / 64 * 64 + b_bytes));
-        T* Ap = reinterpret_cast<T*>(ws);
-        T* Bp = reinterpret_cast<T*>(ws + (a_bytes + 63) / 64 * 64);
+        T* Ap = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0));
+        T* Bp = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0) +
+                                     (a_bytes + 63) / 64 * 64);
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t b = tiles * t / parts, e = tiles * (t + 1) / parts;
             if (b >= e) continue;

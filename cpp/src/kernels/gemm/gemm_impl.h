@@ -63,11 +63,12 @@ struct ScalarVec {
 };
 
 // ---- microkernel -------------------------------------------------------------------------
-// C (MR, NV*L) at (rsc, 1) = alpha * Ap^T @ Bp (+ beta * C): the contract in gemm_kernels.h.
-// The MR x NV accumulators live in registers; each k step loads NV vectors of B and
-// broadcasts MR scalars of the A panel. With PackB the B rows come from the source matrix
-// (row stride rsb) and are stored to the packed panel Bp as they pass.
-template <class V, int64_t MR, int64_t NV, bool PackB>
+// C (MR, NV*L) at (rsc, 1) = alpha * Ap^T @ Bp (+ beta * C): the contract in gemm_kernels.h,
+// for the first MR rows of an A panel packed LDA rows wide. The MR x NV accumulators live in
+// registers; each k step loads NV vectors of B and broadcasts MR scalars of the A panel. With
+// PackB the B rows come from the source matrix (row stride rsb) and are stored to the packed
+// panel Bp as they pass.
+template <class V, int64_t MR, int64_t LDA, int64_t NV, bool PackB>
 void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
                   const typename V::T* B, int64_t rsb, typename V::T* Bp, typename V::T beta,
                   typename V::T* C, int64_t rsc) {
@@ -79,15 +80,15 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
         // The C tile moves to L2 while the k loop runs (to L2, not L1: with a power-of-two
         // row stride its MR rows fall into one or two L1 sets).
-        __builtin_prefetch(C + i * rsc, 1, 2);
-        __builtin_prefetch(C + i * rsc + NR - 1, 1, 2);
+        CR_PREFETCH(C + i * rsc, 1, 2);
+        CR_PREFETCH(C + i * rsc + NR - 1, 1, 2);
     }
     for (int64_t k = 0; k < kc; ++k) {
         reg b[NV];
         if constexpr (PackB) {
             // The next panel's row k: a whole panel (~kc * 14 cycles) ahead of its use.
-            __builtin_prefetch(B + k * rsb + NR);
-            __builtin_prefetch(B + k * rsb + 2 * NR - 1);
+            CR_PREFETCH(B + k * rsb + NR, 0, 3);
+            CR_PREFETCH(B + k * rsb + 2 * NR - 1, 0, 3);
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
                 b[v] = V::loadu(B + k * rsb + v * L);
                 V::storeu(Bp + k * NR + v * L, b[v]);
@@ -96,7 +97,7 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) b[v] = V::load(Bp + k * NR + v * L);
         }
         CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
-            const reg a = V::set1(Ap[k * MR + i]);
+            const reg a = V::set1(Ap[k * LDA + i]);
             CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
                 acc[i][v] = V::fmadd(a, b[v], acc[i][v]);
             }
@@ -130,15 +131,30 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
 template <class V, int64_t MR, int64_t NV>
 void ukernel(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typename V::T* Bp,
              typename V::T beta, typename V::T* C, int64_t rsc) {
-    ukernel_impl<V, MR, NV, false>(kc, alpha, Ap, nullptr, 0, const_cast<typename V::T*>(Bp),
-                                   beta, C, rsc);
+    ukernel_impl<V, MR, MR, NV, false>(kc, alpha, Ap, nullptr, 0,
+                                       const_cast<typename V::T*>(Bp), beta, C, rsc);
 }
 
 template <class V, int64_t MR, int64_t NV>
 void ukernel_pack_b(int64_t kc, typename V::T alpha, const typename V::T* Ap,
                     const typename V::T* B, int64_t rsb, typename V::T* Bp, typename V::T beta,
                     typename V::T* C, int64_t rsc) {
-    ukernel_impl<V, MR, NV, true>(kc, alpha, Ap, B, rsb, Bp, beta, C, rsc);
+    ukernel_impl<V, MR, MR, NV, true>(kc, alpha, Ap, B, rsb, Bp, beta, C, rsc);
+}
+
+// The first mr < MR rows of a panel: compile-time row counts R = MR-1 .. 1, picked at run
+// time, so the bottom edge of C costs mr rows of arithmetic, not MR.
+template <class V, int64_t MR, int64_t NV, int64_t R = MR - 1>
+void ukernel_rows(int64_t kc, int64_t mr, typename V::T alpha, const typename V::T* Ap,
+                  const typename V::T* Bp, typename V::T beta, typename V::T* C, int64_t rsc) {
+    if constexpr (R >= 1) {
+        if (mr == R) {
+            ukernel_impl<V, R, MR, NV, false>(kc, alpha, Ap, nullptr, 0,
+                                              const_cast<typename V::T*>(Bp), beta, C, rsc);
+        } else {
+            ukernel_rows<V, MR, NV, R - 1>(kc, mr, alpha, Ap, Bp, beta, C, rsc);
+        }
+    }
 }
 
 // ---- packing -----------------------------------------------------------------------------
@@ -162,7 +178,7 @@ void pack_lines(typename V::T* dst, int64_t ds, const typename V::T* src, int64_
                 if (l >= gv) {
                     r[l] = V::zero();
                 } else if (kl == L) {
-                    __builtin_prefetch(s + l * ls + k0 + 4 * L);
+                    CR_PREFETCH(s + l * ls + k0 + 4 * L, 0, 3);
                     r[l] = V::loadu(s + l * ls + k0);
                 } else {
                     r[l] = V::loadn(s + l * ls + k0, kl);
@@ -277,7 +293,7 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
     CR_GEMM_UNROLL for (int64_t i = 0; i < RB; ++i) {
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
             acc[i][v] = V::zero();
-            __builtin_prefetch(C + i * rsc + v * L, 1, 2);  // C arrives while k runs
+            CR_PREFETCH(C + i * rsc + v * L, 1, 2);  // C arrives while k runs
         }
     }
     for (int64_t k = 0; k < K; ++k) {
@@ -426,6 +442,7 @@ void fill(GemmKernel<typename V::T>* k) {
     k->fast_direct = V::L > 1;
     k->ukernel = &ukernel<V, MR, NV>;
     k->ukernel_pack_b = &ukernel_pack_b<V, MR, NV>;
+    k->ukernel_rows = &ukernel_rows<V, MR, NV>;
     k->pack_a = &pack_a<V, MR>;
     k->pack_b = &pack_b<V, NV * V::L>;
     k->direct = &direct<V, RB, DNV>;

@@ -4,6 +4,13 @@
 #pragma once
 #include <cstdint>
 
+// Prefetch hint (a macro, not an inline function: nothing here may be shared code).
+#if defined(__GNUC__) || defined(__clang__)
+#define CR_PREFETCH(p, rw, locality) __builtin_prefetch((p), (rw), (locality))
+#else
+#define CR_PREFETCH(p, rw, locality) ((void)(p))
+#endif
+
 namespace chainrule::kernels {
 
 // One dtype's kernels. An aggregate without constructors on purpose (see above).
@@ -24,6 +31,10 @@ struct GemmKernel {
     // panel's source (the nr columns to the right). Same arithmetic and C contract.
     void (*ukernel_pack_b)(int64_t kc, T alpha, const T* Ap, const T* B, int64_t rsb, T* Bp,
                            T beta, T* C, int64_t rsc);
+
+    // ukernel on the first rows < mr of a panel (the bottom edge of C): C (rows, nr).
+    void (*ukernel_rows)(int64_t kc, int64_t rows, T alpha, const T* Ap, const T* Bp, T beta,
+                         T* C, int64_t rsc);
 
     // Ap: ceil(mc/mr) panels, each (kc, mr) k-major; rows past mc are zero.
     // A: (mc, kc) at strides (rsa, csa).

@@ -3,7 +3,7 @@
 // gemm_kernels_avx2.
 #include "gemm_kernels.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX2__) && (defined(__FMA__) || defined(_MSC_VER))
 #include <immintrin.h>
 
 #include "gemm_impl.h"

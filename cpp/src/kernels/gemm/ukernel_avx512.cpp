@@ -3,7 +3,7 @@
 // exported symbol is gemm_kernels_avx512.
 #include "gemm_kernels.h"
 
-#if defined(__AVX512F__) && defined(__FMA__)
+#if defined(__AVX512F__) && (defined(__FMA__) || defined(_MSC_VER))
 #include <immintrin.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
