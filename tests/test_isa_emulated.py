@@ -35,10 +35,11 @@ print(json.dumps({"simd": cr.config()["simd"], "mm": float(mm), "exp": float(ex)
 @pytest.mark.skipif(QEMU is None or sys.platform != "linux", reason="needs qemu-x86_64")
 @pytest.mark.parametrize(("cpu", "level"), [("Haswell", "avx2"), ("Nehalem", "baseline")])
 def test_kernels_on_emulated_cpu(cpu: str, level: str) -> None:
-    python = os.path.realpath(sys.executable)
+    # The child sees this interpreter's import path, whether it runs in a venv or not.
     env = {k: v for k, v in os.environ.items() if k != "CHAINRULE_CPU_CAPABILITY"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     proc = subprocess.run(
-        [QEMU, "-cpu", cpu, python, "-c", SCRIPT],  # type: ignore[list-item]
+        [QEMU, "-cpu", cpu, sys.executable, "-c", SCRIPT],  # type: ignore[list-item]
         capture_output=True,
         text=True,
         env=env,
