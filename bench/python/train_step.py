@@ -1,9 +1,13 @@
 """One training step (forward, backward, Adam) of an MLP, chainrule against torch eager.
 
-Run: python bench/python/train_step.py [--threads 1 2] [--quick] [--cpp-binary PATH]. Both libraries train the
-same architecture from the same weights on the same batch, interleaved in one process at
-the same thread count; the table gives the step time and forward/backward/optimizer parts.
-Goal (issues #3/#4): MLP 784-256-256-10, batch 128, at >= 2.5x torch's speed.
+Run: python bench/python/train_step.py [--threads 1 2] [--quick] [--models small|all]
+[--cpp-binary PATH]. Both libraries train the same architecture from the same weights on
+the same batch, interleaved in one process at the same thread count; the table gives the
+step time and its forward and backward parts (backward = forward+backward - forward), then
+how each library's step scales from 1 to 2 threads.
+Goals (issue #4): MLP 784-128-10 b32 >= 5x torch, 784-256-256-10 b128 >= 2.5x,
+1024-4096-4096-1024 b512 >= 1.3x; backward <= 2x forward on the two larger MLPs; the
+largest scales >= 1.8x from 1 to 2 threads.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import chainrule as cr
 import chainrule.nn as nn
 
 MLPS = {
-    "784-256-256-10 b128": ((784, 256, 256, 10), 128),
     "784-128-10 b32": ((784, 128, 10), 32),
+    "784-256-256-10 b128": ((784, 256, 256, 10), 128),
+    "1024-4096-4096-1024 b512": ((1024, 4096, 4096, 1024), 512),
 }
+LARGE = {"1024-4096-4096-1024 b512"}  # about a second a step: fewer repeats
 
 
 def build(lib, sizes):  # the same layers in either library
@@ -119,6 +125,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
+    parser.add_argument("--models", choices=("small", "all"), default="all",
+                        help="small: skip MLP 1024-4096-4096-1024 (about a second a step)")
     parser.add_argument(
         "--cpp-binary",
         help="path of bench/cpp/train_mlp: also compare training through Python with C++",
@@ -133,7 +141,8 @@ def main() -> None:
         print()
     import torch
 
-    number, rounds = (3, 1) if args.quick else (30, 5)
+    models = [m for m in MLPS if args.models == "all" or m not in LARGE]
+    steps: dict[tuple[str, int, str], float] = {}
     for threads in args.threads:
         cr.set_num_threads(threads)
         torch.set_num_threads(threads)
@@ -141,7 +150,12 @@ def main() -> None:
         print()
         print("| model | part | chainrule | torch | speed-up (torch / chainrule) |")
         print("| --- | --- | --- | --- | --- |")
-        for name, (sizes, batch) in MLPS.items():
+        for name in models:
+            sizes, batch = MLPS[name]
+            if args.quick:
+                number, rounds = 1, 1
+            else:
+                number, rounds = (1, 3) if name in LARGE else (30, 5)
             pairs = cases(torch, sizes, batch)
             timed = interleaved(
                 {
@@ -152,11 +166,26 @@ def main() -> None:
                 number=number,
                 rounds=rounds,
             )
-            for part in pairs:
+            for lib in ("cr", "torch"):
+                timed[f"backward {lib}"] = timed[f"forward+backward {lib}"] - timed[f"forward {lib}"]
+                steps[(name, threads, lib)] = timed[f"step {lib}"]
+            for part in ("step", "forward", "backward"):
                 c, t = timed[f"{part} cr"], timed[f"{part} torch"]
                 print(f"| {name} | {part} | {fmt_time(c)} | {fmt_time(t)} | {t / c:.2f}x |")
+            ratio = timed["backward cr"] / timed["forward cr"]
+            print(f"| {name} | backward / forward | {ratio:.2f} | "
+                  f"{timed['backward torch'] / timed['forward torch']:.2f} | |")
         print()
-
+    if len(args.threads) > 1:
+        lo, hi = min(args.threads), max(args.threads)
+        print(f"Step speed-up from {lo} to {hi} threads")
+        print()
+        print("| model | chainrule | torch |")
+        print("| --- | --- | --- |")
+        for name in models:
+            c = steps[(name, lo, "cr")] / steps[(name, hi, "cr")]
+            t = steps[(name, lo, "torch")] / steps[(name, hi, "torch")]
+            print(f"| {name} | {c:.2f}x | {t:.2f}x |")
 
 if __name__ == "__main__":
     main()
