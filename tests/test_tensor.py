@@ -166,3 +166,24 @@ def test_forked_child_does_not_hang() -> None:
 def _child_work() -> float:
     y = cr.ones(1_000_000) * 2.0  # a parallel-sized op in the child
     return float(y.numpy().sum())
+
+
+@pytest.mark.parametrize("env", [{"OMP_THREAD_LIMIT": "1"}, {"OMP_DYNAMIC": "true"}])
+def test_smaller_thread_team_than_asked_covers_everything(env: dict[str, str]) -> None:
+    """OpenMP may start fewer threads than set_num_threads asks for; no chunk is skipped."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import chainrule as cr\n"
+        "cr.set_num_threads(2)\n"
+        "x = cr.ones(1_000_003)\n"
+        "print(float((x * 2).sum()), float(x.exp().sum() / 2.718281828459045))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
+        timeout=120, check=True,
+    ).stdout.split()
+    assert float(out[0]) == 2_000_006.0
+    assert float(out[1]) == pytest.approx(1_000_003.0, rel=1e-5)
