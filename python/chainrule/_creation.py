@@ -105,6 +105,13 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
         (2, 2)
     """
     _check_device(device, "tensor")
+    # A plain Python number needs no NumPy (optimizers make their step counters this way;
+    # loading NumPy would also start OpenBLAS's threads in a process that never uses them).
+    kind = type(data)
+    if (kind is float or kind is bool or (kind is int and -(2**63) <= data < 2**63)) and (
+        dtype is None or (kind is not bool and dtype in (_C.dtype.float32, _C.dtype.float64))
+    ):
+        return _C.full((), data, dtype=dtype, requires_grad=requires_grad)
     return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad)
 
 
