@@ -187,3 +187,34 @@ def test_smaller_thread_team_than_asked_covers_everything(env: dict[str, str]) -
     ).stdout.split()
     assert float(out[0]) == 2_000_006.0
     assert float(out[1]) == pytest.approx(1_000_003.0, rel=1e-5)
+
+
+def test_recycled_large_blocks_hold_only_new_values() -> None:
+    """Large blocks come back from the allocator's cache: factories must still fill them."""
+    for _ in range(3):
+        a = cr.full((600, 1000), 7.0)  # 2.4 MB: a cached size
+        del a
+        z = cr.zeros(600, 1000)
+        assert float(z.abs().sum()) == 0.0
+        o = cr.ones(590, 1000)  # a little smaller: may reuse the same block
+        assert float(o.sum()) == 590_000.0
+        del z, o
+
+
+@pytest.mark.parametrize("limit", ["0", "1", "junk"])
+def test_cache_limit_setting(limit: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import chainrule as cr\n"
+        "for i in range(5):\n"
+        "    x = cr.full((1024, 1024), float(i))\n"
+        "    assert float(x.sum()) == i * 1024 * 1024\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "CHAINRULE_CACHE_LIMIT_MB": limit}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.strip() == "ok"

@@ -34,6 +34,7 @@ class Storage {
     void* data_ = nullptr;
     size_t nbytes_ = 0;
     std::shared_ptr<void> owner_;  // null when this storage owns data_
+    size_t block_bytes_ = 0;       // the owned block's real size (>= nbytes_)
     uint32_t size_class_ = 0;      // owned small blocks go back to a per-thread cache
     uint32_t version_ = 0;
     bool writable_ = true;

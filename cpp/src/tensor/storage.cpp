@@ -1,11 +1,19 @@
 // Aligned allocation and borrowed (externally owned) buffers. Small blocks are recycled
 // through a per-thread cache: tiny tensors are created and freed on every op of a training
-// step, and memalign/free would otherwise dominate their cost.
+// step, and memalign/free would otherwise dominate their cost. Large blocks are recycled
+// through a process-wide cache: a training step frees and re-allocates the same large
+// activations and gradients every time, and handing them back to the OS (glibc unmaps
+// anything above 32 MiB) costs a page fault and a zeroed page per 4 KiB on the next step.
 #include "chainrule/storage.h"
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <new>
 #include <vector>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "chainrule/errors.h"
 
@@ -47,11 +55,75 @@ BlockCache& cache() {
     return c;
 }
 
-void* aligned_block(size_t bytes) {
-    void* p = std::aligned_alloc(Storage::kAlignment, bytes);
+void* aligned_block(size_t bytes, size_t alignment = Storage::kAlignment) {
+    void* p = std::aligned_alloc(alignment, bytes);
     if (p == nullptr) {
         throw RuntimeError(detail::cat_str("out of memory: failed to allocate ", bytes, " bytes"));
     }
+    return p;
+}
+
+// ---- large blocks ------------------------------------------------------------------------
+constexpr size_t kLargeMin = size_t(1) << 20;   // blocks from 1 MiB up are cached
+constexpr size_t kLargeRound = size_t(1) << 16;  // their sizes rounded up to 64 KiB
+constexpr size_t kHugePage = size_t(2) << 20;
+
+// Free large blocks by size, holding at most `limit` bytes: CHAINRULE_CACHE_LIMIT_MB (0 turns
+// the cache off), 1 GiB by default. A block is reused for a request at most 1/8 smaller.
+class LargeBlockCache {
+   public:
+    LargeBlockCache() {
+        if (const char* env = std::getenv("CHAINRULE_CACHE_LIMIT_MB")) {
+            char* end = nullptr;
+            const unsigned long long mb = std::strtoull(env, &end, 10);
+            if (end != env && *end == '\0') limit_ = static_cast<size_t>(mb) << 20;
+        }
+    }
+    ~LargeBlockCache() {
+        for (auto& [bytes, p] : free_) std::free(p);
+    }
+    // A cached block of at least `bytes` (its size goes to `bytes`), or nullptr.
+    void* take(size_t& bytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = free_.lower_bound(bytes);
+        if (it == free_.end() || it->first > bytes + bytes / 8) return nullptr;
+        void* p = it->second;
+        bytes = it->first;
+        cached_ -= it->first;
+        free_.erase(it);
+        return p;
+    }
+    bool give(void* p, size_t bytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (cached_ + bytes > limit_) return false;
+        free_.emplace(bytes, p);
+        cached_ += bytes;
+        return true;
+    }
+
+   private:
+    std::mutex mutex_;
+    std::multimap<size_t, void*> free_;
+    size_t cached_ = 0;
+    size_t limit_ = size_t(1) << 30;
+};
+
+// Never destroyed: storages may be freed during interpreter shutdown, after static
+// destructors would have run.
+LargeBlockCache& large_cache() {
+    static LargeBlockCache* c = new LargeBlockCache();
+    return *c;
+}
+
+void* new_large_block(size_t& bytes) {
+    if (void* p = large_cache().take(bytes)) return p;
+    // Blocks of several huge pages start on a huge-page boundary and ask for transparent huge
+    // pages (where THP is in "madvise" mode): 512x fewer page faults and TLB misses.
+    const bool huge = bytes >= 2 * kHugePage;
+    void* p = aligned_block(bytes, huge ? kHugePage : Storage::kAlignment);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (huge) madvise(p, bytes, MADV_HUGEPAGE);
+#endif
     return p;
 }
 
@@ -69,6 +141,11 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
             s->data_ = aligned_block(kAlignment << k);
         }
         s->size_class_ = k;
+    } else if (nbytes >= kLargeMin) {
+        size_t bytes = (nbytes + kLargeRound - 1) / kLargeRound * kLargeRound;
+        s->data_ = new_large_block(bytes);
+        s->block_bytes_ = bytes;
+        s->size_class_ = kClasses;
     } else {
         // aligned_alloc wants a multiple of the alignment.
         s->data_ = aligned_block(((nbytes + kAlignment - 1) / kAlignment) * kAlignment);
@@ -97,6 +174,7 @@ Storage::~Storage() {
             return;
         }
     }
+    if (block_bytes_ != 0 && large_cache().give(data_, block_bytes_)) return;
     std::free(data_);
 }
 
