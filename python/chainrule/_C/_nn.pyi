@@ -15,7 +15,7 @@ def binary_cross_entropy(
     weight: Tensor | None = None,
     size_average: bool | None = None,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
 ) -> Tensor: ...
 def binary_cross_entropy_with_logits(
     input: Tensor,
@@ -23,7 +23,7 @@ def binary_cross_entropy_with_logits(
     weight: Tensor | None = None,
     size_average: bool | None = None,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor: ...
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor: ...
@@ -34,12 +34,12 @@ def cross_entropy(
     size_average: bool | None = None,
     ignore_index: int = -100,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor: ...
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor: ...
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor: ...
-def gelu(input: Tensor, *, approximate: Literal["none", "tanh"] = "none") -> Tensor: ...
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor: ...
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor: ...
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor: ...
 def hardtanh(
@@ -49,7 +49,7 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 def huber_loss(
     input: Tensor,
     target: Tensor,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     delta: float = 1.0,
     weight: Tensor | None = None,
 ) -> Tensor: ...
@@ -58,7 +58,7 @@ def kl_div(
     target: Tensor,
     size_average: bool | None = None,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor: ...
 def l1_loss(
@@ -66,7 +66,7 @@ def l1_loss(
     target: Tensor,
     size_average: bool | None = None,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     weight: Tensor | None = None,
 ) -> Tensor: ...
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor: ...
@@ -81,7 +81,7 @@ def mse_loss(
     target: Tensor,
     size_average: bool | None = None,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     weight: Tensor | None = None,
 ) -> Tensor: ...
 def nll_loss(
@@ -91,7 +91,7 @@ def nll_loss(
     size_average: bool | None = None,
     ignore_index: int = -100,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
 ) -> Tensor: ...
 def relu(input: Tensor, inplace: bool = False) -> Tensor: ...
 def relu6(input: Tensor, inplace: bool = False) -> Tensor: ...
@@ -102,7 +102,7 @@ def smooth_l1_loss(
     target: Tensor,
     size_average: bool | None = None,
     reduce: bool | None = None,
-    reduction: _Reduction = "mean",
+    reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor: ...
 def softmax(
