@@ -161,7 +161,8 @@ def _tensor_bytes(t: Tensor) -> memoryview:
     if sys.byteorder != "little":
         import numpy as np
 
-        return np.asarray(c).byteswap().data.cast("B")
+        swapped: memoryview = np.asarray(c).byteswap().data
+        return swapped.cast("B")
     return memoryview(c).cast("B")
 
 
