@@ -200,8 +200,9 @@ def _names(sig: list[Param]) -> set[str]:
 _TARGETS = _stub_targets()
 
 
-@pytest.mark.parametrize(("qualname", "owner", "name", "defs"), _TARGETS,
-                         ids=[t[0] for t in _TARGETS])
+@pytest.mark.parametrize(
+    ("qualname", "owner", "name", "defs"), _TARGETS, ids=[t[0] for t in _TARGETS]
+)
 def test_stub_signatures_match_bindings(
     qualname: str, owner: Any, name: str, defs: list[ast.FunctionDef]
 ) -> None:
