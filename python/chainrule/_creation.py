@@ -69,7 +69,7 @@ def _has_numpy_float64(data: Any) -> builtins.bool:
     import numpy as np  # lazily: `import chainrule` does not load NumPy
 
     if isinstance(data, (np.floating, np.ndarray)):
-        return data.dtype == np.float64  # type: ignore[no-any-return]
+        return data.dtype == np.float64
     if isinstance(data, (list, tuple)):
         return any(_has_numpy_float64(x) for x in data)
     return False

@@ -72,11 +72,13 @@ def _repr(self: Tensor) -> str:
     if self.numel() == 0:
         body = "[]"
     else:
-        formatter = None
-        if self.dtype.is_floating_point:
-            formatter = {"float_kind": _float_formatter(_shown(arr) if summarize else arr)}
-        body = np.array2string(arr, separator=", ", prefix="tensor(", formatter=formatter,
-                               threshold=1000, edgeitems=3, max_line_width=80)
+        body = np.array2string(
+            arr, separator=", ", prefix="tensor(",
+            formatter=(
+                {"float_kind": _float_formatter(_shown(arr) if summarize else arr)}
+                if self.dtype.is_floating_point else None
+            ),
+            threshold=1000, edgeitems=3, max_line_width=80)
         if summarize:
             body = body.replace(", ..., ", ",  ..., ")  # torch's " ..." element
     extras = []
@@ -133,17 +135,18 @@ def _index(self: Tensor) -> int:
     return int(self.item())
 
 
+def _install(methods: dict[str, Any]) -> None:
+    # setattr: _C.pyi already declares these members with their public signatures.
+    for name, value in methods.items():
+        setattr(Tensor, name, value)
+
+
 def _install_tensor_methods() -> None:
-    Tensor.__repr__ = _repr
-    Tensor.__str__ = _repr
-    Tensor.tolist = _tolist
+    _install({"__repr__": _repr, "__str__": _repr, "tolist": _tolist})
     if not hasattr(Tensor, "__len__"):
-        Tensor.__len__ = _len
-    Tensor.__iter__ = _iter
-    Tensor.__bool__ = _bool
-    Tensor.__float__ = _float
-    Tensor.__int__ = _int
-    Tensor.__index__ = _index
+        _install({"__len__": _len})
+    _install({"__iter__": _iter, "__bool__": _bool, "__float__": _float, "__int__": _int,
+              "__index__": _index})
     # NumPy defers to our reflected operators (array + tensor -> Tensor.__radd__).
     Tensor.__array_priority__ = 1000
     _install_extras()
@@ -289,7 +292,7 @@ def _numpy(self: Tensor, *, force: builtins.bool = False) -> np.ndarray:
         force: detach first, so that a tensor that requires grad converts too (torch's
             ``numpy(force=True)``; the memory is still shared).
     """
-    return _numpy_c(self.detach() if force else self)  # type: ignore[no-any-return]
+    return _numpy_c(self.detach() if force else self)
 
 
 def _format(self: Tensor, spec: str) -> str:
@@ -327,17 +330,19 @@ def _deepcopy(self: Tensor, memo: dict[int, Any]) -> Tensor:
 
 
 def _install_extras() -> None:
-    Tensor.to = _to
-    Tensor.__deepcopy__ = _deepcopy
-    Tensor.type_as = _type_as
-    Tensor.cpu = _cpu
-    Tensor.device = property(_device, doc="Always ``cr.device('cpu')``.")
-    Tensor.is_cuda = property(lambda self: False, doc="Always False: chainrule runs on the CPU.")
-    Tensor.is_cpu = property(lambda self: True, doc="Always True.")
-    Tensor.new_zeros = _new_factory("new_zeros", 0)
-    Tensor.new_ones = _new_factory("new_ones", 1)
-    Tensor.new_empty = _new_factory("new_empty", None)
-    Tensor.new_full = _new_full
-    Tensor.new_tensor = _new_tensor
-    Tensor.__format__ = _format
-    Tensor.numpy = _numpy
+    _install({
+        "to": _to,
+        "__deepcopy__": _deepcopy,
+        "type_as": _type_as,
+        "cpu": _cpu,
+        "device": property(_device, doc="Always ``cr.device('cpu')``."),
+        "is_cuda": property(lambda self: False, doc="Always False: chainrule runs on the CPU."),
+        "is_cpu": property(lambda self: True, doc="Always True."),
+        "new_zeros": _new_factory("new_zeros", 0),
+        "new_ones": _new_factory("new_ones", 1),
+        "new_empty": _new_factory("new_empty", None),
+        "new_full": _new_full,
+        "new_tensor": _new_tensor,
+        "__format__": _format,
+        "numpy": _numpy,
+    })

@@ -161,7 +161,8 @@ def _tensor_bytes(t: Tensor) -> memoryview:
     if sys.byteorder != "little":
         import numpy as np
 
-        return memoryview(np.asarray(c).byteswap()).cast("B")
+        swapped: memoryview = np.asarray(c).byteswap().data
+        return swapped.cast("B")
     return memoryview(c).cast("B")
 
 
@@ -597,7 +598,7 @@ def _open_for_read(f: Any) -> Iterator[_Reader]:
     if isinstance(f, (str, bytes, os.PathLike)):
         path = Path(os.fsdecode(f))
         with path.open("rb", buffering=0) as fh:
-            size = os.fstat(fh.fileno()).st_size
+            size: int | None = os.fstat(fh.fileno()).st_size
             yield _Reader(fh, size, f" {str(path)!r}", whole_file=True)
         return
     if not hasattr(f, "read"):

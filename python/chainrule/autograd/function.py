@@ -261,7 +261,7 @@ class Function:
         if ctx._cr_saved:
             ctx._cr_saved = tuple(
                 t.detach()
-                if t is not None and out_by_id.get(id(t)) is t and t.grad_fn is not None
+                if out_by_id.get(id(t)) is t and t is not None and t.grad_fn is not None
                 else t
                 for t in ctx._cr_saved
             )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar, cast
 
@@ -44,9 +43,9 @@ def _wrap_generator(
                     with make_ctx():
                         gen.close()
                     raise
-                except BaseException:
+                except BaseException as exc:
                     with make_ctx():
-                        response = gen.throw(sys.exc_info()[1])
+                        response = gen.throw(exc)
                 else:
                     with make_ctx():
                         response = gen.send(request)

@@ -72,4 +72,4 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Remo
     return RemovableHandle(self, self._register_hook(checked_hook))
 
 
-Tensor.register_hook = register_hook
+Tensor.register_hook = register_hook  # type: ignore[method-assign]  # declared in _C.pyi

@@ -9,7 +9,7 @@ from chainrule import _C
 Tensor = _C.Tensor
 
 
-class Parameter(Tensor):  # type: ignore[misc]
+class Parameter(Tensor):
     """A tensor that is a module's learnable parameter.
 
     Assigning a Parameter to a Module attribute registers it: it then appears in
@@ -43,7 +43,7 @@ class Parameter(Tensor):  # type: ignore[misc]
         raise TypeError("Parameter: pickling is not supported; use cr.save(module.state_dict())")
 
 
-class Buffer(Tensor):  # type: ignore[misc]
+class Buffer(Tensor):
     """Marks a tensor to be registered as a buffer when assigned to a Module attribute.
 
     Once assigned, the module holds a plain tensor sharing ``data``'s storage, as

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from chainrule import _C
 from chainrule._C import _optim
@@ -137,6 +137,6 @@ class SGD(Optimizer):
         )
         if buffers is not None:
             state = self.state
-            for p, old, new in zip(params, buffers, out):
+            for p, old, new in zip(params, buffers, cast("list[Tensor]", out)):
                 if old is None:  # first step: the buffer was created from the gradient
                     state[p]["momentum_buffer"] = new

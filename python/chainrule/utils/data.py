@@ -618,7 +618,7 @@ class DataLoader(Generic[T_co]):
         # the dataset), like the stacked samples of the generic path.
         bs = self.batch_sampler
         if type(bs) is BatchSampler and type(bs.sampler) in (RandomSampler, SequentialSampler):
-            order = bs.sampler._index_tensor()
+            order = bs.sampler._index_tensor()  # type: ignore[attr-defined]  # type() above
             if base is not None:
                 order = _C.index_select(base, 0, order)
             n, size = order.shape[0], bs.batch_size

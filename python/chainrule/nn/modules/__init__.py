@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chainrule.nn.modules import activation, container, linear, loss, module
 from chainrule.nn.modules.activation import *
 from chainrule.nn.modules.container import *
@@ -9,10 +11,13 @@ from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
 from chainrule.nn.modules.module import *
 
-__all__ = [
-    *module.__all__,
-    *container.__all__,
-    *linear.__all__,
-    *activation.__all__,
-    *loss.__all__,
-]
+if not TYPE_CHECKING:
+    # mypy reads only a literal __all__; with this one hidden from it, it exports exactly the
+    # star-imported names above, which are these.
+    __all__ = [
+        *module.__all__,
+        *container.__all__,
+        *linear.__all__,
+        *activation.__all__,
+        *loss.__all__,
+    ]

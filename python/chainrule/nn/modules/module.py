@@ -31,7 +31,8 @@ class _IncompatibleKeys(NamedTuple):
             f"unexpected_keys={self.unexpected_keys})"
         )
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.__repr__()
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -84,6 +85,14 @@ class Module:
 
     training: bool
     _version: int = 1
+    # Set per instance by __init__ (object.__setattr__, bypassing __setattr__); declared here
+    # for the type checker only.
+    _parameters: dict[str, Parameter | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
+    _modules: dict[str, Module | None]
+    _forward_hooks: dict[int, Callable[..., Any]]
+    _forward_pre_hooks: dict[int, Callable[..., Any]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
@@ -300,7 +309,7 @@ class Module:
         mod = self.get_submodule(module_path)
         if name not in mod._buffers:
             raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        return mod._buffers[name]  # type: ignore[return-value]
 
     # ---- traversal (PyTorch's order: a module's own entries, then its children's) -----
 

@@ -1,0 +1,114 @@
+# Type stubs for chainrule._C._nn (cpp/bindings/bind_activation.cpp, bind_loss.cpp): the
+# functions behind chainrule.nn.functional, with PyTorch's argument names and defaults.
+
+from typing import Literal
+
+from typing_extensions import TypeAlias
+
+from chainrule._C import Tensor, _DTypeLike
+
+_Reduction: TypeAlias = Literal["none", "mean", "sum"]
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor: ...
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor: ...
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor: ...
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor: ...
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor: ...
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor: ...
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor: ...
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor: ...
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor: ...
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor: ...
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor: ...
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor: ...
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor: ...
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor: ...
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor: ...
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor: ...
+def log_softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: _DTypeLike | None = None
+) -> Tensor: ...
+def logsigmoid(input: Tensor) -> Tensor: ...
+def mish(input: Tensor, inplace: bool = False) -> Tensor: ...
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor: ...
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor: ...
+def relu(input: Tensor, inplace: bool = False) -> Tensor: ...
+def relu6(input: Tensor, inplace: bool = False) -> Tensor: ...
+def selu(input: Tensor, inplace: bool = False) -> Tensor: ...
+def silu(input: Tensor, inplace: bool = False) -> Tensor: ...
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor: ...
+def softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: _DTypeLike | None = None
+) -> Tensor: ...
+def softmin(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: _DTypeLike | None = None
+) -> Tensor: ...
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor: ...
