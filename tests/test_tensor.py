@@ -218,3 +218,15 @@ def test_cache_limit_setting(limit: str) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120, check=True).stdout
     assert out.strip() == "ok"
+
+
+def test_omp_num_threads_sets_the_initial_count() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import chainrule as cr; print(cr.get_num_threads(), cr.config()['num_threads'])"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out == ["1", "1"]

@@ -11,7 +11,8 @@ namespace chainrule {
 namespace {
 int default_threads() {
 #ifdef CHAINRULE_OPENMP
-    return std::max(1, omp_get_num_procs());
+    // OMP_NUM_THREADS when set, else the CPUs this process may run on (as PyTorch).
+    return std::max(1, omp_get_max_threads());
 #else
     return 1;
 #endif
