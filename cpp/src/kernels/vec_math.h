@@ -5,7 +5,8 @@
 // - Under GCC's default -ftrapping-math a float ternary (or std::min/max) is not if-converted,
 //   so it stays a branch and the loop does not vectorise. Every select here is an integer
 //   mask on the bits; comparisons are integer compares on the bits where possible.
-// - exp: x = n ln2 + r with n = round(x log2e) (the 1.5*2^23 shifter trick), ln2 split in two
+// - exp (one forced-inline range reduction, exp_reduce, shared by vexp, vexp_nonpositive and
+//   vexpm1): x = n ln2 + r with n = round(x log2e) (the 1.5*2^23 shifter trick), ln2 split in two
 //   (Cody-Waite), Cephes' degree-5 polynomial for e^r, then times 2^n built in the exponent
 //   bits (as two factors 2^(n/2) 2^(n-n/2), so that results down into the denormals round once).
 // - log/log1p: the exponent and a mantissa in [sqrt(1/2), sqrt(2)) from the bits, Cephes' logf
