@@ -25,9 +25,18 @@ namespace chainrule::kernels {
 namespace {
 namespace ew_impl {
 
-// Two 64-byte vectors' worth: 32 floats, 16 doubles.
+// One vector register's worth (16 floats under AVX-512, 8 under AVX2, 4 under SSE2): the long
+// formulas (gelu, mish, softplus) need most registers for their constants, and two vectors in
+// flight spill them to the stack; the out-of-order core overlaps consecutive blocks anyway.
+#if defined(__AVX512F__)
+constexpr int64_t kVectorBytes = 64;
+#elif defined(__AVX__)
+constexpr int64_t kVectorBytes = 32;
+#else
+constexpr int64_t kVectorBytes = 16;
+#endif
 template <class T>
-constexpr int64_t kBlock = 128 / static_cast<int64_t>(sizeof(T));
+constexpr int64_t kBlock = kVectorBytes / static_cast<int64_t>(sizeof(T));
 
 // r[j] = sqrt(x[j]) with the vector instruction. std::sqrt in a loop does not vectorise:
 // under the default -fmath-errno GCC keeps a libm call (for errno) on negative inputs.
