@@ -74,9 +74,12 @@ CpuCapability detect_cpu() { return CpuCapability::Baseline; }
 // their flags).
 bool build_has(CpuCapability level) {
     kernels::GemmKernels g{};
+    kernels::ElementwiseKernels e{};
     switch (level) {
-        case CpuCapability::Avx512: return kernels::gemm_kernels_avx512(&g);
-        case CpuCapability::Avx2: return kernels::gemm_kernels_avx2(&g);
+        case CpuCapability::Avx512:
+            return kernels::gemm_kernels_avx512(&g) && kernels::elementwise_kernels_avx512(&e);
+        case CpuCapability::Avx2:
+            return kernels::gemm_kernels_avx2(&g) && kernels::elementwise_kernels_avx2(&e);
         case CpuCapability::Baseline: return true;
     }
     return false;
@@ -126,6 +129,11 @@ kernels::KernelTable make_table(CpuCapability level) {
         case CpuCapability::Avx512: kernels::gemm_kernels_avx512(&t.gemm); break;
         case CpuCapability::Avx2: kernels::gemm_kernels_avx2(&t.gemm); break;
         case CpuCapability::Baseline: kernels::gemm_kernels_baseline(&t.gemm); break;
+    }
+    switch (level) {
+        case CpuCapability::Avx512: kernels::elementwise_kernels_avx512(&t.elementwise); break;
+        case CpuCapability::Avx2: kernels::elementwise_kernels_avx2(&t.elementwise); break;
+        case CpuCapability::Baseline: kernels::elementwise_kernels_baseline(&t.elementwise); break;
     }
     return t;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "chainrule/cpu.h"
+#include "elementwise/elementwise_kernels.h"
 #include "gemm/gemm_kernels.h"
 
 namespace chainrule::kernels {
@@ -14,6 +15,7 @@ namespace chainrule::kernels {
 struct KernelTable {
     CpuCapability level;
     GemmKernels gemm;
+    ElementwiseKernels elementwise;
 };
 
 // The table of the level in use (cpu_capability()).

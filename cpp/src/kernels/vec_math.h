@@ -5,7 +5,8 @@
 // - Under GCC's default -ftrapping-math a float ternary (or std::min/max) is not if-converted,
 //   so it stays a branch and the loop does not vectorise. Every select here is an integer
 //   mask on the bits; comparisons are integer compares on the bits where possible.
-// - exp: x = n ln2 + r with n = round(x log2e) (the 1.5*2^23 shifter trick), ln2 split in two
+// - exp (one forced-inline range reduction, exp_reduce, shared by vexp, vexp_nonpositive and
+//   vexpm1): x = n ln2 + r with n = round(x log2e) (the 1.5*2^23 shifter trick), ln2 split in two
 //   (Cody-Waite), Cephes' degree-5 polynomial for e^r, then times 2^n built in the exponent
 //   bits (as two factors 2^(n/2) 2^(n-n/2), so that results down into the denormals round once).
 // - log/log1p: the exponent and a mantissa in [sqrt(1/2), sqrt(2)) from the bits, Cephes' logf
@@ -82,6 +83,26 @@ CR_VEC_INLINE float copysign_bits(float mag, int32_t sign_src_bits) {
     return bitsf((fbits(mag) & 0x7FFFFFFF) | (sign_src_bits & INT32_MIN));
 }
 
+// ---- exp range reduction (shared by vexp, vexp_nonpositive, vexpm1) ----------------------
+// For a clamped x: n = round(x log2e) (the 1.5*2^23 shifter trick) and r = x - n ln2 with ln2
+// in two parts (Cody-Waite: an exact product, then a correction); returns e^r - 1 from Cephes'
+// degree-5 polynomial, so e^x = 2^n (1 + result).
+CR_VEC_INLINE float exp_reduce(float xc, int32_t& n) {
+    const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    const float t = xc * 1.44269504088896341f + shifter;
+    n = fbits(t) - fbits(shifter);
+    const float fn = t - shifter;
+    float r = xc - fn * 0.693359375f;
+    r = r - fn * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    return y * (r * r) + r;
+}
+
 // ---- exp ---------------------------------------------------------------------------------
 // Within 1 ulp; exp(x) = inf above 88.7228, denormals down to -103.97, 0 below, NaN in -> NaN.
 CR_VEC_INLINE float vexp(float x) {
@@ -91,19 +112,8 @@ CR_VEC_INLINE float vexp(float x) {
     int32_t cb = select_bits(mask32(k > order_key(fbits(hi))), fbits(hi), ix);
     cb = select_bits(mask32(k < order_key(fbits(lo))), fbits(lo), cb);
     const float xc = bitsf(cb);
-    const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-    const float t = xc * 1.44269504088896341f + shifter;
-    const int32_t n = fbits(t) - fbits(shifter);
-    const float fn = t - shifter;
-    float r = xc - fn * 0.693359375f;  // ln 2 in two parts (exact product, then a correction)
-    r = r - fn * -2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * (r * r) + r + 1.0f;
+    int32_t n;
+    const float y = exp_reduce(xc, n) + 1.0f;
     const int32_t h = n >> 1;  // n in [-150, 128]: both halves are normal exponents
     const float res = (y * bitsf((h + 127) << 23)) * bitsf((n - h + 127) << 23);
     const int32_t nan = mask32((ix & 0x7FFFFFFF) > 0x7F800000);
@@ -121,19 +131,8 @@ CR_VEC_INLINE float vexp_nonpositive(float x) {
     const uint32_t ux = static_cast<uint32_t>(bx);
     const int32_t low = mask32(ux > 0xC2AE0000u);  // x < -87: clamp
     const float xc = bitsf(select_bits(low, static_cast<int32_t>(0xC2AE0000u), bx));
-    const float shifter = 12582912.0f;
-    const float t = xc * 1.44269504088896341f + shifter;
-    const int32_t n = fbits(t) - fbits(shifter);
-    const float fn = t - shifter;
-    float r = xc - fn * 0.693359375f;
-    r = r - fn * -2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * (r * r) + r + 1.0f;
+    int32_t n;
+    const float y = exp_reduce(xc, n) + 1.0f;
     const int32_t res = fbits(y * bitsf((n + 127) << 23));
     const int32_t zero = mask32(ux > 0xC2AEAC50u);  // x < -87.3365
     const int32_t nan = mask32((bx & 0x7FFFFFFF) > 0x7F800000);
@@ -151,19 +150,8 @@ CR_VEC_INLINE float vexpm1(float x) {
     int32_t cb = select_bits(mask32(k > order_key(fbits(hi))), fbits(hi), ix);
     cb = select_bits(mask32(k < order_key(fbits(lo))), fbits(lo), cb);
     const float xc = bitsf(cb);
-    const float shifter = 12582912.0f;
-    const float t = xc * 1.44269504088896341f + shifter;
-    const int32_t n = fbits(t) - fbits(shifter);
-    const float fn = t - shifter;
-    float r = xc - fn * 0.693359375f;
-    r = r - fn * -2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    const float p = y * (r * r) + r;  // e^r - 1
+    int32_t n;
+    const float p = exp_reduce(xc, n);  // e^r - 1
     const float s = bitsf((n - 1 + 127) << 23);  // 2^(n-1), n in [-29, 128]
     const float res = (s * p + (s - 0.5f)) * 2.0f;
     const int32_t ax = ix & 0x7FFFFFFF;

@@ -1,60 +1,50 @@
-// Activation functions: forward and derivative of each, side by side, and the in-place forms.
+// Activation functions and their in-place forms. Each one's forward and derivative sit side
+// by side in one struct of kernels/elementwise/formulas.h (the math is repeated in the comment
+// above each op here); contiguous float tensors go through the per-ISA kernel table.
 // relu, sigmoid and tanh live in elementwise_unary.cpp, softmax/log_softmax in softmax.cpp.
 // Formulas (and their values at kinks, NaN and infinities) follow PyTorch's CPU kernels.
-#include <algorithm>
-
-#include "../kernels/vec_math.h"
 #include "pointwise.h"
 
 namespace chainrule {
 
-using detail::pointwise2;
-using kernels::select;
-using kernels::verf;
-using kernels::vexp;
-using kernels::vexpm1;
-using kernels::vlog1p;
-using kernels::vsigmoid;
-using kernels::vtanh;
+using kernels::Unary;
+using kernels::UnaryParams;
 
 namespace {
 
-constexpr double kSqrt1_2 = 0.70710678118654752440;      // 1/sqrt(2)
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1/sqrt(2*pi)
-constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2/pi)
-constexpr double kGeluKappa = 0.044715;
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
 
 // y = f(x) for a floating-point x, in x's dtype. Integer inputs raise (PyTorch's activation
 // kernels are float-only too).
-template <class F>
-Tensor float_map(const Tensor& x, const char* op, const F& f) {
+template <Unary Op>
+Tensor float_map(const Tensor& x, const char* op, const UnaryParams& p = {}) {
     detail::check_floating(x, op);
     Tensor y = empty(x.shape(), x.dtype());
-    CR_DISPATCH_FLOAT(x.dtype(), op, [&] { detail::unary_loop<scalar_t, scalar_t>(y, x, f); });
+    CR_DISPATCH_FLOAT(x.dtype(), op, [&] { detail::unary_map<Op, scalar_t>(y, x, p); });
     return y;
 }
 
-// Attaches a PointwiseBackward (dx = b(dy, s)) to y, saving `s` (x or y).
-template <class B>
-void attach(Tensor& y, const Tensor& x, const Tensor& s, const char* name, B b) {
-    auto node = std::make_shared<detail::PointwiseBackward<B>>(name, b);
-    node->next_edges.push_back(gradient_edge(x));
-    node->saved = s;
-    set_grad_fn(y, node);
+// float_map with a UnaryBackward<Op> node (dx = bwd(dy, x)) saving x.
+template <Unary Op>
+Tensor float_map_grad(const Tensor& x, const char* op, const char* name,
+                      const UnaryParams& p = {}) {
+    Tensor y = float_map<Op>(x, op, p);
+    if (needs_grad(x)) detail::attach_unary<Op>(y, x, x, name, p);
+    return y;
 }
 
-// self = f(self) in place, for a floating-point self. The node saves the output after the
-// write when `saves_output`, else a copy of the input taken before it.
-template <class F, class B>
+// self = f(self) in place, for a floating-point self; the node runs the derivative of BwdOp
+// (Op's, or EluOut's from the output). It saves the output after the write when
+// `saves_output`, else a copy of the input taken before it.
+template <Unary Op, Unary BwdOp = Op>
 Tensor& float_map_(Tensor& self, const char* op, const char* name, bool saves_output,
-                   const F& f, B b) {
+                   const UnaryParams& p = {}) {
     check_inplace(self, op);
     detail::check_floating(self, op);
-    std::shared_ptr<detail::PointwiseBackward<B>> node;
+    std::shared_ptr<detail::UnaryBackward<BwdOp>> node;
     if (needs_grad(self)) {
-        node = std::make_shared<detail::PointwiseBackward<B>>(name, b);
+        node = std::make_shared<detail::UnaryBackward<BwdOp>>(name, p);
         node->next_edges.push_back(gradient_edge(self));
         if (!saves_output) {
             NoGradGuard ng;
@@ -62,8 +52,7 @@ Tensor& float_map_(Tensor& self, const char* op, const char* name, bool saves_ou
         }
     }
     // Elementwise, so writing each element over its own input is safe.
-    CR_DISPATCH_FLOAT(self.dtype(), op,
-                      [&] { detail::unary_loop<scalar_t, scalar_t>(self, self, f); });
+    CR_DISPATCH_FLOAT(self.dtype(), op, [&] { detail::unary_map<Op, scalar_t>(self, self, p); });
     detail::finish_inplace(self, node);
     // Saved after the version bump: a later in-place change of self is caught at backward.
     if (node && saves_output) node->saved = self;
@@ -77,35 +66,14 @@ Tensor& float_map_(Tensor& self, const char* op, const char* name, bool saves_ou
 // NOTE: at x = 0 the gradient is slope (PyTorch's choice); NaN gives NaN and a slope gradient.
 // In place (LeakyReluBackward1) the output is saved instead: for slope >= 0, y > 0 iff x > 0.
 // PyTorch refuses that backward for a negative slope; here the input is saved instead.
-namespace {
-// Written without branches (a sign-dependent branch mispredicts half the time on random
-// data): max(x, 0) + slope * min(x, 0) is exactly x or slope * x, and keeps NaN and -0.
-auto leaky_relu_fn(double slope) {
-    return [slope](auto v) {
-        using T = decltype(v);
-        return std::max(v, T(0)) + T(slope) * std::min(v, T(0));
-    };
-}
-auto leaky_relu_grad(double slope) {
-    return [slope](auto dy, auto s) {
-        using T = decltype(s);
-        // Two selects of dy or 0 (no arithmetic in their arms), so the loop vectorises.
-        const T p = s > T(0) ? dy : T(0);
-        const T q = s > T(0) ? T(0) : dy;  // NaN takes this side
-        return p + T(slope) * q;
-    };
-}
-}  // namespace
-
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-    Tensor y = float_map(x, "leaky_relu", leaky_relu_fn(negative_slope));
-    if (needs_grad(x)) attach(y, x, x, "LeakyReluBackward0", leaky_relu_grad(negative_slope));
-    return y;
+    return float_map_grad<Unary::LeakyRelu>(x, "leaky_relu", "LeakyReluBackward0",
+                                            {negative_slope, 0, 0});
 }
 
 Tensor& leaky_relu_(Tensor& self, double negative_slope) {
-    return float_map_(self, "leaky_relu_", "LeakyReluBackward1", negative_slope >= 0,
-                      leaky_relu_fn(negative_slope), leaky_relu_grad(negative_slope));
+    return float_map_<Unary::LeakyRelu>(self, "leaky_relu_", "LeakyReluBackward1",
+                                        negative_slope >= 0, {negative_slope, 0, 0});
 }
 
 // ---- elu / selu / celu --------------------------------------------------------
@@ -116,40 +84,18 @@ Tensor& leaky_relu_(Tensor& self, double negative_slope) {
 // NOTE: x = 0 takes the exponential branch (gradient alpha * scale * input_scale); NaN gives
 // a NaN gradient, as PyTorch's vectorised kernel does.
 namespace {
-struct EluParams {
-    double neg, pos, in;  // alpha * scale, scale, input_scale
-};
-
-auto elu_fn(EluParams p) {
-    return [p](auto v) {
-        using T = decltype(v);
-        return select(v <= T(0), vexpm1(v * T(p.in)) * T(p.neg), v * T(p.pos));
-    };
-}
-// from_output: s is y (the in-place forms), else s is x.
-auto elu_grad(EluParams p, bool from_output) {
-    return [p, from_output](auto dy, auto s) {
-        using T = decltype(s);
-        if (s > T(0)) return dy * T(p.pos);
-        if (s != s) return s;
-        return from_output ? dy * T(p.in) * (s + T(p.neg))
-                           : dy * T(p.in) * T(p.neg) * vexp(s * T(p.in));
-    };
+// p0 = alpha * scale, p1 = scale, p2 = input_scale.
+Tensor elu_impl(const Tensor& x, UnaryParams p, const char* op, const char* name) {
+    return float_map_grad<Unary::Elu>(x, op, name, p);
 }
 
-Tensor elu_impl(const Tensor& x, EluParams p, const char* op, const char* name) {
-    Tensor y = float_map(x, op, elu_fn(p));
-    if (needs_grad(x)) attach(y, x, x, name, elu_grad(p, false));
-    return y;
-}
-
-Tensor& elu_impl_(Tensor& self, EluParams p, const char* op, const char* name) {
+Tensor& elu_impl_(Tensor& self, UnaryParams p, const char* op, const char* name) {
     // The output determines the input only when alpha * scale >= 0 (and scale > 0).
-    const bool from_output = p.neg >= 0 && p.pos > 0;
-    return float_map_(self, op, name, from_output, elu_fn(p), elu_grad(p, from_output));
+    if (p.p0 >= 0 && p.p1 > 0) return float_map_<Unary::Elu, Unary::EluOut>(self, op, name, true, p);
+    return float_map_<Unary::Elu>(self, op, name, false, p);
 }
 
-EluParams celu_params(double alpha, const char* op) {
+UnaryParams celu_params(double alpha, const char* op) {
     CR_CHECK(alpha != 0, ValueError, op, ": alpha cannot be 0 (CELU divides by it); got alpha=",
              alpha);
     return {alpha, 1.0, 1.0 / alpha};
@@ -189,90 +135,29 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
     const bool tanh_form = approximate == "tanh";
     CR_CHECK(tanh_form || approximate == "none", ValueError,
              "gelu: approximate must be 'none' or 'tanh'; got '", approximate, "'");
-    Tensor y;
-    if (tanh_form) {
-        y = float_map(x, "gelu", [](auto v) {
-            using T = decltype(v);
-            const T u = T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v);
-            return v / (T(1) + vexp(T(-2) * u));
-        });
-    } else {
-        y = float_map(x, "gelu", [](auto v) {
-            using T = decltype(v);
-            return v * T(0.5) * (T(1) + verf(v * T(kSqrt1_2)));
-        });
-    }
-    if (needs_grad(x)) {
-        attach(y, x, x, "GeluBackward0", [tanh_form](auto dy, auto s) {
-            using T = decltype(s);
-            if (tanh_form) {
-                const T s2 = s * s;
-                const T u = T(kSqrt2OverPi) * (s + T(kGeluKappa) * s2 * s);
-                const T sg = T(1) / (T(1) + vexp(T(-2) * u));
-                const T inner_d = T(kSqrt2OverPi) * (T(1) + T(3 * kGeluKappa) * s2);
-                return dy * (sg + T(2) * s * sg * (T(1) - sg) * inner_d);
-            }
-            const T cdf = T(0.5) * (T(1) + verf(s * T(kSqrt1_2)));
-            const T pdf = T(kInvSqrt2Pi) * vexp(T(-0.5) * s * s);
-            return dy * (cdf + s * pdf);
-        });
-    }
-    return y;
+    return tanh_form ? float_map_grad<Unary::GeluTanh>(x, "gelu", "GeluBackward0")
+                     : float_map_grad<Unary::GeluErf>(x, "gelu", "GeluBackward0");
 }
 
 // ---- silu ------------------------------------------------------------------------
 // y = x * sigmoid(x) = x / (1 + exp(-x))
 // dx = dy * sigmoid(x) * (1 + x * (1 - sigmoid(x)))
 // For x -> -inf, exp(-x) overflows to inf and y to -0: no NaN for finite x.
-namespace {
-auto silu_fn() {
-    return [](auto v) {
-        using T = decltype(v);
-        return v / (T(1) + vexp(-v));
-    };
-}
-auto silu_grad() {
-    return [](auto dy, auto s) {
-        using T = decltype(s);
-        const T sig = vsigmoid(s);
-        return dy * sig * (T(1) + s * (T(1) - sig));
-    };
-}
-}  // namespace
-
 Tensor silu(const Tensor& x) {
-    Tensor y = float_map(x, "silu", silu_fn());
-    if (needs_grad(x)) attach(y, x, x, "SiluBackward0", silu_grad());
-    return y;
+    return float_map_grad<Unary::Silu>(x, "silu", "SiluBackward0");
 }
 Tensor& silu_(Tensor& self) {
-    return float_map_(self, "silu_", "SiluBackward0", false, silu_fn(), silu_grad());
+    return float_map_<Unary::Silu>(self, "silu_", "SiluBackward0", false);
 }
 
 // ---- mish ------------------------------------------------------------------------
 // y = x * tanh(softplus(x)) = x * tanh(log1p(exp(x)))
 // dx = dy * (tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)),  sp = softplus(x)
-namespace {
-auto mish_fn() {
-    return [](auto v) { return v * vtanh(vlog1p(vexp(v))); };
-}
-auto mish_grad() {
-    return [](auto dy, auto s) {
-        using T = decltype(s);
-        const T sig = vsigmoid(s);
-        const T t = vtanh(vlog1p(vexp(s)));
-        return dy * (t + s * sig * (T(1) - t * t));
-    };
-}
-}  // namespace
-
 Tensor mish(const Tensor& x) {
-    Tensor y = float_map(x, "mish", mish_fn());
-    if (needs_grad(x)) attach(y, x, x, "MishBackward0", mish_grad());
-    return y;
+    return float_map_grad<Unary::Mish>(x, "mish", "MishBackward0");
 }
 Tensor& mish_(Tensor& self) {
-    return float_map_(self, "mish_", "MishBackward0", false, mish_fn(), mish_grad());
+    return float_map_<Unary::Mish>(self, "mish_", "MishBackward0", false);
 }
 
 // ---- softplus --------------------------------------------------------------------
@@ -280,21 +165,8 @@ Tensor& mish_(Tensor& self) {
 // dx = beta * x > threshold ? dy : dy * z / (z + 1),  z = exp(beta * x)
 // The threshold switches to the identity before exp overflows (e^20 is far from it).
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-    Tensor y = float_map(x, "softplus", [beta, threshold](auto v) {
-        using T = decltype(v);
-        const T bx = v * T(beta);
-        return select(bx > T(threshold), v, vlog1p(vexp(bx)) / T(beta));
-    });
-    if (needs_grad(x)) {
-        attach(y, x, x, "SoftplusBackward0", [beta, threshold](auto dy, auto s) {
-            using T = decltype(s);
-            const T bx = s * T(beta);
-            if (bx > T(threshold)) return dy;
-            const T z = vexp(bx);
-            return dy * z / (z + T(1));
-        });
-    }
-    return y;
+    return float_map_grad<Unary::Softplus>(x, "softplus", "SoftplusBackward0",
+                                           {beta, threshold, 0});
 }
 
 // ---- logsigmoid ------------------------------------------------------------------
@@ -302,20 +174,7 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 // dx = dy * ([x < 0] - sign'(x) * z / (1 + z)),  z = exp(-|x|),  sign' = x < 0 ? 1 : -1
 // (the stable form of dy * (1 - sigmoid(x)))
 Tensor logsigmoid(const Tensor& x) {
-    Tensor y = float_map(x, "logsigmoid", [](auto v) {
-        using T = decltype(v);
-        const T m = select(v < T(0), v, T(0));
-        return m - vlog1p(vexp(-std::abs(v)));
-    });
-    if (needs_grad(x)) {
-        attach(y, x, x, "LogSigmoidBackward0", [](auto dy, auto s) {
-            using T = decltype(s);
-            const bool neg = s < T(0);
-            const T z = vexp(-std::abs(s));
-            return dy * ((neg ? T(1) : T(0)) - (neg ? T(1) : T(-1)) * (z / (T(1) + z)));
-        });
-    }
-    return y;
+    return float_map_grad<Unary::Logsigmoid>(x, "logsigmoid", "LogSigmoidBackward0");
 }
 
 // ---- hardtanh / relu6 ------------------------------------------------------------
@@ -330,52 +189,27 @@ void check_hardtanh(const Tensor& x, double lo, double hi, const char* op) {
              lo, ", max_val=", hi);
 }
 
-auto hardtanh_fn(double lo, double hi) {
-    return [lo, hi](auto v) {
-        using T = decltype(v);
-        if constexpr (std::is_integral_v<T>) {
-            // Compare in double: casting an infinite bound to int64 is undefined. A
-            // fractional bound acts truncated, as PyTorch casts it to the integer type.
-            const double d = static_cast<double>(v);
-            return d < lo ? static_cast<T>(lo) : (d > hi ? static_cast<T>(hi) : v);
-        } else {
-            const T l = static_cast<T>(lo), h = static_cast<T>(hi);
-            if (v != v) return v;
-            return v < l ? l : (v > h ? h : v);
-        }
-    };
-}
-auto hardtanh_grad(double lo, double hi) {
-    return [lo, hi](auto dy, auto s) {
-        using T = decltype(s);
-        // `&`, not `&&`: no branch, so the loop vectorises.
-        return ((s > T(lo)) & (s < T(hi))) ? dy : T(0);
-    };
-}
-
 Tensor hardtanh_impl(const Tensor& x, double lo, double hi, const char* op) {
     check_hardtanh(x, lo, hi, op);
+    const UnaryParams p{lo, hi, 0};
     Tensor y = empty(x.shape(), x.dtype());
-    CR_DISPATCH_NUMERIC(x.dtype(), op, [&] {
-        detail::unary_loop<scalar_t, scalar_t>(y, x, hardtanh_fn(lo, hi));
-    });
-    if (needs_grad(x)) attach(y, x, x, "HardtanhBackward0", hardtanh_grad(lo, hi));
+    CR_DISPATCH_NUMERIC(x.dtype(), op,
+                        [&] { detail::unary_map<Unary::Hardtanh, scalar_t>(y, x, p); });
+    if (needs_grad(x)) detail::attach_unary<Unary::Hardtanh>(y, x, x, "HardtanhBackward0", p);
     return y;
 }
 
 Tensor& hardtanh_impl_(Tensor& self, double lo, double hi, const char* op) {
     check_inplace(self, op);
     check_hardtanh(self, lo, hi, op);
-    using B = decltype(hardtanh_grad(lo, hi));
-    std::shared_ptr<detail::PointwiseBackward<B>> node;
+    const UnaryParams p{lo, hi, 0};
+    std::shared_ptr<detail::UnaryBackward<Unary::Hardtanh>> node;
     if (needs_grad(self)) {
-        node = std::make_shared<detail::PointwiseBackward<B>>("HardtanhBackward0",
-                                                              hardtanh_grad(lo, hi));
+        node = std::make_shared<detail::UnaryBackward<Unary::Hardtanh>>("HardtanhBackward0", p);
         node->next_edges.push_back(gradient_edge(self));
     }
-    CR_DISPATCH_NUMERIC(self.dtype(), op, [&] {
-        detail::unary_loop<scalar_t, scalar_t>(self, self, hardtanh_fn(lo, hi));
-    });
+    CR_DISPATCH_NUMERIC(self.dtype(), op,
+                        [&] { detail::unary_map<Unary::Hardtanh, scalar_t>(self, self, p); });
     detail::finish_inplace(self, node);
     if (node) node->saved = self;
     return self;
@@ -393,65 +227,22 @@ Tensor& relu6_(Tensor& self) { return hardtanh_impl_(self, 0.0, 6.0, "relu6_"); 
 
 // ---- hardsigmoid -----------------------------------------------------------------
 // y = min(max(x + 3, 0), 6) / 6          dx = -3 < x < 3 ? dy / 6 : 0
-namespace {
-auto hardsigmoid_fn() {
-    return [](auto v) {
-        using T = decltype(v);
-        const T r = v + T(3);
-        const T c = r < T(0) ? T(0) : (r > T(6) ? T(6) : r);  // NaN falls through
-        return c / T(6);
-    };
-}
-auto hardsigmoid_grad() {
-    return [](auto dy, auto s) {
-        using T = decltype(s);
-        // Select first, then divide: no arithmetic inside the select, so the loop vectorises.
-        return (((s > T(-3)) & (s < T(3))) ? dy : T(0)) / T(6);
-    };
-}
-}  // namespace
-
 Tensor hardsigmoid(const Tensor& x) {
-    Tensor y = float_map(x, "hardsigmoid", hardsigmoid_fn());
-    if (needs_grad(x)) attach(y, x, x, "HardsigmoidBackward0", hardsigmoid_grad());
-    return y;
+    return float_map_grad<Unary::Hardsigmoid>(x, "hardsigmoid", "HardsigmoidBackward0");
 }
 Tensor& hardsigmoid_(Tensor& self) {
-    return float_map_(self, "hardsigmoid_", "HardsigmoidBackward0", false, hardsigmoid_fn(),
-                      hardsigmoid_grad());
+    return float_map_<Unary::Hardsigmoid>(self, "hardsigmoid_", "HardsigmoidBackward0", false);
 }
 
 // ---- hardswish -------------------------------------------------------------------
 // y = x * min(max(x + 3, 0), 6) / 6
 // dx = x <= -3 ? 0 : (x < 3 ? dy * (x / 3 + 1/2) : dy)
 // NOTE: 0 at x = -3, dy at x = 3 and NaN at NaN, as in PyTorch.
-namespace {
-auto hardswish_fn() {
-    return [](auto v) {
-        using T = decltype(v);
-        const T r = v + T(3);
-        const T c = r < T(0) ? T(0) : (r > T(6) ? T(6) : r);
-        return v * c / T(6);
-    };
-}
-auto hardswish_grad() {
-    return [](auto dy, auto s) {
-        using T = decltype(s);
-        if (s <= T(-3)) return T(0);
-        if (s != s) return s;
-        return s < T(3) ? dy * (s / T(3) + T(0.5)) : dy;
-    };
-}
-}  // namespace
-
 Tensor hardswish(const Tensor& x) {
-    Tensor y = float_map(x, "hardswish", hardswish_fn());
-    if (needs_grad(x)) attach(y, x, x, "HardswishBackward0", hardswish_grad());
-    return y;
+    return float_map_grad<Unary::Hardswish>(x, "hardswish", "HardswishBackward0");
 }
 Tensor& hardswish_(Tensor& self) {
-    return float_map_(self, "hardswish_", "HardswishBackward0", false, hardswish_fn(),
-                      hardswish_grad());
+    return float_map_<Unary::Hardswish>(self, "hardswish_", "HardswishBackward0", false);
 }
 
 }  // namespace chainrule

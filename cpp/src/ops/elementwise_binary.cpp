@@ -1,10 +1,14 @@
 // Binary pointwise ops with broadcasting: forward and derivative of each, side by side.
 // Gradients come back at the broadcast shape; the engine reduces them (sum_to).
+// add/sub/mul/div on contiguous float operands (same shape, a scalar, a bias row or a column)
+// run the per-ISA kernels of kernels/elementwise/ (arith_forward in pointwise.h).
 #include "pointwise.h"
 
 namespace chainrule {
 
+using detail::arith_forward;
 using detail::binary_loop;
+using kernels::Binary;
 using detail::cast_for_compute;
 using detail::pointwise2;
 using detail::binary_forward;
@@ -41,12 +45,12 @@ struct SubBackward0 final : Node {
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     const DType d = detail::result_type(a, b);
     Tensor y = alpha == 1.0
-                   ? binary_forward(a, b, "add", d, std::nullopt,
-                                    [](auto x, auto z) { return x + z; })
+                   ? arith_forward(a, b, "add", d, Binary::Add, alpha,
+                                   [](auto x, auto z) { return x + z; })
                    : CR_DISPATCH_ALL(d, "add", [&] {
                          const auto al = static_cast<scalar_t>(alpha);
-                         return binary_forward(a, b, "add", d, std::nullopt,
-                                               [al](auto x, auto z) { return x + al * z; });
+                         return arith_forward(a, b, "add", d, Binary::Add, alpha,
+                                              [al](auto x, auto z) { return x + al * z; });
                      });
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<AddBackward0>({&a, &b});
@@ -62,8 +66,8 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
              "sub: subtraction with two bool tensors is not supported; use logical_xor or ~");
     Tensor y = CR_DISPATCH_NUMERIC(d, "sub", [&] {
         const auto al = static_cast<scalar_t>(alpha);
-        return binary_forward(a, b, "sub", d, std::nullopt,
-                              [al](auto x, auto z) { return x - al * z; });
+        return arith_forward(a, b, "sub", d, Binary::Sub, alpha,
+                             [al](auto x, auto z) { return x - al * z; });
     });
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<SubBackward0>({&a, &b});
@@ -84,7 +88,8 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
     }
     CR_DISPATCH_ALL(self.dtype(), "add_", [&] {
         const auto al = static_cast<scalar_t>(alpha);
-        detail::apply_into(self, other, "add_", [al](auto x, auto z) { return x + al * z; });
+        detail::arith_into(self, other, "add_", Binary::Add, alpha,
+                           [al](auto x, auto z) { return x + al * z; });
     });
     detail::finish_inplace(self, node);
     return self;
@@ -101,7 +106,8 @@ Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
     }
     CR_DISPATCH_ALL(self.dtype(), "sub_", [&] {
         const auto al = static_cast<scalar_t>(alpha);
-        detail::apply_into(self, other, "sub_", [al](auto x, auto z) { return x - al * z; });
+        detail::arith_into(self, other, "sub_", Binary::Sub, alpha,
+                           [al](auto x, auto z) { return x - al * z; });
     });
     detail::finish_inplace(self, node);
     return self;
@@ -126,7 +132,7 @@ struct MulBackward0 final : Node {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
     const DType d = detail::result_type(a, b);
-    Tensor y = binary_forward(a, b, "mul", d, std::nullopt, [](auto x, auto z) { return x * z; });
+    Tensor y = arith_forward(a, b, "mul", d, Binary::Mul, 1.0, [](auto x, auto z) { return x * z; });
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<MulBackward0>({&a, &b});
         if (node->needs_input_grad(0)) node->b = b;
@@ -145,7 +151,7 @@ Tensor& mul_(Tensor& self, const Tensor& other) {
         if (node->needs_input_grad(0)) node->b = other;
         if (node->needs_input_grad(1)) node->a = clone(self.detach());  // the value before
     }
-    detail::apply_into(self, other, "mul_", [](auto x, auto z) { return x * z; });
+    detail::arith_into(self, other, "mul_", Binary::Mul, 1.0, [](auto x, auto z) { return x * z; });
     detail::finish_inplace(self, node);
     return self;
 }
@@ -175,7 +181,7 @@ struct DivBackward0 final : Node {
 Tensor div(const Tensor& a, const Tensor& b) {
     DType d = detail::result_type(a, b);
     if (!is_floating(d)) d = kDefaultFloat;  // true division
-    Tensor y = binary_forward(a, b, "div", d, std::nullopt, [](auto x, auto z) { return x / z; });
+    Tensor y = arith_forward(a, b, "div", d, Binary::Div, 1.0, [](auto x, auto z) { return x / z; });
     if (any_needs_grad({&a, &b})) {
         auto node = make_node<DivBackward0>({&a, &b});
         node->b = b;
@@ -197,7 +203,7 @@ Tensor& div_(Tensor& self, const Tensor& other) {
         node->b = other;
         if (node->needs_input_grad(1)) node->a = clone(self.detach());
     }
-    detail::apply_into(self, other, "div_", [](auto x, auto z) { return x / z; });
+    detail::arith_into(self, other, "div_", Binary::Div, 1.0, [](auto x, auto z) { return x / z; });
     detail::finish_inplace(self, node);
     return self;
 }

@@ -1,5 +1,6 @@
-// Unary pointwise math: forward and derivative of each, side by side. Derivatives use
-// dedicated one-pass lambdas (pointwise2) rather than chains of ops.
+// Unary pointwise math. Each op's forward and derivative sit side by side in one struct of
+// kernels/elementwise/formulas.h (used by the per-ISA contiguous kernels and the strided
+// path alike); derivatives are one-pass kernels rather than chains of ops.
 #include "../kernels/vec_math.h"
 #include "pointwise.h"
 
@@ -10,58 +11,66 @@ using detail::pointwise2;
 
 namespace {
 
+using kernels::Unary;
+
 // y = f(x) in x's dtype, promoting integer inputs to float32 for transcendental functions.
-template <class F>
-Tensor unary_float(const Tensor& x, const char* op, const F& f) {
+template <Unary Op>
+Tensor unary_float(const Tensor& x, const char* op) {
     const DType d = is_floating(x.dtype()) ? x.dtype() : kDefaultFloat;
     Tensor in = detail::cast_for_compute(x, d);
     Tensor y = empty(x.shape(), d);
-    CR_DISPATCH_FLOAT(d, op, [&] { detail::unary_loop<scalar_t, scalar_t>(y, in, f); });
+    CR_DISPATCH_FLOAT(d, op, [&] { detail::unary_map<Op, scalar_t>(y, in, {}); });
     return y;
 }
 
 template <class F>
-Tensor unary_same(const Tensor& x, const char* op, const F& f) {
+Tensor unary_same_fn(const Tensor& x, const char* op, const F& f) {
     Tensor y = empty(x.shape(), x.dtype());
     CR_DISPATCH_NUMERIC(x.dtype(), op, [&] { detail::unary_loop<scalar_t, scalar_t>(y, x, f); });
     return y;
 }
 
-// Attaches a PointwiseBackward to y, saving `s`.
-template <class F>
-void attach(Tensor& y, const Tensor& x, const Tensor& s, const char* name, F f) {
-    auto node = std::make_shared<detail::PointwiseBackward<F>>(name, f);
-    node->next_edges.push_back(gradient_edge(x));
-    node->saved = s;
-    set_grad_fn(y, node);
+template <Unary Op>
+Tensor unary_same(const Tensor& x, const char* op) {
+    Tensor y = empty(x.shape(), x.dtype());
+    CR_DISPATCH_NUMERIC(x.dtype(), op, [&] { detail::unary_map<Op, scalar_t>(y, x, {}); });
+    return y;
 }
 
-#define CR_UNARY_FLOAT(op, Name, forward, saves_output, backward)                    \
+#define CR_UNARY_FLOAT(op, Name, Op, saves_output)                                   \
     Tensor op(const Tensor& x) {                                                     \
-        Tensor y = unary_float(x, #op, [](auto v) { return forward; });              \
+        Tensor y = unary_float<Unary::Op>(x, #op);                                   \
         if (needs_grad(x)) {                                                         \
-            attach(y, x, (saves_output) ? y : x, Name,                               \
-                   [](auto dy, auto s) { return backward; });                        \
+            detail::attach_unary<Unary::Op>(y, x, (saves_output) ? y : x, Name);     \
         }                                                                            \
         return y;                                                                    \
     }
 
 }  // namespace
 
-// op     forward                         saves   dx
-CR_UNARY_FLOAT(exp, "ExpBackward0", kernels::vexp(v), true, dy * s)
-CR_UNARY_FLOAT(log, "LogBackward0", kernels::vlog(v), false, dy / s)
-CR_UNARY_FLOAT(log1p, "Log1PBackward0", kernels::vlog1p(v), false, dy / (decltype(s)(1) + s))
-CR_UNARY_FLOAT(expm1, "Expm1Backward0", kernels::vexpm1(v), true, dy * (s + decltype(s)(1)))
-CR_UNARY_FLOAT(sqrt, "SqrtBackward0", std::sqrt(v), true, dy / (decltype(s)(2) * s))
-CR_UNARY_FLOAT(rsqrt, "RsqrtBackward0", decltype(v)(1) / std::sqrt(v), true,
-               decltype(s)(-0.5) * dy * s * s * s)
-CR_UNARY_FLOAT(sin, "SinBackward0", std::sin(v), false, dy * std::cos(s))
-CR_UNARY_FLOAT(cos, "CosBackward0", std::cos(v), false, -dy * std::sin(s))
-CR_UNARY_FLOAT(tanh, "TanhBackward0", kernels::vtanh(v), true, dy * (decltype(s)(1) - s * s))
-// sigmoid = 1 / (1 + e^-x), as e^x / (1 + e^x) below 0 so that e^-|x| never overflows.
-CR_UNARY_FLOAT(sigmoid, "SigmoidBackward0", kernels::vsigmoid(v), true,
-               dy * s * (decltype(s)(1) - s))
+// The formulas (forward and derivative) are kernels::ew::<Op> in kernels/elementwise/formulas.h:
+// op       y                       dx                   saves
+// exp      e^x                     dy * y               y
+// log      log x                   dy / x               x
+// log1p    log(1 + x)              dy / (1 + x)         x
+// expm1    e^x - 1                 dy * (y + 1)         y
+// sqrt     sqrt x                  dy / (2 y)           y
+// rsqrt    1 / sqrt x              -dy y^3 / 2          y
+// sin      sin x                   dy cos x             x
+// cos      cos x                   -dy sin x            x
+// tanh     tanh x                  dy (1 - y^2)         y
+// sigmoid  1 / (1 + e^-x)          dy y (1 - y)         y   (as e^x / (1 + e^x) below 0, so
+//                                                            that e^-|x| never overflows)
+CR_UNARY_FLOAT(exp, "ExpBackward0", Exp, true)
+CR_UNARY_FLOAT(log, "LogBackward0", Log, false)
+CR_UNARY_FLOAT(log1p, "Log1PBackward0", Log1p, false)
+CR_UNARY_FLOAT(expm1, "Expm1Backward0", Expm1, true)
+CR_UNARY_FLOAT(sqrt, "SqrtBackward0", Sqrt, true)
+CR_UNARY_FLOAT(rsqrt, "RsqrtBackward0", Rsqrt, true)
+CR_UNARY_FLOAT(sin, "SinBackward0", Sin, false)
+CR_UNARY_FLOAT(cos, "CosBackward0", Cos, false)
+CR_UNARY_FLOAT(tanh, "TanhBackward0", Tanh, true)
+CR_UNARY_FLOAT(sigmoid, "SigmoidBackward0", Sigmoid, true)
 #undef CR_UNARY_FLOAT
 
 // ---- neg -------------------------------------------------------------------
@@ -74,40 +83,24 @@ struct NegBackward0 final : Node {
 Tensor neg(const Tensor& x) {
     CR_CHECK(x.dtype() != DType::Bool, TypeError,
              "neg: negation of a bool tensor is not supported; use logical_not or ~");
-    Tensor y = unary_same(x, "neg", [](auto v) { return -v; });
+    Tensor y = unary_same<Unary::Neg>(x, "neg");
     if (needs_grad(x)) set_grad_fn(y, make_node<NegBackward0>({&x}));
     return y;
 }
 
 // ---- abs -------------------------------------------------------------------
-// y = |x|                dx = dy * sign(x)     (0 at x = 0)
+// y = |x|                dx = dy * sgn(x)     (0 at x = 0)
 Tensor abs(const Tensor& x) {
-    Tensor y = x.dtype() == DType::Bool ? clone(x)
-                                        : unary_same(x, "abs", [](auto v) {
-                                              return v < decltype(v)(0) ? -v : v;
-                                          });
-    if (needs_grad(x)) {
-        attach(y, x, x, "AbsBackward0", [](auto dy, auto s) {
-            using T = decltype(s);
-            return s > T(0) ? dy : (s < T(0) ? -dy : T(0));
-        });
-    }
+    Tensor y = x.dtype() == DType::Bool ? clone(x) : unary_same<Unary::Abs>(x, "abs");
+    if (needs_grad(x)) detail::attach_unary<Unary::Abs>(y, x, x, "AbsBackward0");
     return y;
 }
 
 // ---- relu ------------------------------------------------------------------
 // y = max(x, 0)          dx = dy * [y > 0]     NOTE: relu'(0) = 0, as in PyTorch
 Tensor relu(const Tensor& x) {
-    Tensor y = unary_same(x, "relu", [](auto v) {
-        using T = decltype(v);
-        return v > T(0) ? v : (v != v ? v : T(0));
-    });
-    if (needs_grad(x)) {
-        attach(y, x, y, "ReluBackward0", [](auto dy, auto s) {
-            using T = decltype(s);
-            return s <= T(0) ? T(0) : dy;  // NaN passes dy, as torch's threshold_backward
-        });
-    }
+    Tensor y = unary_same<Unary::Relu>(x, "relu");
+    if (needs_grad(x)) detail::attach_unary<Unary::Relu>(y, x, y, "ReluBackward0");
     return y;
 }
 
@@ -120,7 +113,7 @@ struct SignBackward0 final : Node {
 
 Tensor sign(const Tensor& x) {
     Tensor y = x.dtype() == DType::Bool ? clone(x)
-                                        : unary_same(x, "sign", [](auto v) {
+                                        : unary_same_fn(x, "sign", [](auto v) {
                                               using T = decltype(v);
                                               return T((v > T(0)) - (v < T(0)));
                                           });
@@ -146,7 +139,7 @@ struct ClampBackward1 final : Node {
 
 namespace {
 Tensor clamp_values(const Tensor& x, double lo, double hi) {
-    return unary_same(x, "clamp", [lo, hi](auto v) {
+    return unary_same_fn(x, "clamp", [lo, hi](auto v) {
         using T = decltype(v);
         if (v != v) return v;
         if constexpr (std::is_integral_v<T>) {

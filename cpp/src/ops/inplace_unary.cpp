@@ -10,10 +10,11 @@ using detail::pointwise3;
 
 namespace {
 
-// self = forward(self), computed out of place without history, then written back.
-template <class Fwd, class Bwd>
+// self = forward(self), computed out of place without history, then written back; the node
+// runs Op's derivative (kernels/elementwise/formulas.h).
+template <kernels::Unary Op, class Fwd>
 Tensor& unary_inplace(Tensor& self, const char* op, const char* node_name, bool saves_output,
-                      const Fwd& forward, const Bwd& backward) {
+                      const Fwd& forward) {
     check_inplace(self, op);
     Tensor y;
     {
@@ -22,9 +23,9 @@ Tensor& unary_inplace(Tensor& self, const char* op, const char* node_name, bool 
     }
     CR_CHECK(y.dtype() == self.dtype(), TypeError, op, ": result type ", dtype_name(y.dtype()),
              " can't be cast to the desired output type ", dtype_name(self.dtype()));
-    std::shared_ptr<detail::PointwiseBackward<Bwd>> node;
+    std::shared_ptr<detail::UnaryBackward<Op>> node;
     if (needs_grad(self)) {
-        node = std::make_shared<detail::PointwiseBackward<Bwd>>(node_name, backward);
+        node = std::make_shared<detail::UnaryBackward<Op>>(node_name, kernels::UnaryParams{});
         node->next_edges.push_back(gradient_edge(self));
         if (!saves_output) {
             NoGradGuard ng;
@@ -43,26 +44,24 @@ Tensor& unary_inplace(Tensor& self, const char* op, const char* node_name, bool 
 // ---- exp_ log_ sqrt_ neg_ abs_ relu_ sigmoid_ tanh_ sin_ cos_ -----------------
 // Same math as the out-of-place ops (elementwise_unary.cpp):
 // exp: dx = dy*y   log: dx = dy/x   sqrt: dx = dy/(2y)   neg: dx = -dy
-// abs: dx = dy*sign(x)   relu: dx = dy*[y > 0]   sigmoid: dx = dy*y*(1-y)
+// abs: dx = dy*sgn(x)   relu: dx = dy*[y > 0]   sigmoid: dx = dy*y*(1-y)
 // tanh: dx = dy*(1-y^2)   sin: dx = dy*cos(x)   cos: dx = -dy*sin(x)
-#define CR_UNARY_INPLACE(op, base, Name, saves_output, backward)                         \
+#define CR_UNARY_INPLACE(op, base, Name, Op, saves_output)                                \
     Tensor& op(Tensor& self) {                                                           \
-        return unary_inplace(self, #op, Name, saves_output,                              \
-                             [](const Tensor& x) { return base(x); },                    \
-                             [](auto dy, auto s) { return backward; });                  \
+        return unary_inplace<kernels::Unary::Op>(self, #op, Name, saves_output,          \
+                                                 [](const Tensor& x) { return base(x); }); \
     }
 
-CR_UNARY_INPLACE(exp_, exp, "ExpBackward0", true, dy * s)
-CR_UNARY_INPLACE(log_, log, "LogBackward0", false, dy / s)
-CR_UNARY_INPLACE(sqrt_, sqrt, "SqrtBackward0", true, dy / (decltype(s)(2) * s))
-CR_UNARY_INPLACE(neg_, neg, "NegBackward0", true, (static_cast<void>(s), -dy))
-CR_UNARY_INPLACE(abs_, abs, "AbsBackward0", false,
-                 s > decltype(s)(0) ? dy : (s < decltype(s)(0) ? -dy : decltype(s)(0)))
-CR_UNARY_INPLACE(relu_, relu, "ReluBackward0", true, s <= decltype(s)(0) ? decltype(s)(0) : dy)
-CR_UNARY_INPLACE(sigmoid_, sigmoid, "SigmoidBackward0", true, dy * s * (decltype(s)(1) - s))
-CR_UNARY_INPLACE(tanh_, tanh, "TanhBackward0", true, dy * (decltype(s)(1) - s * s))
-CR_UNARY_INPLACE(sin_, sin, "SinBackward0", false, dy * std::cos(s))
-CR_UNARY_INPLACE(cos_, cos, "CosBackward0", false, -dy * std::sin(s))
+CR_UNARY_INPLACE(exp_, exp, "ExpBackward0", Exp, true)
+CR_UNARY_INPLACE(log_, log, "LogBackward0", Log, false)
+CR_UNARY_INPLACE(sqrt_, sqrt, "SqrtBackward0", Sqrt, true)
+CR_UNARY_INPLACE(neg_, neg, "NegBackward0", Neg, true)
+CR_UNARY_INPLACE(abs_, abs, "AbsBackward0", Abs, false)
+CR_UNARY_INPLACE(relu_, relu, "ReluBackward0", Relu, true)
+CR_UNARY_INPLACE(sigmoid_, sigmoid, "SigmoidBackward0", Sigmoid, true)
+CR_UNARY_INPLACE(tanh_, tanh, "TanhBackward0", Tanh, true)
+CR_UNARY_INPLACE(sin_, sin, "SinBackward0", Sin, false)
+CR_UNARY_INPLACE(cos_, cos, "CosBackward0", Cos, false)
 #undef CR_UNARY_INPLACE
 
 // ---- pow_ ------------------------------------------------------------------

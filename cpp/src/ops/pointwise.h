@@ -1,7 +1,10 @@
 // Private helpers of the pointwise op files: result types, casts and typed loops.
 #pragma once
 #include <cmath>
+#include <type_traits>
 
+#include "../kernels/dispatch.h"
+#include "../kernels/elementwise/formulas.h"
 #include "../kernels/ref/loops.h"
 #include "chainrule/autograd.h"
 #include "chainrule/ops.h"
@@ -196,6 +199,198 @@ struct PointwiseBackward final : Node {
     const char* name_;
     F f;
 };
+
+// ---- the per-ISA elementwise table (kernels/elementwise/) -----------------------------------
+// Contiguous float32/float64 operands go through the table of the CPU level in use, one call
+// per parallel_for chunk; everything else (strided, broadcast in other patterns, int64/bool)
+// through the loops above with the same formula (kernels/elementwise/formulas.h).
+
+template <class T>
+constexpr bool kHasElementwiseTable = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+template <class T>
+const kernels::ElementwiseKernel<T>& elementwise_table() {
+    if constexpr (std::is_same_v<T, float>) {
+        return kernels::kernel_table().elementwise.s;
+    } else {
+        return kernels::kernel_table().elementwise.d;
+    }
+}
+
+// The formula struct (kernels::ew::Name) of each table op.
+template <kernels::Unary Op>
+struct UnaryFormula;
+#define CR_UNARY_FORMULA(Name)                          \
+    template <>                                         \
+    struct UnaryFormula<kernels::Unary::Name> {         \
+        using type = kernels::ew::Name;                 \
+    };
+CR_ELEMENTWISE_UNARY(CR_UNARY_FORMULA)
+#undef CR_UNARY_FORMULA
+
+// out = fwd(a) elementwise over a's shape, in T; out is contiguous (fresh, or a itself for an
+// in-place op).
+template <kernels::Unary Op, class T>
+void unary_map(const Tensor& out, const Tensor& a, const kernels::UnaryParams& p) {
+    if constexpr (kHasElementwiseTable<T>) {
+        if (a.shape() == out.shape() && a.is_contiguous() && out.is_contiguous()) {
+            const auto k = elementwise_table<T>().unary[static_cast<int>(Op)];
+            const T* x = a.template data<T>();
+            T* o = out.template data<T>();
+            parallel_for(0, out.numel(), kGrain,
+                         [&](int64_t lo, int64_t hi) { k(x + lo, o + lo, hi - lo, p); });
+            return;
+        }
+    }
+    // Captures the params, not the struct: a lambda of this header may not hold a member of
+    // an unnamed-namespace type (-Wsubobject-linkage).
+    using F = typename UnaryFormula<Op>::type;
+    unary_loop<T, T>(out, a, [p](T v) { return F(p).template fwd<T>(v); });
+}
+
+// dx = bwd(dy, s) for a unary table op (s: the saved input or output), no history.
+template <kernels::Unary Op>
+Tensor unary_grad(const Tensor& dy, const Tensor& s, const kernels::UnaryParams& p) {
+    if (dy.dtype() == s.dtype() && is_floating(s.dtype()) && dy.shape() == s.shape() &&
+        dy.is_contiguous() && s.is_contiguous()) {
+        Tensor out = empty(s.shape(), s.dtype());
+        CR_DISPATCH_FLOAT(s.dtype(), "backward", [&] {
+            const auto k = elementwise_table<scalar_t>().unary_backward[static_cast<int>(Op)];
+            const scalar_t* g = dy.data<scalar_t>();
+            const scalar_t* v = s.data<scalar_t>();
+            scalar_t* o = out.data<scalar_t>();
+            parallel_for(0, out.numel(), kGrain,
+                         [&](int64_t lo, int64_t hi) { k(g + lo, v + lo, o + lo, hi - lo, p); });
+        });
+        return out;
+    }
+    using F = typename UnaryFormula<Op>::type;
+    return pointwise2(dy, s, [p](auto g, auto v) { return F(p).bwd(g, v); });
+}
+
+// The node of a unary table op: dx = bwd(dy, saved).
+template <kernels::Unary Op>
+struct UnaryBackward final : Node {
+    UnaryBackward(const char* nm, const kernels::UnaryParams& p) : name_(nm), params(p) {}
+    SavedTensor saved;
+    TensorList apply(TensorList&& g) override {
+        return {unary_grad<Op>(g[0], saved.unpack(name_), params)};
+    }
+    std::string name() const override { return name_; }
+    void release_saved() override { saved.reset(); }
+    const char* name_;
+    kernels::UnaryParams params;
+};
+
+// Makes y the output of a UnaryBackward<Op> node with x's edge, saving s (x or y).
+template <kernels::Unary Op>
+void attach_unary(Tensor& y, const Tensor& x, const Tensor& s, const char* name,
+                  const kernels::UnaryParams& p = {}) {
+    auto node = std::make_shared<UnaryBackward<Op>>(name, p);
+    node->next_edges.push_back(gradient_edge(x));
+    node->saved = s;
+    set_grad_fn(y, node);
+}
+
+// The table path of out = a op b (add/sub/mul/div) in T: all three contiguous, and b and a
+// the same shape as out, or one of them a single element, a row repeated down the leading
+// dims (a bias), or a column repeated along the trailing dims. False: not one of those.
+template <class T>
+bool arith_table(const Tensor& out, const Tensor& a, const Tensor& b, kernels::Binary op,
+                 T alpha) {
+    if (!out.is_contiguous() || !a.is_contiguous() || !b.is_contiguous()) return false;
+    const Shape& shape = out.shape();
+    const int64_t n = out.numel();
+    if (n == 0) return true;
+    const auto& k = elementwise_table<T>();
+    const int o = static_cast<int>(op);
+    T* po = out.template data<T>();
+    const T* pa = a.template data<T>();
+    const T* pb = b.template data<T>();
+    const bool a_full = a.shape() == shape, b_full = b.shape() == shape;
+    if (a_full && b_full) {
+        parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+            k.binary[o](pa + lo, pb + lo, po + lo, hi - lo, alpha);
+        });
+        return true;
+    }
+    if (!a_full && !b_full) return false;
+    const Tensor& small = a_full ? b : a;
+    const T* big = a_full ? pa : pb;
+    const T* sm = a_full ? pb : pa;
+    const int swap = a_full ? 0 : 1;  // 1: the small operand is the left one
+    if (small.numel() == 1) {
+        const T v = *sm;
+        parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+            k.binary_scalar[o][swap](big + lo, v, po + lo, hi - lo, alpha);
+        });
+        return true;
+    }
+    // small's shape right-aligned to out's, padded with leading ones.
+    const int64_t nd = static_cast<int64_t>(shape.size());
+    const int64_t pad = nd - static_cast<int64_t>(small.shape().size());
+    if (pad < 0) return false;
+    auto dim = [&](int64_t i) { return i < pad ? int64_t{1} : small.shape()[i - pad]; };
+    auto prod = [&](int64_t lo, int64_t hi) {
+        int64_t r = 1;
+        for (int64_t i = lo; i < hi; ++i) r *= shape[i];
+        return r;
+    };
+    int64_t j = nd;  // row: ones, then out's trailing dims from j on
+    while (j > 0 && dim(j - 1) == shape[j - 1]) --j;
+    bool ok = true;
+    for (int64_t i = 0; i < j; ++i) ok = ok && dim(i) == 1;
+    if (ok) {
+        const int64_t cols = prod(j, nd);
+        parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+            k.binary_row[o][swap](big, sm, po, lo, hi, cols, alpha);
+        });
+        return true;
+    }
+    j = 0;  // column: out's leading dims up to j, then ones
+    while (j < nd && dim(j) == shape[j]) ++j;
+    ok = true;
+    for (int64_t i = j; i < nd; ++i) ok = ok && dim(i) == 1;
+    if (!ok) return false;
+    const int64_t cols = prod(j, nd);
+    parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
+        k.binary_col[o][swap](big, sm, po, lo, hi, cols, alpha);
+    });
+    return true;
+}
+
+// out = f(a, b) for an arithmetic op: the table when arith_table takes it, else binary_loop.
+template <class T, class F>
+void arith_loop(const Tensor& out, const Tensor& a, const Tensor& b, kernels::Binary op,
+                double alpha, const F& f) {
+    if constexpr (kHasElementwiseTable<T>) {
+        if (arith_table<T>(out, a, b, op, static_cast<T>(alpha))) return;
+    }
+    binary_loop<T, T>(out, a, b, f);
+}
+
+// binary_forward for add/sub/mul/div (f is the same formula, for the other paths).
+template <class F>
+Tensor arith_forward(const Tensor& a, const Tensor& b, const char* op, DType compute,
+                     kernels::Binary kop, double alpha, const F& f) {
+    const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+    Tensor x = cast_for_compute(a, compute), y = cast_for_compute(b, compute);
+    Tensor out = empty(shape, compute);
+    CR_DISPATCH_ALL(compute, op, [&] { arith_loop<scalar_t>(out, x, y, kop, alpha, f); });
+    return out;
+}
+
+// apply_into for add_/sub_/mul_/div_.
+template <class F>
+void arith_into(const Tensor& self, const Tensor& other, const char* op, kernels::Binary kop,
+                double alpha, const F& f) {
+    Tensor o = cast_for_compute(other, self.dtype());
+    CR_DISPATCH_ALL(self.dtype(), op, [&] {
+        arith_loop<scalar_t>(self, self, o, kop, alpha, [&](scalar_t x, scalar_t y) {
+            return static_cast<scalar_t>(f(x, y));
+        });
+    });
+}
 
 inline void check_floating(const Tensor& x, const char* op) {
     CR_CHECK(is_floating(x.dtype()), TypeError, op,

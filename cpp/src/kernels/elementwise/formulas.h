@@ -1,0 +1,322 @@
+// The pointwise ops' math, one struct per op with its forward and derivative side by side:
+//   fwd(x) = y,   bwd(dy, s) = dx   where s is the saved input x or output y (noted per op).
+// Used twice: by the per-ISA contiguous kernels (elementwise_impl.h, through the table in
+// elementwise_kernels.h) and by the op files' strided/broadcast paths, so both compute the
+// same formula. Op constants come in UnaryParams (p0, p1, p2, named per struct).
+//
+// Written to vectorise under GCC's default -ftrapping-math: selects are kernels::select (an
+// integer mask), never a float ternary with arithmetic in its arms; no branches.
+// Values at kinks, NaN and infinities follow PyTorch's CPU kernels (see the op files).
+//
+// Everything is in an unnamed namespace (as vec_math.h): each translation unit, and each
+// per-ISA unit of the dispatch, gets its own internal-linkage copy (numpy#25274).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+#include "../vec_math.h"
+#include "elementwise_kernels.h"
+
+// An op without constants: constructible from (and ignoring) UnaryParams.
+#define CR_EW_STATELESS(Name) \
+    Name() = default;         \
+    explicit Name(const UnaryParams&) {}
+
+namespace chainrule::kernels {
+namespace {
+namespace ew {
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;      // 1/sqrt(2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1/sqrt(2*pi)
+constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2/pi)
+constexpr double kGeluKappa = 0.044715;
+
+// ---- math (elementwise_unary.cpp) ------------------------------------------------------
+// y = e^x                         dx = dy * y
+struct Exp {
+    CR_EW_STATELESS(Exp)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return vexp(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy * s; }  // s = y
+};
+// y = log x                       dx = dy / x
+struct Log {
+    CR_EW_STATELESS(Log)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return vlog(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy / s; }  // s = x
+};
+// y = log(1 + x)                  dx = dy / (1 + x)
+struct Log1p {
+    CR_EW_STATELESS(Log1p)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return vlog1p(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy / (T(1) + s); }  // s = x
+};
+// y = e^x - 1                     dx = dy * (y + 1)
+struct Expm1 {
+    CR_EW_STATELESS(Expm1)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return vexpm1(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy * (s + T(1)); }  // s = y
+};
+// y = sqrt x                      dx = dy / (2 y)
+struct Sqrt {
+    CR_EW_STATELESS(Sqrt)
+    static constexpr bool kSqrtFirst = true;  // fwd = post(sqrt): the kernels' vector sqrt
+    template <class T> CR_VEC_INLINE T post(T r) const { return r; }
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return std::sqrt(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy / (T(2) * s); }  // s = y
+};
+// y = 1 / sqrt x                  dx = -dy y^3 / 2
+struct Rsqrt {
+    CR_EW_STATELESS(Rsqrt)
+    static constexpr bool kSqrtFirst = true;
+    template <class T> CR_VEC_INLINE T post(T r) const { return T(1) / r; }
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return post(std::sqrt(v)); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return T(-0.5) * dy * s * s * s; }  // s = y
+};
+// y = sin x                       dx = dy cos x       (libm: scalar)
+struct Sin {
+    CR_EW_STATELESS(Sin)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return std::sin(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy * std::cos(s); }  // s = x
+};
+// y = cos x                       dx = -dy sin x      (libm: scalar)
+struct Cos {
+    CR_EW_STATELESS(Cos)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return std::cos(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return -dy * std::sin(s); }  // s = x
+};
+// y = tanh x                      dx = dy (1 - y^2)
+struct Tanh {
+    CR_EW_STATELESS(Tanh)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return vtanh(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy * (T(1) - s * s); }  // s = y
+};
+// y = 1 / (1 + e^-x)              dx = dy y (1 - y)
+struct Sigmoid {
+    CR_EW_STATELESS(Sigmoid)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return vsigmoid(v); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return dy * s * (T(1) - s); }  // s = y
+};
+// y = max(x, 0) (NaN stays)        dx = y > 0 ? dy : 0  (relu'(0) = 0; NaN y passes dy, as
+// torch's threshold_backward).  Also int64 (forward).
+struct Relu {
+    CR_EW_STATELESS(Relu)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        if constexpr (std::is_integral_v<T>) {
+            return v > T(0) ? v : T(0);
+        } else {
+            return select(v <= T(0), T(0), v);
+        }
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const { return select(s <= T(0), T(0), dy); }  // s = y
+};
+// y = -x                          dx = -dy            Also int64 (forward).
+struct Neg {
+    CR_EW_STATELESS(Neg)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return -v; }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T) const { return -dy; }
+};
+// y = |x| (+0 at -0)               dx = dy sgn(x)  (sgn(0) = sgn(NaN) = 0)   Also int64.
+struct Abs {
+    CR_EW_STATELESS(Abs)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        if constexpr (std::is_integral_v<T>) {
+            return v < T(0) ? -v : v;
+        } else {
+            return std::fabs(v);
+        }
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        return dy * (select(s > T(0), T(1), T(0)) - select(s < T(0), T(1), T(0)));
+    }
+};
+
+// ---- activations (activation.cpp) -----------------------------------------------------------
+// gelu none: y = x Phi(x) = x/2 (1 + erf(x / sqrt 2))
+//            dx = dy (Phi(x) + x exp(-x^2/2) / sqrt(2 pi))
+struct GeluErf {
+    CR_EW_STATELESS(GeluErf)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        return v * T(0.5) * (T(1) + verf(v * T(kSqrt1_2)));
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const T cdf = T(0.5) * (T(1) + verf(s * T(kSqrt1_2)));
+        const T pdf = T(kInvSqrt2Pi) * vexp(T(-0.5) * s * s);
+        return dy * (cdf + s * pdf);
+    }
+};
+// gelu tanh: y = x/2 (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3), computed with
+//   sg = (1 + tanh u) / 2 = 1 / (1 + exp(-2u)):  y = x sg,
+//   dx = dy (sg + 2 x sg (1 - sg) sqrt(2/pi) (1 + 3 * 0.044715 x^2))
+// (one exp instead of a tanh, and no cancellation in 1 + tanh u for u << 0).
+struct GeluTanh {
+    CR_EW_STATELESS(GeluTanh)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        const T u = T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v);
+        return v / (T(1) + vexp(T(-2) * u));
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const T s2 = s * s;
+        const T u = T(kSqrt2OverPi) * (s + T(kGeluKappa) * s2 * s);
+        const T sg = T(1) / (T(1) + vexp(T(-2) * u));
+        const T inner_d = T(kSqrt2OverPi) * (T(1) + T(3 * kGeluKappa) * s2);
+        return dy * (sg + T(2) * s * sg * (T(1) - sg) * inner_d);
+    }
+};
+// silu: y = x / (1 + exp(-x))      dx = dy sig(x) (1 + x (1 - sig(x)))
+// For x -> -inf, exp(-x) overflows to inf and y to -0: no NaN for finite x.
+struct Silu {
+    CR_EW_STATELESS(Silu)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return v / (T(1) + vexp(-v)); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const T sig = vsigmoid(s);
+        return dy * sig * (T(1) + s * (T(1) - sig));
+    }
+};
+// mish: y = x tanh(sp), sp = log1p(exp x)    dx = dy (tanh(sp) + x sig(x) (1 - tanh(sp)^2))
+struct Mish {
+    CR_EW_STATELESS(Mish)
+    template <class T> CR_VEC_INLINE T fwd(T v) const { return v * vtanh(vlog1p(vexp(v))); }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const T sig = vsigmoid(s);
+        const T t = vtanh(vlog1p(vexp(s)));
+        return dy * (t + s * sig * (T(1) - t * t));
+    }
+};
+// softplus (p0 = beta, p1 = threshold):
+//   y = beta x > threshold ? x : log1p(exp(beta x)) / beta
+//   dx = beta x > threshold ? dy : dy z / (z + 1),  z = exp(beta x)
+struct Softplus {
+    double beta = 1, threshold = 20;
+    Softplus() = default;
+    explicit Softplus(const UnaryParams& p) : beta(p.p0), threshold(p.p1) {}
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        const T bx = v * T(beta);
+        return select(bx > T(threshold), v, vlog1p(vexp(bx)) / T(beta));
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const T bx = s * T(beta);
+        const T z = vexp(bx);
+        return select(bx > T(threshold), dy, dy * z / (z + T(1)));
+    }
+};
+// logsigmoid: y = min(x, 0) - log1p(exp(-|x|))
+//   dx = dy ([x < 0] - sign'(x) z / (1 + z)),  z = exp(-|x|),  sign' = x < 0 ? 1 : -1
+struct Logsigmoid {
+    CR_EW_STATELESS(Logsigmoid)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        const T m = select(v < T(0), v, T(0));
+        return m - vlog1p(vexp(-std::fabs(v)));
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const bool neg = s < T(0);
+        const T z = vexp(-std::fabs(s));
+        return dy * (select(neg, T(1), T(0)) - select(neg, T(1), T(-1)) * (z / (T(1) + z)));
+    }
+};
+// elu/selu/celu (p0 = alpha * scale, p1 = scale, p2 = input_scale):
+//   y = x > 0 ? scale x : alpha scale (exp(input_scale x) - 1)
+//   dx = x > 0 ? dy scale : dy input_scale alpha scale exp(input_scale x)    (Elu: s = x)
+//      = x > 0 ? dy scale : dy input_scale (y + alpha scale)                 (EluOut: s = y)
+// x = 0 takes the exponential side; a NaN s gives NaN.
+struct Elu {
+    double neg = 1, pos = 1, in = 1;
+    Elu() = default;
+    explicit Elu(const UnaryParams& p) : neg(p.p0), pos(p.p1), in(p.p2) {}
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        return select(v <= T(0), vexpm1(v * T(in)) * T(neg), v * T(pos));
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {
+        const T lo = dy * T(in) * T(neg) * vexp(s * T(in));
+        return select(s > T(0), dy * T(pos), select(s != s, s, lo));
+    }
+};
+struct EluOut : Elu {
+    EluOut() = default;
+    explicit EluOut(const UnaryParams& p) : Elu(p) {}
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {
+        const T lo = dy * T(in) * (s + T(neg));
+        return select(s > T(0), dy * T(pos), select(s != s, s, lo));
+    }
+};
+// leaky_relu (p0 = slope): y = x > 0 ? x : slope x    dx = x > 0 ? dy : slope dy
+// max(x, 0) + slope min(x, 0) is exactly x or slope x, and keeps NaN and -0. At x = 0 the
+// gradient is slope (PyTorch's choice); NaN gives NaN and a slope gradient.
+struct LeakyRelu {
+    double slope = 0.01;
+    LeakyRelu() = default;
+    explicit LeakyRelu(const UnaryParams& p) : slope(p.p0) {}
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        return std::max(v, T(0)) + T(slope) * std::min(v, T(0));
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x (or y for slope >= 0)
+        const T p = select(s > T(0), dy, T(0));
+        const T q = select(s > T(0), T(0), dy);  // NaN takes this side
+        return p + T(slope) * q;
+    }
+};
+// hardtanh (p0 = min_val, p1 = max_val): y = min(max(x, lo), hi)  dx = lo < x < hi ? dy : 0
+// (0 at the bounds and at NaN; NaN propagates). int64 forward compares in double (an
+// infinite bound cast to int64 is undefined) and truncates fractional bounds, as PyTorch.
+struct Hardtanh {
+    double lo = -1, hi = 1;
+    Hardtanh() = default;
+    explicit Hardtanh(const UnaryParams& p) : lo(p.p0), hi(p.p1) {}
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        if constexpr (std::is_integral_v<T>) {
+            const double d = static_cast<double>(v);
+            return d < lo ? static_cast<T>(lo) : (d > hi ? static_cast<T>(hi) : v);
+        } else {
+            const T l = static_cast<T>(lo), h = static_cast<T>(hi);
+            return select(v < l, l, select(v > h, h, v));
+        }
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x or y
+        return select((s > T(lo)) & (s < T(hi)), dy, T(0));
+    }
+};
+// hardsigmoid: y = min(max(x + 3, 0), 6) / 6      dx = -3 < x < 3 ? dy / 6 : 0
+struct Hardsigmoid {
+    CR_EW_STATELESS(Hardsigmoid)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        const T r = v + T(3);
+        return select(r < T(0), T(0), select(r > T(6), T(6), r)) / T(6);  // NaN falls through
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        return select((s > T(-3)) & (s < T(3)), dy, T(0)) / T(6);
+    }
+};
+// hardswish: y = x min(max(x + 3, 0), 6) / 6
+//   dx = x <= -3 ? 0 : (x < 3 ? dy (x / 3 + 1/2) : dy)   (0 at -3, dy at 3, NaN at NaN)
+struct Hardswish {
+    CR_EW_STATELESS(Hardswish)
+    template <class T> CR_VEC_INLINE T fwd(T v) const {
+        const T r = v + T(3);
+        return v * select(r < T(0), T(0), select(r > T(6), T(6), r)) / T(6);
+    }
+    template <class T> CR_VEC_INLINE T bwd(T dy, T s) const {  // s = x
+        const T mid = select(s < T(3), dy * (s / T(3) + T(0.5)), dy);
+        return select(s <= T(-3), T(0), select(s != s, s, mid));
+    }
+};
+
+// ---- binary arithmetic (elementwise_binary.cpp) ----------------------------------------------
+// out = a + alpha b, a - alpha b, a b, a / b. alpha = 1 gives exactly a + b (1 * b is exact).
+struct AddOp {
+    template <class T> static CR_VEC_INLINE T apply(T a, T b, T alpha) { return a + alpha * b; }
+};
+struct SubOp {
+    template <class T> static CR_VEC_INLINE T apply(T a, T b, T alpha) { return a - alpha * b; }
+};
+struct MulOp {
+    template <class T> static CR_VEC_INLINE T apply(T a, T b, T) { return a * b; }
+};
+struct DivOp {
+    template <class T> static CR_VEC_INLINE T apply(T a, T b, T) { return a / b; }
+};
+
+}  // namespace ew
+}  // namespace
+}  // namespace chainrule::kernels
+
+#undef CR_EW_STATELESS
