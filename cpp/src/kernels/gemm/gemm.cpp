@@ -146,31 +146,10 @@ void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int6
     }
 }
 
-// Prefetches (to L2) part `part` of `parts` of an A micro-panel's source, (mr, kc) at
-// (rsa, csa), so that packing it next finds it close.
-template <class T>
-void prefetch_a(const T* a, int64_t rsa, int64_t csa, int64_t mr, int64_t kc, int64_t part,
-                int64_t parts) {
-    constexpr int64_t line = 64 / static_cast<int64_t>(sizeof(T));
-    if (csa == 1) {
-        const int64_t per_row = (kc + line - 1) / line, total = mr * per_row;
-        for (int64_t q = total * part / parts; q < total * (part + 1) / parts; ++q) {
-            CR_PREFETCH(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
-        }
-    } else if (rsa == 1) {
-        for (int64_t q = kc * part / parts; q < kc * (part + 1) / parts; ++q) {
-            CR_PREFETCH(a + q * csa, 0, 2);
-            CR_PREFETCH(a + q * csa + mr - 1, 0, 2);
-        }
-    }
-}
-
 // One thread's block of C: rows [m0, m1), columns [n0, n1). The BLIS loop nest with the two
 // inner loops swapped: for each (NC, KC) block the B panels (KC x NC, about half of L2) are
 // packed once, then each A micro-panel (MR x KC, L1) is packed just in time and swept across
-// all of them. Row-major B is packed by the first row of microkernels themselves
-// (ukernel_pack_b), so reading it overlaps with arithmetic; other layouts are packed first.
-// The next A micro-panel is prefetched while the current one is in use.
+// all of them; C is visited once per K block.
 template <class T>
 void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t m0,
              int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha, const T* A, int64_t rsa,
@@ -180,45 +159,29 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
     alignas(64) T tile[16 * 64];  // an edge tile: MR x NR <= 16 x 64
     for (int64_t jc = n0; jc < n1; jc += bl.nc) {
         const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
-        const int64_t n_full = csb == 1 ? nc / NR * NR : 0;  // panels the kernels pack
-        const int64_t panels = (nc + NR - 1) / NR;
         for (int64_t pc = 0; pc < K; pc += kc_step) {
             const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
             const T bet = pc == 0 ? beta : T(1);  // later K blocks add to the first
-            const T* b = B + pc * rsb + jc * csb;
-            if (n_full < nc) {
-                k.pack_b(Bp + n_full * kc, b + n_full * csb, rsb, csb, kc, nc - n_full);
-            }
+            k.pack_b(Bp, B + pc * rsb + jc * csb, rsb, csb, kc, nc);
             for (int64_t ir = m0; ir < m1; ir += MR) {
                 const int64_t mr = MR < m1 - ir ? MR : m1 - ir;
-                const T* a = A + ir * rsa + pc * csa;
-                k.pack_a(Ap, a, rsa, csa, mr, kc);
-                const bool first = ir == m0;
-                const int64_t next_mr = MR < m1 - ir - MR ? MR : m1 - ir - MR;
+                k.pack_a(Ap, A + ir * rsa + pc * csa, rsa, csa, mr, kc);
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     const int64_t nr = NR < nc - jr ? NR : nc - jr;
-                    T* bp = Bp + jr * kc;
+                    const T* bp = Bp + jr * kc;
                     T* c = C + ir * rsc + (jc + jr) * csc;
-                    if (next_mr > 0) {
-                        prefetch_a(a + MR * rsa, rsa, csa, next_mr, kc, jr / NR, panels);
-                    }
-                    const bool fuse = first && jr < n_full;
-                    if (!fuse && mr < MR && nr == NR && csc == 1) {
-                        k.ukernel_rows(kc, mr, alpha, Ap, bp, bet, c, rsc);  // bottom edge
+                    if (nr == NR && csc == 1) {
+                        if (mr == MR) {
+                            k.ukernel(kc, alpha, Ap, bp, bet, c, rsc);
+                        } else {
+                            k.ukernel_rows(kc, mr, alpha, Ap, bp, bet, c, rsc);  // bottom edge
+                        }
                         continue;
                     }
-                    const bool full = mr == MR && nr == NR && csc == 1;
-                    T* out = full ? c : tile;
-                    const int64_t ldo = full ? rsc : NR;
-                    const T al = full ? alpha : T(1), be = full ? bet : T(0);
-                    if (fuse) {
-                        k.ukernel_pack_b(kc, al, Ap, b + jr, rsb, bp, be, out, ldo);
-                    } else {
-                        k.ukernel(kc, al, Ap, bp, be, out, ldo);
-                    }
-                    // Edge or strided tile: exact accumulators (alpha 1, beta 0) stored with
-                    // the microkernel's combine rule.
-                    if (!full) store_tile(c, rsc, csc, tile, NR, mr, nr, alpha, bet);
+                    // Right edge or strided C: exact accumulators (alpha 1, beta 0) stored
+                    // with the microkernel's combine rule.
+                    k.ukernel(kc, T(1), Ap, bp, T(0), tile, NR);
+                    store_tile(c, rsc, csc, tile, NR, mr, nr, alpha, bet);
                 }
             }
         }
