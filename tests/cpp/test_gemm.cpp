@@ -43,8 +43,8 @@ struct Mat {
             rs = c + pad;
             cs = 1;
         }
-        data.assign(static_cast<size_t>((transposed ? c : r) * (transposed ? r + pad : c + pad)) + 1,
-                    T(0));
+        const int64_t lines = transposed ? c : r, width = transposed ? r + pad : c + pad;
+        data.assign(static_cast<size_t>(lines * width) + 1, T(0));
         std::uniform_real_distribution<double> ud(-1, 1);
         for (auto& x : data) x = static_cast<T>(ud(rng));
     }
@@ -158,7 +158,7 @@ void run_level(CpuCapability level, int64_t& cases) {
     dflt.level = level;
     GemmConfig packed = dflt;  // packed path at every size, default blocking
     packed.path = kernels::GemmPath::Packed;
-    GemmConfig tiny = packed;  // several K and N blocks on small problems
+    GemmConfig tiny = packed;  // several K and N blocks (and split K sums) on small problems
     tiny.kc = 7;
     tiny.nc = 2 * NR;
     GemmConfig direct = dflt;  // unpacked path at every size
@@ -216,9 +216,9 @@ void run_level(CpuCapability level, int64_t& cases) {
     for (const auto& s : big) {
         for (int t = 0; t < 4; ++t) {
             ++r;
-            check_case<T>(dflt, Case{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, r % 4 == 3 ? 1 : 0,
-                                     1.0, betas[r % 3]},
-                          rng);
+            const Case c{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, r % 4 == 3 ? 1 : 0, 1.0,
+                         betas[r % 3]};
+            check_case<T>(dflt, c, rng);
             ++cases;
         }
     }

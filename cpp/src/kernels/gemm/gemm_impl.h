@@ -221,7 +221,9 @@ void pack_b(typename V::T* Bp, const typename V::T* B, int64_t rsb, int64_t csb,
         const int64_t full = nc / NR * NR;
         for (int64_t k = 0; k < kc; ++k) {
             const T* b = B + k * rsb;
-            for (int64_t j0 = 0; j0 < full; j0 += NR) copy_n<V, NR>(Bp + j0 * kc + k * NR, b + j0);
+            for (int64_t j0 = 0; j0 < full; j0 += NR) {
+                copy_n<V, NR>(Bp + j0 * kc + k * NR, b + j0);
+            }
             if (full < nc) {
                 T* d = Bp + full * kc + k * NR;
                 for (int64_t j = 0; j < NR; ++j) d[j] = full + j < nc ? b[full + j] : T(0);
@@ -417,7 +419,9 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
         for (int64_t i = 0; i < M; ++i) {
             for (int64_t j = 0; j < N; ++j) {
                 T s = T(0);
-                for (int64_t k = 0; k < K; ++k) s = madd(A[i * rsa + k * csa], B[k * rsb + j * csb], s);
+                for (int64_t k = 0; k < K; ++k) {
+                    s = madd(A[i * rsa + k * csa], B[k * rsb + j * csb], s);
+                }
                 T* c = C + i * rsc + j * csc;
                 *c = combine(s, alpha, beta, c);
             }
