@@ -227,11 +227,14 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     if (direct) {
         // Threads split the longer side of C; each element's sum is the same either way.
         const bool split_n = N >= M;
-        const int64_t len = split_n ? N : M, unit = 64;
-        const int64_t parts = nt < ceil_div(len, unit) ? nt : ceil_div(len, unit);
+        // Split points on multiples of 16 (whole vectors of columns, whole row blocks).
+        const int64_t len = split_n ? N : M, unit = 16;
+        const int64_t units = ceil_div(len, unit);
+        const int64_t parts = nt < units ? nt : units;
         parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; ++t) {
-                const int64_t b = len * t / parts, e = len * (t + 1) / parts;
+                const int64_t b = units * t / parts * unit;
+                const int64_t e = t + 1 == parts ? len : units * (t + 1) / parts * unit;
                 if (b >= e) continue;
                 if (split_n) {
                     k.direct(M, e - b, K, alpha, A, rsa, csa, B + b * csb, rsb, csb, beta,
