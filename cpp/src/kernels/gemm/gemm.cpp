@@ -3,8 +3,10 @@
 // with baseline flags; all ISA code is reached through the function-pointer table.
 #include "gemm.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <new>
+#include <thread>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -146,23 +148,70 @@ void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int6
     }
 }
 
+// A spinning barrier for the threads of one parallel region (one part each): packed B
+// blocks are shared, so a block is complete before anyone multiplies with it.
+class SpinBarrier {
+   public:
+    explicit SpinBarrier(int n) : n_(n) {}
+    void wait() {
+        const int gen = gen_.load(std::memory_order_acquire);
+        if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+            count_.store(0, std::memory_order_relaxed);
+            gen_.fetch_add(1, std::memory_order_release);
+            return;
+        }
+        for (int spins = 0; gen_.load(std::memory_order_acquire) == gen; ++spins) {
+            if (spins > 4000) {
+                std::this_thread::yield();  // the machine is oversubscribed
+            } else {
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+            }
+        }
+    }
+
+   private:
+    std::atomic<int> count_{0}, gen_{0};
+    const int n_;
+};
+
+// The threads that share packed B blocks: member `id` of `size` packs its share of each
+// block's panels into bp[block parity] (two buffers, so one barrier per block suffices).
+template <class T>
+struct Team {
+    int id, size;
+    SpinBarrier* barrier;  // null when size == 1
+    T* bp[2];
+};
+
 // One thread's block of C: rows [m0, m1), columns [n0, n1). The BLIS loop nest with the two
 // inner loops swapped: for each (NC, KC) block the B panels (KC x NC, about half of L2) are
-// packed once, then each A micro-panel (MR x KC, L1) is packed just in time and swept across
-// all of them; C is visited once per K block.
+// packed once (by the team together), then each A micro-panel (MR x KC, L1) is packed just in
+// time and swept across all of them; C is visited once per K block.
 template <class T>
 void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t m0,
              int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha, const T* A, int64_t rsa,
              int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
-             int64_t csc, T* Ap, T* Bp) {
+             int64_t csc, T* Ap, const Team<T>& team) {
     const int64_t MR = k.mr, NR = k.nr;
     alignas(64) T tile[16 * 64];  // an edge tile: MR x NR <= 16 x 64
+    int block = 0;
     for (int64_t jc = n0; jc < n1; jc += bl.nc) {
         const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
-        for (int64_t pc = 0; pc < K; pc += kc_step) {
+        const int64_t panels = (nc + NR - 1) / NR;
+        for (int64_t pc = 0; pc < K; pc += kc_step, ++block) {
             const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
             const T bet = pc == 0 ? beta : T(1);  // later K blocks add to the first
-            k.pack_b(Bp, B + pc * rsb + jc * csb, rsb, csb, kc, nc);
+            T* Bp = team.bp[block & 1];
+            const int64_t p0 = panels * team.id / team.size;
+            const int64_t p1 = panels * (team.id + 1) / team.size;
+            if (p0 < p1) {
+                const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
+                k.pack_b(Bp + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb, kc,
+                         j1 - p0 * NR);
+            }
+            if (team.barrier != nullptr) team.barrier->wait();
             for (int64_t ir = m0; ir < m1; ir += MR) {
                 const int64_t mr = MR < m1 - ir ? MR : m1 - ir;
                 k.pack_a(Ap, A + ir * rsa + pc * csa, rsa, csa, mr, kc);
@@ -251,33 +300,46 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     // K blocks of equal depth (<= KC): they fix each element's summation order, so they
     // depend on K alone, never on the thread split.
     const int64_t kc_step = ceil_div(K, ceil_div(K, bl.kc));
-    // Threads take contiguous runs of whole tiles along one side of C; each packs its own
-    // panels, so the split goes along the side whose other operand is cheaper to pack twice.
-    const int64_t mt = ceil_div(M, k.mr), ntl = ceil_div(N, k.nr);
-    const bool split_n = (M <= N && ntl >= nt) || mt < nt;
-    const int64_t tiles = split_n ? ntl : mt;
-    const int64_t parts = nt < tiles ? nt : tiles;
     const int64_t nc_max = bl.nc < N ? bl.nc : ceil_div(N, k.nr) * k.nr;
-    const size_t a_bytes = static_cast<size_t>(k.mr * kc_step) * sizeof(T);
-    const size_t b_bytes = static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T);
-    const size_t part_bytes = (a_bytes + 63) / 64 * 64 + (b_bytes + 63) / 64 * 64;
+    const size_t a_bytes = (static_cast<size_t>(k.mr * kc_step) * sizeof(T) + 63) / 64 * 64;
+    const size_t b_bytes =
+        (static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T) + 63) / 64 * 64;
+    auto ptr = [](char* base, size_t off) { return reinterpret_cast<T*>(base + off); };
+
+    if (nt > 1 && M >= nt * k.mr) {
+        // Threads split the rows (at multiples of 8) and share the packed B blocks: each
+        // packs a share of every block, then all sweep their own A panels across it.
+        char* ws = static_cast<char*>(
+            workspace().get(2 * b_bytes + static_cast<size_t>(nt) * a_bytes));
+        SpinBarrier barrier(static_cast<int>(nt));
+        parallel_for(0, nt, 1, [&](int64_t t0, int64_t t1) {
+            const bool together = t1 - t0 == 1;  // else parallel_for ran serially: one member
+            const int64_t m0 = together ? M * t0 / nt / 8 * 8 : 0;
+            const int64_t m1 = together && t1 < nt ? M * t1 / nt / 8 * 8 : M;
+            const Team<T> team{together ? static_cast<int>(t0) : 0,
+                               together ? static_cast<int>(nt) : 1,
+                               together ? &barrier : nullptr,
+                               {ptr(ws, 0), ptr(ws, b_bytes)}};
+            blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
+                    rsc, csc, ptr(ws, 2 * b_bytes + static_cast<size_t>(t0) * a_bytes), team);
+        });
+        return;
+    }
+    // Few rows: threads take contiguous runs of column panels, each packing its own B block
+    // (and all of the small A).
+    const int64_t ntl = ceil_div(N, k.nr);
+    const int64_t parts = nt < ntl ? nt : ntl;
+    const size_t part_bytes = a_bytes + b_bytes;
     char* ws = static_cast<char*>(workspace().get(part_bytes * static_cast<size_t>(parts)));
     parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
-        T* Ap = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0));
-        T* Bp = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0) +
-                                     (a_bytes + 63) / 64 * 64);
+        char* mine = ws + part_bytes * static_cast<size_t>(t0);
+        const Team<T> team{0, 1, nullptr, {ptr(mine, a_bytes), ptr(mine, a_bytes)}};
         for (int64_t t = t0; t < t1; ++t) {
-            const int64_t b = tiles * t / parts, e = tiles * (t + 1) / parts;
+            const int64_t b = ntl * t / parts, e = ntl * (t + 1) / parts;
             if (b >= e) continue;
-            if (split_n) {
-                const int64_t n0 = b * k.nr, n1 = e * k.nr < N ? e * k.nr : N;
-                blocked(k, bl, kc_step, 0, M, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta,
-                        C, rsc, csc, Ap, Bp);
-            } else {
-                const int64_t m0 = b * k.mr, m1 = e * k.mr < M ? e * k.mr : M;
-                blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta,
-                        C, rsc, csc, Ap, Bp);
-            }
+            const int64_t n0 = b * k.nr, n1 = e * k.nr < N ? e * k.nr : N;
+            blocked(k, bl, kc_step, 0, M, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
+                    rsc, csc, ptr(mine, 0), team);
         }
     });
 }
