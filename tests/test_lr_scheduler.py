@@ -3,6 +3,8 @@ get_last_lr, last_epoch, momentum cycling and state dicts over 30 steps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 
 import pytest
@@ -112,6 +114,23 @@ def _comparable(state):  # type: ignore[no-untyped-def]
     return {k: v for k, v in state.items() if k not in ("lr_lambdas", "_get_lr_called_within_step")}
 
 
+def _assert_close(ours: Any, theirs: Any, where: str) -> None:
+    """Numbers compared with rel 1e-12, recursing through lists and dicts (OneCycleLR's
+    phases); everything else must be equal."""
+    if isinstance(theirs, dict):
+        assert isinstance(ours, dict) and set(ours) == set(theirs), where
+        for k, v in theirs.items():
+            _assert_close(ours[k], v, f"{where}[{k!r}]")
+    elif isinstance(theirs, (list, tuple)):
+        assert len(ours) == len(theirs), where
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            _assert_close(a, b, f"{where}[{i}]")
+    elif isinstance(theirs, float):
+        assert ours == pytest.approx(theirs, rel=1e-12), where
+    else:
+        assert ours == theirs, where
+
+
 @pytest.mark.parametrize(("name", "kw", "kind"), SCHEDULERS, ids=_ids(SCHEDULERS))
 def test_state_dict_matches_torch_and_resumes(torch, name, kw, kind) -> None:  # type: ignore[no-untyped-def]
     cr_opt, t_opt = make_optimizer(cr, kind), make_optimizer(torch, kind)
@@ -125,10 +144,7 @@ def test_state_dict_matches_torch_and_resumes(torch, name, kw, kind) -> None:  #
     cr_sd, t_sd = cr_s.state_dict(), t_s.state_dict()
     assert set(cr_sd) == set(t_sd)
     for key, value in _comparable(t_sd).items():
-        if isinstance(value, (float, list)):
-            assert cr_sd[key] == pytest.approx(value, rel=1e-12), key
-        else:
-            assert cr_sd[key] == value, key
+        _assert_close(cr_sd[key], value, key)
 
     # Resume as PyTorch recommends: a new optimizer and scheduler, then their states (the
     # scheduler's constructor rewrites the lrs, so the optimizer's state is loaded after it).

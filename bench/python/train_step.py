@@ -1,6 +1,6 @@
 """One training step (forward, backward, Adam) of an MLP, chainrule against torch eager.
 
-Run: python bench/python/train_step.py [--threads 1 2] [--quick]. Both libraries train the
+Run: python bench/python/train_step.py [--threads 1 2] [--quick] [--cpp-binary PATH]. Both libraries train the
 same architecture from the same weights on the same batch, interleaved in one process at
 the same thread count; the table gives the step time and forward/backward/optimizer parts.
 Goal (issues #3/#4): MLP 784-256-256-10, batch 128, at >= 2.5x torch's speed.
@@ -79,11 +79,58 @@ def cases(torch, sizes, batch):  # type: ignore[no-untyped-def]
     }
 
 
+def python_vs_cpp(binary: str, threads: int, steps: int = 100) -> None:
+    """The same MLP step through Python and from C++ (bench/cpp/train_mlp), alternating."""
+    import re
+    import subprocess
+    import time
+
+    cr.set_num_threads(threads)
+    cr.manual_seed(0)
+    model = build(cr, (784, 256, 256, 10))
+    optimizer = cr.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = cr.randn(128, 784), cr.randint(0, 10, (128,))
+
+    def step() -> None:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+    for _ in range(20):
+        step()
+    py, cpp = [], []
+    for _ in range(3):  # alternate so that drifts in machine speed hit both alike
+        times = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        py.append(sorted(times)[len(times) // 2])
+        out = subprocess.run(
+            [binary, str(steps), str(threads)], capture_output=True, text=True, check=True
+        ).stdout
+        cpp.append(float(re.search(r"median step ([0-9.]+) ms", out).group(1)) / 1e3)
+    p, c = sorted(py)[1], sorted(cpp)[1]
+    print(f"| {threads} | {fmt_time(p)} | {fmt_time(c)} | {p / c - 1:+.1%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
+    parser.add_argument(
+        "--cpp-binary",
+        help="path of bench/cpp/train_mlp: also compare training through Python with C++",
+    )
     args = parser.parse_args()
+    if args.cpp_binary:
+        print("MLP 784-256-256-10, batch 128, Adam: median step through Python and from C++")
+        print("| threads | Python | C++ | Python's extra cost (goal <= +10%) |")
+        print("| --- | --- | --- | --- |")
+        for threads in args.threads:
+            python_vs_cpp(args.cpp_binary, threads, steps=20 if args.quick else 100)
+        print()
     import torch
 
     number, rounds = (3, 1) if args.quick else (30, 5)
@@ -97,7 +144,11 @@ def main() -> None:
         for name, (sizes, batch) in MLPS.items():
             pairs = cases(torch, sizes, batch)
             timed = interleaved(
-                {f"{part} {lib}": fn for part, fns in pairs.items() for lib, fn in zip(("cr", "torch"), fns, strict=True)},
+                {
+                    f"{part} {lib}": fn
+                    for part, fns in pairs.items()
+                    for lib, fn in zip(("cr", "torch"), fns, strict=True)
+                },
                 number=number,
                 rounds=rounds,
             )

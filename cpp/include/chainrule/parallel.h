@@ -28,8 +28,11 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
         const int nt = static_cast<int>(std::min<int64_t>(threads, max_chunks));
 #pragma omp parallel num_threads(nt)
         {
+            // The team can be smaller than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC): the
+            // chunks follow the team that started, so none is skipped.
             const int64_t tid = omp_get_thread_num();
-            const int64_t chunk = (n + nt - 1) / nt;
+            const int64_t team = omp_get_num_threads();
+            const int64_t chunk = (n + team - 1) / team;
             const int64_t b = begin + tid * chunk;
             const int64_t e = std::min(end, b + chunk);
             if (b < e) fn(b, e);
@@ -38,6 +41,24 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
     }
 #endif
     fn(begin, end);
+}
+
+// Runs fn(member, team_size) once on each thread of a team of at most `threads` (the global
+// count when 0): for kernels whose threads cooperate (shared packed blocks, barriers), which
+// must size their split and barriers by the team actually started. Serial (fn(0, 1)) inside
+// another region or with one thread.
+template <class F>
+void parallel_team(int threads, const F& fn) {
+#ifdef CHAINRULE_OPENMP
+    const int want = threads > 0 ? std::min(threads, get_num_threads()) : get_num_threads();
+    if (want > 1 && !in_parallel_region()) {
+#pragma omp parallel num_threads(want)
+        fn(omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    (void)threads;
+    fn(0, 1);
 }
 
 }  // namespace chainrule

@@ -3,11 +3,19 @@
 // Formulas (and their values at kinks, NaN and infinities) follow PyTorch's CPU kernels.
 #include <algorithm>
 
+#include "../kernels/vec_math.h"
 #include "pointwise.h"
 
 namespace chainrule {
 
 using detail::pointwise2;
+using kernels::select;
+using kernels::verf;
+using kernels::vexp;
+using kernels::vexpm1;
+using kernels::vlog1p;
+using kernels::vsigmoid;
+using kernels::vtanh;
 
 namespace {
 
@@ -115,7 +123,7 @@ struct EluParams {
 auto elu_fn(EluParams p) {
     return [p](auto v) {
         using T = decltype(v);
-        return v <= T(0) ? std::expm1(v * T(p.in)) * T(p.neg) : v * T(p.pos);
+        return select(v <= T(0), vexpm1(v * T(p.in)) * T(p.neg), v * T(p.pos));
     };
 }
 // from_output: s is y (the in-place forms), else s is x.
@@ -125,7 +133,7 @@ auto elu_grad(EluParams p, bool from_output) {
         if (s > T(0)) return dy * T(p.pos);
         if (s != s) return s;
         return from_output ? dy * T(p.in) * (s + T(p.neg))
-                           : dy * T(p.in) * T(p.neg) * std::exp(s * T(p.in));
+                           : dy * T(p.in) * T(p.neg) * vexp(s * T(p.in));
     };
 }
 
@@ -186,12 +194,12 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
         y = float_map(x, "gelu", [](auto v) {
             using T = decltype(v);
             const T u = T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v);
-            return v / (T(1) + std::exp(T(-2) * u));
+            return v / (T(1) + vexp(T(-2) * u));
         });
     } else {
         y = float_map(x, "gelu", [](auto v) {
             using T = decltype(v);
-            return v * T(0.5) * (T(1) + std::erf(v * T(kSqrt1_2)));
+            return v * T(0.5) * (T(1) + verf(v * T(kSqrt1_2)));
         });
     }
     if (needs_grad(x)) {
@@ -200,12 +208,12 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
             if (tanh_form) {
                 const T s2 = s * s;
                 const T u = T(kSqrt2OverPi) * (s + T(kGeluKappa) * s2 * s);
-                const T sg = T(1) / (T(1) + std::exp(T(-2) * u));
+                const T sg = T(1) / (T(1) + vexp(T(-2) * u));
                 const T inner_d = T(kSqrt2OverPi) * (T(1) + T(3 * kGeluKappa) * s2);
                 return dy * (sg + T(2) * s * sg * (T(1) - sg) * inner_d);
             }
-            const T cdf = T(0.5) * (T(1) + std::erf(s * T(kSqrt1_2)));
-            const T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * s * s);
+            const T cdf = T(0.5) * (T(1) + verf(s * T(kSqrt1_2)));
+            const T pdf = T(kInvSqrt2Pi) * vexp(T(-0.5) * s * s);
             return dy * (cdf + s * pdf);
         });
     }
@@ -220,13 +228,13 @@ namespace {
 auto silu_fn() {
     return [](auto v) {
         using T = decltype(v);
-        return v / (T(1) + std::exp(-v));
+        return v / (T(1) + vexp(-v));
     };
 }
 auto silu_grad() {
     return [](auto dy, auto s) {
         using T = decltype(s);
-        const T sig = T(1) / (T(1) + std::exp(-s));
+        const T sig = vsigmoid(s);
         return dy * sig * (T(1) + s * (T(1) - sig));
     };
 }
@@ -246,13 +254,13 @@ Tensor& silu_(Tensor& self) {
 // dx = dy * (tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)),  sp = softplus(x)
 namespace {
 auto mish_fn() {
-    return [](auto v) { return v * std::tanh(std::log1p(std::exp(v))); };
+    return [](auto v) { return v * vtanh(vlog1p(vexp(v))); };
 }
 auto mish_grad() {
     return [](auto dy, auto s) {
         using T = decltype(s);
-        const T sig = T(1) / (T(1) + std::exp(-s));
-        const T t = std::tanh(std::log1p(std::exp(s)));
+        const T sig = vsigmoid(s);
+        const T t = vtanh(vlog1p(vexp(s)));
         return dy * (t + s * sig * (T(1) - t * t));
     };
 }
@@ -275,14 +283,14 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
     Tensor y = float_map(x, "softplus", [beta, threshold](auto v) {
         using T = decltype(v);
         const T bx = v * T(beta);
-        return bx > T(threshold) ? v : std::log1p(std::exp(bx)) / T(beta);
+        return select(bx > T(threshold), v, vlog1p(vexp(bx)) / T(beta));
     });
     if (needs_grad(x)) {
         attach(y, x, x, "SoftplusBackward0", [beta, threshold](auto dy, auto s) {
             using T = decltype(s);
             const T bx = s * T(beta);
             if (bx > T(threshold)) return dy;
-            const T z = std::exp(bx);
+            const T z = vexp(bx);
             return dy * z / (z + T(1));
         });
     }
@@ -296,14 +304,14 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 Tensor logsigmoid(const Tensor& x) {
     Tensor y = float_map(x, "logsigmoid", [](auto v) {
         using T = decltype(v);
-        const T m = v < T(0) ? v : T(0);
-        return m - std::log1p(std::exp(-std::abs(v)));
+        const T m = select(v < T(0), v, T(0));
+        return m - vlog1p(vexp(-std::abs(v)));
     });
     if (needs_grad(x)) {
         attach(y, x, x, "LogSigmoidBackward0", [](auto dy, auto s) {
             using T = decltype(s);
             const bool neg = s < T(0);
-            const T z = std::exp(-std::abs(s));
+            const T z = vexp(-std::abs(s));
             return dy * ((neg ? T(1) : T(0)) - (neg ? T(1) : T(-1)) * (z / (T(1) + z)));
         });
     }

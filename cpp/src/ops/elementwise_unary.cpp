@@ -1,5 +1,6 @@
 // Unary pointwise math: forward and derivative of each, side by side. Derivatives use
 // dedicated one-pass lambdas (pointwise2) rather than chains of ops.
+#include "../kernels/vec_math.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -48,21 +49,19 @@ void attach(Tensor& y, const Tensor& x, const Tensor& s, const char* name, F f) 
 }  // namespace
 
 // op     forward                         saves   dx
-CR_UNARY_FLOAT(exp, "ExpBackward0", std::exp(v), true, dy * s)
-CR_UNARY_FLOAT(log, "LogBackward0", std::log(v), false, dy / s)
-CR_UNARY_FLOAT(log1p, "Log1PBackward0", std::log1p(v), false, dy / (decltype(s)(1) + s))
-CR_UNARY_FLOAT(expm1, "Expm1Backward0", std::expm1(v), true, dy * (s + decltype(s)(1)))
+CR_UNARY_FLOAT(exp, "ExpBackward0", kernels::vexp(v), true, dy * s)
+CR_UNARY_FLOAT(log, "LogBackward0", kernels::vlog(v), false, dy / s)
+CR_UNARY_FLOAT(log1p, "Log1PBackward0", kernels::vlog1p(v), false, dy / (decltype(s)(1) + s))
+CR_UNARY_FLOAT(expm1, "Expm1Backward0", kernels::vexpm1(v), true, dy * (s + decltype(s)(1)))
 CR_UNARY_FLOAT(sqrt, "SqrtBackward0", std::sqrt(v), true, dy / (decltype(s)(2) * s))
 CR_UNARY_FLOAT(rsqrt, "RsqrtBackward0", decltype(v)(1) / std::sqrt(v), true,
                decltype(s)(-0.5) * dy * s * s * s)
 CR_UNARY_FLOAT(sin, "SinBackward0", std::sin(v), false, dy * std::cos(s))
 CR_UNARY_FLOAT(cos, "CosBackward0", std::cos(v), false, -dy * std::sin(s))
-CR_UNARY_FLOAT(tanh, "TanhBackward0", std::tanh(v), true, dy * (decltype(s)(1) - s * s))
-// sigmoid = 1 / (1 + e^-x), written to avoid overflow of e^-x for very negative x.
-CR_UNARY_FLOAT(sigmoid, "SigmoidBackward0",
-               v >= 0 ? decltype(v)(1) / (decltype(v)(1) + std::exp(-v))
-                      : std::exp(v) / (decltype(v)(1) + std::exp(v)),
-               true, dy * s * (decltype(s)(1) - s))
+CR_UNARY_FLOAT(tanh, "TanhBackward0", kernels::vtanh(v), true, dy * (decltype(s)(1) - s * s))
+// sigmoid = 1 / (1 + e^-x), as e^x / (1 + e^x) below 0 so that e^-|x| never overflows.
+CR_UNARY_FLOAT(sigmoid, "SigmoidBackward0", kernels::vsigmoid(v), true,
+               dy * s * (decltype(s)(1) - s))
 #undef CR_UNARY_FLOAT
 
 // ---- neg -------------------------------------------------------------------

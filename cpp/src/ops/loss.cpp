@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "../kernels/vec_math.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -169,65 +170,16 @@ inline const T* row_ptr(const T* x, int64_t r, const CeArgs& a) {
     return x + (r / a.inner) * a.C * a.inner + (r % a.inner);
 }
 
-// ---- exp for the softmax rows ----------------------------------------------------------------
-// Every exponent here is x - max <= 0 (or nan). For float, Cephes' expf (x = n ln2 + r,
-// |r| <= ln2 / 2, a degree-5 polynomial for e^r, times 2^n built in the exponent bits), within
-// 1.4 ulp of exp, exactly 0 below -87.34 (so exp(-inf) = 0) and nan for nan. It is plain
-// arithmetic so the compiler vectorises the row loops; the selects are integer ops on the
-// bits because GCC does not if-convert float compares under -ftrapping-math (the default).
-// Negative floats order like their bit patterns read as unsigned ints.
-inline uint32_t float_bits(float f) {
-    uint32_t i;
-    std::memcpy(&i, &f, sizeof i);
-    return i;
-}
-inline float bits_float(uint32_t i) {
-    float f;
-    std::memcpy(&f, &i, sizeof f);
-    return f;
-}
-
-inline float exp_nonpositive(float x) {
-    const uint32_t bx = float_bits(x);
-    const uint32_t low = 0u - static_cast<uint32_t>(bx > 0xC2AE0000u);  // x < -87: clamp
-    const float xc = bits_float((bx & ~low) | (0xC2AE0000u & low));
-    const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-    const float t = xc * 1.44269504088896341f + shifter;
-    const uint32_t n = float_bits(t) - float_bits(shifter);
-    const float fn = t - shifter;
-    float r = xc - fn * 0.693359375f;  // ln 2 in two parts (exact product, then a correction)
-    r = r - fn * -2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * (r * r) + r + 1.0f;
-    const uint32_t res = float_bits(y * bits_float((n + 127u) << 23));
-    const uint32_t zero = 0u - static_cast<uint32_t>(bx > 0xC2AEAC50u);  // x < -87.3365
-    const uint32_t nan = 0u - static_cast<uint32_t>((bx & 0x7FFFFFFFu) > 0x7F800000u);
-    return bits_float((res & ~zero & ~nan) | (bx & nan));
-}
-inline double exp_nonpositive(double x) { return std::exp(x); }
-
-// Branch-free select: GCC does not if-convert float compares (-ftrapping-math), so a float
-// ternary becomes a mispredicted branch in scalar code and blocks vectorisation; a mask on the
-// bits does neither. `c` is computed unconditionally, then picks a or b.
-inline float select(bool c, float a, float b) {
-    const uint32_t m = 0u - static_cast<uint32_t>(c);
-    return bits_float((float_bits(a) & m) | (float_bits(b) & ~m));
-}
-inline double select(bool c, double a, double b) {
-    const uint64_t m = 0u - static_cast<uint64_t>(c);
-    uint64_t ia, ib;
-    std::memcpy(&ia, &a, sizeof a);
-    std::memcpy(&ib, &b, sizeof b);
-    const uint64_t r = (ia & m) | (ib & ~m);
-    double out;
-    std::memcpy(&out, &r, sizeof out);
-    return out;
-}
+// ---- exp, log1p and select: kernels/vec_math.h ----------------------------------------------
+// The row loops below use kernels::vexp_nonpositive (x - max <= 0: within 1 ulp, exactly 0
+// below -87.34 so exp(-inf) = 0, NaN for NaN) and the branch-free select: plain arithmetic
+// and integer masks, so the compiler vectorises them (GCC does not if-convert float compares under -ftrapping-math). double goes
+// through std::exp.
+using kernels::vexp;
+using kernels::vexp_nonpositive;
+using kernels::vlog1p;
+inline float select(bool c, float a, float b) { return kernels::select(c, a, b); }
+inline double select(bool c, double a, double b) { return kernels::select(c, a, b); }
 
 // A row's logsumexp lse = m + log(sum_c exp(x_c - m)), m the row max (subtracted so exp never
 // overflows). Backward gets m and log_s separately, as torch's log_softmax output keeps them:
@@ -254,7 +206,7 @@ inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
     int64_t c = 0;
     if (kUnit) {
         for (; c + kLanes <= C; c += kLanes) {
-            for (int k = 0; k < kLanes; ++k) acc[k] = p[c + k] > acc[k] ? p[c + k] : acc[k];
+            for (int k = 0; k < kLanes; ++k) acc[k] = select(p[c + k] > acc[k], p[c + k], acc[k]);
         }
     }
     T m = acc[0];
@@ -264,11 +216,11 @@ inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
     c = 0;
     if (kUnit) {
         for (; c + kLanes <= C; c += kLanes) {
-            for (int k = 0; k < kLanes; ++k) acc[k] += exp_nonpositive(p[c + k] - m);
+            for (int k = 0; k < kLanes; ++k) acc[k] += vexp_nonpositive(p[c + k] - m);
         }
     }
     T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; c < C; ++c) s += exp_nonpositive(p[kUnit ? c : c * S] - m);
+    for (; c < C; ++c) s += vexp_nonpositive(p[kUnit ? c : c * S] - m);
     return {m, std::log(s)};
 }
 
@@ -336,13 +288,13 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
             if (a.eps > 0 && w) {  // branches hoisted out of the loops, which then vectorise
                 const T ss = s * smooth;
                 for (int64_t c = 0; c < C; ++c) {
-                    d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss * w[c];
+                    d[c] = sc * vexp_nonpositive((p[c] - m) - ls) - ss * w[c];
                 }
             } else if (a.eps > 0) {
                 const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls) - ss;
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp_nonpositive((p[c] - m) - ls) - ss;
             } else {
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * exp_nonpositive((p[c] - m) - ls);
+                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp_nonpositive((p[c] - m) - ls);
             }
             d[t] -= s * static_cast<T>((1 - a.eps) * wy);
         }
@@ -376,7 +328,7 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
             for (int64_t j = 0; j < nc; ++j) s[j] = 0;
             for (int64_t c = 0; c < C; ++c) {
                 const T* r = xp + c * inner;
-                for (int64_t j = 0; j < nc; ++j) s[j] += exp_nonpositive(r[j] - m[j]);
+                for (int64_t j = 0; j < nc; ++j) s[j] += vexp_nonpositive(r[j] - m[j]);
             }
             if (a.eps > 0) {
                 for (int64_t j = 0; j < nc; ++j) wx[j] = 0;
@@ -432,7 +384,7 @@ void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int6
                 T* d = dx + off + c * inner;
                 const T wc = w ? w[c] : T(1);
                 for (int64_t j = 0; j < nc; ++j) {
-                    d[j] = sc[j] * exp_nonpositive((r[j] - m[j]) - ls[j]) - ss[j] * wc;
+                    d[j] = sc[j] * vexp_nonpositive((r[j] - m[j]) - ls[j]) - ss[j] * wc;
                 }
             }
             for (int64_t j = 0; j < nc; ++j) {
@@ -510,7 +462,7 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* 
                 const T sA = s * static_cast<T>(A);
                 for (int64_t c = 0; c < C; ++c) {
                     const int64_t k = kUnit ? c : c * S;
-                    dx[off + k] = sA * exp_nonpositive((p[k] - m) - ls) -
+                    dx[off + k] = sA * vexp_nonpositive((p[k] - m) - ls) -
                                   s * wc[c] * (keep * q[k] + add);
                 }
             }
@@ -834,27 +786,6 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 
 namespace {
 
-// log1p(e) for e in [0, 1] (float: Cephes' logf polynomial, within 3 ulp, vectorisable): below
-// sqrt(2) - 1 the polynomial takes e itself (no rounding of 1 + e), above it takes
-// (1 + e) / 2 - 1 and adds ln 2.
-inline float log1p_unit(float e) {
-    const bool big = e > 0.41421356f;
-    const float x = select(big, 0.5f * (1.0f + e) - 1.0f, e);
-    const float z = x * x;
-    float y = 7.0376836292e-2f;
-    y = y * x - 1.1514610310e-1f;
-    y = y * x + 1.1676998740e-1f;
-    y = y * x - 1.2420140846e-1f;
-    y = y * x + 1.4249322787e-1f;
-    y = y * x - 1.6668057665e-1f;
-    y = y * x + 2.0000714765e-1f;
-    y = y * x - 2.4999993993e-1f;
-    y = y * x + 3.3333331174e-1f;
-    y = y * x * z - 0.5f * z;
-    const float k = select(big, 1.0f, 0.0f);
-    return (x + (y + k * -2.12194440e-4f)) + k * 0.693359375f;
-}
-inline double log1p_unit(double e) { return std::log1p(e); }
 
 // Each loss gives its value f and partials dx, dt at one element (x: input, t: target); p is
 // its parameter (delta, beta) and pw the element's pos_weight (BCE with logits only). The
@@ -925,10 +856,10 @@ struct KlDiv {
 struct KlDivLogTarget {
     static constexpr const char* kOp = "kl_div";
     static constexpr const char* kNode = "KlDivBackward0";
-    template <class T> static T f(T x, T t, T, T) { return std::exp(t) * (t - x); }
-    template <class T> static T dx(T, T t, T, T) { return -std::exp(t); }
+    template <class T> static T f(T x, T t, T, T) { return vexp(t) * (t - x); }
+    template <class T> static T dx(T, T t, T, T) { return -vexp(t); }
     template <class T> static T dt(T x, T t, T, T) {
-        const T e = std::exp(t);
+        const T e = vexp(t);
         return e * (t - x) + e;
     }
 };
@@ -939,8 +870,9 @@ struct Bce {
     static constexpr const char* kOp = "binary_cross_entropy";
     static constexpr const char* kNode = "BinaryCrossEntropyBackward0";
     template <class T> static T f(T x, T t, T, T) {
-        return (t - T(1)) * std::max(static_cast<T>(std::log1p(-x)), T(-100)) -
-               t * std::max(static_cast<T>(std::log(x)), T(-100));
+        const T l1 = vlog1p(-x), l0 = kernels::vlog(x);  // max(., -100) keeping NaN
+        return (t - T(1)) * select(l1 < T(-100), T(-100), l1) -
+               t * select(l0 < T(-100), T(-100), l0);
     }
     template <class T> static T dx(T x, T t, T, T) {
         return (x - t) / std::max((T(1) - x) * x, T(1e-12));
@@ -957,14 +889,14 @@ struct BceLogits {
     static constexpr const char* kOp = "binary_cross_entropy_with_logits";
     static constexpr const char* kNode = "BinaryCrossEntropyWithLogitsBackward0";
     template <class T> static T softplus_neg_abs(T x) {  // log1p(exp(-|x|))
-        return log1p_unit(exp_nonpositive(-std::abs(x)));
+        return vlog1p(vexp_nonpositive(-std::abs(x)));
     }
     template <class T> static T f(T x, T t, T, T pw) {
         const T lw = kPosWeight ? (pw - T(1)) * t + T(1) : T(1);
         return (T(1) - t) * x - lw * (select(x < 0, x, T(0)) - softplus_neg_abs(x));
     }
     template <class T> static T dx(T x, T t, T, T pw) {
-        const T e = exp_nonpositive(-std::abs(x));
+        const T e = vexp_nonpositive(-std::abs(x));
         const T sig = select(x >= 0, T(1), e) / (T(1) + e);
         if (!kPosWeight) return sig - t;
         const T pt = pw * t;

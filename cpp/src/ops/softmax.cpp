@@ -1,12 +1,16 @@
 // softmax and log_softmax over one dim (fused forward and backward kernels), and logsumexp.
 // The kernels see x as contiguous (outer, D, inner) with the softmax dim in the middle.
 #include <cmath>
+#include <type_traits>
 
+#include "../kernels/vec_math.h"
 #include "reduce_kernel.h"
 
 namespace chainrule {
 
 namespace kernels {
+
+// (select and vexp_nonpositive come from vec_math.h, in this namespace)
 
 // Rows of length D with stride `inner`, processed kCols columns at a time so that the inner
 // loops run over contiguous memory (the compiler vectorises them).
@@ -31,13 +35,13 @@ void softmax_forward_ref(T* y, const T* x, int64_t outer, int64_t D, int64_t inn
             }
             for (int64_t d = 0; d < D; ++d) {
                 const T* r = xp + d * inner;
-                for (int64_t j = 0; j < nc; ++j) m[j] = r[j] > m[j] ? r[j] : m[j];
+                for (int64_t j = 0; j < nc; ++j) m[j] = select(r[j] > m[j], r[j], m[j]);
             }
             for (int64_t d = 0; d < D; ++d) {
                 const T* r = xp + d * inner;
                 T* w = yp + d * inner;
                 for (int64_t j = 0; j < nc; ++j) {
-                    const T ev = std::exp(r[j] - m[j]);
+                    const T ev = vexp_nonpositive(r[j] - m[j]);
                     if (!kLog) w[j] = ev;
                     s[j] += ev;
                 }
@@ -97,20 +101,44 @@ void softmax_rows_forward_ref(T* y, const T* x, int64_t rows, int64_t D) {
         for (int64_t r = b; r < e; ++r) {
             const T* xp = x + r * D;
             T* yp = y + r * D;
-            T m = -std::numeric_limits<T>::infinity();
-            for (int64_t d = 0; d < D; ++d) m = xp[d] > m ? xp[d] : m;
-            double s = 0;
-            for (int64_t d = 0; d < D; ++d) {
-                const T ev = std::exp(xp[d] - m);
-                if (!kLog) yp[d] = ev;
-                s += ev;
+            // 8 partial maxima and sums (vector lanes), combined in a fixed order; e^(x - m)
+            // goes through y (log_softmax overwrites it below).
+            constexpr int kLanes = 8;
+            T m;
+            int64_t d = 0;
+            if constexpr (std::is_same_v<T, float>) {
+                // float: an integer max over order keys (a reduction GCC vectorises; a float
+                // max is not reassociable without -ffast-math). NaN rows end up all NaN as
+                // before (through the sum when the max is not NaN).
+                int32_t km = order_key(fbits(-INFINITY));
+                for (; d < D; ++d) {
+                    const int32_t k = order_key(fbits(xp[d]));
+                    km = k > km ? k : km;
+                }
+                m = bitsf(order_key(km));
+            } else {
+                T mk[kLanes];
+                for (T& a : mk) a = -std::numeric_limits<T>::infinity();
+                for (; d + kLanes <= D; d += kLanes) {
+                    for (int k = 0; k < kLanes; ++k) mk[k] = select(xp[d + k] > mk[k], xp[d + k], mk[k]);
+                }
+                m = mk[0];
+                for (int k = 1; k < kLanes; ++k) m = select(mk[k] > m, mk[k], m);
+                for (; d < D; ++d) m = select(xp[d] > m, xp[d], m);
             }
+            for (d = 0; d < D; ++d) yp[d] = vexp_nonpositive(xp[d] - m);
+            double sk[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (d = 0; d + kLanes <= D; d += kLanes) {
+                for (int k = 0; k < kLanes; ++k) sk[k] += static_cast<double>(yp[d + k]);
+            }
+            double s = ((sk[0] + sk[1]) + (sk[2] + sk[3])) + ((sk[4] + sk[5]) + (sk[6] + sk[7]));
+            for (; d < D; ++d) s += static_cast<double>(yp[d]);
             if (kLog) {
                 const T shift = m + static_cast<T>(std::log(s));
-                for (int64_t d = 0; d < D; ++d) yp[d] = xp[d] - shift;
+                for (d = 0; d < D; ++d) yp[d] = xp[d] - shift;
             } else {
                 const T inv = static_cast<T>(1.0 / s);
-                for (int64_t d = 0; d < D; ++d) yp[d] *= inv;
+                for (d = 0; d < D; ++d) yp[d] *= inv;
             }
         }
     });

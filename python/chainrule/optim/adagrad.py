@@ -116,18 +116,6 @@ class Adagrad(Optimizer):
                 state["step"] = _step_tensor()
                 state["sum"] = full_like(p, initial_accumulator_value)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                if p_state and not isinstance(p_state.get("step"), Tensor):
-                    p_state["step"] = _step_tensor(float(p_state["step"]))
-
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one Adagrad step on every parameter that has a gradient.
 

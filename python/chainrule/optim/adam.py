@@ -137,21 +137,6 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                if p_state and not isinstance(p_state.get("step"), Tensor):
-                    p_state["step"] = _step_tensor(float(p_state["step"]))
-
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one Adam step on every parameter that has a gradient.
 

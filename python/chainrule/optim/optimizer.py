@@ -139,7 +139,15 @@ class Optimizer:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        # State from an older object may lack newer options or hold Python-number steps.
         self.__dict__.update(state)
+        for group in self.param_groups:
+            for key, value in self.defaults.items():
+                group.setdefault(key, value)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state and "step" in p_state and not isinstance(p_state["step"], Tensor):
+                    p_state["step"] = _step_tensor(float(p_state["step"]))
 
     def __repr__(self) -> str:
         format_string = self.__class__.__name__ + " ("

@@ -19,6 +19,20 @@ def _index(idx: int, size: int, what: str) -> int:
     return idx % size if size else idx
 
 
+def _delete_and_renumber(modules: dict[str, Any], idx: int | slice, what: str) -> None:
+    """Deletes by position, then renames the rest "0", "1", ... as PyTorch does."""
+    keys = list(modules)
+    if isinstance(idx, slice):
+        for key in keys[idx]:
+            del modules[key]
+    else:
+        del modules[keys[_index(idx, len(keys), what)]]
+    items = list(modules.values())
+    modules.clear()
+    for i, module in enumerate(items):
+        modules[str(i)] = module
+
+
 class Sequential(Module):
     """Runs its modules in order, feeding each one's output to the next.
 
@@ -61,17 +75,7 @@ class Sequential(Module):
         self.add_module(keys[_index(idx, len(keys), "Sequential")], module)
 
     def __delitem__(self, idx: int | slice) -> None:
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                del self._modules[key]
-        else:
-            del self._modules[keys[_index(idx, len(keys), "Sequential")]]
-        # Keep the numbering PyTorch produces after a deletion.
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
+        _delete_and_renumber(self._modules, idx, "Sequential")
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -149,16 +153,7 @@ class ModuleList(Module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
 
     def __delitem__(self, idx: int | slice) -> None:
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                del self._modules[key]
-        else:
-            del self._modules[keys[_index(idx, len(keys), "ModuleList")]]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
+        _delete_and_renumber(self._modules, idx, "ModuleList")
 
     def __len__(self) -> int:
         return len(self._modules)
