@@ -16,6 +16,9 @@
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/ref/gemm.h"
+#ifdef CHAINRULE_OPENMP
+#include <omp.h>
+#endif
 
 using namespace chainrule;
 using kernels::GemmConfig;
@@ -264,11 +267,52 @@ void test_int64() {
     expect(ok, "int64 gemm = 2 * A @ B + 2 * C");
 }
 
+// gemm called from inside another parallel region (each thread its own product, large enough
+// to take the threaded paths on its own) runs serially on that thread: same bits as a
+// serial call, and no nested team or barrier across the callers.
+void test_inside_region() {
+#ifdef CHAINRULE_OPENMP
+    std::mt19937 rng(77);
+    std::uniform_real_distribution<float> ud(-1, 1);
+    for (const auto& s : std::vector<std::array<int64_t, 3>>{{300, 400, 500}, {40, 300, 900}}) {
+        const int64_t M = s[0], K = s[1], N = s[2];
+        std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N));
+        for (auto& x : A) x = ud(rng);
+        for (auto& x : B) x = ud(rng);
+        std::vector<float> want(static_cast<size_t>(M * N));
+        set_num_threads(1);
+        kernels::gemm<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1, 0.0f, want.data(),
+                             N, 1);
+        set_num_threads(2);
+        std::vector<std::vector<float>> got(2, std::vector<float>(want.size(), NAN));
+        int started = 0;
+#pragma omp parallel num_threads(2) reduction(+ : started)
+        {
+            const int t = omp_get_thread_num();
+            started += 1;
+            if (t < 2) {
+                kernels::gemm<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1, 0.0f,
+                                     got[static_cast<size_t>(t)].data(), N, 1);
+            }
+        }
+        for (int t = 0; t < started && t < 2; ++t) {
+            expect(std::memcmp(got[static_cast<size_t>(t)].data(), want.data(),
+                               want.size() * sizeof(float)) == 0,
+                   "gemm inside a parallel region " + std::to_string(M) + "x" +
+                       std::to_string(K) + "x" + std::to_string(N) + " thread " +
+                       std::to_string(t) + ": differs from the serial product");
+        }
+        set_num_threads(1);
+    }
+#endif
+}
+
 }  // namespace
 
 int main() {
     test_dispatch();
     test_int64();
+    test_inside_region();
     int64_t cases = 0;
     for (int l = static_cast<int>(cpu_capability_supported()); l >= 0; --l) {
         const auto level = static_cast<CpuCapability>(l);

@@ -148,21 +148,26 @@ void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int6
     }
 }
 
-// A spinning barrier for the threads of one parallel region (one part each): packed B
-// blocks are shared, so a block is complete before anyone multiplies with it.
+// A spinning barrier for the members of one parallel team (one part each): packed B blocks
+// are shared, so a block is complete before anyone multiplies with it. Every member calls
+// join(team size) before its first wait: the count is the team OpenMP actually started, which
+// can be smaller than the one asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC). Waiters spin a
+// bounded number of times, then yield the core (an oversubscribed machine: the member they
+// wait for may need it).
 class SpinBarrier {
    public:
-    explicit SpinBarrier(int n) : n_(n) {}
+    void join(int n) { n_.store(n, std::memory_order_relaxed); }
     void wait() {
         const int gen = gen_.load(std::memory_order_acquire);
-        if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+        if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+            n_.load(std::memory_order_relaxed)) {
             count_.store(0, std::memory_order_relaxed);
             gen_.fetch_add(1, std::memory_order_release);
             return;
         }
         for (int spins = 0; gen_.load(std::memory_order_acquire) == gen; ++spins) {
             if (spins > 4000) {
-                std::this_thread::yield();  // the machine is oversubscribed
+                std::this_thread::yield();
             } else {
 #if defined(__x86_64__) || defined(__i386__)
                 __builtin_ia32_pause();
@@ -172,8 +177,7 @@ class SpinBarrier {
     }
 
    private:
-    std::atomic<int> count_{0}, gen_{0};
-    const int n_;
+    std::atomic<int> count_{0}, gen_{0}, n_{0};
 };
 
 // The threads that share packed B blocks: member `id` of `size` packs its share of each
@@ -311,17 +315,17 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
         // packs a share of every block, then all sweep their own A panels across it.
         char* ws = static_cast<char*>(
             workspace().get(2 * b_bytes + static_cast<size_t>(nt) * a_bytes));
-        SpinBarrier barrier(static_cast<int>(nt));
-        parallel_for(0, nt, 1, [&](int64_t t0, int64_t t1) {
-            const bool together = t1 - t0 == 1;  // else parallel_for ran serially: one member
-            const int64_t m0 = together ? M * t0 / nt / 8 * 8 : 0;
-            const int64_t m1 = together && t1 < nt ? M * t1 / nt / 8 * 8 : M;
-            const Team<T> team{together ? static_cast<int>(t0) : 0,
-                               together ? static_cast<int>(nt) : 1,
-                               together ? &barrier : nullptr,
+        SpinBarrier barrier;
+        parallel_team(static_cast<int>(nt), [&](int id, int size) {
+            // The split follows the team that started (at most nt members; one when the
+            // product runs inside another parallel region).
+            if (size > 1) barrier.join(size);
+            const int64_t m0 = M * id / size / 8 * 8;
+            const int64_t m1 = id + 1 < size ? M * (id + 1) / size / 8 * 8 : M;
+            const Team<T> team{id, size, size > 1 ? &barrier : nullptr,
                                {ptr(ws, 0), ptr(ws, b_bytes)}};
             blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
-                    rsc, csc, ptr(ws, 2 * b_bytes + static_cast<size_t>(t0) * a_bytes), team);
+                    rsc, csc, ptr(ws, 2 * b_bytes + static_cast<size_t>(id) * a_bytes), team);
         });
         return;
     }
