@@ -242,8 +242,8 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
 }
 
 template <class T>
-void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t M, int64_t N,
-         int64_t K,
+void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSplit split,
+         int64_t M, int64_t N, int64_t K,
          T alpha, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
          T beta, T* C, int64_t rsc, int64_t csc) {
     if (M <= 0 || N <= 0) return;
@@ -254,13 +254,16 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     // The packed path writes C rows with unit stride: a column-major C is the transposed
     // product C^T = B^T @ A^T.
     if (csc != 1 && rsc == 1) {
-        run(k, bl, path, N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc);
+        run(k, bl, path, split, N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc);
         return;
     }
     const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
     const int threads = get_num_threads();
     const int64_t max_threads = static_cast<int64_t>(work / static_cast<double>(kWorkPerThread));
-    const int64_t nt = max_threads < threads ? (max_threads < 1 ? 1 : max_threads) : threads;
+    const int64_t nt = split == GemmSplit::Serial
+                           ? 1
+                           : (max_threads < threads ? (max_threads < 1 ? 1 : max_threads)
+                                                    : threads);
 
     // The unpacked path: matrix-vector products (each element of the long operand is used
     // once: packing it would double the memory traffic), and the cases above. A transposed
@@ -310,7 +313,16 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
         (static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T) + 63) / 64 * 64;
     auto ptr = [](char* base, size_t off) { return reinterpret_cast<T*>(base + off); };
 
-    if (nt > 1 && M >= nt * k.mr) {
+    // Threads take runs of column panels, each packing its own B block and sweeping all of
+    // A across it: no synchronisation but the region's end (measured faster than sharing B
+    // blocks between row blocks at every benchmark shape, 128^3 to 2048^3, and far more
+    // robust when the machine is oversubscribed: a barrier per block waits for every
+    // preempted member). Rows with shared B blocks when C is too narrow for a column split
+    // of at least two panels per thread.
+    const int64_t ntl = ceil_div(N, k.nr);
+    const bool rows = split == GemmSplit::Rows ||
+                      (split == GemmSplit::Auto && ntl < 2 * nt && M >= nt * k.mr);
+    if (nt > 1 && rows) {
         // Threads split the rows (at multiples of 8) and share the packed B blocks: each
         // packs a share of every block, then all sweep their own A panels across it.
         char* ws = static_cast<char*>(
@@ -329,9 +341,6 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
         });
         return;
     }
-    // Few rows: threads take contiguous runs of column panels, each packing its own B block
-    // (and all of the small A).
-    const int64_t ntl = ceil_div(N, k.nr);
     const int64_t parts = nt < ntl ? nt : ntl;
     const size_t part_bytes = a_bytes + b_bytes;
     char* ws = static_cast<char*>(workspace().get(part_bytes * static_cast<size_t>(parts)));
@@ -359,7 +368,7 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
     } else {
         const KernelTable& t = kernel_table();
         static const GemmBlocking bl = blocking(kernel_of<T>(t), nullptr);
-        run(kernel_of<T>(t), bl, GemmPath::Auto, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
+        run(kernel_of<T>(t), bl, GemmPath::Auto, GemmSplit::Auto, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
             rsc, csc);
     }
 }
@@ -371,7 +380,7 @@ void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, 
     const KernelTable* t = kernel_table_at(cfg.level);
     if (t == nullptr) return;  // callers check kernel_table_at first
     const GemmKernel<T>& k = kernel_of<T>(*t);
-    run(k, blocking(k, &cfg), cfg.path, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
+    run(k, blocking(k, &cfg), cfg.path, cfg.split, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
         csc);
 }
 

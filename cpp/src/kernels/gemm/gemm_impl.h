@@ -14,6 +14,16 @@
 
 #include "gemm_kernels.h"
 
+// The microkernel prefetches the B panel this many k steps ahead (into L1; the panel
+// streams from L2): +5% at 2048^3 and on the transposed-A backward product, measured.
+#ifndef CR_GEMM_PF_B
+#define CR_GEMM_PF_B 8
+#endif
+// pack_b on a row-major B: panels per group (see pack_b).
+#ifndef CR_GEMM_PACK_B_GROUP
+#define CR_GEMM_PACK_B_GROUP 4
+#endif
+
 #if defined(__GNUC__)
 #define CR_GEMM_UNROLL _Pragma("GCC unroll 64")
 #else
@@ -83,6 +93,11 @@ void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
     }
     for (int64_t k = 0; k < kc; ++k) {
         reg b[NV];
+#if CR_GEMM_PF_B > 0
+        CR_GEMM_UNROLL for (int64_t v = 0; v < NR * (int64_t)sizeof(T); v += 64) {
+            CR_PREFETCH(reinterpret_cast<const char*>(Bp + (k + CR_GEMM_PF_B) * NR) + v, 0, 3);
+        }
+#endif
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) b[v] = V::load(Bp + k * NR + v * L);
         CR_GEMM_UNROLL for (int64_t i = 0; i < MR; ++i) {
             const reg a = V::set1(Ap[k * LDA + i]);
@@ -216,15 +231,24 @@ void pack_b(typename V::T* Bp, const typename V::T* B, int64_t rsb, int64_t csb,
             int64_t nc) {
     using T = typename V::T;
     if (csb == 1) {
-        // B row-major: walk each row of the block front to back (long sequential reads that
-        // the hardware prefetchers follow), handing NR-wide pieces to the panels.
+        // B row-major: groups of G panels, each walked row by row (G*NR contiguous values per
+        // row, a run the hardware prefetchers follow). Whole rows across all panels would
+        // read best, but then write one line per panel per row, every panel kc*NR values
+        // apart: at kc*NR*sizeof(T) = 32 KiB those lines all fall into one L1 set.
+        constexpr int64_t G = CR_GEMM_PACK_B_GROUP;
         const int64_t full = nc / NR * NR;
-        for (int64_t k = 0; k < kc; ++k) {
-            const T* b = B + k * rsb;
-            for (int64_t j0 = 0; j0 < full; j0 += NR) {
-                copy_n<V, NR>(Bp + j0 * kc + k * NR, b + j0);
+        for (int64_t g0 = 0; g0 < full; g0 += G * NR) {
+            const int64_t g1 = imin(full, g0 + G * NR);
+            for (int64_t k = 0; k < kc; ++k) {
+                const T* b = B + k * rsb;
+                for (int64_t j0 = g0; j0 < g1; j0 += NR) {
+                    copy_n<V, NR>(Bp + j0 * kc + k * NR, b + j0);
+                }
             }
-            if (full < nc) {
+        }
+        if (full < nc) {
+            for (int64_t k = 0; k < kc; ++k) {
+                const T* b = B + k * rsb;
                 T* d = Bp + full * kc + k * NR;
                 for (int64_t j = 0; j < NR; ++j) d[j] = full + j < nc ? b[full + j] : T(0);
             }
