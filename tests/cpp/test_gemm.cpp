@@ -225,12 +225,19 @@ void run_level(CpuCapability level, int64_t& cases) {
             ++cases;
         }
     }
-    // Threads sharing packed B blocks across many K and N blocks (a barrier per block).
-    for (const auto& s : std::vector<std::array<int64_t, 3>>{{150, 200, 300}, {61, 170, 90}}) {
-        for (int t = 0; t < 4; ++t) {
-            const Case c{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 0, 1.0, betas[t % 3]};
-            check_case<T>(tiny, c, rng);
-            ++cases;
+    // Threads sharing packed B blocks across many K and N blocks (a barrier per block), and
+    // the column split, forced (Auto picks by shape), on the same products.
+    GemmConfig tiny_rows = tiny, tiny_cols = tiny;
+    tiny_rows.split = kernels::GemmSplit::Rows;
+    tiny_cols.split = kernels::GemmSplit::Cols;
+    for (const GemmConfig* cfg : {&tiny, &tiny_rows, &tiny_cols}) {
+        for (const auto& s :
+             std::vector<std::array<int64_t, 3>>{{150, 200, 300}, {61, 170, 90}, {9, 40, 70}}) {
+            for (int t = 0; t < 4; ++t) {
+                const Case c{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 0, 1.0, betas[t % 3]};
+                check_case<T>(*cfg, c, rng);
+                ++cases;
+            }
         }
     }
 }
