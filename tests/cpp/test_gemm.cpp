@@ -227,10 +227,11 @@ void run_level(CpuCapability level, int64_t& cases) {
     }
     // Threads sharing packed B blocks across many K and N blocks (a barrier per block), and
     // the column split, forced (Auto picks by shape), on the same products.
-    GemmConfig tiny_rows = tiny, tiny_cols = tiny;
+    GemmConfig tiny_rows = tiny, tiny_blocks = tiny, tiny_cols = tiny;
     tiny_rows.split = kernels::GemmSplit::Rows;
+    tiny_blocks.split = kernels::GemmSplit::RowsBlocks;
     tiny_cols.split = kernels::GemmSplit::Cols;
-    for (const GemmConfig* cfg : {&tiny, &tiny_rows, &tiny_cols}) {
+    for (const GemmConfig* cfg : {&tiny, &tiny_rows, &tiny_blocks, &tiny_cols}) {
         for (const auto& s :
              std::vector<std::array<int64_t, 3>>{{150, 200, 300}, {61, 170, 90}, {9, 40, 70}}) {
             for (int t = 0; t < 4; ++t) {

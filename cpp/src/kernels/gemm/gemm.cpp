@@ -187,7 +187,40 @@ struct Team {
     int id, size;
     SpinBarrier* barrier;  // null when size == 1
     T* bp[2];
+    T* bp_all;  // non-null: every B block was packed up front here (pack_all_b), in loop order
 };
+
+// Elements of one packed B block (kc x nc), rounded to whole 64-byte lines.
+template <class T>
+int64_t block_elems(int64_t panels, int64_t nr, int64_t kc) {
+    constexpr int64_t line = 64 / static_cast<int64_t>(sizeof(T));
+    return (panels * nr * kc + line - 1) / line * line;
+}
+
+// Member team.id's share of the panels of every B block of columns [n0, n1), packed into
+// team.bp_all in the order blocked() visits the blocks.
+template <class T>
+void pack_all_b(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t n0,
+                int64_t n1, int64_t K, const T* B, int64_t rsb, int64_t csb,
+                const Team<T>& team) {
+    const int64_t NR = k.nr;
+    int64_t off = 0;
+    for (int64_t jc = n0; jc < n1; jc += bl.nc) {
+        const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
+        const int64_t panels = (nc + NR - 1) / NR;
+        const int64_t p0 = panels * team.id / team.size;
+        const int64_t p1 = panels * (team.id + 1) / team.size;
+        for (int64_t pc = 0; pc < K; pc += kc_step) {
+            const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
+            if (p0 < p1) {
+                const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
+                k.pack_b(team.bp_all + off + p0 * NR * kc,
+                         B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb, kc, j1 - p0 * NR);
+            }
+            off += block_elems<T>(panels, NR, kc);
+        }
+    }
+}
 
 // One thread's block of C: rows [m0, m1), columns [n0, n1). The BLIS loop nest with the two
 // inner loops swapped: for each (NC, KC) block the B panels (KC x NC, about half of L2) are
@@ -201,21 +234,25 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
     const int64_t MR = k.mr, NR = k.nr;
     alignas(64) T tile[16 * 64];  // an edge tile: MR x NR <= 16 x 64
     int block = 0;
+    int64_t off = 0;  // of this block in team.bp_all
     for (int64_t jc = n0; jc < n1; jc += bl.nc) {
         const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
         const int64_t panels = (nc + NR - 1) / NR;
         for (int64_t pc = 0; pc < K; pc += kc_step, ++block) {
             const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
             const T bet = pc == 0 ? beta : T(1);  // later K blocks add to the first
-            T* Bp = team.bp[block & 1];
-            const int64_t p0 = panels * team.id / team.size;
-            const int64_t p1 = panels * (team.id + 1) / team.size;
-            if (p0 < p1) {
-                const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
-                k.pack_b(Bp + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb, kc,
-                         j1 - p0 * NR);
+            T* Bp = team.bp_all != nullptr ? team.bp_all + off : team.bp[block & 1];
+            off += block_elems<T>(panels, NR, kc);
+            if (team.bp_all == nullptr) {
+                const int64_t p0 = panels * team.id / team.size;
+                const int64_t p1 = panels * (team.id + 1) / team.size;
+                if (p0 < p1) {
+                    const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
+                    k.pack_b(Bp + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb,
+                             kc, j1 - p0 * NR);
+                }
+                if (team.barrier != nullptr) team.barrier->wait();
             }
-            if (team.barrier != nullptr) team.barrier->wait();
             for (int64_t ir = m0; ir < m1; ir += MR) {
                 const int64_t mr = MR < m1 - ir ? MR : m1 - ir;
                 k.pack_a(Ap, A + ir * rsa + pc * csa, rsa, csa, mr, kc);
@@ -313,31 +350,49 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSpli
         (static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T) + 63) / 64 * 64;
     auto ptr = [](char* base, size_t off) { return reinterpret_cast<T*>(base + off); };
 
-    // Threads take runs of column panels, each packing its own B block and sweeping all of
-    // A across it: no synchronisation but the region's end (measured faster than sharing B
-    // blocks between row blocks at every benchmark shape, 128^3 to 2048^3, and far more
-    // robust when the machine is oversubscribed: a barrier per block waits for every
-    // preempted member). Rows with shared B blocks when C is too narrow for a column split
-    // of at least two panels per thread.
+    // Two ways to share the packed path between threads:
+    // - rows: each thread sweeps its rows of A across shared packed B blocks, each member
+    //   packing a share of every block. When all of B packed fits in L2 it is packed up front
+    //   (one barrier per product), else block by block (a barrier per block, double
+    //   buffered). Nothing is packed twice.
+    // - columns: each thread packs its own run of column panels of B and sweeps all of A
+    //   across it (A is packed by every thread). No barrier: used for large B, where each
+    //   block's barrier would wait for any preempted member, and A's repacking is small next
+    //   to the work.
     const int64_t ntl = ceil_div(N, k.nr);
-    const bool rows = split == GemmSplit::Rows ||
-                      (split == GemmSplit::Auto && ntl < 2 * nt && M >= nt * k.mr);
+    size_t b_all_bytes = 0;
+    for (int64_t jc = 0; jc < N; jc += bl.nc) {
+        const int64_t panels = ceil_div(bl.nc < N - jc ? bl.nc : N - jc, k.nr);
+        for (int64_t pc = 0; pc < K; pc += kc_step) {
+            const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
+            b_all_bytes += static_cast<size_t>(block_elems<T>(panels, k.nr, kc)) * sizeof(T);
+        }
+    }
+    const bool b_all =
+        split != GemmSplit::RowsBlocks && b_all_bytes <= static_cast<size_t>(cache_sizes().l2);
+    const bool rows =
+        split == GemmSplit::Rows || split == GemmSplit::RowsBlocks ||
+        (split == GemmSplit::Auto && M >= nt * k.mr && (b_all || ntl < 2 * nt));
     if (nt > 1 && rows) {
-        // Threads split the rows (at multiples of 8) and share the packed B blocks: each
-        // packs a share of every block, then all sweep their own A panels across it.
-        char* ws = static_cast<char*>(
-            workspace().get(2 * b_bytes + static_cast<size_t>(nt) * a_bytes));
+        char* ws = static_cast<char*>(workspace().get(
+            (b_all ? b_all_bytes : 2 * b_bytes) + static_cast<size_t>(nt) * a_bytes));
+        const size_t a_off = b_all ? b_all_bytes : 2 * b_bytes;
         SpinBarrier barrier;
         parallel_team(static_cast<int>(nt), [&](int id, int size) {
             // The split follows the team that started (at most nt members; one when the
-            // product runs inside another parallel region).
+            // product runs inside another parallel region). Rows at multiples of 8.
             if (size > 1) barrier.join(size);
             const int64_t m0 = M * id / size / 8 * 8;
             const int64_t m1 = id + 1 < size ? M * (id + 1) / size / 8 * 8 : M;
-            const Team<T> team{id, size, size > 1 ? &barrier : nullptr,
-                               {ptr(ws, 0), ptr(ws, b_bytes)}};
+            Team<T> team{id, size, size > 1 ? &barrier : nullptr,
+                         {ptr(ws, 0), ptr(ws, b_bytes)}, nullptr};
+            if (b_all) {
+                team.bp_all = ptr(ws, 0);
+                pack_all_b(k, bl, kc_step, 0, N, K, B, rsb, csb, team);
+                if (size > 1) barrier.wait();
+            }
             blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
-                    rsc, csc, ptr(ws, 2 * b_bytes + static_cast<size_t>(id) * a_bytes), team);
+                    rsc, csc, ptr(ws, a_off + static_cast<size_t>(id) * a_bytes), team);
         });
         return;
     }
@@ -346,7 +401,7 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSpli
     char* ws = static_cast<char*>(workspace().get(part_bytes * static_cast<size_t>(parts)));
     parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
         char* mine = ws + part_bytes * static_cast<size_t>(t0);
-        const Team<T> team{0, 1, nullptr, {ptr(mine, a_bytes), ptr(mine, a_bytes)}};
+        const Team<T> team{0, 1, nullptr, {ptr(mine, a_bytes), ptr(mine, a_bytes)}, nullptr};
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t b = ntl * t / parts, e = ntl * (t + 1) / parts;
             if (b >= e) continue;

@@ -26,7 +26,8 @@ enum class GemmPath {
 // How threads share the packed path's work.
 enum class GemmSplit {
     Auto,    // by shape (below)
-    Rows,    // rows of C; the packed B blocks are shared (a barrier per block)
+    Rows,        // rows of C sharing packed B (all packed up front when it fits in L2)
+    RowsBlocks,  // rows of C sharing packed B blocks packed one by one (a barrier per block)
     Cols,    // column panels of C; each thread packs its own B
     Serial,  // one thread
 };
