@@ -194,16 +194,23 @@ TEAM_SCRIPT = textwrap.dedent(
 
 @pytest.mark.parametrize(
     ("env", "threads"),
-    [({"OMP_THREAD_LIMIT": "1"}, 2), ({"OMP_THREAD_LIMIT": "3"}, 4),
-     ({"OMP_DYNAMIC": "true"}, 2), ({"OMP_DYNAMIC": "true"}, 3)],
+    [
+        ({"OMP_THREAD_LIMIT": "1"}, 2),
+        ({"OMP_THREAD_LIMIT": "3"}, 4),
+        ({"OMP_DYNAMIC": "true"}, 2),
+        ({"OMP_DYNAMIC": "true"}, 3),
+    ],
     ids=["limit1-ask2", "limit3-ask4", "dynamic-ask2", "dynamic-ask3"],
 )
 def test_smaller_team_than_requested(env: dict[str, str], threads: int) -> None:
     full = dict(os.environ)
     full.update(env)
     proc = subprocess.run(
-        [sys.executable, "-c", TEAM_SCRIPT, str(threads)], env=full, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-c", TEAM_SCRIPT, str(threads)],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     for case in json.loads(proc.stdout.strip().splitlines()[-1]):

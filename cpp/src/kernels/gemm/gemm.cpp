@@ -422,8 +422,8 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
     } else {
         const KernelTable& t = kernel_table();
         static const GemmBlocking bl = blocking(kernel_of<T>(t), nullptr);
-        run(kernel_of<T>(t), bl, GemmPath::Auto, GemmSplit::Auto, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
-            rsc, csc);
+        run(kernel_of<T>(t), bl, GemmPath::Auto, GemmSplit::Auto, M, N, K, alpha, A, rsa, csa, B,
+            rsb, csb, beta, C, rsc, csc);
     }
 }
 
@@ -434,8 +434,8 @@ void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, 
     const KernelTable* t = kernel_table_at(cfg.level);
     if (t == nullptr) return;  // callers check kernel_table_at first
     const GemmKernel<T>& k = kernel_of<T>(*t);
-    run(k, blocking(k, &cfg), cfg.path, cfg.split, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
-        csc);
+    run(k, blocking(k, &cfg), cfg.path, cfg.split, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta,
+        C, rsc, csc);
 }
 
 template <class T>
