@@ -159,3 +159,60 @@ def test_override_unknown_value_warns(best_level: str) -> None:
     out, err = run_at("sse9", SIMD_SCRIPT)
     assert out["simd"] == best_level
     assert "ignoring CHAINRULE_CPU_CAPABILITY=sse9" in err
+
+
+# A large product (the threaded paths: shared packed B blocks with a barrier, column split,
+# unpacked) when OpenMP starts a smaller team than asked for: the split and the barrier must
+# follow the team that started (a barrier sized by the request waits forever).
+TEAM_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import chainrule as cr
+
+    threads = int(sys.argv[1])
+    rng = np.random.default_rng(1)
+    out = []
+    for m, k, n, how in [(700, 600, 500, "nn"), (512, 300, 900, "tn"), (30, 2000, 3000, "nn"),
+                         (2000, 16, 800, "nn")]:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        a_cr = cr.tensor(np.ascontiguousarray(a.T)).mT if how == "tn" else cr.tensor(a)
+        cr.set_num_threads(1)
+        one = (a_cr @ cr.tensor(b)).numpy()
+        cr.set_num_threads(threads)
+        got = [(a_cr @ cr.tensor(b)).numpy() for _ in range(3)]
+        want = a.astype(np.float64) @ b.astype(np.float64)
+        tol = 4 * np.finfo(np.float32).eps * (k + 2) * (np.abs(a) @ np.abs(b))
+        out.append({"shape": f"{m}x{k}x{n} {how}",
+                    "close": bool(np.all(np.abs(got[0] - want) <= tol)),
+                    "same": all(g.tobytes() == got[0].tobytes() for g in got)})
+    print(json.dumps(out))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "threads"),
+    [
+        ({"OMP_THREAD_LIMIT": "1"}, 2),
+        ({"OMP_THREAD_LIMIT": "3"}, 4),
+        ({"OMP_DYNAMIC": "true"}, 2),
+        ({"OMP_DYNAMIC": "true"}, 3),
+    ],
+    ids=["limit1-ask2", "limit3-ask4", "dynamic-ask2", "dynamic-ask3"],
+)
+def test_smaller_team_than_requested(env: dict[str, str], threads: int) -> None:
+    full = dict(os.environ)
+    full.update(env)
+    proc = subprocess.run(
+        [sys.executable, "-c", TEAM_SCRIPT, str(threads)],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for case in json.loads(proc.stdout.strip().splitlines()[-1]):
+        assert case["close"], case
+        assert case["same"], case

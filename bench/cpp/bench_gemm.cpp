@@ -2,6 +2,7 @@
 // each shape is checked against kernels::gemm_ref first, warmed up, then timed (median).
 //   bench_gemm [--threads 1,2] [--levels avx512,avx2,baseline] [--dtype f32|f64]
 //              [--shapes MxKxN,...] [--kc N --nc N] [--path auto|packed|direct] [--runs N]
+//              [--split auto|rows|blocks|cols|serial] (how threads share the packed path)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -234,6 +235,12 @@ int main(int argc, char** argv) {
             base.path = val == "packed"   ? kernels::GemmPath::Packed
                         : val == "direct" ? kernels::GemmPath::Direct
                                           : kernels::GemmPath::Auto;
+        } else if (key == "--split") {
+            base.split = val == "rows"     ? kernels::GemmSplit::Rows
+                         : val == "blocks" ? kernels::GemmSplit::RowsBlocks
+                         : val == "cols"   ? kernels::GemmSplit::Cols
+                         : val == "serial" ? kernels::GemmSplit::Serial
+                                           : kernels::GemmSplit::Auto;
         } else if (key == "--best") {
             use_best = val == "1";
         } else if (key == "--cpu-time") {

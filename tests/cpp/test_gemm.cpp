@@ -16,6 +16,9 @@
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/ref/gemm.h"
+#ifdef CHAINRULE_OPENMP
+#include <omp.h>
+#endif
 
 using namespace chainrule;
 using kernels::GemmConfig;
@@ -43,8 +46,8 @@ struct Mat {
             rs = c + pad;
             cs = 1;
         }
-        data.assign(static_cast<size_t>((transposed ? c : r) * (transposed ? r + pad : c + pad)) + 1,
-                    T(0));
+        const int64_t lines = transposed ? c : r, width = transposed ? r + pad : c + pad;
+        data.assign(static_cast<size_t>(lines * width) + 1, T(0));
         std::uniform_real_distribution<double> ud(-1, 1);
         for (auto& x : data) x = static_cast<T>(ud(rng));
     }
@@ -158,7 +161,7 @@ void run_level(CpuCapability level, int64_t& cases) {
     dflt.level = level;
     GemmConfig packed = dflt;  // packed path at every size, default blocking
     packed.path = kernels::GemmPath::Packed;
-    GemmConfig tiny = packed;  // several K and N blocks on small problems
+    GemmConfig tiny = packed;  // several K and N blocks (and split K sums) on small problems
     tiny.kc = 7;
     tiny.nc = 2 * NR;
     GemmConfig direct = dflt;  // unpacked path at every size
@@ -216,10 +219,26 @@ void run_level(CpuCapability level, int64_t& cases) {
     for (const auto& s : big) {
         for (int t = 0; t < 4; ++t) {
             ++r;
-            check_case<T>(dflt, Case{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, r % 4 == 3 ? 1 : 0,
-                                     1.0, betas[r % 3]},
-                          rng);
+            const Case c{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, r % 4 == 3 ? 1 : 0, 1.0,
+                         betas[r % 3]};
+            check_case<T>(dflt, c, rng);
             ++cases;
+        }
+    }
+    // Threads sharing packed B blocks across many K and N blocks (a barrier per block), and
+    // the column split, forced (Auto picks by shape), on the same products.
+    GemmConfig tiny_rows = tiny, tiny_blocks = tiny, tiny_cols = tiny;
+    tiny_rows.split = kernels::GemmSplit::Rows;
+    tiny_blocks.split = kernels::GemmSplit::RowsBlocks;
+    tiny_cols.split = kernels::GemmSplit::Cols;
+    for (const GemmConfig* cfg : {&tiny, &tiny_rows, &tiny_blocks, &tiny_cols}) {
+        for (const auto& s :
+             std::vector<std::array<int64_t, 3>>{{150, 200, 300}, {61, 170, 90}, {9, 40, 70}}) {
+            for (int t = 0; t < 4; ++t) {
+                const Case c{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 0, 1.0, betas[t % 3]};
+                check_case<T>(*cfg, c, rng);
+                ++cases;
+            }
         }
     }
 }
@@ -256,11 +275,52 @@ void test_int64() {
     expect(ok, "int64 gemm = 2 * A @ B + 2 * C");
 }
 
+// gemm called from inside another parallel region (each thread its own product, large enough
+// to take the threaded paths on its own) runs serially on that thread: same bits as a
+// serial call, and no nested team or barrier across the callers.
+void test_inside_region() {
+#ifdef CHAINRULE_OPENMP
+    std::mt19937 rng(77);
+    std::uniform_real_distribution<float> ud(-1, 1);
+    for (const auto& s : std::vector<std::array<int64_t, 3>>{{300, 400, 500}, {40, 300, 900}}) {
+        const int64_t M = s[0], K = s[1], N = s[2];
+        std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N));
+        for (auto& x : A) x = ud(rng);
+        for (auto& x : B) x = ud(rng);
+        std::vector<float> want(static_cast<size_t>(M * N));
+        set_num_threads(1);
+        kernels::gemm<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1, 0.0f, want.data(),
+                             N, 1);
+        set_num_threads(2);
+        std::vector<std::vector<float>> got(2, std::vector<float>(want.size(), NAN));
+        int started = 0;
+#pragma omp parallel num_threads(2) reduction(+ : started)
+        {
+            const int t = omp_get_thread_num();
+            started += 1;
+            if (t < 2) {
+                kernels::gemm<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1, 0.0f,
+                                     got[static_cast<size_t>(t)].data(), N, 1);
+            }
+        }
+        for (int t = 0; t < started && t < 2; ++t) {
+            expect(std::memcmp(got[static_cast<size_t>(t)].data(), want.data(),
+                               want.size() * sizeof(float)) == 0,
+                   "gemm inside a parallel region " + std::to_string(M) + "x" +
+                       std::to_string(K) + "x" + std::to_string(N) + " thread " +
+                       std::to_string(t) + ": differs from the serial product");
+        }
+        set_num_threads(1);
+    }
+#endif
+}
+
 }  // namespace
 
 int main() {
     test_dispatch();
     test_int64();
+    test_inside_region();
     int64_t cases = 0;
     for (int l = static_cast<int>(cpu_capability_supported()); l >= 0; --l) {
         const auto level = static_cast<CpuCapability>(l);

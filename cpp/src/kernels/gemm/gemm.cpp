@@ -3,8 +3,10 @@
 // with baseline flags; all ISA code is reached through the function-pointer table.
 #include "gemm.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <new>
+#include <thread>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -146,79 +148,130 @@ void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int6
     }
 }
 
-// Prefetches (to L2) part `part` of `parts` of an A micro-panel's source, (mr, kc) at
-// (rsa, csa), so that packing it next finds it close.
-template <class T>
-void prefetch_a(const T* a, int64_t rsa, int64_t csa, int64_t mr, int64_t kc, int64_t part,
-                int64_t parts) {
-    constexpr int64_t line = 64 / static_cast<int64_t>(sizeof(T));
-    if (csa == 1) {
-        const int64_t per_row = (kc + line - 1) / line, total = mr * per_row;
-        for (int64_t q = total * part / parts; q < total * (part + 1) / parts; ++q) {
-            CR_PREFETCH(a + (q / per_row) * rsa + (q % per_row) * line, 0, 2);
+// A spinning barrier for the members of one parallel team (one part each): packed B blocks
+// are shared, so a block is complete before anyone multiplies with it. Every member calls
+// join(team size) before its first wait: the count is the team OpenMP actually started, which
+// can be smaller than the one asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC). Waiters spin a
+// bounded number of times, then yield the core (an oversubscribed machine: the member they
+// wait for may need it).
+class SpinBarrier {
+   public:
+    void join(int n) { n_.store(n, std::memory_order_relaxed); }
+    void wait() {
+        const int gen = gen_.load(std::memory_order_acquire);
+        if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+            n_.load(std::memory_order_relaxed)) {
+            count_.store(0, std::memory_order_relaxed);
+            gen_.fetch_add(1, std::memory_order_release);
+            return;
         }
-    } else if (rsa == 1) {
-        for (int64_t q = kc * part / parts; q < kc * (part + 1) / parts; ++q) {
-            CR_PREFETCH(a + q * csa, 0, 2);
-            CR_PREFETCH(a + q * csa + mr - 1, 0, 2);
+        for (int spins = 0; gen_.load(std::memory_order_acquire) == gen; ++spins) {
+            if (spins > 4000) {
+                std::this_thread::yield();
+            } else {
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+            }
+        }
+    }
+
+   private:
+    std::atomic<int> count_{0}, gen_{0}, n_{0};
+};
+
+// The threads that share packed B blocks: member `id` of `size` packs its share of each
+// block's panels into bp[block parity] (two buffers, so one barrier per block suffices).
+template <class T>
+struct Team {
+    int id, size;
+    SpinBarrier* barrier;  // null when size == 1
+    T* bp[2];
+    T* bp_all;  // non-null: every B block was packed up front here (pack_all_b), in loop order
+};
+
+// Elements of one packed B block (kc x nc), rounded to whole 64-byte lines.
+template <class T>
+int64_t block_elems(int64_t panels, int64_t nr, int64_t kc) {
+    constexpr int64_t line = 64 / static_cast<int64_t>(sizeof(T));
+    return (panels * nr * kc + line - 1) / line * line;
+}
+
+// Member team.id's share of the panels of every B block of columns [n0, n1), packed into
+// team.bp_all in the order blocked() visits the blocks.
+template <class T>
+void pack_all_b(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t n0,
+                int64_t n1, int64_t K, const T* B, int64_t rsb, int64_t csb,
+                const Team<T>& team) {
+    const int64_t NR = k.nr;
+    int64_t off = 0;
+    for (int64_t jc = n0; jc < n1; jc += bl.nc) {
+        const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
+        const int64_t panels = (nc + NR - 1) / NR;
+        const int64_t p0 = panels * team.id / team.size;
+        const int64_t p1 = panels * (team.id + 1) / team.size;
+        for (int64_t pc = 0; pc < K; pc += kc_step) {
+            const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
+            if (p0 < p1) {
+                const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
+                k.pack_b(team.bp_all + off + p0 * NR * kc,
+                         B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb, kc, j1 - p0 * NR);
+            }
+            off += block_elems<T>(panels, NR, kc);
         }
     }
 }
 
 // One thread's block of C: rows [m0, m1), columns [n0, n1). The BLIS loop nest with the two
 // inner loops swapped: for each (NC, KC) block the B panels (KC x NC, about half of L2) are
-// packed once, then each A micro-panel (MR x KC, L1) is packed just in time and swept across
-// all of them. Row-major B is packed by the first row of microkernels themselves
-// (ukernel_pack_b), so reading it overlaps with arithmetic; other layouts are packed first.
-// The next A micro-panel is prefetched while the current one is in use.
+// packed once (by the team together), then each A micro-panel (MR x KC, L1) is packed just in
+// time and swept across all of them; C is visited once per K block.
 template <class T>
 void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t m0,
              int64_t m1, int64_t n0, int64_t n1, int64_t K, T alpha, const T* A, int64_t rsa,
              int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
-             int64_t csc, T* Ap, T* Bp) {
+             int64_t csc, T* Ap, const Team<T>& team) {
     const int64_t MR = k.mr, NR = k.nr;
     alignas(64) T tile[16 * 64];  // an edge tile: MR x NR <= 16 x 64
+    int block = 0;
+    int64_t off = 0;  // of this block in team.bp_all
     for (int64_t jc = n0; jc < n1; jc += bl.nc) {
         const int64_t nc = bl.nc < n1 - jc ? bl.nc : n1 - jc;
-        const int64_t n_full = csb == 1 ? nc / NR * NR : 0;  // panels the kernels pack
         const int64_t panels = (nc + NR - 1) / NR;
-        for (int64_t pc = 0; pc < K; pc += kc_step) {
+        for (int64_t pc = 0; pc < K; pc += kc_step, ++block) {
             const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
             const T bet = pc == 0 ? beta : T(1);  // later K blocks add to the first
-            const T* b = B + pc * rsb + jc * csb;
-            if (n_full < nc) {
-                k.pack_b(Bp + n_full * kc, b + n_full * csb, rsb, csb, kc, nc - n_full);
+            T* Bp = team.bp_all != nullptr ? team.bp_all + off : team.bp[block & 1];
+            off += block_elems<T>(panels, NR, kc);
+            if (team.bp_all == nullptr) {
+                const int64_t p0 = panels * team.id / team.size;
+                const int64_t p1 = panels * (team.id + 1) / team.size;
+                if (p0 < p1) {
+                    const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
+                    k.pack_b(Bp + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb,
+                             kc, j1 - p0 * NR);
+                }
+                if (team.barrier != nullptr) team.barrier->wait();
             }
             for (int64_t ir = m0; ir < m1; ir += MR) {
                 const int64_t mr = MR < m1 - ir ? MR : m1 - ir;
-                const T* a = A + ir * rsa + pc * csa;
-                k.pack_a(Ap, a, rsa, csa, mr, kc);
-                const bool first = ir == m0;
-                const int64_t next_mr = MR < m1 - ir - MR ? MR : m1 - ir - MR;
+                k.pack_a(Ap, A + ir * rsa + pc * csa, rsa, csa, mr, kc);
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     const int64_t nr = NR < nc - jr ? NR : nc - jr;
-                    T* bp = Bp + jr * kc;
+                    const T* bp = Bp + jr * kc;
                     T* c = C + ir * rsc + (jc + jr) * csc;
-                    if (next_mr > 0) {
-                        prefetch_a(a + MR * rsa, rsa, csa, next_mr, kc, jr / NR, panels);
-                    }
-                    const bool fuse = first && jr < n_full;
-                    if (!fuse && mr < MR && nr == NR && csc == 1) {
-                        k.ukernel_rows(kc, mr, alpha, Ap, bp, bet, c, rsc);  // bottom edge
+                    if (nr == NR && csc == 1) {
+                        if (mr == MR) {
+                            k.ukernel(kc, alpha, Ap, bp, bet, c, rsc);
+                        } else {
+                            k.ukernel_rows(kc, mr, alpha, Ap, bp, bet, c, rsc);  // bottom edge
+                        }
                         continue;
                     }
-                    const bool full = mr == MR && nr == NR && csc == 1;
-                    T* out = full ? c : tile;
-                    const int64_t ldo = full ? rsc : NR;
-                    const T al = full ? alpha : T(1), be = full ? bet : T(0);
-                    if (fuse) {
-                        k.ukernel_pack_b(kc, al, Ap, b + jr, rsb, bp, be, out, ldo);
-                    } else {
-                        k.ukernel(kc, al, Ap, bp, be, out, ldo);
-                    }
-                    // Edge or strided tile: exact accumulators (alpha 1, beta 0) stored with
-                    // the microkernel's combine rule.
-                    if (!full) store_tile(c, rsc, csc, tile, NR, mr, nr, alpha, bet);
+                    // Right edge or strided C: exact accumulators (alpha 1, beta 0) stored
+                    // with the microkernel's combine rule.
+                    k.ukernel(kc, T(1), Ap, bp, T(0), tile, NR);
+                    store_tile(c, rsc, csc, tile, NR, mr, nr, alpha, bet);
                 }
             }
         }
@@ -226,8 +279,8 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
 }
 
 template <class T>
-void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t M, int64_t N,
-         int64_t K,
+void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSplit split,
+         int64_t M, int64_t N, int64_t K,
          T alpha, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
          T beta, T* C, int64_t rsc, int64_t csc) {
     if (M <= 0 || N <= 0) return;
@@ -238,13 +291,16 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     // The packed path writes C rows with unit stride: a column-major C is the transposed
     // product C^T = B^T @ A^T.
     if (csc != 1 && rsc == 1) {
-        run(k, bl, path, N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc);
+        run(k, bl, path, split, N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc);
         return;
     }
     const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
     const int threads = get_num_threads();
     const int64_t max_threads = static_cast<int64_t>(work / static_cast<double>(kWorkPerThread));
-    const int64_t nt = max_threads < threads ? (max_threads < 1 ? 1 : max_threads) : threads;
+    const int64_t nt = split == GemmSplit::Serial
+                           ? 1
+                           : (max_threads < threads ? (max_threads < 1 ? 1 : max_threads)
+                                                    : threads);
 
     // The unpacked path: matrix-vector products (each element of the long operand is used
     // once: packing it would double the memory traffic), and the cases above. A transposed
@@ -264,11 +320,14 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     if (direct) {
         // Threads split the longer side of C; each element's sum is the same either way.
         const bool split_n = N >= M;
-        const int64_t len = split_n ? N : M, unit = 64;
-        const int64_t parts = nt < ceil_div(len, unit) ? nt : ceil_div(len, unit);
+        // Split points on multiples of 16 (whole vectors of columns, whole row blocks).
+        const int64_t len = split_n ? N : M, unit = 16;
+        const int64_t units = ceil_div(len, unit);
+        const int64_t parts = nt < units ? nt : units;
         parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; ++t) {
-                const int64_t b = len * t / parts, e = len * (t + 1) / parts;
+                const int64_t b = units * t / parts * unit;
+                const int64_t e = t + 1 == parts ? len : units * (t + 1) / parts * unit;
                 if (b >= e) continue;
                 if (split_n) {
                     k.direct(M, e - b, K, alpha, A, rsa, csa, B + b * csb, rsb, csb, beta,
@@ -285,33 +344,69 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, int64_t 
     // K blocks of equal depth (<= KC): they fix each element's summation order, so they
     // depend on K alone, never on the thread split.
     const int64_t kc_step = ceil_div(K, ceil_div(K, bl.kc));
-    // Threads take contiguous runs of whole tiles along one side of C; each packs its own
-    // panels, so the split goes along the side whose other operand is cheaper to pack twice.
-    const int64_t mt = ceil_div(M, k.mr), ntl = ceil_div(N, k.nr);
-    const bool split_n = (M <= N && ntl >= nt) || mt < nt;
-    const int64_t tiles = split_n ? ntl : mt;
-    const int64_t parts = nt < tiles ? nt : tiles;
     const int64_t nc_max = bl.nc < N ? bl.nc : ceil_div(N, k.nr) * k.nr;
-    const size_t a_bytes = static_cast<size_t>(k.mr * kc_step) * sizeof(T);
-    const size_t b_bytes = static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T);
-    const size_t part_bytes = (a_bytes + 63) / 64 * 64 + (b_bytes + 63) / 64 * 64;
+    const size_t a_bytes = (static_cast<size_t>(k.mr * kc_step) * sizeof(T) + 63) / 64 * 64;
+    const size_t b_bytes =
+        (static_cast<size_t>(ceil_div(nc_max, k.nr) * k.nr * kc_step) * sizeof(T) + 63) / 64 * 64;
+    auto ptr = [](char* base, size_t off) { return reinterpret_cast<T*>(base + off); };
+
+    // Two ways to share the packed path between threads:
+    // - columns: each thread packs its own run of column panels of B and sweeps all of A
+    //   across it (A is packed by every thread). No barrier, and each core reads only the
+    //   packed B it wrote (in its own L2). Measured faster for C at least as wide as tall:
+    //   x @ W^T, dy @ W, 512^3 and 512 x 4096 x 4096 by 5-20% at 2 threads, equal at 2048^3.
+    // - rows (C taller than wide, or too narrow to split): each thread sweeps its rows of A
+    //   across shared packed B, each member packing a share. When all of B packed fits in L2
+    //   it is packed up front (one barrier per product), else block by block (a barrier per
+    //   block, double buffered). Nothing is packed twice.
+    const int64_t ntl = ceil_div(N, k.nr);
+    size_t b_all_bytes = 0;
+    for (int64_t jc = 0; jc < N; jc += bl.nc) {
+        const int64_t panels = ceil_div(bl.nc < N - jc ? bl.nc : N - jc, k.nr);
+        for (int64_t pc = 0; pc < K; pc += kc_step) {
+            const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
+            b_all_bytes += static_cast<size_t>(block_elems<T>(panels, k.nr, kc)) * sizeof(T);
+        }
+    }
+    const bool b_all =
+        split != GemmSplit::RowsBlocks && b_all_bytes <= static_cast<size_t>(cache_sizes().l2);
+    const bool rows = split == GemmSplit::Rows || split == GemmSplit::RowsBlocks ||
+                      (split == GemmSplit::Auto && M >= nt * k.mr && (M > N || ntl < 2 * nt));
+    if (nt > 1 && rows) {
+        char* ws = static_cast<char*>(workspace().get(
+            (b_all ? b_all_bytes : 2 * b_bytes) + static_cast<size_t>(nt) * a_bytes));
+        const size_t a_off = b_all ? b_all_bytes : 2 * b_bytes;
+        SpinBarrier barrier;
+        parallel_team(static_cast<int>(nt), [&](int id, int size) {
+            // The split follows the team that started (at most nt members; one when the
+            // product runs inside another parallel region). Rows at multiples of 8.
+            if (size > 1) barrier.join(size);
+            const int64_t m0 = M * id / size / 8 * 8;
+            const int64_t m1 = id + 1 < size ? M * (id + 1) / size / 8 * 8 : M;
+            Team<T> team{id, size, size > 1 ? &barrier : nullptr,
+                         {ptr(ws, 0), ptr(ws, b_bytes)}, nullptr};
+            if (b_all) {
+                team.bp_all = ptr(ws, 0);
+                pack_all_b(k, bl, kc_step, 0, N, K, B, rsb, csb, team);
+                if (size > 1) barrier.wait();
+            }
+            blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
+                    rsc, csc, ptr(ws, a_off + static_cast<size_t>(id) * a_bytes), team);
+        });
+        return;
+    }
+    const int64_t parts = nt < ntl ? nt : ntl;
+    const size_t part_bytes = a_bytes + b_bytes;
     char* ws = static_cast<char*>(workspace().get(part_bytes * static_cast<size_t>(parts)));
     parallel_for(0, parts, 1, [&](int64_t t0, int64_t t1) {
-        T* Ap = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0));
-        T* Bp = reinterpret_cast<T*>(ws + part_bytes * static_cast<size_t>(t0) +
-                                     (a_bytes + 63) / 64 * 64);
+        char* mine = ws + part_bytes * static_cast<size_t>(t0);
+        const Team<T> team{0, 1, nullptr, {ptr(mine, a_bytes), ptr(mine, a_bytes)}, nullptr};
         for (int64_t t = t0; t < t1; ++t) {
-            const int64_t b = tiles * t / parts, e = tiles * (t + 1) / parts;
+            const int64_t b = ntl * t / parts, e = ntl * (t + 1) / parts;
             if (b >= e) continue;
-            if (split_n) {
-                const int64_t n0 = b * k.nr, n1 = e * k.nr < N ? e * k.nr : N;
-                blocked(k, bl, kc_step, 0, M, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta,
-                        C, rsc, csc, Ap, Bp);
-            } else {
-                const int64_t m0 = b * k.mr, m1 = e * k.mr < M ? e * k.mr : M;
-                blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta,
-                        C, rsc, csc, Ap, Bp);
-            }
+            const int64_t n0 = b * k.nr, n1 = e * k.nr < N ? e * k.nr : N;
+            blocked(k, bl, kc_step, 0, M, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
+                    rsc, csc, ptr(mine, 0), team);
         }
     });
 }
@@ -327,8 +422,8 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
     } else {
         const KernelTable& t = kernel_table();
         static const GemmBlocking bl = blocking(kernel_of<T>(t), nullptr);
-        run(kernel_of<T>(t), bl, GemmPath::Auto, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
-            rsc, csc);
+        run(kernel_of<T>(t), bl, GemmPath::Auto, GemmSplit::Auto, M, N, K, alpha, A, rsa, csa, B,
+            rsb, csb, beta, C, rsc, csc);
     }
 }
 
@@ -339,8 +434,8 @@ void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, 
     const KernelTable* t = kernel_table_at(cfg.level);
     if (t == nullptr) return;  // callers check kernel_table_at first
     const GemmKernel<T>& k = kernel_of<T>(*t);
-    run(k, blocking(k, &cfg), cfg.path, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
-        csc);
+    run(k, blocking(k, &cfg), cfg.path, cfg.split, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta,
+        C, rsc, csc);
 }
 
 template <class T>

@@ -23,10 +23,19 @@ enum class GemmPath {
     Packed,  // BLIS loop nest over packed panels
     Direct,  // unpacked kernels reading A and B in place
 };
+// How threads share the packed path's work.
+enum class GemmSplit {
+    Auto,    // by shape (below)
+    Rows,        // rows of C sharing packed B (all packed up front when it fits in L2)
+    RowsBlocks,  // rows of C sharing packed B blocks packed one by one (a barrier per block)
+    Cols,    // column panels of C; each thread packs its own B
+    Serial,  // one thread
+};
 struct GemmConfig {
     CpuCapability level = CpuCapability::Baseline;  // must be available (kernel_table_at)
     int64_t kc = 0, nc = 0;                         // cache blocking; 0 = from the cache sizes
     GemmPath path = GemmPath::Auto;
+    GemmSplit split = GemmSplit::Auto;
 };
 
 // gemm at a given level and blocking (the level must be available on this CPU).

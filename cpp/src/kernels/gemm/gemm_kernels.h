@@ -26,12 +26,6 @@ struct GemmKernel {
     //   beta == 1: C = C + alpha*acc;   else: C = alpha*acc + beta*C (each product rounded).
     void (*ukernel)(int64_t kc, T alpha, const T* Ap, const T* Bp, T beta, T* C, int64_t rsc);
 
-    // ukernel reading B from its source, a row-major (kc, nr) block at row stride rsb, and
-    // writing it to Bp packed (as pack_b would) on the way; it also prefetches the next
-    // panel's source (the nr columns to the right). Same arithmetic and C contract.
-    void (*ukernel_pack_b)(int64_t kc, T alpha, const T* Ap, const T* B, int64_t rsb, T* Bp,
-                           T beta, T* C, int64_t rsc);
-
     // ukernel on the first rows < mr of a panel (the bottom edge of C): C (rows, nr).
     void (*ukernel_rows)(int64_t kc, int64_t rows, T alpha, const T* Ap, const T* Bp, T beta,
                          T* C, int64_t rsc);
