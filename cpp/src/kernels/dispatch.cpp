@@ -74,9 +74,12 @@ CpuCapability detect_cpu() { return CpuCapability::Baseline; }
 // their flags).
 bool build_has(CpuCapability level) {
     kernels::GemmKernels g{};
+    kernels::ReduceKernels r{};
     switch (level) {
-        case CpuCapability::Avx512: return kernels::gemm_kernels_avx512(&g);
-        case CpuCapability::Avx2: return kernels::gemm_kernels_avx2(&g);
+        case CpuCapability::Avx512:
+            return kernels::gemm_kernels_avx512(&g) && kernels::reduce_kernels_avx512(&r);
+        case CpuCapability::Avx2:
+            return kernels::gemm_kernels_avx2(&g) && kernels::reduce_kernels_avx2(&r);
         case CpuCapability::Baseline: return true;
     }
     return false;
@@ -123,9 +126,18 @@ kernels::KernelTable make_table(CpuCapability level) {
     kernels::KernelTable t{};
     t.level = level;
     switch (level) {
-        case CpuCapability::Avx512: kernels::gemm_kernels_avx512(&t.gemm); break;
-        case CpuCapability::Avx2: kernels::gemm_kernels_avx2(&t.gemm); break;
-        case CpuCapability::Baseline: kernels::gemm_kernels_baseline(&t.gemm); break;
+        case CpuCapability::Avx512:
+            kernels::gemm_kernels_avx512(&t.gemm);
+            kernels::reduce_kernels_avx512(&t.reduce);
+            break;
+        case CpuCapability::Avx2:
+            kernels::gemm_kernels_avx2(&t.gemm);
+            kernels::reduce_kernels_avx2(&t.reduce);
+            break;
+        case CpuCapability::Baseline:
+            kernels::gemm_kernels_baseline(&t.gemm);
+            kernels::reduce_kernels_baseline(&t.reduce);
+            break;
     }
     return t;
 }

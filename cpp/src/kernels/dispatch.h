@@ -5,6 +5,7 @@
 
 #include "chainrule/cpu.h"
 #include "gemm/gemm_kernels.h"
+#include "reduce/reduce_kernels.h"
 
 namespace chainrule::kernels {
 
@@ -14,6 +15,7 @@ namespace chainrule::kernels {
 struct KernelTable {
     CpuCapability level;
     GemmKernels gemm;
+    ReduceKernels reduce;
 };
 
 // The table of the level in use (cpu_capability()).

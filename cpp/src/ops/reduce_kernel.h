@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../kernels/dispatch.h"
 #include "pointwise.h"
 
 namespace chainrule::detail {
@@ -29,9 +30,13 @@ constexpr int64_t kReduceBlock = 8192;
 // An Op provides:
 //   using Acc; Acc init() const; void step(Acc&, T v, int64_t r) const  (r: reduced index)
 //   void merge(Acc& a, const Acc& later) const; void write(int64_t out_index, const Acc&) const
-// and optionally run(Acc&, const T* v, int64_t stride, int64_t n, int64_t r0) for speed.
+// and optionally run(Acc&, const T* v, int64_t stride, int64_t n, int64_t r0) for speed, and
+// (with kHasCols) cols(Acc* acc, const T* x, int64_t rows, int64_t ld, int64_t n): acc[j] +=
+// the column sums of a (rows, n) block at row stride ld, when cols_ok().
 template <class Derived, class T>
 struct OpBase {
+    static constexpr bool kHasCols = false;
+    bool cols_ok() const { return false; }
     template <class Acc>
     void run(Acc& a, const T* v, int64_t stride, int64_t n, int64_t r0) const {
         const Derived& d = static_cast<const Derived&>(*this);
@@ -119,6 +124,18 @@ void reduce_kernel(const Tensor& x, const ReducePlan& p, const Op& op) {
                 const int64_t nc = std::min(kCols, C - c0);
                 const T* rowp = out_ptr(row * C) + c0;
                 for (int64_t j = 0; j < nc; ++j) acc[j] = op.init();
+                if constexpr (Op::kHasCols) {
+                    if (op.cols_ok()) {  // the level's column kernel, one call per run of rows
+                        kernels::loop_range<1>(
+                            rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
+                            [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
+                                int64_t n) {
+                                op.cols(acc, reinterpret_cast<const T*>(ptr[0]), n, s[0], nc);
+                            });
+                        for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, acc[j]);
+                        continue;
+                    }
+                }
                 int64_t r = 0;
                 kernels::loop_range<1>(
                     rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
