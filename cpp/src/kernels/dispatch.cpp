@@ -75,11 +75,14 @@ CpuCapability detect_cpu() { return CpuCapability::Baseline; }
 bool build_has(CpuCapability level) {
     kernels::GemmKernels g{};
     kernels::ReduceKernels r{};
+    kernels::SoftmaxKernels s{};
     switch (level) {
         case CpuCapability::Avx512:
-            return kernels::gemm_kernels_avx512(&g) && kernels::reduce_kernels_avx512(&r);
+            return kernels::gemm_kernels_avx512(&g) && kernels::reduce_kernels_avx512(&r) &&
+                   kernels::softmax_kernels_avx512(&s);
         case CpuCapability::Avx2:
-            return kernels::gemm_kernels_avx2(&g) && kernels::reduce_kernels_avx2(&r);
+            return kernels::gemm_kernels_avx2(&g) && kernels::reduce_kernels_avx2(&r) &&
+                   kernels::softmax_kernels_avx2(&s);
         case CpuCapability::Baseline: return true;
     }
     return false;
@@ -129,14 +132,17 @@ kernels::KernelTable make_table(CpuCapability level) {
         case CpuCapability::Avx512:
             kernels::gemm_kernels_avx512(&t.gemm);
             kernels::reduce_kernels_avx512(&t.reduce);
+            kernels::softmax_kernels_avx512(&t.softmax);
             break;
         case CpuCapability::Avx2:
             kernels::gemm_kernels_avx2(&t.gemm);
             kernels::reduce_kernels_avx2(&t.reduce);
+            kernels::softmax_kernels_avx2(&t.softmax);
             break;
         case CpuCapability::Baseline:
             kernels::gemm_kernels_baseline(&t.gemm);
             kernels::reduce_kernels_baseline(&t.reduce);
+            kernels::softmax_kernels_baseline(&t.softmax);
             break;
     }
     return t;

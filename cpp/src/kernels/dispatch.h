@@ -6,6 +6,7 @@
 #include "chainrule/cpu.h"
 #include "gemm/gemm_kernels.h"
 #include "reduce/reduce_kernels.h"
+#include "softmax/softmax_kernels.h"
 
 namespace chainrule::kernels {
 
@@ -16,6 +17,7 @@ struct KernelTable {
     CpuCapability level;
     GemmKernels gemm;
     ReduceKernels reduce;
+    SoftmaxKernels softmax;
 };
 
 // The table of the level in use (cpu_capability()).
