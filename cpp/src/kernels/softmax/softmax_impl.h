@@ -16,24 +16,27 @@ namespace {
 // Elements per sub-block of a row sum (and of the exp scratch buffer of row_stats).
 constexpr int64_t kRowSub = 1024;
 
-// sum_{i < n} term(i): L lanes per sub-block, combined pairwise, sub-blocks added in double.
+// sum_{i < n} term(i) in double: L/2 double lanes (as many vector registers as L floats
+// take twice over), combined pairwise per sub-block, the sub-blocks added in order. Double
+// lanes keep softmax within a few float ulps of float64 however long the row.
 template <int L, class T, class Term>
 CR_VEC_INLINE double lane_sum(int64_t n, const Term& term) {
+    constexpr int kL = L / 2 > 0 ? L / 2 : 1;
     double total = 0;
     for (int64_t i0 = 0; i0 < n; i0 += kRowSub) {
         const int64_t len = n - i0 < kRowSub ? n - i0 : kRowSub;
-        T lane[L];
-        for (int j = 0; j < L; ++j) lane[j] = T(0);
+        double lane[kL];
+        for (int j = 0; j < kL; ++j) lane[j] = 0.0;
         int64_t i = 0;
-        for (; i + L <= len; i += L) {
-            for (int j = 0; j < L; ++j) lane[j] += term(i0 + i + j);
+        for (; i + kL <= len; i += kL) {
+            for (int j = 0; j < kL; ++j) lane[j] += static_cast<double>(term(i0 + i + j));
         }
-        T tail = T(0);
-        for (; i < len; ++i) tail += term(i0 + i);
-        for (int w = L / 2; w >= 1; w /= 2) {
+        double tail = 0.0;
+        for (; i < len; ++i) tail += static_cast<double>(term(i0 + i));
+        for (int w = kL / 2; w >= 1; w /= 2) {
             for (int j = 0; j < w; ++j) lane[j] += lane[j + w];
         }
-        total += static_cast<double>(lane[0]) + static_cast<double>(tail);
+        total += lane[0] + tail;
     }
     return total;
 }

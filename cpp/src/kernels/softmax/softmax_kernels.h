@@ -4,9 +4,9 @@
 // template function, so the ISA units share no code with the rest of the library. The
 // kernels are single-threaded: the ops split rows (or column chunks) over threads.
 //
-// Row sums run in L float lanes (L = 16, 32, 64 by level) over sub-blocks of 1024 elements,
-// the lanes combined pairwise and the sub-blocks added in double, in a fixed order: the bits
-// depend on the level, never on the thread count.
+// Row sums run in double lanes (8, 16, 32 by level) over sub-blocks of 1024 elements, the
+// lanes combined pairwise and the sub-blocks added in order: the bits depend on the level,
+// never on the thread count.
 #pragma once
 #include <cstdint>
 
