@@ -35,6 +35,11 @@ for dt in ("float32", "float64"):
     out[f"mean1_{dt}"] = A.mean(-1).numpy()
     out[f"norm1_{dt}"] = A.norm(2, dim=1).numpy()
     out[f"sum0_t_{dt}"] = A.t().sum(0).numpy()          # strided reduced dim, kept contiguous
+    out[f"amax1_{dt}"] = A.amax(1).numpy()
+    out[f"amin_all_{dt}"] = A.min().numpy()
+    an = a.copy()
+    an[5, 17] = np.nan
+    out[f"amax1_nan_{dt}"] = cr.tensor(an).amax(1).numpy()
     b = rng.standard_normal((9, 70, 33)).astype(dt)
     B = cr.tensor(b)
     out[f"sum02_{dt}"] = B.sum((0, 2)).numpy()
@@ -128,6 +133,11 @@ def test_values_against_float64(level, tmpdir_str):
         _close(r[f"mean1_{dt}"], a64.mean(-1), rtol, atol, f"mean(-1) {dt}")
         _close(r[f"norm1_{dt}"], np.sqrt((a64 * a64).sum(1)), rtol, atol, f"norm {dt}")
         _close(r[f"sum0_t_{dt}"], a64.T.sum(0), rtol, atol * 10, f"t().sum(0) {dt}")
+        np.testing.assert_array_equal(r[f"amax1_{dt}"], a.max(1))
+        np.testing.assert_array_equal(r[f"amin_all_{dt}"], a.min())
+        an = a.copy()
+        an[5, 17] = np.nan
+        np.testing.assert_array_equal(r[f"amax1_nan_{dt}"], an.max(1))  # NaN propagates
         _close(r[f"sum02_{dt}"], b64.sum((0, 2)), rtol, atol * 20, f"sum((0, 2)) {dt}")
         _close(r[f"sum1_3d_{dt}"], b64.sum(1), rtol, atol * 10, f"sum(1) 3-d {dt}")
         for name, dim in (("softmax", 1), ("softmax_cols", 0)):

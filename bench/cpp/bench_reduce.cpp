@@ -63,12 +63,17 @@ int main() {
             }
             check("sum", k.sum(x.data(), n), ref, 1e-6 * std::sqrt(static_cast<double>(n)));
             check("sumsq", k.sumsq(x.data(), n), ref2, 1e-6);
+            check("max", k.max(x.data(), n), *std::max_element(x.begin(), x.end()), 0);
+            check("min", k.min(x.data(), n), *std::min_element(x.begin(), x.end()), 0);
             const int64_t bytes = n * 4;
             double s = median_s([&] { sink = k.sum(x.data(), n); }, bytes);
             std::printf("%-8s %-22s %10lld %10.1f\n", cpu_capability_name(level), "sum",
                         static_cast<long long>(n), bytes / s * 1e-9);
             s = median_s([&] { sink = k.sumsq(x.data(), n); }, bytes);
             std::printf("%-8s %-22s %10lld %10.1f\n", cpu_capability_name(level), "sumsq",
+                        static_cast<long long>(n), bytes / s * 1e-9);
+            s = median_s([&] { sink = k.max(x.data(), n); }, bytes);
+            std::printf("%-8s %-22s %10lld %10.1f\n", cpu_capability_name(level), "max",
                         static_cast<long long>(n), bytes / s * 1e-9);
             // Column sums of (n / 256, 256): sum over dim 0.
             const int64_t C = 256, R = n / C;

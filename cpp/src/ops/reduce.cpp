@@ -163,6 +163,24 @@ struct ExtremumOp : OpBase<ExtremumOp<T, kMax, kAbs>, T> {
         if (val) val[o] = a.v;
         if (idx) idx[o] = std::max<int64_t>(a.i, 0);
     }
+    // Values only (amax, amin, max(), min()) over a contiguous float run: the level's loop.
+    void run(Acc& a, const T* v, int64_t stride, int64_t n, int64_t r0) const {
+        if constexpr (std::is_floating_point_v<T> && !kAbs) {
+            if (idx == nullptr && stride == 1 && n > 0) {
+                const auto& r = kernels::kernel_table().reduce;
+                const auto& k = [&]() -> const kernels::ReduceKernel<T>& {
+                    if constexpr (std::is_same_v<T, float>) {
+                        return r.s;
+                    } else {
+                        return r.d;
+                    }
+                }();
+                merge(a, Acc{kMax ? k.max(v, n) : k.min(v, n), r0});
+                return;
+            }
+        }
+        for (int64_t i = 0; i < n; ++i) step(a, v[i * stride], r0 + i);
+    }
 };
 
 // Output of a reduction: kept (keepdim) shape, or squeezed.

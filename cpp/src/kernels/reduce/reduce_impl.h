@@ -4,7 +4,9 @@
 // each unit gets its own internal-linkage copy (see check_isa_symbols.cmake).
 #pragma once
 #include <cstdint>
+#include <limits>
 
+#include "../vec_math.h"
 #include "reduce_kernels.h"
 
 #if defined(__GNUC__)
@@ -88,14 +90,54 @@ void colsum_impl(double* __restrict acc, const T* __restrict x, int64_t rows, in
     }
 }
 
+// Max / min over order keys (integers that order like the floats: integer max/min reductions
+// vectorise, a float one does not without -ffast-math) plus a NaN flag.
+template <bool kMax>
+float extremum(const float* x, int64_t n) {
+    int32_t best = order_key(fbits(kMax ? -INFINITY : INFINITY));
+    int32_t nan = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const int32_t b = fbits(x[i]);
+        const int32_t k = order_key(b);
+        best = kMax ? (k > best ? k : best) : (k < best ? k : best);
+        nan |= mask32((b & 0x7FFFFFFF) > 0x7F800000);
+    }
+    return nan ? std::numeric_limits<float>::quiet_NaN() : bitsf(order_key(best));
+}
+template <bool kMax>
+double extremum(const double* x, int64_t n) {
+    auto key = [](int64_t b) { return b ^ ((b >> 63) & INT64_MAX); };
+    int64_t best = key(dbits(kMax ? -INFINITY : INFINITY));
+    int64_t nan = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t b = dbits(x[i]);
+        const int64_t k = key(b);
+        best = kMax ? (k > best ? k : best) : (k < best ? k : best);
+        nan |= mask64((b & INT64_MAX) > 0x7FF0000000000000LL);
+    }
+    return nan ? std::numeric_limits<double>::quiet_NaN() : bitsd(key(best));
+}
+template <class T>
+T max_impl(const T* x, int64_t n) {
+    return extremum<true>(x, n);
+}
+template <class T>
+T min_impl(const T* x, int64_t n) {
+    return extremum<false>(x, n);
+}
+
 template <int L>
 void fill_reduce(ReduceKernels* out) {
     out->s.sum = &sum_plain<L, float>;
     out->s.sumsq = &sum_squares<L, float>;
     out->s.colsum = &colsum_impl<float>;
+    out->s.max = &max_impl<float>;
+    out->s.min = &min_impl<float>;
     out->d.sum = &sum_plain<L / 2, double>;
     out->d.sumsq = &sum_squares<L / 2, double>;
     out->d.colsum = &colsum_impl<double>;
+    out->d.max = &max_impl<double>;
+    out->d.min = &min_impl<double>;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The per-ISA loops of the reductions (sum, mean, sum of squares) behind the strided engine
+// The per-ISA loops of the reductions (sum, mean, sum of squares, max, min) behind the strided engine
 // in ops/reduce_kernel.h: plain structs of function pointers that each ISA translation unit
 // fills (reduce_baseline.cpp, reduce_avx2.cpp, reduce_avx512.cpp). Nothing here is inline or
 // a template function, so the ISA units share no code with the rest of the library.
@@ -21,6 +21,9 @@ struct ReduceKernel {
     // acc[j] += sum_{r < rows} x[r * ld + j] for j < cols: column sums of a row-major block
     // (sum over dim 0 of an (N, C) tensor), rows streamed in order; ld >= cols.
     void (*colsum)(double* acc, const T* x, int64_t rows, int64_t ld, int64_t cols);
+    // max / min of x[0..n) (n >= 1), NaN when any element is NaN (as torch.amax / amin).
+    T (*max)(const T* x, int64_t n);
+    T (*min)(const T* x, int64_t n);
 };
 
 struct ReduceKernels {
