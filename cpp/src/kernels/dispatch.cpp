@@ -76,13 +76,14 @@ bool build_has(CpuCapability level) {
     kernels::GemmKernels g{};
     kernels::ReduceKernels r{};
     kernels::SoftmaxKernels s{};
+    kernels::OptimKernels o{};
     switch (level) {
         case CpuCapability::Avx512:
             return kernels::gemm_kernels_avx512(&g) && kernels::reduce_kernels_avx512(&r) &&
-                   kernels::softmax_kernels_avx512(&s);
+                   kernels::softmax_kernels_avx512(&s) && kernels::optim_kernels_avx512(&o);
         case CpuCapability::Avx2:
             return kernels::gemm_kernels_avx2(&g) && kernels::reduce_kernels_avx2(&r) &&
-                   kernels::softmax_kernels_avx2(&s);
+                   kernels::softmax_kernels_avx2(&s) && kernels::optim_kernels_avx2(&o);
         case CpuCapability::Baseline: return true;
     }
     return false;
@@ -133,16 +134,19 @@ kernels::KernelTable make_table(CpuCapability level) {
             kernels::gemm_kernels_avx512(&t.gemm);
             kernels::reduce_kernels_avx512(&t.reduce);
             kernels::softmax_kernels_avx512(&t.softmax);
+            kernels::optim_kernels_avx512(&t.optim);
             break;
         case CpuCapability::Avx2:
             kernels::gemm_kernels_avx2(&t.gemm);
             kernels::reduce_kernels_avx2(&t.reduce);
             kernels::softmax_kernels_avx2(&t.softmax);
+            kernels::optim_kernels_avx2(&t.optim);
             break;
         case CpuCapability::Baseline:
             kernels::gemm_kernels_baseline(&t.gemm);
             kernels::reduce_kernels_baseline(&t.reduce);
             kernels::softmax_kernels_baseline(&t.softmax);
+            kernels::optim_kernels_baseline(&t.optim);
             break;
     }
     return t;

@@ -6,6 +6,7 @@
 #include "chainrule/cpu.h"
 #include "gemm/gemm_kernels.h"
 #include "reduce/reduce_kernels.h"
+#include "optim/optim_kernels.h"
 #include "softmax/softmax_kernels.h"
 
 namespace chainrule::kernels {
@@ -18,6 +19,7 @@ struct KernelTable {
     GemmKernels gemm;
     ReduceKernels reduce;
     SoftmaxKernels softmax;
+    OptimKernels optim;
 };
 
 // The table of the level in use (cpu_capability()).
