@@ -80,11 +80,7 @@ void adam_step(const TensorVec& params, const TensorVec& grads, const TensorVec&
             const T* gp = call.grad(i).data<T>() + lo;
             T* mp = exp_avgs[i].data<T>() + lo;
             T* vp = exp_avg_sqs[i].data<T>() + lo;
-            if constexpr (std::is_same_v<T, float>) {
-                k.adam_f32(pp, gp, mp, vp, vmax, hi - lo, c);
-            } else {
-                k.adam_f64(pp, gp, mp, vp, vmax, hi - lo, c);
-            }
+            detail::optim_table<T>(k).adam(pp, gp, mp, vp, vmax, hi - lo, c);
         });
     });
     call.commit({&exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs});

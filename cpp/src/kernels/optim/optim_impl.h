@@ -108,9 +108,174 @@ void adam(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamCoeffs<T>&
     }
 }
 
+// g = sign grad (+ wd p); momentum: b = first ? g : mu b + (1 - dampening) g,
+// g = nesterov ? g + mu b : b; p = p - lr g.   kMomentum: 0 none, 1 plain, 2 Nesterov.
+template <class T, bool kL2, int kMomentum, bool kFirst>
+void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n,
+              const SgdCoeffs<T>& c) {
+    for (int64_t i = 0; i < n; ++i) {
+        T gi = c.sign * g[i];
+        if constexpr (kL2) gi = gi + c.weight_decay * p[i];
+        if constexpr (kMomentum != 0) {
+            T bi;
+            if constexpr (kFirst) {
+                bi = gi;
+            } else {
+                bi = buf[i] * c.momentum;
+                bi = bi + c.one_minus_dampening * gi;
+            }
+            buf[i] = bi;
+            gi = kMomentum == 2 ? gi + c.momentum * bi : bi;
+        }
+        p[i] = p[i] + c.neg_lr * gi;
+    }
+}
+
+template <class T, bool kL2>
+void sgd_l2(T* p, const T* g, T* buf, int64_t n, const SgdCoeffs<T>& c) {
+    if (c.momentum_kind == 0) {
+        sgd_loop<T, kL2, 0, false>(p, g, buf, n, c);
+    } else if (c.momentum_kind == 1) {
+        if (c.first) {
+            sgd_loop<T, kL2, 1, true>(p, g, buf, n, c);
+        } else {
+            sgd_loop<T, kL2, 1, false>(p, g, buf, n, c);
+        }
+    } else {
+        if (c.first) {
+            sgd_loop<T, kL2, 2, true>(p, g, buf, n, c);
+        } else {
+            sgd_loop<T, kL2, 2, false>(p, g, buf, n, c);
+        }
+    }
+}
+
+template <class T>
+void sgd(T* p, const T* g, T* buf, int64_t n, const SgdCoeffs<T>& c) {
+    if (c.l2) {
+        sgd_l2<T, true>(p, g, buf, n, c);
+    } else {
+        sgd_l2<T, false>(p, g, buf, n, c);
+    }
+}
+
+// g = sign grad (+ wd p); s = alpha s + (1 - alpha) g g; centered: a = lerp(a, g, 1 - alpha),
+// d = sqrt(s - a a) + eps, else d = sqrt(s) + eps; momentum: b = mu b + g / d, p = p - lr b;
+// else p = p - lr g / d.
+template <class T, bool kL2, bool kCentered, bool kMomentum, bool kSmall>
+void rmsprop_loop(T* __restrict p, const T* __restrict g, T* __restrict sq, T* __restrict avg,
+                  T* __restrict buf, int64_t n, const RmspropCoeffs<T>& c) {
+    alignas(64) T root[kBlock];
+    for (int64_t b = 0; b < n; b += kBlock) {
+        const int64_t len = n - b < kBlock ? n - b : kBlock;
+        T* pb = p + b;
+        const T* gb = g + b;
+        T* sb = sq + b;
+        for (int64_t i = 0; i < len; ++i) {
+            T gi = c.sign * gb[i];
+            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
+            T si = sb[i] * c.alpha;
+            si = si + c.one_minus_alpha * gi * gi;
+            sb[i] = si;
+            if constexpr (kCentered) {
+                const T a0 = avg[b + i];
+                const T ai = (kSmall ? a0 : gi) + c.lerp_coeff * (gi - a0);
+                avg[b + i] = ai;
+                si = si + -ai * ai;
+            }
+            root[i] = si;
+        }
+        sqrt_block(root, len);
+        for (int64_t i = 0; i < len; ++i) {
+            T gi = c.sign * gb[i];
+            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
+            const T d = root[i] + c.eps;
+            if constexpr (kMomentum) {
+                T bi = buf[b + i] * c.momentum;
+                bi = bi + gi / d;
+                buf[b + i] = bi;
+                pb[i] = pb[i] + c.neg_lr * bi;
+            } else {
+                pb[i] = pb[i] + c.neg_lr * gi / d;
+            }
+        }
+    }
+}
+
+template <class T, bool kL2, bool kCentered>
+void rmsprop_lc(T* p, const T* g, T* sq, T* avg, T* buf, int64_t n, const RmspropCoeffs<T>& c) {
+    const int f = (c.use_momentum ? 2 : 0) | (c.lerp_small ? 1 : 0);
+    switch (f) {
+        case 0: rmsprop_loop<T, kL2, kCentered, false, false>(p, g, sq, avg, buf, n, c); break;
+        case 1: rmsprop_loop<T, kL2, kCentered, false, true>(p, g, sq, avg, buf, n, c); break;
+        case 2: rmsprop_loop<T, kL2, kCentered, true, false>(p, g, sq, avg, buf, n, c); break;
+        default: rmsprop_loop<T, kL2, kCentered, true, true>(p, g, sq, avg, buf, n, c); break;
+    }
+}
+
+template <class T>
+void rmsprop(T* p, const T* g, T* sq, T* avg, T* buf, int64_t n, const RmspropCoeffs<T>& c) {
+    if (c.l2) {
+        if (c.centered) {
+            rmsprop_lc<T, true, true>(p, g, sq, avg, buf, n, c);
+        } else {
+            rmsprop_lc<T, true, false>(p, g, sq, avg, buf, n, c);
+        }
+    } else {
+        if (c.centered) {
+            rmsprop_lc<T, false, true>(p, g, sq, avg, buf, n, c);
+        } else {
+            rmsprop_lc<T, false, false>(p, g, sq, avg, buf, n, c);
+        }
+    }
+}
+
+// g = sign grad (+ wd p); s = s + g g; p = p - clr g / (sqrt(s) + eps)
+template <class T, bool kL2>
+void adagrad_loop(T* __restrict p, const T* __restrict g, T* __restrict sum, int64_t n,
+                  const AdagradCoeffs<T>& c) {
+    alignas(64) T root[kBlock];
+    for (int64_t b = 0; b < n; b += kBlock) {
+        const int64_t len = n - b < kBlock ? n - b : kBlock;
+        T* pb = p + b;
+        const T* gb = g + b;
+        T* sb = sum + b;
+        for (int64_t i = 0; i < len; ++i) {
+            T gi = c.sign * gb[i];
+            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
+            const T si = sb[i] + gi * gi;
+            sb[i] = si;
+            root[i] = si;
+        }
+        sqrt_block(root, len);
+        for (int64_t i = 0; i < len; ++i) {
+            T gi = c.sign * gb[i];
+            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
+            pb[i] = pb[i] + c.neg_clr * gi / (root[i] + c.eps);
+        }
+    }
+}
+
+template <class T>
+void adagrad(T* p, const T* g, T* sum, int64_t n, const AdagradCoeffs<T>& c) {
+    if (c.l2) {
+        adagrad_loop<T, true>(p, g, sum, n, c);
+    } else {
+        adagrad_loop<T, false>(p, g, sum, n, c);
+    }
+}
+
+template <class T>
+void fill_optim_kernel(OptimKernel<T>* k) {
+    k->adam = &adam<T>;
+    k->sgd = &sgd<T>;
+    k->rmsprop = &rmsprop<T>;
+    k->adagrad = &adagrad<T>;
+}
+
 inline void fill_optim(OptimKernels* out) {
-    out->adam_f32 = &adam<float>;
-    out->adam_f64 = &adam<double>;
+    fill_optim_kernel(&out->s);
+    fill_optim_kernel(&out->d);
 }
 
 }  // namespace

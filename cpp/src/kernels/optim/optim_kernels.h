@@ -1,4 +1,4 @@
-// The per-ISA update loops of the fused optimizer steps (optim/adam.cpp): plain structs of
+// The per-ISA update loops of the fused optimizer steps (optim/{adam,sgd,rmsprop,adagrad}.cpp): plain structs of
 // function pointers and plain coefficient aggregates (no member functions: nothing here may
 // become shared code between the ISA units and the rest of the library).
 #pragma once
@@ -21,13 +21,53 @@ struct AdamCoeffs {
     int l2, amsgrad;
 };
 
-// p, g, m, v, vmax: (n,) (vmax null without amsgrad).
+// SGD: momentum 0 none, 1 plain, 2 Nesterov; first: the buffer starts as g (torch's clone).
 template <class T>
-using AdamFn = void (*)(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamCoeffs<T>& c);
+struct SgdCoeffs {
+    T sign;  // -1 when maximizing
+    T weight_decay;
+    T momentum;  // mu
+    T one_minus_dampening;
+    T neg_lr;
+    int l2, momentum_kind, first;
+};
+
+// RMSprop (centered: grad_avg, momentum: momentum_buffer).
+template <class T>
+struct RmspropCoeffs {
+    T sign;  // -1 when maximizing
+    T weight_decay;
+    T alpha, one_minus_alpha;
+    T lerp_coeff;    // lerp(avg, g, 1 - alpha), as AdamCoeffs
+    int lerp_small;
+    T eps;
+    T momentum;
+    T neg_lr;
+    int l2, centered, use_momentum;
+};
+
+template <class T>
+struct AdagradCoeffs {
+    T sign;  // -1 when maximizing
+    T weight_decay;
+    T eps;
+    T neg_clr;  // -lr / (1 + (t - 1) lr_decay)
+    int l2;
+};
+
+// One dtype's loops; every array is (n,), state arrays null where the options leave them out.
+template <class T>
+struct OptimKernel {
+    void (*adam)(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamCoeffs<T>& c);
+    void (*sgd)(T* p, const T* g, T* buf, int64_t n, const SgdCoeffs<T>& c);
+    void (*rmsprop)(T* p, const T* g, T* sq, T* avg, T* buf, int64_t n,
+                    const RmspropCoeffs<T>& c);
+    void (*adagrad)(T* p, const T* g, T* sum, int64_t n, const AdagradCoeffs<T>& c);
+};
 
 struct OptimKernels {
-    AdamFn<float> adam_f32;
-    AdamFn<double> adam_f64;
+    OptimKernel<float> s;
+    OptimKernel<double> d;
 };
 
 bool optim_kernels_baseline(OptimKernels* out);
