@@ -1,7 +1,8 @@
-"""Reductions, softmax and cross-entropy at every CPU level (kernels/reduce, kernels/softmax):
-each level is forced in a child process (CHAINRULE_CPU_CAPABILITY), its results compared with
-NumPy float64 (torch for cross-entropy), checked bit-identical run to run and across thread
-counts (partial sums combine in a fixed order), and long float32 sums checked against float64."""
+"""Reductions, softmax, cross-entropy and the fused optimizer steps at every CPU level
+(kernels/reduce, kernels/softmax, kernels/optim): each level is forced in a child process
+(CHAINRULE_CPU_CAPABILITY), its results compared with NumPy float64 (torch for cross-entropy
+and the optimizers), checked bit-identical run to run and across thread counts (partial sums
+combine in a fixed order), and long float32 sums checked against float64."""
 
 from __future__ import annotations
 
@@ -64,6 +65,23 @@ for dt in ("float32", "float64"):
         loss.backward()
         out[f"{name}_{dt}"] = loss.detach().numpy()
         out[f"{name}_grad_{dt}"] = X.grad.numpy()
+optim_cases = (
+    ("adam_ams", cr.optim.Adam, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}),
+    ("adamw", cr.optim.AdamW, {"lr": 0.01}),
+    ("sgd_nesterov", cr.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("rmsprop", cr.optim.RMSprop, {"lr": 0.01, "centered": True, "momentum": 0.5}),
+    ("adagrad", cr.optim.Adagrad, {"lr": 0.1, "weight_decay": 0.01}),
+)
+for dt in ("float32", "float64"):
+    p0 = rng.standard_normal(1031).astype(dt)
+    grads = [rng.standard_normal(1031).astype(dt) for _ in range(3)]
+    for name, cls, kw in optim_cases:
+        p = cr.tensor(p0, requires_grad=True)
+        opt = cls([p], **kw)
+        for g in grads:
+            p.grad = cr.tensor(g)
+            opt.step()
+        out[f"optim_{name}_{dt}"] = p.detach().numpy()
 np.savez(sys.argv[1], **out)
 print(json.dumps({"simd": cr.config()["simd"]}))
 """
@@ -82,7 +100,11 @@ def _inputs(dt):
         t = rng.integers(0, 1031, 67)
         w = rng.random(1031).astype(d) + 0.5
         res[d] = (a, b, v, s, dy, t, w)
-    return res[dt]
+    optim = {}
+    for d in ("float32", "float64"):
+        optim[d] = (rng.standard_normal(1031).astype(d),
+                    [rng.standard_normal(1031).astype(d) for _ in range(3)])
+    return res[dt] if dt in res else optim[dt[len("optim_"):]]
 
 
 @lru_cache(maxsize=None)
@@ -166,6 +188,30 @@ def test_cross_entropy_against_torch(level, tmpdir_str):
             tol = 1e-5 if dt == "float32" else 1e-12
             _close(r[f"{name}_{dt}"], loss.item(), tol, tol, f"{name} {dt}")
             _close(r[f"{name}_grad_{dt}"], X.grad.numpy(), tol, tol * 1e-2, f"{name} grad {dt}")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_optimizer_steps_against_torch(level, tmpdir_str):
+    """The fused update loops (kernels/optim) of each level against torch.optim."""
+    torch = pytest.importorskip("torch")
+    r = _run(level, 1, tmpdir_str, "a")
+    cases = (
+        ("adam_ams", torch.optim.Adam, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}),
+        ("adamw", torch.optim.AdamW, {"lr": 0.01}),
+        ("sgd_nesterov", torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+        ("rmsprop", torch.optim.RMSprop, {"lr": 0.01, "centered": True, "momentum": 0.5}),
+        ("adagrad", torch.optim.Adagrad, {"lr": 0.1, "weight_decay": 0.01}),
+    )
+    for dt in ("float32", "float64"):
+        p0, grads = _inputs("optim_" + dt)
+        for name, cls, kw in cases:
+            p = torch.tensor(p0, requires_grad=True)
+            opt = cls([p], **kw)
+            for g in grads:
+                p.grad = torch.tensor(g)
+                opt.step()
+            tol = 1e-5 if dt == "float32" else 1e-12
+            _close(r[f"optim_{name}_{dt}"], p.detach().numpy(), tol, tol, f"{name} {dt}")
 
 
 @pytest.mark.parametrize("level", LEVELS)
