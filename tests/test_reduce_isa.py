@@ -45,6 +45,8 @@ for dt in ("float32", "float64"):
     B = cr.tensor(b)
     out[f"sum02_{dt}"] = B.sum((0, 2)).numpy()
     out[f"sum1_3d_{dt}"] = B.sum(1).numpy()             # column kernel, rows at stride 33
+    c = rng.standard_normal((20011, 40)).astype(dt)
+    out[f"sum0_tall_{dt}"] = cr.tensor(c).sum(0).numpy()  # column kernel, fixed row blocks
     v = rng.random((1 << 20) + 3).astype(dt)
     out[f"long_{dt}"] = cr.tensor(v).sum().numpy()
     out[f"long_shift_{dt}"] = cr.tensor(v + 1000).sum().numpy()
@@ -94,17 +96,19 @@ def _inputs(dt):
     for d in ("float32", "float64"):
         a = rng.standard_normal((67, 1031)).astype(d)
         b = rng.standard_normal((9, 70, 33)).astype(d)
+        c = rng.standard_normal((20011, 40)).astype(d)
         v = rng.random((1 << 20) + 3).astype(d)
         s = rng.standard_normal((67, 1031)).astype(d) * 5
         dy = rng.standard_normal((67, 1031)).astype(d)
         t = rng.integers(0, 1031, 67)
         w = rng.random(1031).astype(d) + 0.5
         res[d] = (a, b, v, s, dy, t, w)
+        res["tall_" + d] = c
     optim = {}
     for d in ("float32", "float64"):
         optim[d] = (rng.standard_normal(1031).astype(d),
                     [rng.standard_normal(1031).astype(d) for _ in range(3)])
-    return res[dt] if dt in res else optim[dt[len("optim_"):]]
+    return optim[dt[len("optim_"):]] if dt.startswith("optim_") else res[dt]
 
 
 @lru_cache(maxsize=None)
@@ -162,6 +166,8 @@ def test_values_against_float64(level, tmpdir_str):
         np.testing.assert_array_equal(r[f"amax1_nan_{dt}"], an.max(1))  # NaN propagates
         _close(r[f"sum02_{dt}"], b64.sum((0, 2)), rtol, atol * 20, f"sum((0, 2)) {dt}")
         _close(r[f"sum1_3d_{dt}"], b64.sum(1), rtol, atol * 10, f"sum(1) 3-d {dt}")
+        c64 = _inputs("tall_" + dt).astype(np.float64)
+        _close(r[f"sum0_tall_{dt}"], c64.sum(0), rtol, atol * 100, f"sum(0) (20011, 40) {dt}")
         for name, dim in (("softmax", 1), ("softmax_cols", 0)):
             y = _softmax64(s64, dim)
             _close(r[f"{name}_{dt}"], y, rtol * 3, atol, f"{name} {dt}")

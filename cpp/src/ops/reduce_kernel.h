@@ -116,6 +116,41 @@ void reduce_kernel(const Tensor& x, const ReducePlan& p, const Op& op) {
         // Column accumulators over a contiguous kept run of C outputs, in chunks of kCols.
         constexpr int64_t kCols = 256;
         const int64_t rows = n_out / C, chunks = (C + kCols - 1) / kCols;
+        if constexpr (Op::kHasCols) {
+            // Few column chunks over many reduced rows (the bias gradient of a Linear on a big
+            // batch: sum over dim 0 of (N, 64)): the rows split into fixed blocks of
+            // kColRowBlock, each summed on its own and the blocks merged in order, so threads
+            // help and the bits do not depend on their number.
+            constexpr int64_t kColRowBlock = 4096;
+            if (op.cols_ok() && rplan.ndim == 1 && R > kColRowBlock && rows * chunks < 8) {
+                const int64_t nb = (R + kColRowBlock - 1) / kColRowBlock;
+                const int64_t ld = rplan.strides[0][0], tasks = rows * chunks;
+                std::vector<Acc> parts(static_cast<size_t>(tasks * nb * kCols));
+                parallel_for(0, tasks * nb, 1, [&](int64_t b, int64_t e) {
+                    for (int64_t u = b; u < e; ++u) {
+                        const int64_t t = u / nb, blk = u % nb;
+                        const int64_t row = t / chunks, c0 = (t % chunks) * kCols;
+                        const int64_t nc = std::min(kCols, C - c0);
+                        const int64_t r0 = blk * kColRowBlock;
+                        Acc* acc = parts.data() + u * kCols;
+                        for (int64_t j = 0; j < nc; ++j) acc[j] = op.init();
+                        op.cols(acc, out_ptr(row * C) + c0 + r0 * ld,
+                                std::min(kColRowBlock, R - r0), ld, nc);
+                    }
+                });
+                for (int64_t t = 0; t < tasks; ++t) {
+                    const int64_t row = t / chunks, c0 = (t % chunks) * kCols;
+                    const int64_t nc = std::min(kCols, C - c0);
+                    Acc* first = parts.data() + t * nb * kCols;
+                    for (int64_t blk = 1; blk < nb; ++blk) {
+                        const Acc* later = first + blk * kCols;
+                        for (int64_t j = 0; j < nc; ++j) op.merge(first[j], later[j]);
+                    }
+                    for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, first[j]);
+                }
+                return;
+            }
+        }
         parallel_for(0, rows * chunks, std::max<int64_t>(1, kGrain / (R * std::min(C, kCols))),
                      [&](int64_t b, int64_t e) {
             Acc acc[kCols];
