@@ -75,11 +75,18 @@ CpuCapability detect_cpu() { return CpuCapability::Baseline; }
 bool build_has(CpuCapability level) {
     kernels::GemmKernels g{};
     kernels::ElementwiseKernels e{};
+    kernels::ReduceKernels r{};
+    kernels::SoftmaxKernels s{};
+    kernels::OptimKernels o{};
     switch (level) {
         case CpuCapability::Avx512:
-            return kernels::gemm_kernels_avx512(&g) && kernels::elementwise_kernels_avx512(&e);
+            return kernels::gemm_kernels_avx512(&g) && kernels::elementwise_kernels_avx512(&e) &&
+                   kernels::reduce_kernels_avx512(&r) && kernels::softmax_kernels_avx512(&s) &&
+                   kernels::optim_kernels_avx512(&o);
         case CpuCapability::Avx2:
-            return kernels::gemm_kernels_avx2(&g) && kernels::elementwise_kernels_avx2(&e);
+            return kernels::gemm_kernels_avx2(&g) && kernels::elementwise_kernels_avx2(&e) &&
+                   kernels::reduce_kernels_avx2(&r) && kernels::softmax_kernels_avx2(&s) &&
+                   kernels::optim_kernels_avx2(&o);
         case CpuCapability::Baseline: return true;
     }
     return false;
@@ -126,14 +133,27 @@ kernels::KernelTable make_table(CpuCapability level) {
     kernels::KernelTable t{};
     t.level = level;
     switch (level) {
-        case CpuCapability::Avx512: kernels::gemm_kernels_avx512(&t.gemm); break;
-        case CpuCapability::Avx2: kernels::gemm_kernels_avx2(&t.gemm); break;
-        case CpuCapability::Baseline: kernels::gemm_kernels_baseline(&t.gemm); break;
-    }
-    switch (level) {
-        case CpuCapability::Avx512: kernels::elementwise_kernels_avx512(&t.elementwise); break;
-        case CpuCapability::Avx2: kernels::elementwise_kernels_avx2(&t.elementwise); break;
-        case CpuCapability::Baseline: kernels::elementwise_kernels_baseline(&t.elementwise); break;
+        case CpuCapability::Avx512:
+            kernels::gemm_kernels_avx512(&t.gemm);
+            kernels::elementwise_kernels_avx512(&t.elementwise);
+            kernels::reduce_kernels_avx512(&t.reduce);
+            kernels::softmax_kernels_avx512(&t.softmax);
+            kernels::optim_kernels_avx512(&t.optim);
+            break;
+        case CpuCapability::Avx2:
+            kernels::gemm_kernels_avx2(&t.gemm);
+            kernels::elementwise_kernels_avx2(&t.elementwise);
+            kernels::reduce_kernels_avx2(&t.reduce);
+            kernels::softmax_kernels_avx2(&t.softmax);
+            kernels::optim_kernels_avx2(&t.optim);
+            break;
+        case CpuCapability::Baseline:
+            kernels::gemm_kernels_baseline(&t.gemm);
+            kernels::elementwise_kernels_baseline(&t.elementwise);
+            kernels::reduce_kernels_baseline(&t.reduce);
+            kernels::softmax_kernels_baseline(&t.softmax);
+            kernels::optim_kernels_baseline(&t.optim);
+            break;
     }
     return t;
 }

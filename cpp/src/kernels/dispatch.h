@@ -6,6 +6,9 @@
 #include "chainrule/cpu.h"
 #include "elementwise/elementwise_kernels.h"
 #include "gemm/gemm_kernels.h"
+#include "optim/optim_kernels.h"
+#include "reduce/reduce_kernels.h"
+#include "softmax/softmax_kernels.h"
 
 namespace chainrule::kernels {
 
@@ -16,6 +19,9 @@ struct KernelTable {
     CpuCapability level;
     GemmKernels gemm;
     ElementwiseKernels elementwise;
+    ReduceKernels reduce;
+    SoftmaxKernels softmax;
+    OptimKernels optim;
 };
 
 // The table of the level in use (cpu_capability()).

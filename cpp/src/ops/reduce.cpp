@@ -66,6 +66,50 @@ SumOp<T, Out, A, Map, Post> make_sum_op(Out* o, Map m, Post p) {
     return SumOp<T, Out, A, Map, Post>(o, m, p);
 }
 
+// Float sums through the level's kernels (kernels/reduce): out[o] = post(sum_r x_r), or of
+// x_r^2 when `squares`. Accumulated in double (float lanes over short sub-blocks, see
+// reduce_kernels.h); the strided fallback steps in double.
+template <class T, class Out, class Post>
+struct TableSumOp : OpBase<TableSumOp<T, Out, Post>, T> {
+    static constexpr bool kHasCols = true;
+    using Acc = double;
+    Out* out;
+    Post post;
+    const kernels::ReduceKernel<T>* k;
+    bool squares;
+    TableSumOp(Out* o, Post p, bool sq) : out(o), post(p), k(&table_of()), squares(sq) {}
+    static const kernels::ReduceKernel<T>& table_of() {
+        const kernels::ReduceKernels& r = kernels::kernel_table().reduce;
+        if constexpr (std::is_same_v<T, float>) {
+            return r.s;
+        } else {
+            return r.d;
+        }
+    }
+    double init() const { return 0.0; }
+    void step(double& a, T v, int64_t) const {
+        const double d = static_cast<double>(v);
+        a += squares ? d * d : d;
+    }
+    void merge(double& a, const double& b) const { a += b; }
+    void write(int64_t o, const double& a) const { out[o] = post(a); }
+    void run(double& a, const T* v, int64_t stride, int64_t n, int64_t) const {
+        if (stride == 1) {
+            a += squares ? k->sumsq(v, n) : k->sum(v, n);
+            return;
+        }
+        for (int64_t i = 0; i < n; ++i) step(a, v[i * stride], 0);
+    }
+    bool cols_ok() const { return !squares; }
+    void cols(double* acc, const T* x, int64_t rows, int64_t ld, int64_t n) const {
+        k->colsum(acc, x, rows, ld, n);
+    }
+};
+template <class T, class Out, class Post>
+TableSumOp<T, Out, Post> make_table_sum_op(Out* o, Post p, bool squares = false) {
+    return TableSumOp<T, Out, Post>(o, p, squares);
+}
+
 // Sums x over plan p into y (dtype Out chosen by the caller); each element is cast to Out
 // first, as PyTorch does for sum(dtype=...).
 template <class In>
@@ -73,6 +117,11 @@ void sum_into(const Tensor& x, const ReducePlan& p, const Tensor& y) {
     CR_DISPATCH_NUMERIC(y.dtype(), "sum", [&] {
         using Out = scalar_t;
         using A = std::conditional_t<std::is_floating_point_v<Out>, double, int64_t>;
+        if constexpr (std::is_same_v<In, Out> && std::is_floating_point_v<In>) {
+            reduce_kernel<In>(x, p, make_table_sum_op<In, Out>(
+                y.data<Out>(), [](double a) { return static_cast<Out>(a); }));
+            return;
+        }
         auto op = make_sum_op<In, Out, A>(
             y.data<Out>(), [](In v) { return static_cast<A>(static_cast<Out>(v)); },
             [](A a) { return static_cast<Out>(a); });
@@ -113,6 +162,24 @@ struct ExtremumOp : OpBase<ExtremumOp<T, kMax, kAbs>, T> {
     void write(int64_t o, const Acc& a) const {
         if (val) val[o] = a.v;
         if (idx) idx[o] = std::max<int64_t>(a.i, 0);
+    }
+    // Values only (amax, amin, max(), min()) over a contiguous float run: the level's loop.
+    void run(Acc& a, const T* v, int64_t stride, int64_t n, int64_t r0) const {
+        if constexpr (std::is_floating_point_v<T> && !kAbs) {
+            if (idx == nullptr && stride == 1 && n > 0) {
+                const auto& r = kernels::kernel_table().reduce;
+                const auto& k = [&]() -> const kernels::ReduceKernel<T>& {
+                    if constexpr (std::is_same_v<T, float>) {
+                        return r.s;
+                    } else {
+                        return r.d;
+                    }
+                }();
+                merge(a, Acc{kMax ? k.max(v, n) : k.min(v, n), r0});
+                return;
+            }
+        }
+        for (int64_t i = 0; i < n; ++i) step(a, v[i * stride], r0 + i);
     }
 };
 
@@ -224,9 +291,8 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
     const double inv_n = 1.0 / static_cast<double>(p.red_numel);  // N = 0 gives nan, as PyTorch
     CR_DISPATCH_FLOAT(x.dtype(), "mean", [&] {
         using T = scalar_t;
-        auto op = detail::make_sum_op<T, T, double>(
-            y.data<T>(), [](T v) { return static_cast<double>(v); },
-            [inv_n](double a) { return static_cast<T>(a * inv_n); });
+        auto op = detail::make_table_sum_op<T, T>(
+            y.data<T>(), [inv_n](double a) { return static_cast<T>(a * inv_n); });
         detail::reduce_kernel<T>(x, p, op);
     });
     y = detail::finish_shape(y, p, mask, keepdim);
@@ -531,9 +597,8 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
                 detail::reduce_kernel<T>(x, p_, detail::ExtremumOp<T, false, true>(out, nullptr));
             }
         } else if (p == 2) {
-            detail::reduce_kernel<T>(x, p_, detail::make_sum_op<T, T, double>(
-                out, [](T v) { return static_cast<double>(v) * v; },
-                [](double a) { return static_cast<T>(std::sqrt(a)); }));
+            detail::reduce_kernel<T>(x, p_, detail::make_table_sum_op<T, T>(
+                out, [](double a) { return static_cast<T>(std::sqrt(a)); }, true));
         } else if (p == 1) {
             detail::reduce_kernel<T>(x, p_, detail::make_sum_op<T, T, double>(
                 out, [](T v) { return static_cast<double>(std::abs(v)); }, cast));

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../kernels/dispatch.h"
 #include "pointwise.h"
 
 namespace chainrule::detail {
@@ -29,9 +30,13 @@ constexpr int64_t kReduceBlock = 8192;
 // An Op provides:
 //   using Acc; Acc init() const; void step(Acc&, T v, int64_t r) const  (r: reduced index)
 //   void merge(Acc& a, const Acc& later) const; void write(int64_t out_index, const Acc&) const
-// and optionally run(Acc&, const T* v, int64_t stride, int64_t n, int64_t r0) for speed.
+// and optionally run(Acc&, const T* v, int64_t stride, int64_t n, int64_t r0) for speed, and
+// (with kHasCols) cols(Acc* acc, const T* x, int64_t rows, int64_t ld, int64_t n): acc[j] +=
+// the column sums of a (rows, n) block at row stride ld, when cols_ok().
 template <class Derived, class T>
 struct OpBase {
+    static constexpr bool kHasCols = false;
+    bool cols_ok() const { return false; }
     template <class Acc>
     void run(Acc& a, const T* v, int64_t stride, int64_t n, int64_t r0) const {
         const Derived& d = static_cast<const Derived&>(*this);
@@ -111,6 +116,41 @@ void reduce_kernel(const Tensor& x, const ReducePlan& p, const Op& op) {
         // Column accumulators over a contiguous kept run of C outputs, in chunks of kCols.
         constexpr int64_t kCols = 256;
         const int64_t rows = n_out / C, chunks = (C + kCols - 1) / kCols;
+        if constexpr (Op::kHasCols) {
+            // Few column chunks over many reduced rows (the bias gradient of a Linear on a big
+            // batch: sum over dim 0 of (N, 64)): the rows split into fixed blocks of
+            // kColRowBlock, each summed on its own and the blocks merged in order, so threads
+            // help and the bits do not depend on their number.
+            constexpr int64_t kColRowBlock = 4096;
+            if (op.cols_ok() && rplan.ndim == 1 && R > kColRowBlock && rows * chunks < 8) {
+                const int64_t nb = (R + kColRowBlock - 1) / kColRowBlock;
+                const int64_t ld = rplan.strides[0][0], tasks = rows * chunks;
+                std::vector<Acc> parts(static_cast<size_t>(tasks * nb * kCols));
+                parallel_for(0, tasks * nb, 1, [&](int64_t b, int64_t e) {
+                    for (int64_t u = b; u < e; ++u) {
+                        const int64_t t = u / nb, blk = u % nb;
+                        const int64_t row = t / chunks, c0 = (t % chunks) * kCols;
+                        const int64_t nc = std::min(kCols, C - c0);
+                        const int64_t r0 = blk * kColRowBlock;
+                        Acc* acc = parts.data() + u * kCols;
+                        for (int64_t j = 0; j < nc; ++j) acc[j] = op.init();
+                        op.cols(acc, out_ptr(row * C) + c0 + r0 * ld,
+                                std::min(kColRowBlock, R - r0), ld, nc);
+                    }
+                });
+                for (int64_t t = 0; t < tasks; ++t) {
+                    const int64_t row = t / chunks, c0 = (t % chunks) * kCols;
+                    const int64_t nc = std::min(kCols, C - c0);
+                    Acc* first = parts.data() + t * nb * kCols;
+                    for (int64_t blk = 1; blk < nb; ++blk) {
+                        const Acc* later = first + blk * kCols;
+                        for (int64_t j = 0; j < nc; ++j) op.merge(first[j], later[j]);
+                    }
+                    for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, first[j]);
+                }
+                return;
+            }
+        }
         parallel_for(0, rows * chunks, std::max<int64_t>(1, kGrain / (R * std::min(C, kCols))),
                      [&](int64_t b, int64_t e) {
             Acc acc[kCols];
@@ -119,6 +159,18 @@ void reduce_kernel(const Tensor& x, const ReducePlan& p, const Op& op) {
                 const int64_t nc = std::min(kCols, C - c0);
                 const T* rowp = out_ptr(row * C) + c0;
                 for (int64_t j = 0; j < nc; ++j) acc[j] = op.init();
+                if constexpr (Op::kHasCols) {
+                    if (op.cols_ok()) {  // the level's column kernel, one call per run of rows
+                        kernels::loop_range<1>(
+                            rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
+                            [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
+                                int64_t n) {
+                                op.cols(acc, reinterpret_cast<const T*>(ptr[0]), n, s[0], nc);
+                            });
+                        for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, acc[j]);
+                        continue;
+                    }
+                }
                 int64_t r = 0;
                 kernels::loop_range<1>(
                     rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,

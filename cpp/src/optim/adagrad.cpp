@@ -4,50 +4,23 @@
 // torch/optim/adagrad.py, _single_tensor_adagrad (dense gradients).
 #include "fused.h"
 
+#include "../kernels/dispatch.h"
+
 namespace chainrule::optim {
 
 namespace {
 
-template <class T>
-struct AdagradCoeffs {
-    T sign;  // -1 when maximizing
-    T weight_decay;
-    T eps;
-    T neg_clr;  // -lr / (1 + (t - 1) lr_decay)
-};
-
+// The update loop is the level's (kernels/optim):
 // g = sign grad (+ wd p); s = s + g g; p = p - clr g / (sqrt(s) + eps)
-template <class T, bool kL2>
-void adagrad_kernel(T* __restrict p, const T* __restrict g, T* __restrict sum, int64_t n,
-                    const AdagradCoeffs<T>& c) {
-    // p, g, sum: (n,)
-    alignas(64) T root[detail::kBlock];
-    for (int64_t b = 0; b < n; b += detail::kBlock) {
-        const int64_t len = std::min(detail::kBlock, n - b);
-        T* pb = p + b;
-        const T* gb = g + b;
-        T* sb = sum + b;
-        for (int64_t i = 0; i < len; ++i) {
-            T gi = c.sign * gb[i];
-            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
-            const T si = sb[i] + gi * gi;
-            sb[i] = si;
-            root[i] = si;
-        }
-        detail::sqrt_block(root, len);
-        for (int64_t i = 0; i < len; ++i) {
-            T gi = c.sign * gb[i];
-            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
-            pb[i] = pb[i] + c.neg_clr * gi / (root[i] + c.eps);
-        }
-    }
-}
+template <class T>
+using AdagradCoeffs = kernels::AdagradCoeffs<T>;
 
 template <class T>
 AdagradCoeffs<T> adagrad_coeffs(const AdagradOptions& o, double step) {
     const double clr = o.lr / (1 + (step - 1) * o.lr_decay);  // PyTorch's clr, in double
     return AdagradCoeffs<T>{static_cast<T>(o.maximize ? -1 : 1), static_cast<T>(o.weight_decay),
-                            static_cast<T>(o.eps), static_cast<T>(-clr)};
+                            static_cast<T>(o.eps), static_cast<T>(-clr),
+                            o.weight_decay != 0 ? 1 : 0};
 }
 
 }  // namespace
@@ -61,21 +34,15 @@ void adagrad_step(const TensorVec& params, const TensorVec& grads, const TensorV
     call.prepare();
 
     const std::vector<double> t = detail::increment_steps(steps);
-    const bool l2 = opt.weight_decay != 0;
+    const kernels::OptimKernels& k = kernels::kernel_table().optim;
 
     call.for_each_range([&](size_t i, int64_t lo, int64_t hi) {
         const Tensor& p = call.param(i);
         detail::dispatch_float(p.dtype(), [&](auto zero) {
             using T = decltype(zero);
             const AdagradCoeffs<T> c = adagrad_coeffs<T>(opt, t[i]);
-            detail::with_flags(
-                [&](auto kl2) {
-                    adagrad_kernel<T, decltype(kl2)::value>(p.data<T>() + lo,
-                                                            call.grad(i).data<T>() + lo,
-                                                            state_sums[i].data<T>() + lo, hi - lo,
-                                                            c);
-                },
-                l2);
+            detail::optim_table<T>(k).adagrad(p.data<T>() + lo, call.grad(i).data<T>() + lo,
+                                              state_sums[i].data<T>() + lo, hi - lo, c);
         });
     });
     call.commit({&state_sums});

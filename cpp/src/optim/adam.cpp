@@ -5,56 +5,17 @@
 // _single_tensor_adam.
 #include "fused.h"
 
+#include "../kernels/dispatch.h"
+
 namespace chainrule::optim {
 
 namespace {
 
-// Per-parameter constants of one step, in the parameter's dtype as PyTorch rounds them.
+// The update loop is the level's (kernels/optim: t += 1; g = sign grad (+ wd p);
+// m = lerp(m, g, 1 - b1); v = b2 v + (1 - b2) g g; amsgrad: vmax = max(vmax, v);
+// p = p decay - step_size m / (sqrt(vmax or v) / bc2 + eps)), with these constants.
 template <class T>
-struct AdamCoeffs {
-    T sign;          // -1 when maximizing
-    T weight_decay;  // L2 form only
-    T decay;         // 1 - lr wd (decoupled form), else 1
-    detail::Lerp<T> lerp1;
-    T beta2, one_minus_beta2;
-    T neg_step_size;     // -lr / (1 - beta1^t)
-    T bias_correction2_sqrt;  // sqrt(1 - beta2^t)
-    T eps;
-};
-
-// t += 1; g = sign grad (+ wd p); m = lerp(m, g, 1 - b1); v = b2 v + (1 - b2) g g;
-// amsgrad: vmax = max(vmax, v); p = p decay - step_size m / (sqrt(vmax or v) / bc2 + eps)
-template <class T, bool kL2, bool kAmsgrad>
-void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
-                 T* __restrict vmax, int64_t n, const AdamCoeffs<T>& c) {
-    // p, g, m, v, vmax: (n,)
-    alignas(64) T root[detail::kBlock];
-    for (int64_t b = 0; b < n; b += detail::kBlock) {
-        const int64_t len = std::min(detail::kBlock, n - b);
-        T* pb = p + b;
-        const T* gb = g + b;
-        T* mb = m + b;
-        T* vb = v + b;
-        for (int64_t i = 0; i < len; ++i) {
-            T gi = c.sign * gb[i];
-            if constexpr (kL2) gi = gi + c.weight_decay * pb[i];
-            mb[i] = c.lerp1(mb[i], gi);
-            T vi = vb[i] * c.beta2;
-            vi = vi + c.one_minus_beta2 * gi * gi;
-            vb[i] = vi;
-            if constexpr (kAmsgrad) {
-                vi = detail::nan_max(vmax[b + i], vi);
-                vmax[b + i] = vi;
-            }
-            root[i] = vi;
-        }
-        detail::sqrt_block(root, len);
-        for (int64_t i = 0; i < len; ++i) {
-            const T denom = root[i] / c.bias_correction2_sqrt + c.eps;
-            pb[i] = pb[i] * c.decay + c.neg_step_size * mb[i] / denom;
-        }
-    }
-}
+using AdamCoeffs = kernels::AdamCoeffs<T>;
 
 // The step-dependent scalars, in double as PyTorch computes them in Python.
 struct AdamStepScalars {
@@ -71,16 +32,20 @@ AdamStepScalars adam_step_scalars(const AdamOptions& o, double step) {
 template <class T>
 AdamCoeffs<T> adam_coeffs(const AdamOptions& o, const AdamStepScalars& s) {
     const bool decoupled = o.decoupled_weight_decay && o.weight_decay != 0;
+    const detail::Lerp<T> lerp1(1.0 - o.beta1);
     return AdamCoeffs<T>{
         static_cast<T>(o.maximize ? -1 : 1),
         static_cast<T>(o.weight_decay),
         static_cast<T>(decoupled ? 1.0 - o.lr * o.weight_decay : 1.0),
-        detail::Lerp<T>(1.0 - o.beta1),
+        lerp1.coeff,
+        lerp1.small ? 1 : 0,
         static_cast<T>(o.beta2),
         static_cast<T>(1.0 - o.beta2),
         static_cast<T>(-s.step_size),
         static_cast<T>(s.bias_correction2_sqrt),
         static_cast<T>(o.eps),
+        !o.decoupled_weight_decay && o.weight_decay != 0 ? 1 : 0,
+        o.amsgrad ? 1 : 0,
     };
 }
 
@@ -103,7 +68,7 @@ void adam_step(const TensorVec& params, const TensorVec& grads, const TensorVec&
         // The parameters of a group usually share their step count: pow() once.
         scalars[i] = i > 0 && t[i] == t[i - 1] ? scalars[i - 1] : adam_step_scalars(opt, t[i]);
     }
-    const bool l2 = !opt.decoupled_weight_decay && opt.weight_decay != 0;
+    const kernels::OptimKernels& k = kernels::kernel_table().optim;
 
     call.for_each_range([&](size_t i, int64_t lo, int64_t hi) {
         const Tensor& p = call.param(i);
@@ -111,13 +76,11 @@ void adam_step(const TensorVec& params, const TensorVec& grads, const TensorVec&
             using T = decltype(zero);
             const AdamCoeffs<T> c = adam_coeffs<T>(opt, scalars[i]);
             T* vmax = opt.amsgrad ? max_exp_avg_sqs[i].data<T>() + lo : nullptr;
-            detail::with_flags(
-                [&](auto kl2, auto kams) {
-                    adam_kernel<T, decltype(kl2)::value, decltype(kams)::value>(
-                        p.data<T>() + lo, call.grad(i).data<T>() + lo, exp_avgs[i].data<T>() + lo,
-                        exp_avg_sqs[i].data<T>() + lo, vmax, hi - lo, c);
-                },
-                l2, opt.amsgrad);
+            T* pp = p.data<T>() + lo;
+            const T* gp = call.grad(i).data<T>() + lo;
+            T* mp = exp_avgs[i].data<T>() + lo;
+            T* vp = exp_avg_sqs[i].data<T>() + lo;
+            detail::optim_table<T>(k).adam(pp, gp, mp, vp, vmax, hi - lo, c);
         });
     });
     call.commit({&exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs});

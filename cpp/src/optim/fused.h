@@ -1,6 +1,7 @@
 // Machinery shared by the fused optimizer steps: argument checks, the flat element space
-// over all tensors of one call (threaded in contiguous chunks), block-wise sqrt, commit.
-// The update formulas themselves live in sgd.cpp, adam.cpp, rmsprop.cpp and adagrad.cpp.
+// over all tensors of one call (threaded in contiguous chunks), commit. The update loops are
+// per ISA in kernels/optim; their constants are set up in sgd.cpp, adam.cpp, rmsprop.cpp and
+// adagrad.cpp.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -8,43 +9,20 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define CR_OPTIM_SSE2 1
-#elif defined(__ARM_NEON) && defined(__aarch64__)
-#include <arm_neon.h>
-#define CR_OPTIM_NEON 1
-#endif
-
 #include "chainrule/optim.h"
 #include "chainrule/parallel.h"
+#include "../kernels/optim/optim_kernels.h"
 
 namespace chainrule::optim::detail {
 
-// Kernels work through a parameter in blocks of kBlock elements: a first loop updates the
-// moments and leaves the value to take the square root of in a stack buffer, sqrt_block takes
-// the roots, a second loop updates the parameter. Both loops vectorise (std::sqrt inside a
-// loop does not, as it may set errno) and the block stays in L1.
-constexpr int64_t kBlock = 256;
-
-inline void sqrt_block(float* x, int64_t n) {
-    int64_t i = 0;
-#if defined(CR_OPTIM_SSE2)
-    for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
-#elif defined(CR_OPTIM_NEON)
-    for (; i + 4 <= n; i += 4) vst1q_f32(x + i, vsqrtq_f32(vld1q_f32(x + i)));
-#endif
-    for (; i < n; ++i) x[i] = std::sqrt(x[i]);
-}
-
-inline void sqrt_block(double* x, int64_t n) {
-    int64_t i = 0;
-#if defined(CR_OPTIM_SSE2)
-    for (; i + 2 <= n; i += 2) _mm_storeu_pd(x + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
-#elif defined(CR_OPTIM_NEON)
-    for (; i + 2 <= n; i += 2) vst1q_f64(x + i, vsqrtq_f64(vld1q_f64(x + i)));
-#endif
-    for (; i < n; ++i) x[i] = std::sqrt(x[i]);
+// The dtype's loops of a level's table (kernels/optim).
+template <class T>
+const kernels::OptimKernel<T>& optim_table(const kernels::OptimKernels& k) {
+    if constexpr (std::is_same_v<T, float>) {
+        return k.s;
+    } else {
+        return k.d;
+    }
 }
 
 // torch.lerp's two-sided formula, written as one select so that loops vectorise:
@@ -59,27 +37,6 @@ struct Lerp {
           small(std::abs(static_cast<T>(w)) < T(0.5)) {}
     T operator()(T a, T b) const { return (small ? a : b) + coeff * (b - a); }
 };
-
-// torch.maximum: NaN wins.
-template <class T>
-inline T nan_max(T a, T b) {
-    return (a > b || a != a) ? a : b;
-}
-
-// Turns runtime flags into std::integral_constant<bool, ...> arguments, so that a kernel is
-// instantiated once per combination and its loops carry no flag tests.
-template <class F>
-void with_flags(const F& f) {
-    f();
-}
-template <class F, class... Rest>
-void with_flags(const F& f, bool b, Rest... rest) {
-    if (b) {
-        with_flags([&](auto... cs) { f(std::true_type{}, cs...); }, rest...);
-    } else {
-        with_flags([&](auto... cs) { f(std::false_type{}, cs...); }, rest...);
-    }
-}
 
 // f(T{}) with T = float or double: the dtype was checked before, so no error path here
 // (this runs inside parallel regions, where nothing may throw).

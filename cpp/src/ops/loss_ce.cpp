@@ -1,14 +1,14 @@
-// Loss functions: fused cross-entropy (log-softmax and NLL in one pass per row) and nll_loss,
-// then the elementwise losses (mse, l1, huber, smooth_l1, kl_div, binary cross-entropy on
-// probabilities and on logits) sharing one forward/backward engine. Reduction strings and
-// Python warnings are handled in bindings/bind_loss.cpp.
+// Class-index losses: the fused cross-entropy (log-softmax and NLL in one pass per row, its row
+// loops per ISA in kernels/softmax) and nll_loss. The elementwise losses are in
+// loss_pointwise.cpp; reduction strings and Python warnings are handled in bindings/bind_loss.cpp.
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include "../kernels/dispatch.h"
 #include "../kernels/vec_math.h"
-#include "pointwise.h"
+#include "loss_common.h"
 
 namespace chainrule {
 
@@ -22,65 +22,6 @@ Reduction reduction_from_string(const std::string& s, const char* op, bool allow
         allow_batchmean ? "'none', 'batchmean', 'sum' or 'mean'" : "'none', 'mean' or 'sum'"));
 }
 
-namespace {
-
-// Parallel sums run over fixed blocks whose partial sums are merged in order, so the bits of
-// a loss never depend on the thread count.
-constexpr int64_t kSumBlock = 4096;
-
-// sum of part(b, e) (a double) over [0, n) in kSumBlock pieces; `cost` weighs one item
-// against kGrain's cheap element when deciding whether threads pay.
-template <class F>
-double blocked_sum(int64_t n, int64_t cost, const F& part) {
-    const int64_t nb = (n + kSumBlock - 1) / kSumBlock;
-    if (nb <= 1) return n > 0 ? part(0, n) : 0.0;
-    std::vector<double> parts(static_cast<size_t>(nb));
-    const int64_t grain = std::max<int64_t>(1, kGrain / (kSumBlock * std::max<int64_t>(cost, 1)));
-    parallel_for(0, nb, grain, [&](int64_t b, int64_t e) {
-        for (int64_t k = b; k < e; ++k) {
-            parts[k] = part(k * kSumBlock, std::min(n, (k + 1) * kSumBlock));
-        }
-    });
-    double s = 0;
-    for (double p : parts) s += p;
-    return s;
-}
-
-// `a` (undefined stays undefined) as a contiguous tensor of dtype d and shape s, without history.
-Tensor dense(const Tensor& a, const Shape& s, DType d) {
-    if (!a.defined()) return a;
-    Tensor c = detail::cast_for_compute(a, d).detach();
-    if (c.shape() == s && c.is_contiguous()) return c;
-    NoGradGuard ng;
-    return contiguous(expand(c, s));
-}
-
-// The upstream gradient of a loss as a contiguous tensor in dtype d.
-Tensor dense_grad(const Tensor& g, DType d) {
-    return contiguous(detail::cast_for_compute(g, d).detach());
-}
-
-double scalar_value(const Tensor& t) {
-    return CR_DISPATCH_FLOAT(t.dtype(), "loss",
-                             [&] { return static_cast<double>(*t.data<scalar_t>()); });
-}
-
-// torch raises at the forward when a non-differentiable argument requires grad.
-void check_not_differentiable(const Tensor& t, const char* op, const char* arg) {
-    CR_CHECK(!t.defined() || !needs_grad(t), RuntimeError, op, ": the derivative for '", arg,
-             "' is not implemented; call .detach() on it or set requires_grad=False");
-}
-
-void check_weight_dtype(const Tensor& w, const char* op, const char* arg) {
-    CR_CHECK(!w.defined() || is_floating(w.dtype()), TypeError, op, ": expected a floating-point ",
-             arg, "; got dtype ", dtype_name(w.dtype()));
-}
-
-}  // namespace
-
-// =============================================================================================
-// Class-index losses: cross_entropy and nll_loss
-// =============================================================================================
 // The input is seen as contiguous (N, C, inner) with inner = d1 * ... * dk (1 for (N, C) and
 // (C,) inputs); a "row" r = (n, j) holds the C scores of one target, at stride inner.
 
@@ -197,6 +138,17 @@ RowStats<T>* stats_ptr(const Tensor& t) {
     return reinterpret_cast<RowStats<T>*>(t.data<T>());
 }
 
+// The level's row loops (kernels/softmax).
+template <class T>
+const kernels::SoftmaxKernel<T>& softmax_table() {
+    const kernels::SoftmaxKernels& k = kernels::kernel_table().softmax;
+    if constexpr (std::is_same_v<T, float>) {
+        return k.s;
+    } else {
+        return k.d;
+    }
+}
+
 // Contiguous rows keep 8 partial maxima and sums (vector lanes), combined in a fixed order.
 template <class T, bool kUnit>
 inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
@@ -233,6 +185,7 @@ template <class T>
 void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* y, const T* w,
                       const CeArgs& a) {
     const int64_t C = a.C;
+    const kernels::SoftmaxKernel<T>& k = softmax_table<T>();
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
@@ -243,7 +196,7 @@ void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* 
                 loss[r] = 0;
                 continue;
             }
-            st[r] = row_stats<T, true>(p, C, 1);
+            k.row_stats(&st[r].m, p, C);  // the level's loop: (max, log sum exp)
             const double l = st[r].lse();
             const double wy = w ? static_cast<double>(w[t]) : 1.0;
             double v = wy * (l - static_cast<double>(p[t]));
@@ -268,6 +221,7 @@ template <class T>
 void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* y, const T* w,
                        const T* g, double scale, const CeArgs& a) {
     const int64_t C = a.C;
+    const kernels::SoftmaxKernel<T>& k = softmax_table<T>();
     const T smooth = static_cast<T>(C > 0 ? a.eps / static_cast<double>(C) : 0.0);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C, 1)),
                  [&](int64_t b, int64_t e) {
@@ -285,16 +239,11 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
                 static_cast<T>((1 - a.eps) * wy + a.eps / static_cast<double>(C) * a.wsum);
             const T m = st[r].m, ls = st[r].log_s;
             const T sc = s * coef;
-            if (a.eps > 0 && w) {  // branches hoisted out of the loops, which then vectorise
-                const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) {
-                    d[c] = sc * vexp_nonpositive((p[c] - m) - ls) - ss * w[c];
-                }
-            } else if (a.eps > 0) {
-                const T ss = s * smooth;
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp_nonpositive((p[c] - m) - ls) - ss;
+            // The level's loop: d = sc softmax - ss w (the smoothing term only when eps > 0).
+            if (a.eps > 0) {
+                k.ce_row_backward(d, p, C, m, ls, sc, s * smooth, w);
             } else {
-                for (int64_t c = 0; c < C; ++c) d[c] = sc * vexp_nonpositive((p[c] - m) - ls);
+                k.ce_row_backward(d, p, C, m, ls, sc, T(0), nullptr);
             }
             d[t] -= s * static_cast<T>((1 - a.eps) * wy);
         }
@@ -410,6 +359,7 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
     const double keep = 1 - a.eps, add = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
     std::vector<T> ones_buf(w ? 0 : static_cast<size_t>(C), T(1));
     const T* wc = w ? w : ones_buf.data();
+    const kernels::SoftmaxKernel<T>& k_rows = softmax_table<T>();
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
@@ -421,7 +371,11 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
                 loss[r] = 0;
                 continue;
             }
-            st[r] = row_stats<T, kUnit>(p, C, S);
+            if constexpr (kUnit) {
+                k_rows.row_stats(&st[r].m, p, C);  // the level's loop
+            } else {
+                st[r] = row_stats<T, false>(p, C, S);
+            }
             const double l = st[r].lse();
             double A = 0, B = 0;
             for (int64_t c = 0; c < C; ++c) {
@@ -495,23 +449,6 @@ Tensor reduce_rows(const std::vector<double>& loss, const Shape& out_shape, DTyp
         return s;
     });
     return scalar_tensor(r == Reduction::Sum ? total : total / denom, d);
-}
-
-// Per-row upstream gradient (reduction='none') as a contiguous (rows,) tensor, or the common
-// scale g / denom of every row.
-struct RowGrad {
-    Tensor per_row;
-    double scale = 0;
-};
-
-RowGrad row_grad(const Tensor& g, DType d, Reduction r, double denom) {
-    RowGrad rg;
-    if (r == Reduction::None) {
-        rg.per_row = dense_grad(g, d);
-    } else {
-        rg.scale = scalar_value(g) / (r == Reduction::Sum ? 1.0 : denom);
-    }
-    return rg;
 }
 
 }  // namespace
@@ -778,406 +715,6 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
         set_grad_fn(out, node);
     }
     return out;
-}
-
-// =============================================================================================
-// Elementwise losses
-// =============================================================================================
-
-namespace {
-
-
-// Each loss gives its value f and partials dx, dt at one element (x: input, t: target); p is
-// its parameter (delta, beta) and pw the element's pos_weight (BCE with logits only). The
-// engine multiplies by the element's weight, the upstream gradient and 1 / denominator.
-struct Mse {
-    static constexpr const char* kOp = "mse_loss";
-    static constexpr const char* kNode = "MseLossBackward0";
-    template <class T> static T f(T x, T t, T, T) { return (x - t) * (x - t); }
-    template <class T> static T dx(T x, T t, T, T) { return T(2) * (x - t); }
-    template <class T> static T dt(T x, T t, T, T) { return T(-2) * (x - t); }
-};
-
-// NOTE: the gradient at x == t is 0 (torch's sign of the difference), and 0 at nan as in torch.
-struct L1 {
-    static constexpr const char* kOp = "l1_loss";
-    static constexpr const char* kNode = "L1LossBackward0";
-    template <class T> static T sgn(T d) { return static_cast<T>(d > 0) - static_cast<T>(d < 0); }
-    template <class T> static T f(T x, T t, T, T) { return std::abs(x - t); }
-    template <class T> static T dx(T x, T t, T, T) { return sgn(x - t); }
-    template <class T> static T dt(T x, T t, T, T) { return -sgn(x - t); }
-};
-
-// |d| < delta: d^2 / 2, else delta (|d| - delta / 2); the slope is +-delta from |d| = delta on.
-struct Huber {
-    static constexpr const char* kOp = "huber_loss";
-    static constexpr const char* kNode = "HuberLossBackward0";
-    template <class T> static T f(T x, T t, T p, T) {
-        const T z = std::abs(x - t);
-        return select(z < p, T(0.5) * z * z, p * (z - T(0.5) * p));
-    }
-    template <class T> static T dx(T x, T t, T p, T) {
-        const T d = x - t;
-        return select(d <= -p, -p, select(d >= p, p, d));
-    }
-    template <class T> static T dt(T x, T t, T p, T pw) { return -dx(x, t, p, pw); }
-};
-
-// |d| < beta: d^2 / (2 beta), else |d| - beta / 2 (beta = 0 is l1_loss, chosen by the caller).
-struct SmoothL1 {
-    static constexpr const char* kOp = "smooth_l1_loss";
-    static constexpr const char* kNode = "SmoothL1LossBackward0";
-    template <class T> static T f(T x, T t, T p, T) {
-        const T z = std::abs(x - t);
-        return select(z < p, T(0.5) * z * z / p, z - T(0.5) * p);
-    }
-    template <class T> static T dx(T x, T t, T p, T) {
-        const T d = x - t;
-        return select(d <= -p, T(-1), select(d >= p, T(1), d / p));
-    }
-    template <class T> static T dt(T x, T t, T p, T pw) { return -dx(x, t, p, pw); }
-};
-
-// f = xlogy(t, t) - t x. NOTE: dt = log t + t / t - x, nan at t = 0 exactly as torch's
-// autograd of xlogy gives it.
-struct KlDiv {
-    static constexpr const char* kOp = "kl_div";
-    static constexpr const char* kNode = "KlDivBackward0";
-    template <class T> static T xlogy(T a, T b) {
-        if (std::isnan(b)) return b;
-        return a == 0 ? T(0) : a * std::log(b);
-    }
-    template <class T> static T f(T x, T t, T, T) { return xlogy(t, t) - t * x; }
-    template <class T> static T dx(T, T t, T, T) { return -t; }
-    template <class T> static T dt(T x, T t, T, T) { return xlogy(T(t != 0), t) + t / t - x; }
-};
-
-// log_target: f = exp(t) (t - x).
-struct KlDivLogTarget {
-    static constexpr const char* kOp = "kl_div";
-    static constexpr const char* kNode = "KlDivBackward0";
-    template <class T> static T f(T x, T t, T, T) { return vexp(t) * (t - x); }
-    template <class T> static T dx(T, T t, T, T) { return -vexp(t); }
-    template <class T> static T dt(T x, T t, T, T) {
-        const T e = vexp(t);
-        return e * (t - x) + e;
-    }
-};
-
-// f = (t - 1) max(log(1 - x), -100) - t max(log x, -100)
-// dx = (x - t) / max(x (1 - x), 1e-12)      dt = -logit(x)
-struct Bce {
-    static constexpr const char* kOp = "binary_cross_entropy";
-    static constexpr const char* kNode = "BinaryCrossEntropyBackward0";
-    template <class T> static T f(T x, T t, T, T) {
-        const T l1 = vlog1p(-x), l0 = kernels::vlog(x);  // max(., -100) keeping NaN
-        return (t - T(1)) * select(l1 < T(-100), T(-100), l1) -
-               t * select(l0 < T(-100), T(-100), l0);
-    }
-    template <class T> static T dx(T x, T t, T, T) {
-        return (x - t) / std::max((T(1) - x) * x, T(1e-12));
-    }
-    template <class T> static T dt(T x, T, T, T) { return -std::log(x / (T(1) - x)); }
-};
-
-// Stable in e = exp(-|x|) <= 1: log_sigmoid(x) = min(x, 0) - log1p(e), sigmoid(x) = 1 / (1 + e)
-// for x >= 0 and e / (1 + e) below, so nothing overflows for any logit.
-// f = (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x)
-// dx = (pw t + 1 - t) sigmoid(x) - pw t      dt = log_sigmoid(-x) - pw log_sigmoid(x)  (-x, pw = 1)
-template <bool kPosWeight>
-struct BceLogits {
-    static constexpr const char* kOp = "binary_cross_entropy_with_logits";
-    static constexpr const char* kNode = "BinaryCrossEntropyWithLogitsBackward0";
-    template <class T> static T softplus_neg_abs(T x) {  // log1p(exp(-|x|))
-        return vlog1p(vexp_nonpositive(-std::abs(x)));
-    }
-    template <class T> static T f(T x, T t, T, T pw) {
-        const T lw = kPosWeight ? (pw - T(1)) * t + T(1) : T(1);
-        return (T(1) - t) * x - lw * (select(x < 0, x, T(0)) - softplus_neg_abs(x));
-    }
-    template <class T> static T dx(T x, T t, T, T pw) {
-        const T e = vexp_nonpositive(-std::abs(x));
-        const T sig = select(x >= 0, T(1), e) / (T(1) + e);
-        if (!kPosWeight) return sig - t;
-        const T pt = pw * t;
-        return (pt + T(1) - t) * sig - pt;
-    }
-    template <class T> static T dt(T x, T, T, T pw) {
-        if (!kPosWeight) return -x;
-        const T sp = softplus_neg_abs(x);
-        return (select(x > 0, -x, T(0)) - sp) - pw * (select(x < 0, x, T(0)) - sp);
-    }
-};
-
-// Operands of an elementwise loss, contiguous at the loss's shape in its dtype.
-struct PwArgs {
-    Tensor x, t, w, pw;
-};
-
-// The raw pointers a kernel reads; pw points at x when absent (only BceLogits<true> reads it,
-// and the dead loads of the other losses vanish once inlined).
-template <class T>
-struct PwPtrs {
-    const T *x, *t, *w, *pw;
-    explicit PwPtrs(const PwArgs& a)
-        : x(a.x.data<T>()), t(a.t.data<T>()), w(a.w.defined() ? a.w.data<T>() : nullptr),
-          pw(a.pw.defined() ? a.pw.data<T>() : x) {}
-};
-
-// o[i - b] = w_i f(x_i, t_i) for i in [b, e): the loop the compiler vectorises.
-template <class L, bool kW, class T>
-void pw_values(T* o, const PwPtrs<T>& a, int64_t b, int64_t e, T p) {
-    for (int64_t i = b; i < e; ++i) {
-        const T l = L::f(a.x[i], a.t[i], p, a.pw[i]);
-        o[i - b] = kW ? l * a.w[i] : l;
-    }
-}
-
-// Sum of v[0, n) in double, over 8 lanes combined in a fixed order.
-template <class T>
-double lane_sum(const T* v, int64_t n) {
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        for (int k = 0; k < 8; ++k) acc[k] += static_cast<double>(v[i + k]);
-    }
-    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; ++i) s += static_cast<double>(v[i]);
-    return s;
-}
-
-template <class L, bool kW, class T>
-Tensor pw_forward(const PwArgs& args, const Shape& shape, Reduction r, T p, double denom) {
-    const int64_t n = numel_of(shape);
-    const PwPtrs<T> a(args);
-    if (r == Reduction::None) {
-        Tensor out = empty(shape, dtype_of<T>::value);
-        T* o = out.data<T>();
-        parallel_for(0, n, kGrain / 4,
-                     [&](int64_t b, int64_t e) { pw_values<L, kW, T>(o + b, a, b, e, p); });
-        return out;
-    }
-    // Per block: values into a buffer (vectorised), then their lane sum.
-    const double total = blocked_sum(n, 4, [&](int64_t b, int64_t e) {
-        T buf[kSumBlock];
-        pw_values<L, kW, T>(buf, a, b, e, p);
-        return lane_sum(buf, e - b);
-    });
-    return scalar_tensor(r == Reduction::Sum ? total : total / denom, dtype_of<T>::value);
-}
-
-// d[i] = g_i w_i (df/dx or df/dt)(x_i, t_i), g_i = g[i] (kG) or the common scale.
-template <class L, bool kTarget, bool kW, bool kG, class T>
-void pw_grad(T* d, const PwPtrs<T>& a, const T* g, T scale, T p, int64_t n) {
-    parallel_for(0, n, kGrain / 4, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-            T s = kG ? g[i] : scale;
-            if (kW) s *= a.w[i];
-            d[i] = s * (kTarget ? L::dt(a.x[i], a.t[i], p, a.pw[i])
-                                : L::dx(a.x[i], a.t[i], p, a.pw[i]));
-        }
-    });
-}
-
-template <class L, bool kTarget, class T>
-void pw_grad_dispatch(T* d, const PwPtrs<T>& a, const T* g, T scale, T p, int64_t n) {
-    if (a.w && g) pw_grad<L, kTarget, true, true, T>(d, a, g, scale, p, n);
-    if (a.w && !g) pw_grad<L, kTarget, true, false, T>(d, a, g, scale, p, n);
-    if (!a.w && g) pw_grad<L, kTarget, false, true, T>(d, a, g, scale, p, n);
-    if (!a.w && !g) pw_grad<L, kTarget, false, false, T>(d, a, g, scale, p, n);
-}
-
-template <class L>
-struct PointwiseLossBackward final : Node {
-    SavedTensor input, target, weight, pos_weight;
-    Shape shape;
-    DType dtype = DType::Float32;
-    Reduction reduction = Reduction::Mean;
-    double p = 0, denom = 1;
-
-    TensorList apply(TensorList&& g) override {
-        const char* nm = L::kNode;
-        const PwArgs a{dense(input.unpack(nm), shape, dtype),
-                       dense(target.unpack(nm), shape, dtype),
-                       dense(weight.unpack(nm), shape, dtype),
-                       dense(pos_weight.unpack(nm), shape, dtype)};
-        const bool want_x = needs_input_grad(0), want_t = needs_input_grad(1);
-        Tensor dx = want_x ? empty(shape, dtype) : Tensor();
-        Tensor dt = want_t ? empty(shape, dtype) : Tensor();
-        const RowGrad rg = row_grad(g[0], dtype, reduction, denom);
-        const int64_t n = numel_of(shape);
-        CR_DISPATCH_FLOAT(dtype, nm, [&] {
-            using T = scalar_t;
-            const PwPtrs<T> ptrs(a);
-            const T* gp = rg.per_row.defined() ? rg.per_row.data<T>() : nullptr;
-            const T scale = static_cast<T>(rg.scale), pp = static_cast<T>(p);
-            if (want_x) pw_grad_dispatch<L, false, T>(dx.data<T>(), ptrs, gp, scale, pp, n);
-            if (want_t) pw_grad_dispatch<L, true, T>(dt.data<T>(), ptrs, gp, scale, pp, n);
-        });
-        return {dx, dt};
-    }
-    std::string name() const override { return L::kNode; }
-    void release_saved() override {
-        input.reset();
-        target.reset();
-        weight.reset();
-        pos_weight.reset();
-    }
-};
-
-// input and target (and weight, pos_weight when given) broadcast together; computed in the
-// result type of input and target. Weights are not differentiable (as in torch).
-template <class L>
-Tensor pointwise_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
-                      const Tensor& pos_weight, Reduction r, double p) {
-    const char* op = L::kOp;
-    detail::check_floating(input, op);
-    CR_CHECK(target.dtype() != DType::Bool, TypeError, op,
-             ": expected a floating-point target; got dtype bool");
-    check_weight_dtype(weight, op, "weight");
-    check_weight_dtype(pos_weight, op, "pos_weight");
-    check_not_differentiable(weight, op, "weight");
-    check_not_differentiable(pos_weight, op, "pos_weight");
-    Shape shape = broadcast_shapes(input.shape(), target.shape(), op);
-    if (weight.defined()) shape = broadcast_shapes(shape, weight.shape(), op);
-    if (pos_weight.defined()) shape = broadcast_shapes(shape, pos_weight.shape(), op);
-    const DType d = detail::result_type(input, target);
-    double denom = static_cast<double>(numel_of(shape));
-    if (r == Reduction::BatchMean) {
-        denom = input.dim() > 0 ? static_cast<double>(input.shape()[0]) : 1.0;
-    }
-    const PwArgs a{dense(input, shape, d), dense(target, shape, d), dense(weight, shape, d),
-                   dense(pos_weight, shape, d)};
-    Tensor out = CR_DISPATCH_FLOAT(d, op, [&] {
-        using T = scalar_t;
-        const T pp = static_cast<T>(p);
-        return weight.defined() ? pw_forward<L, true, T>(a, shape, r, pp, denom)
-                                : pw_forward<L, false, T>(a, shape, r, pp, denom);
-    });
-    if (any_needs_grad({&input, &target})) {
-        auto node = make_node<PointwiseLossBackward<L>>({&input, &target});
-        node->input = input;
-        node->target = target;
-        node->weight = weight;
-        node->pos_weight = pos_weight;
-        node->shape = shape;
-        node->dtype = d;
-        node->reduction = r;
-        node->p = p;
-        node->denom = denom;
-        set_grad_fn(out, node);
-    }
-    return out;
-}
-
-void check_no_batchmean(Reduction r, const char* op) {
-    CR_CHECK(r != Reduction::BatchMean, ValueError, op,
-             ": batchmean is not a valid value for reduction; expected 'none', 'mean' or 'sum'");
-}
-
-// torch's weighted regression losses, composed from ops: loss * weight, then sum / sum(weight)
-// (mse, l1) or mean (huber) for reduction='mean'.
-Tensor weighted(const Tensor& loss, const Tensor& input, const Tensor& weight, Reduction r,
-                bool mean_by_weight, const char* op) {
-    CR_CHECK(weight.shape() == input.shape(), ValueError, op,
-             ": weight must have the input's shape ", shape_str(input.shape()), "; got ",
-             shape_str(weight.shape()));
-    Tensor wl = mul(loss, weight);
-    if (r == Reduction::None) return wl;
-    if (r == Reduction::Sum) return sum(wl);
-    return mean_by_weight ? div(sum(wl), sum(weight)) : mean(wl);
-}
-
-}  // namespace
-
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction,
-                const Tensor& weight) {
-    check_no_batchmean(reduction, "mse_loss");
-    if (weight.defined()) {
-        return weighted(pointwise_loss<Mse>(input, target, {}, {}, Reduction::None, 0), input,
-                        weight, reduction, true, "mse_loss");
-    }
-    return pointwise_loss<Mse>(input, target, {}, {}, reduction, 0);
-}
-
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction,
-               const Tensor& weight) {
-    check_no_batchmean(reduction, "l1_loss");
-    if (weight.defined()) {
-        return weighted(pointwise_loss<L1>(input, target, {}, {}, Reduction::None, 0), input,
-                        weight, reduction, true, "l1_loss");
-    }
-    return pointwise_loss<L1>(input, target, {}, {}, reduction, 0);
-}
-
-Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta,
-                  const Tensor& weight) {
-    check_no_batchmean(reduction, "huber_loss");
-    CR_CHECK(delta > 0, ValueError, "huber_loss: delta must be positive; got ", delta);
-    if (weight.defined()) {
-        return weighted(pointwise_loss<Huber>(input, target, {}, {}, Reduction::None, delta),
-                        input, weight, reduction, false, "huber_loss");
-    }
-    return pointwise_loss<Huber>(input, target, {}, {}, reduction, delta);
-}
-
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction,
-                      double beta) {
-    check_no_batchmean(reduction, "smooth_l1_loss");
-    CR_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must be non-negative; got ", beta);
-    if (beta == 0) return pointwise_loss<L1>(input, target, {}, {}, reduction, 0);
-    return pointwise_loss<SmoothL1>(input, target, {}, {}, reduction, beta);
-}
-
-Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target) {
-    CR_CHECK(is_floating(target.dtype()), TypeError,
-             "kl_div: expected a floating-point target; got dtype ", dtype_name(target.dtype()));
-    if (log_target) return pointwise_loss<KlDivLogTarget>(input, target, {}, {}, reduction, 0);
-    return pointwise_loss<KlDiv>(input, target, {}, {}, reduction, 0);
-}
-
-Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
-                            Reduction reduction) {
-    const char* op = "binary_cross_entropy";
-    check_no_batchmean(reduction, op);
-    CR_CHECK(target.shape() == input.shape(), ValueError, op, ": target shape ",
-             shape_str(target.shape()), " must match input shape ", shape_str(input.shape()));
-    detail::check_floating(input, op);
-    CR_CHECK(is_floating(target.dtype()), TypeError, op,
-             ": expected a floating-point target; got dtype ", dtype_name(target.dtype()));
-    if (weight.defined()) {
-        const Shape b = broadcast_shapes(input.shape(), weight.shape(), op);
-        CR_CHECK(b == input.shape(), ValueError, op, ": weight of shape ",
-                 shape_str(weight.shape()), " does not broadcast to the input's shape ",
-                 shape_str(input.shape()));
-    }
-    // Values outside [0, 1] (and nan) have no log-likelihood: reject them before computing.
-    for (const Tensor* t : {&input, &target}) {
-        const Tensor c = dense(*t, t->shape(), t->dtype());
-        const bool ok = CR_DISPATCH_FLOAT(c.dtype(), op, [&] {
-            const scalar_t* v = c.data<scalar_t>();
-            for (int64_t i = 0; i < c.numel(); ++i) {
-                if (!(v[i] >= 0 && v[i] <= 1)) return false;
-            }
-            return true;
-        });
-        CR_CHECK(ok, ValueError, op, ": all elements of ", t == &input ? "input" : "target",
-                 " should be between 0 and 1");
-    }
-    return pointwise_loss<Bce>(input, target, weight, {}, reduction, 0);
-}
-
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
-                                        const Tensor& weight, const Tensor& pos_weight,
-                                        Reduction reduction) {
-    const char* op = "binary_cross_entropy_with_logits";
-    check_no_batchmean(reduction, op);
-    CR_CHECK(target.shape() == input.shape(), ValueError, op, ": target shape ",
-             shape_str(target.shape()), " must match input shape ", shape_str(input.shape()));
-    if (pos_weight.defined()) {
-        return pointwise_loss<BceLogits<true>>(input, target, weight, pos_weight, reduction, 0);
-    }
-    return pointwise_loss<BceLogits<false>>(input, target, weight, {}, reduction, 0);
 }
 
 }  // namespace chainrule
