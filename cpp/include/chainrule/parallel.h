@@ -24,7 +24,8 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
 #ifdef CHAINRULE_OPENMP
     const int threads = get_num_threads();
     if (threads > 1 && n > grain && !in_parallel_region()) {
-        const int64_t max_chunks = (n + grain - 1) / std::max<int64_t>(grain, 1);
+        const int64_t g = std::max<int64_t>(grain, 1);  // grain 0: any size is worth a thread
+        const int64_t max_chunks = (n + g - 1) / g;
         const int nt = static_cast<int>(std::min<int64_t>(threads, max_chunks));
 #pragma omp parallel num_threads(nt)
         {
