@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from chainrule.nn.modules import activation, container, linear, loss, module
 from chainrule.nn.modules.activation import *
+from chainrule.nn.modules import attention, sparse
+from chainrule.nn.modules.attention import *
+from chainrule.nn.modules.sparse import *
 from chainrule.nn.modules.container import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
@@ -20,4 +23,5 @@ if not TYPE_CHECKING:
         *linear.__all__,
         *activation.__all__,
         *loss.__all__,
+        *attention.__all__, *sparse.__all__,
     ]
