@@ -42,7 +42,7 @@ def _copy_params(src: Any, dst: Any) -> None:
 
 
 # ---- embedding ---------------------------------------------------------------
-@pytest.mark.parametrize("crd,td,tol", DTYPES)
+@pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 @pytest.mark.parametrize("padding_idx", [None, 0, 3, -2])
 def test_embedding_module_vs_torch(crd: Any, td: Any, tol: float, padding_idx: Any) -> None:
     torch.manual_seed(0)
@@ -145,7 +145,7 @@ def _sdpa_case(crd: Any, td: Any, tol: float, qs: tuple, ks: tuple, vs: tuple,
         _close(mc.grad, mt.grad, tol)
 
 
-@pytest.mark.parametrize("crd,td,tol", DTYPES)
+@pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 def test_sdpa_vs_torch(crd: Any, td: Any, tol: float) -> None:
     _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7))
     _sdpa_case(crd, td, tol, (5, 4), (6, 4), (6, 3), scale=0.5)
@@ -248,7 +248,7 @@ def _mha_case(crd: Any, td: Any, tol: float, kw: dict, fwd: dict, shapes: tuple,
         _close(p.grad, tp[name].grad, tol)
 
 
-@pytest.mark.parametrize("crd,td,tol", DTYPES)
+@pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("need_weights", [True, False])
 def test_mha_vs_torch(crd: Any, td: Any, tol: float, batch_first: bool,
@@ -278,7 +278,7 @@ def test_mha_vs_torch(crd: Any, td: Any, tol: float, batch_first: bool,
     _mha_case(crd, td, tol, kw, {**fwd, "average_attn_weights": False}, (q, kv, kv))
 
 
-@pytest.mark.parametrize("crd,td,tol", DTYPES)
+@pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 def test_mha_options_vs_torch(crd: Any, td: Any, tol: float) -> None:
     _mha_case(crd, td, tol, {"embed_dim": 6, "num_heads": 3, "bias": False}, {},
               ((4, 2, 6), (5, 2, 6), (5, 2, 6)))
@@ -303,7 +303,8 @@ def test_mha_dropout_eval_and_errors() -> None:
     np.testing.assert_array_equal(_np(a), _np(b))
     m.train()
     out, w = m(x, x, x)
-    assert out.shape == (3, 2, 4) and w.shape == (2, 3, 3)
+    assert out.shape == (3, 2, 4)
+    assert w.shape == (2, 3, 3)
     with pytest.raises(ValueError, match="MultiheadAttention"):
         nn.MultiheadAttention(6, 4)
     with pytest.raises(ValueError, match="multi_head_attention_forward"):
