@@ -80,6 +80,23 @@ def test_embedding_scale_grad_by_freq_and_from_pretrained() -> None:
     np.testing.assert_array_equal(_np(m.weight), w)
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_embedding_max_norm_vs_torch(norm_type: float) -> None:
+    w = np.random.default_rng(0).standard_normal((6, 4)) * 2
+    w[3] *= 0.01  # under the limit: untouched
+    idx = np.array([[1, 3, 1], [5, 0, 3]])
+    cm = nn.Embedding(6, 4, max_norm=1.5, norm_type=norm_type, dtype=cr.float64)
+    tm = torch.nn.Embedding(6, 4, max_norm=1.5, norm_type=norm_type, dtype=torch.float64)
+    cm.load_state_dict({"weight": cr.tensor(w)})
+    tm.load_state_dict({"weight": torch.tensor(w)})
+    yc, yt = cm(cr.tensor(idx)), tm(torch.tensor(idx))
+    _close(yc, yt, 1e-12)
+    _close(cm.weight, tm.weight, 1e-12)  # rows 1, 3, 5, 0 renormed in place, 2 and 4 not
+    yc.sum().backward()
+    yt.sum().backward()
+    _close(cm.weight.grad, tm.weight.grad, 1e-12)
+
+
 def test_embedding_errors() -> None:
     w = cr.randn(5, 3)
     with pytest.raises(IndexError, match="embedding"):
@@ -96,8 +113,6 @@ def test_embedding_errors() -> None:
         nn.Embedding(5, 3, padding_idx=-6)
     with pytest.raises(ValueError, match="Embedding"):
         nn.Embedding(5, 3, _weight=cr.randn(4, 3))
-    with pytest.raises(NotImplementedError, match="embedding"):
-        nn.Embedding(5, 3, max_norm=1.0)(cr.tensor([0]))
     with pytest.raises(RuntimeError, match="embedding"):
         F.embedding(cr.tensor([0]), w, sparse=True)
 

@@ -41,7 +41,9 @@ def embedding(
             otherwise).
         weight: the table, 2-D.
         padding_idx: a row that gets no gradient (negative counts from the end).
-        max_norm: not supported yet (NotImplementedError).
+        max_norm: rows picked by ``input`` whose ``norm_type``-norm exceeds it are rescaled
+            in place (in ``weight``, without autograd) to norm ``max_norm``, as in PyTorch.
+        norm_type: the p of the p-norm for ``max_norm``.
         scale_grad_by_freq: divide each row's gradient by its count in ``input``.
         sparse: not supported (sparse gradients); must be False.
 
@@ -60,8 +62,32 @@ def embedding(
     else:
         padding_idx = -1
     if max_norm is not None:
-        raise NotImplementedError("embedding: max_norm is not supported yet")
+        _embedding_renorm_(weight, input, max_norm, norm_type)
     return _C.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Rescales in place the rows of weight picked by input whose norm exceeds max_norm
+    (PyTorch's embedding_renorm_: scale = max_norm / (norm + 1e-7))."""
+    from chainrule.autograd import no_grad
+
+    if weight.dim() != 2:
+        raise ValueError(
+            f"embedding: weight must be 2-D (num_embeddings, embedding_dim); got shape "
+            f"{tuple(weight.shape)}"
+        )
+    idx = input.reshape(-1)
+    if idx.numel() == 0:
+        return
+    with no_grad():
+        rows = weight.index_select(0, idx)  # IndexError for bad indices, before any write
+        if norm_type == math.inf:
+            norms = rows.abs().amax(1)
+        else:
+            norms = (rows.abs() ** norm_type).sum(1) ** (1.0 / norm_type)
+        scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        # repeated indices write the same row (computed from the original) more than once
+        weight[idx] = rows * scale.unsqueeze(1)
 
 
 def _is_bool(t: Tensor) -> bool:

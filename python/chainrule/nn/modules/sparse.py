@@ -25,7 +25,8 @@ class Embedding(Module):
         num_embeddings: size of the table.
         embedding_dim: size of each row.
         padding_idx: a row kept out of training (negative counts from the end).
-        max_norm: not supported yet (NotImplementedError in forward).
+        max_norm: rows looked up are renormalised in place to at most this norm.
+        norm_type: the p of the p-norm for max_norm.
         scale_grad_by_freq: divide each row's gradient by its count in the batch.
         sparse: must be False (sparse gradients are not supported).
         _weight: an initial table of shape (num_embeddings, embedding_dim).
