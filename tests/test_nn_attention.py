@@ -171,6 +171,11 @@ def test_sdpa_vs_torch(crd: Any, td: Any, tol: float) -> None:
     _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), bool_mask)
     _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
                np.broadcast_to(bool_mask, (2, 1, 5, 6)).copy())
+    dead = bool_mask.copy()
+    dead[2] = False  # one query sees nothing: 0 output, no gradient (torch's CPU kernel)
+    _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), dead)
+    float_dead = np.where(dead, 0.0, -np.inf)
+    _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), float_dead)
     float_mask = np.random.default_rng(4).standard_normal((3, 5, 6))
     _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), float_mask)
     _sdpa_case(crd, td, tol, (2, 4, 5, 4), (2, 2, 6, 4), (2, 2, 6, 4), enable_gqa=True)

@@ -117,7 +117,8 @@ def scaled_dot_product_attention(
         enable_gqa: key/value with fewer heads (dim -3) than query are repeated to match.
 
     Returns:
-        ``(*, L, Ev)``. A row whose positions are all masked out is NaN (as PyTorch's math).
+        ``(*, L, Ev)``. A row whose positions are all masked out is 0 (as PyTorch's CPU
+        kernel), with no gradient.
     """
     op = "scaled_dot_product_attention"
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
@@ -161,7 +162,15 @@ def scaled_dot_product_attention(
             scores = _C.where(attn_mask, scores, float("-inf"))
         else:
             scores = scores + attn_mask
-    weights = _C.softmax(scores, -1)
+    if attn_mask is not None:
+        # rows with every position masked out give 0 (as PyTorch's CPU kernel), not NaN, and
+        # pass no gradient: their scores are replaced before the softmax, which never sees
+        # an all -inf row
+        dead = scores.amax(-1, keepdim=True) == float("-inf")
+        scores = _C.where(dead, 0.0, scores)
+        weights = _C.where(dead, 0.0, _C.softmax(scores, -1))
+    else:
+        weights = _C.softmax(scores, -1)
     if dropout_p > 0.0:
         weights = _C.dropout(weights, dropout_p, True)
     return _C.matmul(weights, value)
