@@ -25,6 +25,7 @@ PYBIND11_MODULE(_C, m) {
     bind_nn(m);
     bind_activation(m);
     bind_loss(m);
+    bind_embedding(m);
     bind_optim(m);
     install_fast_slots(m);
 }

@@ -4,6 +4,7 @@
 #include "chainrule/ops/activation.h"
 #include "chainrule/ops/creation.h"
 #include "chainrule/ops/elementwise.h"
+#include "chainrule/ops/embedding.h"
 #include "chainrule/ops/extras.h"
 #include "chainrule/ops/linalg.h"
 #include "chainrule/ops/loss.h"

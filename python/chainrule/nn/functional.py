@@ -13,10 +13,13 @@ from chainrule import _C
 from chainrule._C import linear
 from chainrule.nn._functional_activation import *
 from chainrule.nn._functional_activation import __all__ as _activation_all
+from chainrule.nn._functional_attention import *
+from chainrule.nn._functional_attention import __all__ as _attention_all
 from chainrule.nn._functional_loss import *
 from chainrule.nn._functional_loss import __all__ as _loss_all
 
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
+__all__ += _attention_all
 
 Tensor = _C.Tensor
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chainrule.nn.modules import activation, container, linear, loss, module
+from chainrule.nn.modules import activation, attention, container, linear, loss, module, sparse
 from chainrule.nn.modules.activation import *
+from chainrule.nn.modules.attention import *
 from chainrule.nn.modules.container import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
 from chainrule.nn.modules.module import *
+from chainrule.nn.modules.sparse import *
 
 if not TYPE_CHECKING:
     # mypy reads only a literal __all__; with this one hidden from it, it exports exactly the
@@ -20,4 +22,5 @@ if not TYPE_CHECKING:
         *linear.__all__,
         *activation.__all__,
         *loss.__all__,
+        *attention.__all__, *sparse.__all__,
     ]
