@@ -15,8 +15,10 @@ from chainrule.nn._functional_activation import *
 from chainrule.nn._functional_activation import __all__ as _activation_all
 from chainrule.nn._functional_loss import *
 from chainrule.nn._functional_loss import __all__ as _loss_all
+from chainrule._C._nn import adaptive_avg_pool2d, avg_pool2d, batch_norm, layer_norm, max_pool2d, max_pool2d_with_indices  # noqa: E501
 
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
+__all__ += ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "max_pool2d", "max_pool2d_with_indices"]  # noqa: E501
 
 Tensor = _C.Tensor
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chainrule.nn.modules import activation, container, linear, loss, module
+from chainrule.nn.modules import batchnorm, normalization, pooling
 from chainrule.nn.modules.activation import *
+from chainrule.nn.modules.batchnorm import *  # noqa: F403
+from chainrule.nn.modules.normalization import *  # noqa: F403
+from chainrule.nn.modules.pooling import *  # noqa: F403
 from chainrule.nn.modules.container import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
@@ -20,4 +24,7 @@ if not TYPE_CHECKING:
         *linear.__all__,
         *activation.__all__,
         *loss.__all__,
+        *batchnorm.__all__,
+        *normalization.__all__,
+        *pooling.__all__,
     ]
