@@ -260,10 +260,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
              "batch_norm: running_mean and running_var must be defined in evaluation mode");
     CR_CHECK(!training || B * L > 1, ValueError, "batch_norm: expected more than 1 value per "
              "channel when training; got input of shape ", shape_str(x.shape()));
-    CR_CHECK(!running_mean.defined() || running_mean.is_contiguous(), RuntimeError,
-             "batch_norm: running_mean must be contiguous");
-    CR_CHECK(!running_var.defined() || running_var.is_contiguous(), RuntimeError,
-             "batch_norm: running_var must be contiguous");
+    const int64_t rms = running_mean.defined() ? running_mean.strides()[0] : 0;
+    const int64_t rvs = running_var.defined() ? running_var.strides()[0] : 0;
     Tensor xc = contiguous(x);
     Tensor y = empty(x.shape(), x.dtype());
     Tensor mean = empty({C}, DType::Float64), invstd = empty({C}, DType::Float64);
@@ -300,12 +298,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                         }
                     }
                     rs = 1.0 / std::sqrt(v / n + eps);
-                    if (rmp) rmp[c] = T((1.0 - momentum) * double(rmp[c]) + momentum * mu);
+                    if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
                     if (rvp)
-                        rvp[c] = T((1.0 - momentum) * double(rvp[c]) + momentum * v / (n - 1));
+                        rvp[c * rvs] = T((1.0 - momentum) * double(rvp[c * rvs]) + momentum * v / (n - 1));
                 } else {
-                    mu = double(rmp[c]);
-                    rs = 1.0 / std::sqrt(double(rvp[c]) + eps);
+                    mu = double(rmp[c * rms]);
+                    rs = 1.0 / std::sqrt(double(rvp[c * rvs]) + eps);
                 }
                 mp[c] = mu;
                 rp[c] = rs;
