@@ -34,7 +34,9 @@ def _copy_state(cm: Any, tm: Any) -> None:
     cm.load_state_dict(sd)
 
 
-def _compare(cm: Any, tm: Any, shape: tuple[int, ...], dtype: str, tol: float, steps: int = 1) -> None:
+def _compare(
+    cm: Any, tm: Any, shape: tuple[int, ...], dtype: str, tol: float, steps: int = 1
+) -> None:
     rng = np.random.default_rng(0)
     for _ in range(steps):
         xc, xt = _pair(rng.standard_normal(shape) * 2 + 0.5, dtype)
@@ -59,9 +61,9 @@ def _mods(name: str, dtype: str, *args: Any, **kw: Any) -> tuple[Any, Any]:
 
 
 # ---- LayerNorm ------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype,tol", DTYPES)
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
 @pytest.mark.parametrize(
-    "shape,ns,kw",
+    ("shape", "ns", "kw"),
     [
         ((4, 6), 6, {}),
         ((2, 3, 4, 5), (4, 5), {}),
@@ -108,9 +110,9 @@ def test_layer_norm_errors() -> None:
 
 
 # ---- BatchNorm ------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype,tol", DTYPES)
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
 @pytest.mark.parametrize(
-    "name,shape,kw",
+    ("name", "shape", "kw"),
     [
         ("BatchNorm1d", (8, 3), {}),
         ("BatchNorm1d", (4, 3, 5), {"momentum": 0.3}),
@@ -197,9 +199,9 @@ POOLS = [
 ]
 
 
-@pytest.mark.parametrize("dtype,tol", DTYPES)
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
 @pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 5)])
-@pytest.mark.parametrize("name,args,kw", POOLS)
+@pytest.mark.parametrize(("name", "args", "kw"), POOLS)
 def test_pool_module(name: str, args: Any, kw: Any, shape: Any, dtype: str, tol: float) -> None:
     cm = getattr(nn, name)(*args, **kw)
     tm = getattr(torch.nn, name)(*args, **kw)
@@ -210,14 +212,14 @@ def test_pool_nodes_and_indices() -> None:
     x = cr.randn(2, 3, 6, 6)
     x.requires_grad_(True)
     y, i = F.max_pool2d(x, 3, 2, 1, return_indices=True)
-    yt, it = torch.nn.functional.max_pool2d(
+    _yt, it = torch.nn.functional.max_pool2d(
         torch.tensor(x.detach().numpy()), 3, 2, 1, return_indices=True
     )
     np.testing.assert_array_equal(i.numpy(), it.numpy())
     assert y.grad_fn.name() == "MaxPool2DWithIndicesBackward0"
     assert F.avg_pool2d(x, 2).grad_fn.name() == "AvgPool2DBackward0"
     assert F.adaptive_avg_pool2d(x, 2).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
-    y2, i2 = nn.MaxPool2d(2, return_indices=True)(x)
+    _y2, i2 = nn.MaxPool2d(2, return_indices=True)(x)
     assert tuple(i2.shape) == (2, 3, 3, 3)
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from chainrule.nn.modules import activation, container, linear, loss, module
 from chainrule.nn.modules import batchnorm, normalization, pooling
 from chainrule.nn.modules.activation import *
-from chainrule.nn.modules.batchnorm import *  # noqa: F403
-from chainrule.nn.modules.normalization import *  # noqa: F403
-from chainrule.nn.modules.pooling import *  # noqa: F403
+from chainrule.nn.modules.batchnorm import *
 from chainrule.nn.modules.container import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
 from chainrule.nn.modules.module import *
+from chainrule.nn.modules.normalization import *
+from chainrule.nn.modules.pooling import *
 
 if not TYPE_CHECKING:
     # mypy reads only a literal __all__; with this one hidden from it, it exports exactly the
