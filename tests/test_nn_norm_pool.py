@@ -257,3 +257,12 @@ def test_pool_errors() -> None:
         F.max_pool2d(x, 2, stride=0)
     with pytest.raises(RuntimeError, match="avg_pool2d"):
         F.avg_pool2d(x, 2, divisor_override=0)
+
+
+def test_max_pool_indices_modified_in_place() -> None:
+    x = cr.randn(1, 1, 4, 4)
+    x.requires_grad_(True)
+    y, i = F.max_pool2d(x, 2, return_indices=True)
+    i.add_(1)
+    with pytest.raises(RuntimeError, match="MaxPool2DWithIndicesBackward0"):
+        y.sum().backward()

@@ -81,7 +81,7 @@ int64_t plane_grain(int64_t work_per_plane) {
 // y[p, oh, ow] = max over the (dilated, padded) window; idx = argmax as h * W + w (first
 // maximum, NaN wins).      dx[p, idx[p, oh, ow]] += dy[p, oh, ow]
 struct MaxPool2DWithIndicesBackward0 final : Node {
-    Tensor indices;  // owned by the node (the copy returned to the caller is separate)
+    SavedTensor indices;  // also returned to the caller: version-checked on unpack
     Shape x_shape;
     DType dtype = DType::Float32;
     Geometry g;
@@ -91,7 +91,8 @@ struct MaxPool2DWithIndicesBackward0 final : Node {
         CR_DISPATCH_FLOAT(dtype, "max_pool2d", [&] {
             using T = scalar_t;
             const T* gp = dy.data<T>();
-            const int64_t* ip = indices.data<int64_t>();
+            Tensor iv = indices.unpack("MaxPool2DWithIndicesBackward0");
+            const int64_t* ip = iv.data<int64_t>();
             T* dp = dx.data<T>();
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
             parallel_for(0, g.P, plane_grain(O), [&](int64_t b, int64_t e) {
@@ -102,7 +103,7 @@ struct MaxPool2DWithIndicesBackward0 final : Node {
         return {dx};
     }
     std::string name() const override { return "MaxPool2DWithIndicesBackward0"; }
-    void release_saved() override { indices = Tensor(); }
+    void release_saved() override { indices.reset(); }
 };
 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Pool2 k, Pool2 s, Pool2 p,
