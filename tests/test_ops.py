@@ -12,11 +12,13 @@ import chainrule as cr
 import op_db_activation
 import op_db_loss
 import op_db_embedding
+import op_db_norm_pool
 from op_db import B, F, I, OpInfo, Sample
 from op_db import OPS as CORE_OPS
 
 OPS = CORE_OPS + op_db_activation.OPS + op_db_loss.OPS
 OPS += op_db_embedding.OPS
+OPS += op_db_norm_pool.OPS
 
 CASES = [
     pytest.param(op, sample, noncontig, id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}")

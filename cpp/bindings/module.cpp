@@ -1,5 +1,6 @@
 // chainrule._C: the one extension module. Each bind_*.cpp registers one area; no logic here.
 #include "common.h"
+namespace chainrule::bind { void bind_norm_pool(py::module_& m); }  // bind_norm_pool.cpp
 
 PYBIND11_MODULE(_C, m) {
     m.doc() = "chainrule's C++ core";
@@ -27,5 +28,6 @@ PYBIND11_MODULE(_C, m) {
     bind_loss(m);
     bind_embedding(m);
     bind_optim(m);
+    bind_norm_pool(m);
     install_fast_slots(m);
 }

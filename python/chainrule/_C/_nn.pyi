@@ -1,12 +1,14 @@
 # Type stubs for chainrule._C._nn (cpp/bindings/bind_activation.cpp, bind_loss.cpp): the
 # functions behind chainrule.nn.functional, with PyTorch's argument names and defaults.
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal, overload
 
 from typing_extensions import TypeAlias
 
 from chainrule._C import Tensor, _DTypeLike
 
+_Size2: TypeAlias = int | tuple[int, int] | Sequence[int]
 _Reduction: TypeAlias = Literal["none", "mean", "sum"]
 
 def binary_cross_entropy(
@@ -113,3 +115,74 @@ def softmin(
     input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: _DTypeLike | None = None
 ) -> Tensor: ...
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor: ...
+
+# ---- normalisation and pooling (cpp/bindings/bind_norm_pool.cpp)
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-05,
+) -> Tensor: ...
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-05,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _Size2,
+    stride: _Size2 | None = None,
+    padding: _Size2 = 0,
+    dilation: _Size2 = 1,
+    ceil_mode: bool = False,
+    return_indices: Literal[False] = False,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _Size2,
+    stride: _Size2 | None = None,
+    padding: _Size2 = 0,
+    dilation: _Size2 = 1,
+    ceil_mode: bool = False,
+    *,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _Size2,
+    stride: _Size2 | None = None,
+    padding: _Size2 = 0,
+    dilation: _Size2 = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any: ...
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: _Size2,
+    stride: _Size2 | None = None,
+    padding: _Size2 = 0,
+    dilation: _Size2 = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = True,
+) -> tuple[Tensor, Tensor]: ...
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: _Size2,
+    stride: _Size2 | None = None,
+    padding: _Size2 = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor: ...
+def adaptive_avg_pool2d(
+    input: Tensor, output_size: int | None | Sequence[int | None]
+) -> Tensor: ...

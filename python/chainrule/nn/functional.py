@@ -11,6 +11,14 @@ from chainrule import _C
 # linear(input, weight, bias=None): y = input @ weight.T + bias, one fused C++ op.
 # input (*, in_features), weight (out_features, in_features), bias (out_features).
 from chainrule._C import linear
+from chainrule._C._nn import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm,
+    layer_norm,
+    max_pool2d,
+    max_pool2d_with_indices,
+)
 from chainrule.nn._functional_activation import *
 from chainrule.nn._functional_activation import __all__ as _activation_all
 from chainrule.nn._functional_attention import *
@@ -20,6 +28,7 @@ from chainrule.nn._functional_loss import __all__ as _loss_all
 
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
 __all__ += _attention_all
+__all__ += ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "max_pool2d", "max_pool2d_with_indices"]  # noqa: E501
 
 Tensor = _C.Tensor
 

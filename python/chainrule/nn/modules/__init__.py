@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chainrule.nn.modules import activation, attention, container, linear, loss, module, sparse
+from chainrule.nn.modules import (
+    activation,
+    attention,
+    batchnorm,
+    container,
+    linear,
+    loss,
+    module,
+    normalization,
+    pooling,
+    sparse,
+)
 from chainrule.nn.modules.activation import *
 from chainrule.nn.modules.attention import *
+from chainrule.nn.modules.batchnorm import *
 from chainrule.nn.modules.container import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
 from chainrule.nn.modules.module import *
+from chainrule.nn.modules.normalization import *
+from chainrule.nn.modules.pooling import *
 from chainrule.nn.modules.sparse import *
 
 if not TYPE_CHECKING:
@@ -22,5 +36,9 @@ if not TYPE_CHECKING:
         *linear.__all__,
         *activation.__all__,
         *loss.__all__,
-        *attention.__all__, *sparse.__all__,
+        *attention.__all__,
+        *sparse.__all__,
+        *batchnorm.__all__,
+        *normalization.__all__,
+        *pooling.__all__,
     ]

@@ -1,0 +1,338 @@
+// Normalisation ops: layer_norm (statistics per row of the trailing normalized dims) and
+// batch_norm (statistics per channel over batch and spatial dims). Each has one fused forward
+// that saves mean and rstd, and one fused backward producing input, weight and bias grads.
+// Sums accumulate in double whatever the dtype.
+#include <cmath>
+
+#include "chainrule/parallel.h"
+#include "chainrule/ops/norm.h"
+#include "pointwise.h"
+
+namespace chainrule {
+
+namespace {
+
+void check_param(const Tensor& p, const Shape& want, const Tensor& x, const char* op,
+                 const char* what) {
+    if (!p.defined()) return;
+    CR_CHECK(p.shape() == want, RuntimeError, op, ": expected ", what, " of shape ",
+             shape_str(want), "; got ", shape_str(p.shape()));
+    CR_CHECK(p.dtype() == x.dtype(), TypeError, op, ": expected ", what, " of dtype ",
+             dtype_name(x.dtype()), "; got ", dtype_name(p.dtype()));
+}
+
+}  // namespace
+
+// ---- layer_norm ----------------------------------------------------------------
+// Rows of N = prod(normalized_shape) elements: mean = sum(x)/N, rstd = 1/sqrt(var + eps)
+// (biased var), xh = (x - mean) * rstd, y = xh * w + b.
+// g = dy * w:  dx = rstd * (g - mean(g) - xh * mean(g * xh))
+// dw = sum over rows of dy * xh        db = sum over rows of dy
+struct NativeLayerNormBackward0 final : Node {
+    SavedTensor x, w;  // x contiguous
+    Tensor mean, rstd;  // owned by the node alone
+    int64_t M = 0, N = 0;
+    TensorList apply(TensorList&& g) override {
+        const char* nm = "NativeLayerNormBackward0";
+        Tensor xv = x.unpack(nm);
+        Tensor wv = w.defined() ? contiguous(w.unpack(nm)) : Tensor();
+        Tensor dy = contiguous(g[0]);
+        const bool need_dx = needs_input_grad(0), need_dw = needs_input_grad(1),
+                   need_db = needs_input_grad(2);
+        Tensor dx = need_dx ? empty(xv.shape(), xv.dtype()) : Tensor();
+        std::vector<double> dw(need_dw ? N : 0, 0.0), db(need_db ? N : 0, 0.0);
+        CR_DISPATCH_FLOAT(xv.dtype(), "layer_norm", [&] {
+            using T = scalar_t;
+            const T* xp = xv.data<T>();
+            const T* gp = dy.data<T>();
+            const T* wp = wv.defined() ? wv.data<T>() : nullptr;
+            const double* mp = mean.data<double>();
+            const double* rp = rstd.data<double>();
+            T* dxp = need_dx ? dx.data<T>() : nullptr;
+            for (int64_t i = 0; i < M; ++i) {
+                const T* xr = xp + i * N;
+                const T* gr = gp + i * N;
+                const double mu = mp[i], rs = rp[i];
+                double sg = 0, sgx = 0;
+                for (int64_t j = 0; j < N; ++j) {
+                    const double xh = (double(xr[j]) - mu) * rs;
+                    const double gj = double(gr[j]) * (wp ? double(wp[j]) : 1.0);
+                    sg += gj;
+                    sgx += gj * xh;
+                    if (need_dw) dw[j] += double(gr[j]) * xh;
+                    if (need_db) db[j] += double(gr[j]);
+                }
+                if (!dxp) continue;
+                const double mg = sg / double(N), mgx = sgx / double(N);
+                T* dr = dxp + i * N;
+                for (int64_t j = 0; j < N; ++j) {
+                    const double xh = (double(xr[j]) - mu) * rs;
+                    const double gj = double(gr[j]) * (wp ? double(wp[j]) : 1.0);
+                    dr[j] = T(rs * (gj - mg - xh * mgx));
+                }
+            }
+        });
+        TensorList grads(3);
+        grads[0] = dx;
+        const DType dt = xv.dtype();
+        auto to_tensor = [&](const std::vector<double>& v) {
+            Tensor t = empty(param_shape, dt);
+            CR_DISPATCH_FLOAT(dt, "layer_norm", [&] {
+                scalar_t* p = t.data<scalar_t>();
+                for (int64_t j = 0; j < N; ++j) p[j] = scalar_t(v[j]);
+            });
+            return t;
+        };
+        if (need_dw) grads[1] = to_tensor(dw);
+        if (need_db) grads[2] = to_tensor(db);
+        return grads;
+    }
+    Shape param_shape;
+    std::string name() const override { return "NativeLayerNormBackward0"; }
+    void release_saved() override {
+        x.reset();
+        w.reset();
+        mean = Tensor();
+        rstd = Tensor();
+    }
+};
+
+Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape,
+                  const Tensor& weight, const Tensor& bias, double eps) {
+    detail::check_floating(x, "layer_norm");
+    const int64_t k = static_cast<int64_t>(normalized_shape.size());
+    CR_CHECK(k >= 1, ValueError, "layer_norm: normalized_shape must have at least 1 dim; got ",
+             shape_str(Shape(normalized_shape.begin(), normalized_shape.end())));
+    const Shape ns(normalized_shape.begin(), normalized_shape.end());
+    bool ok = x.dim() >= k;
+    for (int64_t d = 0; ok && d < k; ++d) ok = x.shape()[x.dim() - k + d] == ns[d];
+    CR_CHECK(ok, RuntimeError, "layer_norm: given normalized_shape=", shape_str(ns),
+             ", expected input with shape [*, ", shape_str(ns), "]; got input of shape ",
+             shape_str(x.shape()));
+    check_param(weight, ns, x, "layer_norm", "weight");
+    check_param(bias, ns, x, "layer_norm", "bias");
+    const int64_t N = numel_of(ns);
+    const int64_t M = N == 0 ? 0 : x.numel() / N;
+    Tensor xc = contiguous(x);
+    Tensor y = empty(x.shape(), x.dtype());
+    Tensor mean = empty({M}, DType::Float64), rstd = empty({M}, DType::Float64);
+    Tensor wc = weight.defined() ? contiguous(weight) : Tensor();
+    Tensor bc = bias.defined() ? contiguous(bias) : Tensor();
+    CR_DISPATCH_FLOAT(x.dtype(), "layer_norm", [&] {
+        using T = scalar_t;
+        const T* xp = xc.data<T>();
+        T* yp = y.data<T>();
+        const T* wp = wc.defined() ? wc.data<T>() : nullptr;
+        const T* bp = bc.defined() ? bc.data<T>() : nullptr;
+        double* mp = mean.data<double>();
+        double* rp = rstd.data<double>();
+        parallel_for(0, M, std::max<int64_t>(1, kGrain / std::max<int64_t>(N, 1)),
+                     [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const T* xr = xp + i * N;
+                double s = 0;
+                for (int64_t j = 0; j < N; ++j) s += double(xr[j]);
+                const double mu = s / double(N);
+                double v = 0;
+                for (int64_t j = 0; j < N; ++j) {
+                    const double d = double(xr[j]) - mu;
+                    v += d * d;
+                }
+                const double rs = 1.0 / std::sqrt(v / double(N) + eps);
+                mp[i] = mu;
+                rp[i] = rs;
+                T* yr = yp + i * N;
+                for (int64_t j = 0; j < N; ++j) {
+                    double o = (double(xr[j]) - mu) * rs;
+                    if (wp) o *= double(wp[j]);
+                    if (bp) o += double(bp[j]);
+                    yr[j] = T(o);
+                }
+            }
+        });
+    });
+    if (any_needs_grad({&x, &weight, &bias})) {
+        auto node = make_node<NativeLayerNormBackward0>({&x, &weight, &bias});
+        node->x = xc;
+        if (weight.defined()) node->w = weight;
+        node->mean = mean;
+        node->rstd = rstd;
+        node->M = M;
+        node->N = N;
+        node->param_shape = ns;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+// ---- batch_norm ----------------------------------------------------------------
+// x: (B, C, S...) seen as (B, C, L). Per channel c over n = B*L values:
+// training: mean, var (biased), invstd = 1/sqrt(var + eps); running stats updated with the
+// unbiased var * n/(n-1). eval: mean, invstd from the running stats.
+// xh = (x - mean) * invstd,  y = xh * w + b.
+// training: dx = w * invstd * (dy - mean(dy) - xh * mean(dy * xh))     eval: dx = dy * w * invstd
+// dw = sum dy * xh      db = sum dy
+struct NativeBatchNormBackward0 final : Node {
+    SavedTensor x, w;  // x contiguous
+    Tensor mean, invstd;  // float64 (C), owned by the node
+    bool training = true;
+    int64_t B = 0, C = 0, L = 0;
+    TensorList apply(TensorList&& g) override {
+        const char* nm = "NativeBatchNormBackward0";
+        Tensor xv = x.unpack(nm);
+        Tensor wv = w.defined() ? contiguous(w.unpack(nm)) : Tensor();
+        Tensor dy = contiguous(g[0]);
+        const bool need_dx = needs_input_grad(0), need_dw = needs_input_grad(1),
+                   need_db = needs_input_grad(2);
+        const DType dt = xv.dtype();
+        Tensor dx = need_dx ? empty(xv.shape(), dt) : Tensor();
+        Tensor dw = need_dw ? empty({C}, dt) : Tensor();
+        Tensor db = need_db ? empty({C}, dt) : Tensor();
+        CR_DISPATCH_FLOAT(dt, "batch_norm", [&] {
+            using T = scalar_t;
+            const T* xp = xv.data<T>();
+            const T* gp = dy.data<T>();
+            const T* wp = wv.defined() ? wv.data<T>() : nullptr;
+            const double* mp = mean.data<double>();
+            const double* rp = invstd.data<double>();
+            T* dxp = need_dx ? dx.data<T>() : nullptr;
+            T* dwp = need_dw ? dw.data<T>() : nullptr;
+            T* dbp = need_db ? db.data<T>() : nullptr;
+            const double n = double(B * L);
+            parallel_for(0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
+                         [&](int64_t cb, int64_t ce) {
+                for (int64_t c = cb; c < ce; ++c) {
+                    const double mu = mp[c], rs = rp[c];
+                    double sg = 0, sgx = 0;
+                    for (int64_t b = 0; b < B; ++b) {
+                        const T* xr = xp + (b * C + c) * L;
+                        const T* gr = gp + (b * C + c) * L;
+                        for (int64_t l = 0; l < L; ++l) {
+                            sg += double(gr[l]);
+                            sgx += double(gr[l]) * (double(xr[l]) - mu);
+                        }
+                    }
+                    sgx *= rs;
+                    if (dwp) dwp[c] = T(sgx);
+                    if (dbp) dbp[c] = T(sg);
+                    if (!dxp) continue;
+                    const double wc = wp ? double(wp[c]) : 1.0;
+                    const double mg = training ? sg / n : 0.0;
+                    const double mgx = training ? sgx / n : 0.0;
+                    for (int64_t b = 0; b < B; ++b) {
+                        const T* xr = xp + (b * C + c) * L;
+                        const T* gr = gp + (b * C + c) * L;
+                        T* dr = dxp + (b * C + c) * L;
+                        for (int64_t l = 0; l < L; ++l) {
+                            const double xh = (double(xr[l]) - mu) * rs;
+                            dr[l] = T(wc * rs * (double(gr[l]) - mg - xh * mgx));
+                        }
+                    }
+                }
+            });
+        });
+        return {dx, dw, db};
+    }
+    std::string name() const override { return "NativeBatchNormBackward0"; }
+    void release_saved() override {
+        x.reset();
+        w.reset();
+        mean = Tensor();
+        invstd = Tensor();
+    }
+};
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                  double eps) {
+    detail::check_floating(x, "batch_norm");
+    CR_CHECK(x.dim() >= 2, ValueError, "batch_norm: expected input of shape (N, C, *) with at "
+             "least 2 dims; got shape ", shape_str(x.shape()));
+    const int64_t B = x.shape()[0], C = x.shape()[1];
+    const int64_t L = C == 0 || B == 0 ? numel_of(Shape(x.shape().begin() + 2, x.shape().end()))
+                                       : x.numel() / (B * C);
+    const Shape cs{C};
+    check_param(weight, cs, x, "batch_norm", "weight");
+    check_param(bias, cs, x, "batch_norm", "bias");
+    check_param(running_mean, cs, x, "batch_norm", "running_mean");
+    check_param(running_var, cs, x, "batch_norm", "running_var");
+    CR_CHECK(training || (running_mean.defined() && running_var.defined()), RuntimeError,
+             "batch_norm: running_mean and running_var must be defined in evaluation mode");
+    CR_CHECK(!training || B * L > 1, ValueError, "batch_norm: expected more than 1 value per "
+             "channel when training; got input of shape ", shape_str(x.shape()));
+    const int64_t rms = running_mean.defined() ? running_mean.strides()[0] : 0;
+    const int64_t rvs = running_var.defined() ? running_var.strides()[0] : 0;
+    Tensor xc = contiguous(x);
+    Tensor y = empty(x.shape(), x.dtype());
+    Tensor mean = empty({C}, DType::Float64), invstd = empty({C}, DType::Float64);
+    Tensor wc = weight.defined() ? contiguous(weight) : Tensor();
+    Tensor bc = bias.defined() ? contiguous(bias) : Tensor();
+    CR_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
+        using T = scalar_t;
+        const T* xp = xc.data<T>();
+        T* yp = y.data<T>();
+        const T* wp = wc.defined() ? wc.data<T>() : nullptr;
+        const T* bp = bc.defined() ? bc.data<T>() : nullptr;
+        T* rmp = running_mean.defined() ? running_mean.data<T>() : nullptr;
+        T* rvp = running_var.defined() ? running_var.data<T>() : nullptr;
+        double* mp = mean.data<double>();
+        double* rp = invstd.data<double>();
+        const double n = double(B * L);
+        parallel_for(0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
+                     [&](int64_t cb, int64_t ce) {
+            for (int64_t c = cb; c < ce; ++c) {
+                double mu, rs;
+                if (training) {
+                    double s = 0;
+                    for (int64_t b = 0; b < B; ++b) {
+                        const T* xr = xp + (b * C + c) * L;
+                        for (int64_t l = 0; l < L; ++l) s += double(xr[l]);
+                    }
+                    mu = s / n;
+                    double v = 0;
+                    for (int64_t b = 0; b < B; ++b) {
+                        const T* xr = xp + (b * C + c) * L;
+                        for (int64_t l = 0; l < L; ++l) {
+                            const double d = double(xr[l]) - mu;
+                            v += d * d;
+                        }
+                    }
+                    rs = 1.0 / std::sqrt(v / n + eps);
+                    if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
+                    if (rvp)
+                        rvp[c * rvs] = T((1.0 - momentum) * double(rvp[c * rvs]) + momentum * v / (n - 1));
+                } else {
+                    mu = double(rmp[c * rms]);
+                    rs = 1.0 / std::sqrt(double(rvp[c * rvs]) + eps);
+                }
+                mp[c] = mu;
+                rp[c] = rs;
+                const double wv = wp ? double(wp[c]) : 1.0, bv = bp ? double(bp[c]) : 0.0;
+                for (int64_t b = 0; b < B; ++b) {
+                    const T* xr = xp + (b * C + c) * L;
+                    T* yr = yp + (b * C + c) * L;
+                    for (int64_t l = 0; l < L; ++l) yr[l] = T((double(xr[l]) - mu) * rs * wv + bv);
+                }
+            }
+        });
+    });
+    if (training) {
+        if (running_mean.defined()) running_mean.bump_version();
+        if (running_var.defined()) running_var.bump_version();
+    }
+    if (any_needs_grad({&x, &weight, &bias})) {
+        auto node = make_node<NativeBatchNormBackward0>({&x, &weight, &bias});
+        node->x = xc;
+        if (weight.defined()) node->w = weight;
+        node->mean = mean;
+        node->invstd = invstd;
+        node->training = training;
+        node->B = B;
+        node->C = C;
+        node->L = L;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+}  // namespace chainrule

@@ -1,0 +1,268 @@
+"""LayerNorm, BatchNorm1d/2d and the 2-D pools against torch: outputs, input and parameter
+gradients, running statistics over several train steps, eval mode; gradcheck; errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+DTYPES = [("float32", 1e-5), ("float64", 1e-10)]
+
+
+def _pair(a: np.ndarray, dtype: str) -> tuple[Any, Any]:
+    a = a.astype(dtype)
+    c = cr.tensor(a)
+    c.requires_grad_(True)
+    t = torch.tensor(a, requires_grad=True)
+    return c, t
+
+
+def _np(t: Any) -> np.ndarray:
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().numpy())
+
+
+def _copy_state(cm: Any, tm: Any) -> None:
+    sd = {k: cr.tensor(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    cm.load_state_dict(sd)
+
+
+def _compare(
+    cm: Any, tm: Any, shape: tuple[int, ...], dtype: str, tol: float, steps: int = 1
+) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(steps):
+        xc, xt = _pair(rng.standard_normal(shape) * 2 + 0.5, dtype)
+        yc, yt = cm(xc), tm(xt)
+        np.testing.assert_allclose(_np(yc), _np(yt), atol=tol * 10, rtol=tol * 10)
+        w = rng.standard_normal(yt.shape).astype(dtype)
+        (yc * cr.tensor(w)).sum().backward()
+        (yt * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(_np(xc.grad), _np(xt.grad), atol=tol * 100, rtol=tol * 100)
+    for (nc, pc), (nt, pt) in zip(cm.named_parameters(), tm.named_parameters()):
+        assert nc == nt
+        np.testing.assert_allclose(_np(pc.grad), _np(pt.grad), atol=tol * 100, rtol=tol * 100)
+    for (nc, bc), (nt, bt) in zip(cm.named_buffers(), tm.named_buffers()):
+        assert nc == nt
+        np.testing.assert_allclose(_np(bc), _np(bt), atol=tol * 10, rtol=tol * 10)
+
+
+def _mods(name: str, dtype: str, *args: Any, **kw: Any) -> tuple[Any, Any]:
+    tm = getattr(torch.nn, name)(*args, **kw).to(getattr(torch, dtype))
+    cm = getattr(nn, name)(*args, **kw, dtype=getattr(cr, dtype))
+    return cm, tm
+
+
+# ---- LayerNorm ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
+@pytest.mark.parametrize(
+    ("shape", "ns", "kw"),
+    [
+        ((4, 6), 6, {}),
+        ((2, 3, 4, 5), (4, 5), {}),
+        ((3, 5), 5, {"bias": False}),
+        ((3, 5), [5], {"elementwise_affine": False}),
+        ((2, 3, 8), 8, {"eps": 1e-3}),
+    ],
+)
+def test_layer_norm_module(shape: Any, ns: Any, kw: Any, dtype: str, tol: float) -> None:
+    cm, tm = _mods("LayerNorm", dtype, ns, **kw)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.uniform_(-1.5, 1.5)
+    _copy_state(cm, tm)
+    _compare(cm, tm, shape, dtype, tol)
+
+
+def test_layer_norm_node_and_noncontiguous() -> None:
+    a = np.random.default_rng(1).standard_normal((5, 4))
+    xc, xt = _pair(a, "float64")
+    yc = F.layer_norm(xc.t(), (5,))
+    yt = torch.nn.functional.layer_norm(xt.t(), (5,))
+    assert yc.grad_fn.name() == "NativeLayerNormBackward0"
+    np.testing.assert_allclose(_np(yc), _np(yt), atol=1e-12)
+
+
+def test_layer_norm_gradcheck() -> None:
+    rng = np.random.default_rng(2)
+    x = cr.tensor(rng.standard_normal((2, 3, 4)))
+    w = cr.tensor(rng.standard_normal((3, 4)))
+    b = cr.tensor(rng.standard_normal((3, 4)))
+    for t in (x, w, b):
+        t.requires_grad_(True)
+    assert cr.autograd.gradcheck(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), (x, w, b))
+
+
+def test_layer_norm_errors() -> None:
+    with pytest.raises(RuntimeError, match="layer_norm"):
+        F.layer_norm(cr.randn(3, 4), (5,))
+    with pytest.raises(RuntimeError, match="layer_norm"):
+        F.layer_norm(cr.randn(3, 4), (4,), cr.randn(3))
+    with pytest.raises(RuntimeError, match="layer_norm"):
+        nn.LayerNorm(7)(cr.randn(2, 4))
+
+
+# ---- BatchNorm ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
+@pytest.mark.parametrize(
+    ("name", "shape", "kw"),
+    [
+        ("BatchNorm1d", (8, 3), {}),
+        ("BatchNorm1d", (4, 3, 5), {"momentum": 0.3}),
+        ("BatchNorm2d", (4, 3, 5, 6), {}),
+        ("BatchNorm2d", (2, 3, 4, 4), {"momentum": None}),
+        ("BatchNorm2d", (2, 3, 4, 4), {"affine": False}),
+        ("BatchNorm2d", (2, 3, 4, 4), {"track_running_stats": False}),
+        ("BatchNorm1d", (6, 4), {"eps": 1e-3, "affine": False, "track_running_stats": False}),
+    ],
+)
+def test_batch_norm_module(name: str, shape: Any, kw: Any, dtype: str, tol: float) -> None:
+    cm, tm = _mods(name, dtype, shape[1], **kw)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.uniform_(-1.5, 1.5)
+    _copy_state(cm, tm)
+    _compare(cm, tm, shape, dtype, tol, steps=3)  # train: running stats after 3 steps
+    assert list(cm.state_dict()) == list(tm.state_dict())
+    cm.eval()
+    tm.eval()
+    for p in list(cm.parameters()) + list(tm.parameters()):
+        p.grad = None
+    _compare(cm, tm, shape, dtype, tol)
+
+
+def test_batch_norm_state_dict_and_node() -> None:
+    m = nn.BatchNorm2d(3)
+    assert list(m.state_dict()) == [
+        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"
+    ]
+    x = cr.randn(2, 3, 2, 2)
+    x.requires_grad_(True)
+    y = m(x)
+    assert y.grad_fn.name() == "NativeBatchNormBackward0"
+    assert int(m.num_batches_tracked.item()) == 1
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_gradcheck(training: bool) -> None:
+    rng = np.random.default_rng(3)
+    x = cr.tensor(rng.standard_normal((3, 2, 4)))
+    w = cr.tensor(rng.standard_normal(2))
+    b = cr.tensor(rng.standard_normal(2))
+    rm = cr.tensor(rng.standard_normal(2))
+    rv = cr.tensor(rng.uniform(0.5, 2.0, 2))
+    for t in (x, w, b):
+        t.requires_grad_(True)
+
+    def fn(x: Any, w: Any, b: Any) -> Any:
+        if training:
+            return F.batch_norm(x, None, None, w, b, training=True)
+        return F.batch_norm(x, rm, rv, w, b, training=False)
+
+    assert cr.autograd.gradcheck(fn, (x, w, b))
+
+
+def test_batch_norm_errors() -> None:
+    with pytest.raises(ValueError, match="BatchNorm2d"):
+        nn.BatchNorm2d(3)(cr.randn(2, 3, 4))
+    with pytest.raises(ValueError, match="BatchNorm1d"):
+        nn.BatchNorm1d(3)(cr.randn(2, 4))
+    with pytest.raises(ValueError, match="batch_norm"):
+        F.batch_norm(cr.randn(1, 3), None, None, training=True)
+    with pytest.raises(RuntimeError, match="batch_norm"):
+        F.batch_norm(cr.randn(2, 3), cr.zeros(4), cr.ones(4))
+    with pytest.raises(RuntimeError, match="batch_norm"):
+        F.batch_norm(cr.randn(2, 3), None, None, training=False)
+
+
+# ---- pooling --------------------------------------------------------------------------------
+POOLS = [
+    ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", (3,), {"stride": 2, "padding": 1}),
+    ("MaxPool2d", ((3, 2),), {"stride": (2, 1), "padding": (1, 0), "ceil_mode": True}),
+    ("MaxPool2d", (2,), {"stride": 1, "padding": 1, "dilation": 2}),
+    ("AvgPool2d", (2,), {}),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1}),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False}),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}),
+    ("AvgPool2d", ((2, 3),), {"divisor_override": 5}),
+    ("AdaptiveAvgPool2d", (1,), {}),
+    ("AdaptiveAvgPool2d", ((3, 4),), {}),
+    ("AdaptiveAvgPool2d", ((None, 2),), {}),
+]
+
+
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
+@pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 5)])
+@pytest.mark.parametrize(("name", "args", "kw"), POOLS)
+def test_pool_module(name: str, args: Any, kw: Any, shape: Any, dtype: str, tol: float) -> None:
+    cm = getattr(nn, name)(*args, **kw)
+    tm = getattr(torch.nn, name)(*args, **kw)
+    _compare(cm, tm, shape, dtype, tol)
+
+
+def test_pool_nodes_and_indices() -> None:
+    x = cr.randn(2, 3, 6, 6)
+    x.requires_grad_(True)
+    y, i = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+    _yt, it = torch.nn.functional.max_pool2d(
+        torch.tensor(x.detach().numpy()), 3, 2, 1, return_indices=True
+    )
+    np.testing.assert_array_equal(i.numpy(), it.numpy())
+    assert y.grad_fn.name() == "MaxPool2DWithIndicesBackward0"
+    assert F.avg_pool2d(x, 2).grad_fn.name() == "AvgPool2DBackward0"
+    assert F.adaptive_avg_pool2d(x, 2).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
+    _y2, i2 = nn.MaxPool2d(2, return_indices=True)(x)
+    assert tuple(i2.shape) == (2, 3, 3, 3)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+        lambda x: F.max_pool2d(x, 2, 1, 1, dilation=2),
+        lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+        lambda x: F.avg_pool2d(x, (2, 3), 1, ceil_mode=True, divisor_override=4),
+        lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+    ],
+)
+def test_pool_gradcheck(fn: Any) -> None:
+    x = cr.tensor(np.random.default_rng(4).permutation(2 * 2 * 5 * 5).reshape(2, 2, 5, 5) * 0.1)
+    x.requires_grad_(True)
+    assert cr.autograd.gradcheck(fn, (x,))
+
+
+def test_pool_errors() -> None:
+    x = cr.randn(1, 1, 4, 4)
+    with pytest.raises(RuntimeError, match="max_pool2d"):
+        F.max_pool2d(x, 3, padding=2)  # padding > kernel / 2
+    with pytest.raises(RuntimeError, match="avg_pool2d"):
+        F.avg_pool2d(x, 3, padding=2)
+    with pytest.raises(RuntimeError, match="max_pool2d"):
+        F.max_pool2d(x, 5)  # kernel larger than the (padded) input
+    with pytest.raises(RuntimeError, match="avg_pool2d"):
+        F.avg_pool2d(x, (2, 6))
+    with pytest.raises(RuntimeError, match="max_pool2d"):
+        F.max_pool2d(cr.randn(4, 4), 2)  # wrong ndim
+    with pytest.raises(RuntimeError, match="adaptive_avg_pool2d"):
+        F.adaptive_avg_pool2d(cr.randn(2, 3, 4, 4, 4), 2)
+    with pytest.raises(RuntimeError, match="max_pool2d"):
+        F.max_pool2d(x, 2, stride=0)
+    with pytest.raises(RuntimeError, match="avg_pool2d"):
+        F.avg_pool2d(x, 2, divisor_override=0)
+
+
+def test_max_pool_indices_modified_in_place() -> None:
+    x = cr.randn(1, 1, 4, 4)
+    x.requires_grad_(True)
+    y, i = F.max_pool2d(x, 2, return_indices=True)
+    i.add_(1)
+    with pytest.raises(RuntimeError, match="MaxPool2DWithIndicesBackward0"):
+        y.sum().backward()
