@@ -26,5 +26,6 @@ PYBIND11_MODULE(_C, m) {
     bind_activation(m);
     bind_loss(m);
     bind_optim(m);
+    bind_conv(m);
     install_fast_slots(m);
 }
