@@ -11,12 +11,14 @@ from chainrule import _C
 # linear(input, weight, bias=None): y = input @ weight.T + bias, one fused C++ op.
 # input (*, in_features), weight (out_features, in_features), bias (out_features).
 from chainrule._C import linear
+from chainrule._C._nn import conv1d, conv2d, pad  # conv.py: im2col + GEMM; pad: F.pad
 from chainrule.nn._functional_activation import *
 from chainrule.nn._functional_activation import __all__ as _activation_all
 from chainrule.nn._functional_loss import *
 from chainrule.nn._functional_loss import __all__ as _loss_all
 
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
+__all__ += ["conv1d", "conv2d", "pad"]
 
 Tensor = _C.Tensor
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from chainrule.nn.modules import activation, container, linear, loss, module
 from chainrule.nn.modules.activation import *
 from chainrule.nn.modules.container import *
+from chainrule.nn.modules.conv import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
 from chainrule.nn.modules.module import *
@@ -20,4 +21,5 @@ if not TYPE_CHECKING:
         *linear.__all__,
         *activation.__all__,
         *loss.__all__,
+        *conv.__all__,  # bound by the star import above
     ]
