@@ -10,11 +10,13 @@ import pytest
 
 import chainrule as cr
 import op_db_activation
+import op_db_conv
 import op_db_loss
 from op_db import B, F, I, OpInfo, Sample
 from op_db import OPS as CORE_OPS
 
 OPS = CORE_OPS + op_db_activation.OPS + op_db_loss.OPS
+OPS += op_db_conv.OPS
 
 CASES = [
     pytest.param(op, sample, noncontig, id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}")
