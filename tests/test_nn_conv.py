@@ -3,7 +3,6 @@ grads (float32 and float64), gradcheck in float64, and the error paths."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,7 @@ def _close(a: Any, b: Any, dtype: Any) -> None:
 
 
 CONV2D_GRID = [
-    # (N, C, H, W, O, kh, kw, stride, padding, dilation, groups)
+    # (N, C, H, W, Co, kh, kw, stride, padding, dilation, groups)
     (2, 3, 7, 6, 4, 3, 3, 1, 0, 1, 1),
     (1, 4, 8, 8, 6, 3, 2, (2, 1), (1, 2), (1, 2), 2),
     (3, 4, 5, 9, 4, 1, 1, 1, 0, 1, 1),  # 1x1 direct path
@@ -50,11 +49,22 @@ CONV2D_GRID = [
 @pytest.mark.parametrize("case", CONV2D_GRID)
 @pytest.mark.parametrize("bias", [True, False])
 def test_conv2d_module_vs_torch(dtype: Any, case: tuple, bias: bool) -> None:
-    N, C, H, W, O, kh, kw, s, p, d, g = case
+    N, C, H, W, Co, kh, kw, s, p, d, g = case
     torch.manual_seed(0)
-    tm = torch.nn.Conv2d(C, O, (kh, kw), stride=s, padding=p, dilation=d, groups=g, bias=bias).to(dtype)
-    cm = cr.nn.Conv2d(C, O, (kh, kw), stride=s, padding=p, dilation=d, groups=g, bias=bias,
-                      dtype=cr.float32 if dtype == torch.float32 else cr.float64)
+    tm = torch.nn.Conv2d(C, Co, (kh, kw), stride=s, padding=p, dilation=d, groups=g, bias=bias).to(
+        dtype
+    )
+    cm = cr.nn.Conv2d(
+        C,
+        Co,
+        (kh, kw),
+        stride=s,
+        padding=p,
+        dilation=d,
+        groups=g,
+        bias=bias,
+        dtype=cr.float32 if dtype == torch.float32 else cr.float64,
+    )
     cm.load_state_dict({k: _c(v, False) for k, v in tm.state_dict().items()})
     x = torch.randn(N, C, H, W, dtype=dtype, requires_grad=True)
     cx = _c(x)
@@ -72,7 +82,7 @@ def test_conv2d_module_vs_torch(dtype: Any, case: tuple, bias: bool) -> None:
 
 
 CONV1D_GRID = [
-    # (N, C, L, O, k, stride, padding, dilation, groups)
+    # (N, C, L, Co, k, stride, padding, dilation, groups)
     (2, 3, 10, 4, 3, 1, 0, 1, 1),
     (1, 4, 11, 6, 4, 2, 3, 2, 2),
     (3, 4, 7, 8, 1, 1, 0, 1, 4),
@@ -84,11 +94,19 @@ CONV1D_GRID = [
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("case", CONV1D_GRID)
 def test_conv1d_module_vs_torch(dtype: Any, case: tuple) -> None:
-    N, C, L, O, k, s, p, d, g = case
+    N, C, L, Co, k, s, p, d, g = case
     torch.manual_seed(1)
-    tm = torch.nn.Conv1d(C, O, k, stride=s, padding=p, dilation=d, groups=g).to(dtype)
-    cm = cr.nn.Conv1d(C, O, k, stride=s, padding=p, dilation=d, groups=g,
-                      dtype=cr.float32 if dtype == torch.float32 else cr.float64)
+    tm = torch.nn.Conv1d(C, Co, k, stride=s, padding=p, dilation=d, groups=g).to(dtype)
+    cm = cr.nn.Conv1d(
+        C,
+        Co,
+        k,
+        stride=s,
+        padding=p,
+        dilation=d,
+        groups=g,
+        dtype=cr.float32 if dtype == torch.float32 else cr.float64,
+    )
     cm.load_state_dict({k: _c(v, False) for k, v in tm.state_dict().items()})
     x = torch.randn(N, C, L, dtype=dtype, requires_grad=True)
     cx = _c(x)
@@ -116,7 +134,11 @@ def test_unbatched_and_functional() -> None:
     _close(cw.grad, w.grad, torch.float64)
     x1 = torch.randn(3, 8, dtype=torch.float64)
     w1 = torch.randn(2, 3, 3, dtype=torch.float64)
-    _close(cr.conv1d(_c(x1, False), _c(w1, False), padding=[1]), TF.conv1d(x1, w1, padding=[1]), torch.float64)
+    _close(
+        cr.conv1d(_c(x1, False), _c(w1, False), padding=[1]),
+        TF.conv1d(x1, w1, padding=[1]),
+        torch.float64,
+    )
     # noncontiguous input and weight
     xb = torch.randn(2, 5, 4, 4, dtype=torch.float64)
     wb = torch.randn(3, 4, 2, 3, dtype=torch.float64)
@@ -131,7 +153,8 @@ def test_gradcheck_conv() -> None:
     w = cr.from_numpy(gen.standard_normal((4, 2, 3, 2))).requires_grad_(True)
     b = cr.from_numpy(gen.standard_normal(4)).requires_grad_(True)
     assert cr.autograd.gradcheck(
-        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2), (x, w, b)
+        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+        (x, w, b),
     )
     x1 = cr.from_numpy(gen.standard_normal((2, 2, 7))).requires_grad_(True)
     w1 = cr.from_numpy(gen.standard_normal((3, 2, 3))).requires_grad_(True)
@@ -140,7 +163,15 @@ def test_gradcheck_conv() -> None:
 
 @pytest.mark.parametrize(
     "pad",
-    [(1, 2), (0, 0), (2, 1, 1, 0), (-1, 2), (1, -2, -1, 1), (1, 1, 0, 2, 1, 0), (1, 0, 0, 1, 2, 1, 1, 1)],
+    [
+        (1, 2),
+        (0, 0),
+        (2, 1, 1, 0),
+        (-1, 2),
+        (1, -2, -1, 1),
+        (1, 1, 0, 2, 1, 0),
+        (1, 0, 0, 1, 2, 1, 1, 1),
+    ],
 )
 def test_pad_constant(pad: tuple) -> None:
     x = torch.randn(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
@@ -156,7 +187,9 @@ def test_pad_constant(pad: tuple) -> None:
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-@pytest.mark.parametrize("shape,pad", [((2, 3, 5), (2, 1)), ((2, 3, 4, 5), (1, 2, 3, 0)), ((3, 4, 5), (2, 2, 1, 3))])
+@pytest.mark.parametrize(
+    ("shape", "pad"), [((2, 3, 5), (2, 1)), ((2, 3, 4, 5), (1, 2, 3, 0)), ((3, 4, 5), (2, 2, 1, 3))]
+)
 def test_pad_modes(mode: str, shape: tuple, pad: tuple) -> None:
     x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
     cx = _c(x)
@@ -187,31 +220,31 @@ def test_default_init_bounds() -> None:
 
 def test_errors() -> None:
     x = cr.randn(2, 3, 5, 5)
-    with pytest.raises(RuntimeError, match="conv2d.*channels"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*channels"):
         F.conv2d(x, cr.randn(4, 2, 3, 3))
-    with pytest.raises(RuntimeError, match="conv2d.*groups"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*groups"):
         F.conv2d(cr.randn(2, 4, 5, 5), cr.randn(3, 2, 3, 3), groups=2)
-    with pytest.raises(RuntimeError, match="conv2d.*Kernel size"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*Kernel size"):
         F.conv2d(x, cr.randn(4, 3, 6, 3))
-    with pytest.raises(RuntimeError, match="conv2d.*stride"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*stride"):
         F.conv2d(x, cr.randn(4, 3, 3, 3), stride=0)
-    with pytest.raises(RuntimeError, match="conv2d.*input"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*input"):
         F.conv2d(cr.randn(5, 5), cr.randn(4, 3, 3, 3))
-    with pytest.raises(RuntimeError, match="conv1d.*input"):
+    with pytest.raises(RuntimeError, match=r"conv1d.*input"):
         F.conv1d(x, cr.randn(4, 3, 3))
-    with pytest.raises(RuntimeError, match="conv2d.*negative padding"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*negative padding"):
         F.conv2d(x, cr.randn(4, 3, 3, 3), padding=-1)
-    with pytest.raises(RuntimeError, match="conv2d.*bias"):
+    with pytest.raises(RuntimeError, match=r"conv2d.*bias"):
         F.conv2d(x, cr.randn(4, 3, 3, 3), cr.randn(3))
-    with pytest.raises(ValueError, match="conv2d.*strided"):
+    with pytest.raises(ValueError, match=r"conv2d.*strided"):
         F.conv2d(x, cr.randn(4, 3, 3, 3), padding="same", stride=2)
-    with pytest.raises(ValueError, match="conv2d.*padding string"):
+    with pytest.raises(ValueError, match=r"conv2d.*padding string"):
         F.conv2d(x, cr.randn(4, 3, 3, 3), padding="full")
-    with pytest.raises(ValueError, match="Conv2d.*divisible"):
+    with pytest.raises(ValueError, match=r"Conv2d.*divisible"):
         cr.nn.Conv2d(3, 4, 3, groups=2)
-    with pytest.raises(NotImplementedError, match="Conv2d.*padding_mode"):
+    with pytest.raises(NotImplementedError, match=r"Conv2d.*padding_mode"):
         cr.nn.Conv2d(3, 4, 3, padding_mode="reflect")
-    with pytest.raises(RuntimeError, match="Conv1d|conv1d"):
+    with pytest.raises(RuntimeError, match=r"Conv1d|conv1d"):
         cr.nn.Conv1d(3, 4, 3)(cr.randn(2, 2, 8))
     with pytest.raises(ValueError, match="pad"):
         F.pad(x, (1, 2, 3))

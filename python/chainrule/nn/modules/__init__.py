@@ -21,5 +21,5 @@ if not TYPE_CHECKING:
         *linear.__all__,
         *activation.__all__,
         *loss.__all__,
-        *conv.__all__,  # bound by the star import above
+        *conv.__all__,  # noqa: F405 (bound by the star import above)
     ]

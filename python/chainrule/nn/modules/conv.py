@@ -51,9 +51,13 @@ class _ConvNd(Module):
         if groups <= 0:
             raise ValueError(f"{cls}: groups must be a positive integer; got groups={groups}")
         if in_channels % groups != 0:
-            raise ValueError(f"{cls}: in_channels must be divisible by groups; got {in_channels} and {groups}")
+            raise ValueError(
+                f"{cls}: in_channels must be divisible by groups; got {in_channels} and {groups}"
+            )
         if out_channels % groups != 0:
-            raise ValueError(f"{cls}: out_channels must be divisible by groups; got {out_channels} and {groups}")
+            raise ValueError(
+                f"{cls}: out_channels must be divisible by groups; got {out_channels} and {groups}"
+            )
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(
                 f"{cls}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular'; "
@@ -61,7 +65,8 @@ class _ConvNd(Module):
             )
         if padding_mode != "zeros":
             raise NotImplementedError(
-                f"{cls}: padding_mode={padding_mode!r} is not implemented; only 'zeros' is supported"
+                f"{cls}: padding_mode={padding_mode!r} is not implemented; "
+                "only 'zeros' is supported"
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -70,7 +75,9 @@ class _ConvNd(Module):
         self.dilation = _tuple(dilation, n, "dilation", cls)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"{cls}: Invalid padding string {padding!r}; expected 'same' or 'valid'")
+                raise ValueError(
+                    f"{cls}: Invalid padding string {padding!r}; expected 'same' or 'valid'"
+                )
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError(f"{cls}: padding='same' is not supported for strided convolutions")
             self.padding: Any = padding
@@ -108,7 +115,11 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         )
         if self.padding != (0,) * self._n:
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
