@@ -10,6 +10,7 @@ import pytest
 
 import chainrule as cr
 import op_db_activation
+import op_db_conv
 import op_db_loss
 import op_db_embedding
 import op_db_norm_pool
@@ -19,6 +20,7 @@ from op_db import OPS as CORE_OPS
 OPS = CORE_OPS + op_db_activation.OPS + op_db_loss.OPS
 OPS += op_db_embedding.OPS
 OPS += op_db_norm_pool.OPS
+OPS += op_db_conv.OPS
 
 CASES = [
     pytest.param(op, sample, noncontig, id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}")

@@ -29,5 +29,6 @@ PYBIND11_MODULE(_C, m) {
     bind_embedding(m);
     bind_optim(m);
     bind_norm_pool(m);
+    bind_conv(m);
     install_fast_slots(m);
 }

@@ -2,6 +2,7 @@
 // together in one block of cpp/src/ops/<family>.cpp.
 #pragma once
 #include "chainrule/ops/activation.h"
+#include "chainrule/ops/conv.h"
 #include "chainrule/ops/creation.h"
 #include "chainrule/ops/elementwise.h"
 #include "chainrule/ops/embedding.h"

@@ -19,6 +19,7 @@ from chainrule._C._nn import (
     max_pool2d,
     max_pool2d_with_indices,
 )
+from chainrule._C._nn import conv1d, conv2d, pad  # conv.py: im2col + GEMM; pad: F.pad
 from chainrule.nn._functional_activation import *
 from chainrule.nn._functional_activation import __all__ as _activation_all
 from chainrule.nn._functional_attention import *
@@ -29,6 +30,7 @@ from chainrule.nn._functional_loss import __all__ as _loss_all
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
 __all__ += _attention_all
 __all__ += ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "max_pool2d", "max_pool2d_with_indices"]  # noqa: E501
+__all__ += ["conv1d", "conv2d", "pad"]
 
 Tensor = _C.Tensor
 

@@ -9,6 +9,7 @@ from chainrule.nn.modules import (
     attention,
     batchnorm,
     container,
+    conv,
     linear,
     loss,
     module,
@@ -20,6 +21,7 @@ from chainrule.nn.modules.activation import *
 from chainrule.nn.modules.attention import *
 from chainrule.nn.modules.batchnorm import *
 from chainrule.nn.modules.container import *
+from chainrule.nn.modules.conv import *
 from chainrule.nn.modules.linear import *
 from chainrule.nn.modules.loss import *
 from chainrule.nn.modules.module import *
@@ -41,4 +43,5 @@ if not TYPE_CHECKING:
         *batchnorm.__all__,
         *normalization.__all__,
         *pooling.__all__,
+        *conv.__all__,
     ]

@@ -1,0 +1,303 @@
+// Convolutions as im2col + GEMM (kernels/gemm). conv1d runs as a conv2d of height 1. Each call
+// allocates one column workspace (one image and one group at a time) and reuses it; a 1x1,
+// stride-1, unpadded conv reads the input in place as its column matrix.
+#include <algorithm>
+#include <cstring>
+
+#include "../kernels/gemm/gemm.h"
+#include "chainrule/parallel.h"
+#include "pointwise.h"
+
+namespace chainrule {
+
+namespace {
+
+// The geometry of a 2-d convolution (conv1d: height 1, kernel height 1).
+struct ConvGeom {
+    int64_t N = 0, C = 0, H = 0, W = 0;     // input
+    int64_t O = 0, kh = 1, kw = 1;          // weight (O, C / groups, kh, kw)
+    int64_t OH = 0, OW = 0;                 // output
+    int64_t sh = 1, sw = 1, dh = 1, dw = 1; // stride, dilation
+    int64_t ph = 0, pw = 0;                 // padding before (padding after only shapes OH, OW)
+    int64_t groups = 1;
+    int64_t Cg() const { return C / groups; }
+    int64_t Og() const { return O / groups; }
+    int64_t Kc() const { return Cg() * kh * kw; }  // rows of the column matrix
+    int64_t P() const { return OH * OW; }          // output pixels
+    bool pointwise() const {                      // 1x1, stride 1, no padding: col == input
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && OH == H && OW == W;
+    }
+};
+
+// col (Kc, P) from one image's group of channels x (Cg, H, W), contiguous.
+template <class T>
+void im2col(const ConvGeom& g, const T* x, T* col) {
+    const int64_t P = g.P(), rows = g.Kc();
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
+    parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const int64_t kj = r % g.kw, ki = (r / g.kw) % g.kh, c = r / (g.kw * g.kh);
+            const T* xc = x + c * g.H * g.W;
+            T* out = col + r * P;
+            for (int64_t oh = 0; oh < g.OH; ++oh) {
+                const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                T* o = out + oh * g.OW;
+                if (ih < 0 || ih >= g.H) {
+                    std::fill(o, o + g.OW, T(0));
+                    continue;
+                }
+                const T* xr = xc + ih * g.W;
+                const int64_t off = kj * g.dw - g.pw;
+                for (int64_t ow = 0; ow < g.OW; ++ow) {
+                    const int64_t iw = ow * g.sw + off;
+                    o[ow] = (iw >= 0 && iw < g.W) ? xr[iw] : T(0);
+                }
+            }
+        }
+    });
+}
+
+// dx (Cg, H, W) += the columns of dcol (Kc, P) scattered back (the adjoint of im2col).
+template <class T>
+void col2im(const ConvGeom& g, const T* col, T* dx) {
+    const int64_t P = g.P(), KK = g.kh * g.kw;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P * KK, 1));
+    parallel_for(0, g.Cg(), grain, [&](int64_t c0, int64_t c1) {  // one channel per task
+        for (int64_t c = c0; c < c1; ++c) {
+            T* xc = dx + c * g.H * g.W;
+            for (int64_t k = 0; k < KK; ++k) {
+                const int64_t ki = k / g.kw, kj = k % g.kw;
+                const T* in = col + (c * KK + k) * P;
+                for (int64_t oh = 0; oh < g.OH; ++oh) {
+                    const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    T* xr = xc + ih * g.W;
+                    const T* o = in + oh * g.OW;
+                    const int64_t off = kj * g.dw - g.pw;
+                    for (int64_t ow = 0; ow < g.OW; ++ow) {
+                        const int64_t iw = ow * g.sw + off;
+                        if (iw >= 0 && iw < g.W) xr[iw] += o[ow];
+                    }
+                }
+            }
+        }
+    });
+}
+
+// y (N, O, OH, OW) = conv(x, w) + b; x, w contiguous.
+template <class T>
+void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y) {
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
+    const bool direct = g.pointwise();
+    std::vector<T> ws(direct ? 0 : static_cast<size_t>(Kc * P));
+    for (int64_t n = 0; n < g.N; ++n) {
+        for (int64_t gr = 0; gr < g.groups; ++gr) {
+            const T* xg = x + (n * g.C + gr * Cg) * g.H * g.W;
+            T* yg = y + (n * g.O + gr * Og) * P;
+            if (b)
+                for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, b[(gr * Og + o) * bs]);
+            if (Kc == 0) {
+                if (!b) std::fill(yg, yg + Og * P, T(0));
+                continue;
+            }
+            const T* col = xg;
+            if (!direct) {
+                im2col(g, xg, ws.data());
+                col = ws.data();
+            }
+            kernels::gemm<T>(Og, P, Kc, T(1), w + gr * Og * Kc, Kc, 1, col, P, 1, b ? T(1) : T(0),
+                             yg, P, 1);
+        }
+    }
+}
+
+// dx (N, C, H, W) = conv^T(dy, w); dw (O, Cg, kh, kw) = sum_n dy_n @ col_n^T. dy contiguous.
+template <class T>
+void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw) {
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
+    const bool direct = g.pointwise();
+    std::vector<T> ws(direct ? 0 : static_cast<size_t>(Kc * P));
+    if (dx) std::fill(dx, dx + g.N * g.C * g.H * g.W, T(0));
+    if (dw) std::fill(dw, dw + g.O * Kc, T(0));
+    if (Kc == 0 || P == 0) return;
+    for (int64_t n = 0; n < g.N; ++n) {
+        for (int64_t gr = 0; gr < g.groups; ++gr) {
+            const T* dyg = dy + (n * g.O + gr * Og) * P;
+            const int64_t xoff = (n * g.C + gr * Cg) * g.H * g.W;
+            if (dw) {
+                const T* col = x + xoff;
+                if (!direct) {
+                    im2col(g, x + xoff, ws.data());
+                    col = ws.data();
+                }
+                // dW_g (Og, Kc) += dy_g (Og, P) @ col^T (P, Kc)
+                kernels::gemm<T>(Og, Kc, P, T(1), dyg, P, 1, col, 1, P, T(1), dw + gr * Og * Kc, Kc, 1);
+            }
+            if (dx) {
+                // dcol (Kc, P) = W_g^T (Kc, Og) @ dy_g (Og, P)
+                const T* wg = w + gr * Og * Kc;
+                if (direct) {
+                    kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
+                } else {
+                    kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), ws.data(), P, 1);
+                    col2im(g, ws.data(), dx + xoff);
+                }
+            }
+        }
+    }
+}
+
+std::string ints_str(const std::vector<int64_t>& v) {
+    std::string s = "(";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return s + (v.size() == 1 ? ",)" : ")");
+}
+
+}  // namespace
+
+// ---- convolution (conv1d, conv2d) --------------------------------------------
+// y[n,o,p] = b[o] + sum_{c in group(o), k} w[o,c,k] * xpad[n,c, p*s + k*d]
+// As matrices per image and group: Y_g = W_g @ col(x)_g (col: im2col, Kc x P).
+// dW_g = sum_n dY_g @ col(x)_g^T      dx = col2im(W_g^T @ dY_g)      db = dY summed over n, p
+struct ConvolutionBackward0 final : Node {
+    SavedTensor x, w;  // contiguous (N, C, H, W) / (O, Cg, kh, kw) forms; x only for dW, w only for dx
+    ConvGeom geom;
+    Shape x_shape, w_shape;  // the caller's shapes (grads are returned in them)
+    DType dtype = DType::Float32;
+    bool has_bias = false;
+    TensorList apply(TensorList&& gr) override {
+        const char* nm = "ConvolutionBackward0";
+        const ConvGeom& g = geom;
+        Tensor dy = contiguous(gr[0]);
+        TensorList grads(has_bias ? 3 : 2);
+        const bool need_dx = needs_input_grad(0), need_dw = needs_input_grad(1);
+        if (need_dx || need_dw) {
+            Tensor xv = need_dw ? x.unpack(nm) : Tensor();
+            Tensor wv = need_dx ? w.unpack(nm) : Tensor();
+            Tensor dx = need_dx ? empty({g.N, g.C, g.H, g.W}, dtype) : Tensor();
+            Tensor dw = need_dw ? empty({g.O, g.Cg(), g.kh, g.kw}, dtype) : Tensor();
+            CR_DISPATCH_FLOAT(dtype, "convolution", [&] {
+                using T = scalar_t;
+                conv_backward<T>(g, dy.data<T>(), need_dw ? xv.data<T>() : nullptr,
+                                 need_dx ? wv.data<T>() : nullptr, need_dx ? dx.data<T>() : nullptr,
+                                 need_dw ? dw.data<T>() : nullptr);
+            });
+            if (need_dx) grads[0] = reshape(dx, x_shape);
+            if (need_dw) grads[1] = reshape(dw, w_shape);
+        }
+        if (has_bias && needs_input_grad(2)) {
+            Tensor dy4 = reshape(dy, {g.N, g.O, g.P()});
+            grads[2] = sum(dy4, {0, 2});
+        }
+        return grads;
+    }
+    std::string name() const override { return "ConvolutionBackward0"; }
+    void release_saved() override {
+        x.reset();
+        w.reset();
+    }
+};
+
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   const std::vector<int64_t>& stride, const std::vector<int64_t>& pad_lo,
+                   const std::vector<int64_t>& pad_hi, const std::vector<int64_t>& dilation,
+                   int64_t groups, const char* op) {
+    const int64_t sd = static_cast<int64_t>(stride.size());  // spatial dims: 1 or 2
+    CR_CHECK(sd == 1 || sd == 2, RuntimeError, op, ": only 1-d and 2-d convolutions are supported");
+    CR_CHECK(static_cast<int64_t>(pad_lo.size()) == sd && static_cast<int64_t>(pad_hi.size()) == sd &&
+                 static_cast<int64_t>(dilation.size()) == sd,
+             RuntimeError, op, ": stride, padding and dilation must each have ", sd, " values");
+    CR_CHECK(input.dim() == sd + 1 || input.dim() == sd + 2, RuntimeError, op, ": Expected ", sd + 1,
+             "D (unbatched) or ", sd + 2, "D (batched) input to ", op, ", but got input of size: ",
+             shape_str(input.shape()));
+    CR_CHECK(weight.dim() == sd + 2, RuntimeError, op, ": weight must be ", sd + 2,
+             "-D (out_channels, in_channels / groups, *kernel_size); got shape ", shape_str(weight.shape()));
+    CR_CHECK(is_floating(input.dtype()) && input.dtype() == weight.dtype(), RuntimeError, op,
+             ": input and weight must have the same floating dtype; got ", dtype_name(input.dtype()),
+             " and ", dtype_name(weight.dtype()));
+    for (int64_t i = 0; i < sd; ++i) {
+        CR_CHECK(stride[i] > 0, RuntimeError, op, ": non-positive stride is not supported; got stride=",
+                 ints_str(stride));
+        CR_CHECK(dilation[i] > 0, RuntimeError, op,
+                 ": dilation should be greater than zero; got dilation=", ints_str(dilation));
+        CR_CHECK(pad_lo[i] >= 0 && pad_hi[i] >= 0, RuntimeError, op,
+                 ": negative padding is not supported; got padding=", ints_str(pad_lo));
+    }
+    CR_CHECK(groups > 0, RuntimeError, op, ": non-positive groups is not supported; got groups=", groups);
+    const bool batched = input.dim() == sd + 2;
+    const int64_t C = input.shape()[batched ? 1 : 0];
+    const int64_t O = weight.shape()[0];
+    CR_CHECK(O % groups == 0, RuntimeError, op, ": Given groups=", groups, ", expected weight of shape ",
+             shape_str(weight.shape()), " to be divisible by ", groups, " at dimension 0");
+    CR_CHECK(weight.shape()[1] * groups == C, RuntimeError, op, ": Given groups=", groups,
+             ", weight of size ", shape_str(weight.shape()), ", expected input",
+             shape_str(input.shape()), " to have ", weight.shape()[1] * groups,
+             " channels, but got ", C, " channels instead");
+    if (bias.defined()) {
+        CR_CHECK(bias.dim() == 1 && bias.shape()[0] == O, RuntimeError, op,
+                 ": Given weight of size ", shape_str(weight.shape()), ", expected bias to be 1-dimensional with ",
+                 O, " elements, but got bias of size ", shape_str(bias.shape()), " instead");
+        CR_CHECK(bias.dtype() == weight.dtype(), RuntimeError, op, ": bias must have dtype ",
+                 dtype_name(weight.dtype()), "; got ", dtype_name(bias.dtype()));
+    }
+    ConvGeom g;
+    g.N = batched ? input.shape()[0] : 1;
+    g.C = C;
+    g.O = O;
+    g.groups = groups;
+    const int64_t s0 = batched ? 2 : 1;
+    std::vector<int64_t> in_sp(input.shape().begin() + s0, input.shape().end());
+    std::vector<int64_t> k_sp(weight.shape().begin() + 2, weight.shape().end());
+    std::vector<int64_t> out_sp(sd);
+    for (int64_t i = 0; i < sd; ++i) {
+        const int64_t padded = in_sp[i] + pad_lo[i] + pad_hi[i];
+        const int64_t ext = dilation[i] * (k_sp[i] - 1) + 1;
+        CR_CHECK(padded >= ext, RuntimeError, op, ": Calculated padded input size per channel: ",
+                 ints_str(in_sp), " + padding. Kernel size: ", ints_str(k_sp),
+                 " (dilated extent ", ext, "). Kernel size can't be greater than actual input size; "
+                 "got input of shape ", shape_str(input.shape()), " and weight of shape ",
+                 shape_str(weight.shape()));
+        out_sp[i] = (padded - ext) / stride[i] + 1;
+    }
+    if (sd == 2) {
+        g.H = in_sp[0], g.W = in_sp[1], g.kh = k_sp[0], g.kw = k_sp[1], g.OH = out_sp[0], g.OW = out_sp[1];
+        g.sh = stride[0], g.sw = stride[1], g.dh = dilation[0], g.dw = dilation[1];
+        g.ph = pad_lo[0], g.pw = pad_lo[1];
+    } else {
+        g.H = 1, g.W = in_sp[0], g.kh = 1, g.kw = k_sp[0], g.OH = 1, g.OW = out_sp[0];
+        g.sw = stride[0], g.dw = dilation[0], g.pw = pad_lo[0];
+    }
+    Tensor xc, wc;
+    {
+        NoGradGuard ng;  // the copies below are computation only; the node keeps the edges
+        xc = contiguous(input);
+        wc = contiguous(weight);
+    }
+    Shape out_shape;
+    if (batched) out_shape.push_back(g.N);
+    out_shape.push_back(O);
+    for (int64_t v : out_sp) out_shape.push_back(v);
+    Tensor y = empty(out_shape, input.dtype());
+    CR_DISPATCH_FLOAT(input.dtype(), op, [&] {
+        using T = scalar_t;
+        conv_forward<T>(g, xc.data<T>(), wc.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
+                        bias.defined() ? bias.strides()[0] : 0, y.data<T>());
+    });
+    const bool grad = bias.defined() ? any_needs_grad({&input, &weight, &bias})
+                                     : any_needs_grad({&input, &weight});
+    if (grad) {
+        auto node = bias.defined() ? make_node<ConvolutionBackward0>({&input, &weight, &bias})
+                                   : make_node<ConvolutionBackward0>({&input, &weight});
+        node->geom = g;
+        node->x_shape = input.shape();
+        node->w_shape = weight.shape();
+        node->dtype = input.dtype();
+        node->has_bias = bias.defined();
+        if (node->needs_input_grad(1)) node->x = xc;
+        if (node->needs_input_grad(0)) node->w = wc;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+}  // namespace chainrule

@@ -1,0 +1,154 @@
+"""Conv1d and Conv2d: im2col + GEMM convolutions (cpp/src/ops/conv.cpp)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chainrule import _C
+from chainrule.nn import init
+from chainrule.nn.modules.linear import _factory_dtype
+from chainrule.nn.modules.module import Module
+from chainrule.nn.parameter import Parameter
+
+__all__ = ["Conv1d", "Conv2d"]
+
+Tensor = _C.Tensor
+
+
+def _tuple(value: Any, n: int, name: str, cls: str) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    t = tuple(value)
+    if len(t) == 1:
+        t = t * n
+    if len(t) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in t):
+        raise ValueError(f"{cls}: {name} must be an int or a tuple of {n} ints; got {value!r}")
+    return t
+
+
+class _ConvNd(Module):
+    _n = 2
+    _fn: Any = None
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        cls = type(self).__name__
+        n = self._n
+        if groups <= 0:
+            raise ValueError(f"{cls}: groups must be a positive integer; got groups={groups}")
+        if in_channels % groups != 0:
+            raise ValueError(
+                f"{cls}: in_channels must be divisible by groups; got {in_channels} and {groups}"
+            )
+        if out_channels % groups != 0:
+            raise ValueError(
+                f"{cls}: out_channels must be divisible by groups; got {out_channels} and {groups}"
+            )
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(
+                f"{cls}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular'; "
+                f"got {padding_mode!r}"
+            )
+        if padding_mode != "zeros":
+            raise NotImplementedError(
+                f"{cls}: padding_mode={padding_mode!r} is not implemented; "
+                "only 'zeros' is supported"
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size", cls)
+        self.stride = _tuple(stride, n, "stride", cls)
+        self.dilation = _tuple(dilation, n, "dilation", cls)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"{cls}: Invalid padding string {padding!r}; expected 'same' or 'valid'"
+                )
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{cls}: padding='same' is not supported for strided convolutions")
+            self.padding: Any = padding
+        else:
+            self.padding = _tuple(padding, n, "padding", cls)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        dt = _factory_dtype(dtype, device)
+        self.weight = Parameter(
+            _C.empty((out_channels, in_channels // groups, *self.kernel_size), dtype=dt)
+        )
+        if bias:
+            self.bias = Parameter(_C.empty((out_channels,), dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weight, U(-1/sqrt(fan_in), ..) bias."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = (self.in_channels // self.groups) * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        out: Tensor = type(self)._fn(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+        return out
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * self._n:
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
+        if self.dilation != (1,) * self._n:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-d convolution over ``(N, C_in, L)`` or ``(C_in, L)``: ``weight`` is
+    ``(C_out, C_in / groups, kernel_size)``, ``bias`` ``(C_out,)``. ``padding`` is an int, a
+    1-tuple, ``'valid'`` or ``'same'``; only ``padding_mode='zeros'`` is implemented."""
+
+    _n = 1
+    _fn = staticmethod(_C._nn.conv1d)
+
+
+class Conv2d(_ConvNd):
+    """2-d convolution over ``(N, C_in, H, W)`` or ``(C_in, H, W)``: ``weight`` is
+    ``(C_out, C_in / groups, kH, kW)``, ``bias`` ``(C_out,)``. ``padding`` is an int, a
+    2-tuple, ``'valid'`` or ``'same'``; only ``padding_mode='zeros'`` is implemented.
+
+    Example:
+        >>> import chainrule as cr
+        >>> conv = cr.nn.Conv2d(3, 8, 3, padding=1)
+        >>> conv(cr.randn(2, 3, 16, 16)).shape
+        (2, 8, 16, 16)
+    """
+
+    _n = 2
+    _fn = staticmethod(_C._nn.conv2d)

@@ -1,0 +1,256 @@
+"""Conv1d / Conv2d / F.conv1d / F.conv2d / F.pad against torch: outputs, input, weight and bias
+grads (float32 and float64), gradcheck in float64, and the error paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.")
+
+F = cr.nn.functional
+TF = torch.nn.functional
+
+
+def _c(t: Any, grad: bool = True) -> Any:
+    x = cr.from_numpy(t.detach().numpy().copy())
+    if grad:
+        x.requires_grad_(True)
+    return x
+
+
+def _close(a: Any, b: Any, dtype: Any) -> None:
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == torch.float32 else dict(rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **tol)
+
+
+CONV2D_GRID = [
+    # (N, C, H, W, Co, kh, kw, stride, padding, dilation, groups)
+    (2, 3, 7, 6, 4, 3, 3, 1, 0, 1, 1),
+    (1, 4, 8, 8, 6, 3, 2, (2, 1), (1, 2), (1, 2), 2),
+    (3, 4, 5, 9, 4, 1, 1, 1, 0, 1, 1),  # 1x1 direct path
+    (2, 4, 5, 9, 8, 1, 1, 2, 0, 1, 4),  # 1x1 strided (im2col)
+    (2, 6, 9, 7, 6, 3, 3, 2, 1, 2, 3),
+    (1, 2, 4, 4, 3, 4, 4, 1, 0, 1, 1),  # kernel == input
+    (2, 3, 6, 5, 2, 2, 3, 1, "same", 1, 1),
+    (2, 3, 6, 5, 2, 2, 3, 1, "same", 2, 1),
+    (2, 3, 6, 5, 2, 2, 3, 1, "valid", 1, 1),
+    (2, 4, 6, 5, 4, 3, 3, 3, 2, 1, 4),  # depthwise
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("case", CONV2D_GRID)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_module_vs_torch(dtype: Any, case: tuple, bias: bool) -> None:
+    N, C, H, W, Co, kh, kw, s, p, d, g = case
+    torch.manual_seed(0)
+    tm = torch.nn.Conv2d(C, Co, (kh, kw), stride=s, padding=p, dilation=d, groups=g, bias=bias).to(
+        dtype
+    )
+    cm = cr.nn.Conv2d(
+        C,
+        Co,
+        (kh, kw),
+        stride=s,
+        padding=p,
+        dilation=d,
+        groups=g,
+        bias=bias,
+        dtype=cr.float32 if dtype == torch.float32 else cr.float64,
+    )
+    cm.load_state_dict({k: _c(v, False) for k, v in tm.state_dict().items()})
+    x = torch.randn(N, C, H, W, dtype=dtype, requires_grad=True)
+    cx = _c(x)
+    ty, cy = tm(x), cm(cx)
+    assert tuple(cy.shape) == tuple(ty.shape)
+    _close(cy, ty, dtype)
+    gy = torch.randn_like(ty)
+    ty.backward(gy)
+    cy.backward(_c(gy, False))
+    assert cy.grad_fn.name() == "ConvolutionBackward0"
+    _close(cx.grad, x.grad, dtype)
+    _close(cm.weight.grad, tm.weight.grad, dtype)
+    if bias:
+        _close(cm.bias.grad, tm.bias.grad, dtype)
+
+
+CONV1D_GRID = [
+    # (N, C, L, Co, k, stride, padding, dilation, groups)
+    (2, 3, 10, 4, 3, 1, 0, 1, 1),
+    (1, 4, 11, 6, 4, 2, 3, 2, 2),
+    (3, 4, 7, 8, 1, 1, 0, 1, 4),
+    (2, 3, 9, 2, 4, 1, "same", 3, 1),
+    (2, 2, 5, 2, 5, 1, "valid", 1, 1),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("case", CONV1D_GRID)
+def test_conv1d_module_vs_torch(dtype: Any, case: tuple) -> None:
+    N, C, L, Co, k, s, p, d, g = case
+    torch.manual_seed(1)
+    tm = torch.nn.Conv1d(C, Co, k, stride=s, padding=p, dilation=d, groups=g).to(dtype)
+    cm = cr.nn.Conv1d(
+        C,
+        Co,
+        k,
+        stride=s,
+        padding=p,
+        dilation=d,
+        groups=g,
+        dtype=cr.float32 if dtype == torch.float32 else cr.float64,
+    )
+    cm.load_state_dict({k: _c(v, False) for k, v in tm.state_dict().items()})
+    x = torch.randn(N, C, L, dtype=dtype, requires_grad=True)
+    cx = _c(x)
+    ty, cy = tm(x), cm(cx)
+    _close(cy, ty, dtype)
+    gy = torch.randn_like(ty)
+    ty.backward(gy)
+    cy.backward(_c(gy, False))
+    _close(cx.grad, x.grad, dtype)
+    _close(cm.weight.grad, tm.weight.grad, dtype)
+    _close(cm.bias.grad, tm.bias.grad, dtype)
+
+
+def test_unbatched_and_functional() -> None:
+    torch.manual_seed(2)
+    x = torch.randn(3, 6, 5, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 3, 2, 2, dtype=torch.float64, requires_grad=True)
+    cx, cw = _c(x), _c(w)
+    ty = TF.conv2d(x, w, stride=2, padding=1)
+    cy = F.conv2d(cx, cw, stride=2, padding=1)
+    _close(cy, ty, torch.float64)
+    ty.sum().backward()
+    cy.sum().backward()
+    _close(cx.grad, x.grad, torch.float64)
+    _close(cw.grad, w.grad, torch.float64)
+    x1 = torch.randn(3, 8, dtype=torch.float64)
+    w1 = torch.randn(2, 3, 3, dtype=torch.float64)
+    _close(
+        cr.conv1d(_c(x1, False), _c(w1, False), padding=[1]),
+        TF.conv1d(x1, w1, padding=[1]),
+        torch.float64,
+    )
+    # noncontiguous input and weight
+    xb = torch.randn(2, 5, 4, 4, dtype=torch.float64)
+    wb = torch.randn(3, 4, 2, 3, dtype=torch.float64)
+    ty = TF.conv2d(xb.transpose(1, 3), wb.transpose(2, 3), padding=1)
+    cy = F.conv2d(_c(xb, False).transpose(1, 3), _c(wb, False).transpose(2, 3), padding=1)
+    _close(cy, ty, torch.float64)
+
+
+def test_gradcheck_conv() -> None:
+    gen = np.random.default_rng(0)
+    x = cr.from_numpy(gen.standard_normal((2, 4, 5, 4))).requires_grad_(True)
+    w = cr.from_numpy(gen.standard_normal((4, 2, 3, 2))).requires_grad_(True)
+    b = cr.from_numpy(gen.standard_normal(4)).requires_grad_(True)
+    assert cr.autograd.gradcheck(
+        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+        (x, w, b),
+    )
+    x1 = cr.from_numpy(gen.standard_normal((2, 2, 7))).requires_grad_(True)
+    w1 = cr.from_numpy(gen.standard_normal((3, 2, 3))).requires_grad_(True)
+    assert cr.autograd.gradcheck(lambda x, w: F.conv1d(x, w, padding="same", dilation=2), (x1, w1))
+
+
+@pytest.mark.parametrize(
+    "pad",
+    [
+        (1, 2),
+        (0, 0),
+        (2, 1, 1, 0),
+        (-1, 2),
+        (1, -2, -1, 1),
+        (1, 1, 0, 2, 1, 0),
+        (1, 0, 0, 1, 2, 1, 1, 1),
+    ],
+)
+def test_pad_constant(pad: tuple) -> None:
+    x = torch.randn(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+    cx = _c(x)
+    ty = TF.pad(x, pad, value=1.5)
+    cy = F.pad(cx, pad, value=1.5)
+    _close(cy, ty, torch.float64)
+    g = torch.randn_like(ty)
+    ty.backward(g)
+    cy.backward(_c(g, False))
+    assert cy.grad_fn.name() == "ConstantPadNdBackward0"
+    _close(cx.grad, x.grad, torch.float64)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    ("shape", "pad"), [((2, 3, 5), (2, 1)), ((2, 3, 4, 5), (1, 2, 3, 0)), ((3, 4, 5), (2, 2, 1, 3))]
+)
+def test_pad_modes(mode: str, shape: tuple, pad: tuple) -> None:
+    x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
+    cx = _c(x)
+    ty = TF.pad(x, pad, mode=mode)
+    cy = F.pad(cx, pad, mode=mode)
+    _close(cy, ty, torch.float64)
+    g = torch.randn_like(ty)
+    ty.backward(g)
+    cy.backward(_c(g, False))
+    _close(cx.grad, x.grad, torch.float64)
+
+
+def test_gradcheck_pad() -> None:
+    x = cr.from_numpy(np.random.default_rng(1).standard_normal((2, 3, 4))).requires_grad_(True)
+    assert cr.autograd.gradcheck(lambda x: F.pad(x, (1, -1, 2, 0)), (x,))
+    assert cr.autograd.gradcheck(lambda x: F.pad(x, (2, 1), mode="reflect"), (x,))
+
+
+def test_default_init_bounds() -> None:
+    m = cr.nn.Conv2d(4, 6, (3, 2), groups=2)
+    bound = 1 / np.sqrt(2 * 3 * 2)
+    assert np.abs(m.weight.detach().numpy()).max() <= bound + 1e-7
+    assert np.abs(m.bias.detach().numpy()).max() <= bound + 1e-7
+    assert tuple(m.weight.shape) == (6, 2, 3, 2)
+    assert list(m.state_dict()) == ["weight", "bias"]
+    assert "bias" not in cr.nn.Conv1d(2, 2, 3, bias=False).state_dict()
+
+
+def test_errors() -> None:
+    x = cr.randn(2, 3, 5, 5)
+    with pytest.raises(RuntimeError, match=r"conv2d.*channels"):
+        F.conv2d(x, cr.randn(4, 2, 3, 3))
+    with pytest.raises(RuntimeError, match=r"conv2d.*groups"):
+        F.conv2d(cr.randn(2, 4, 5, 5), cr.randn(3, 2, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match=r"conv2d.*Kernel size"):
+        F.conv2d(x, cr.randn(4, 3, 6, 3))
+    with pytest.raises(RuntimeError, match=r"conv2d.*stride"):
+        F.conv2d(x, cr.randn(4, 3, 3, 3), stride=0)
+    with pytest.raises(RuntimeError, match=r"conv2d.*input"):
+        F.conv2d(cr.randn(5, 5), cr.randn(4, 3, 3, 3))
+    with pytest.raises(RuntimeError, match=r"conv1d.*input"):
+        F.conv1d(x, cr.randn(4, 3, 3))
+    with pytest.raises(RuntimeError, match=r"conv2d.*negative padding"):
+        F.conv2d(x, cr.randn(4, 3, 3, 3), padding=-1)
+    with pytest.raises(RuntimeError, match=r"conv2d.*bias"):
+        F.conv2d(x, cr.randn(4, 3, 3, 3), cr.randn(3))
+    with pytest.raises(ValueError, match=r"conv2d.*strided"):
+        F.conv2d(x, cr.randn(4, 3, 3, 3), padding="same", stride=2)
+    with pytest.raises(ValueError, match=r"conv2d.*padding string"):
+        F.conv2d(x, cr.randn(4, 3, 3, 3), padding="full")
+    with pytest.raises(ValueError, match=r"Conv2d.*divisible"):
+        cr.nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(NotImplementedError, match=r"Conv2d.*padding_mode"):
+        cr.nn.Conv2d(3, 4, 3, padding_mode="reflect")
+    with pytest.raises(RuntimeError, match=r"Conv1d|conv1d"):
+        cr.nn.Conv1d(3, 4, 3)(cr.randn(2, 2, 8))
+    with pytest.raises(ValueError, match="pad"):
+        F.pad(x, (1, 2, 3))
+    with pytest.raises(ValueError, match="pad"):
+        F.pad(x, (-3, -3))
+    with pytest.raises(ValueError, match="pad"):
+        F.pad(x, (5, 0), mode="reflect")
+    with pytest.raises(ValueError, match="pad"):
+        F.pad(x, (1, 1), mode="wrap")
