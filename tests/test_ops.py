@@ -11,11 +11,11 @@ import pytest
 import chainrule as cr
 import op_db_activation
 import op_db_conv
-import op_db_loss
 import op_db_embedding
+import op_db_loss
 import op_db_norm_pool
-from op_db import B, F, I, OpInfo, Sample
 from op_db import OPS as CORE_OPS
+from op_db import B, F, I, OpInfo, Sample
 
 OPS = CORE_OPS + op_db_activation.OPS + op_db_loss.OPS
 OPS += op_db_embedding.OPS

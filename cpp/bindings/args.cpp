@@ -42,6 +42,15 @@ Tensor to_tensor_arg(py::handle h, const char* op) {
     return t;
 }
 
+Tensor optional_tensor_arg(py::handle h, const char* op, const char* what) {
+    if (h.is_none()) return Tensor();
+    Tensor t = try_tensor_arg(h);
+    CR_CHECK(t.defined() && !t.impl()->wrapped_number, TypeError, op, ": ", what,
+             " must be a Tensor or None; got ",
+             std::string(py::str(py::type::of(h).attr("__name__"))));
+    return t;
+}
+
 std::vector<int64_t> dims_arg(py::handle h, const char* op) {
     if (h.is_none()) return {};
     if (PyLong_Check(h.ptr())) return {py::cast<int64_t>(h)};

@@ -6,14 +6,6 @@ namespace chainrule::bind {
 
 namespace {
 
-Tensor optional_tensor(py::handle h, const char* op, const char* what) {
-    if (h.is_none()) return Tensor();
-    Tensor t = try_tensor_arg(h);
-    CR_CHECK(t.defined() && !t.impl()->wrapped_number, TypeError, op, ": ", what,
-             " must be a Tensor or None; got ", std::string(py::str(py::type::of(h).attr("__name__"))));
-    return t;
-}
-
 // An int or a sequence of sd ints (a 1-sequence is broadcast).
 std::vector<int64_t> expand_arg(py::handle h, int64_t sd, const char* op, const char* what) {
     std::vector<int64_t> v;
@@ -41,7 +33,7 @@ std::vector<int64_t> expand_arg(py::handle h, int64_t sd, const char* op, const 
 
 Tensor conv_call(int64_t sd, const char* op, const Tensor& input, const Tensor& weight, py::handle bias,
                  py::handle stride, py::handle padding, py::handle dilation, int64_t groups) {
-    Tensor b = optional_tensor(bias, op, "bias");
+    Tensor b = optional_tensor_arg(bias, op, "bias");
     std::vector<int64_t> st = expand_arg(stride, sd, op, "stride");
     std::vector<int64_t> dl = expand_arg(dilation, sd, op, "dilation");
     std::vector<int64_t> lo, hi;

@@ -4,18 +4,6 @@
 
 namespace chainrule::bind {
 
-namespace {
-
-Tensor optional_tensor(py::handle h, const char* op, const char* what) {
-    if (h.is_none()) return Tensor();
-    Tensor t = try_tensor_arg(h);
-    CR_CHECK(t.defined() && !t.impl()->wrapped_number, TypeError, op, ": ", what,
-             " must be a Tensor or None; got ", std::string(py::str(py::type::of(h).attr("__name__"))));
-    return t;
-}
-
-}  // namespace
-
 void bind_nn(py::module_& m) {
     TensorClass cls = tensor_class(m);
     // Tensor(data, requires_grad): a new tensor object sharing data's storage, without its
@@ -30,7 +18,7 @@ void bind_nn(py::module_& m) {
     m.def(
         "linear",
         [](const Tensor& input, const Tensor& weight, py::handle bias) {
-            return linear(input, weight, optional_tensor(bias, "linear", "bias"));
+            return linear(input, weight, optional_tensor_arg(bias, "linear", "bias"));
         },
         py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(),
         "y = input @ weight.T + bias.   input: (*, in), weight: (out, in), bias: (out).");

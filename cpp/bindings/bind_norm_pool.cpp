@@ -8,18 +8,7 @@
 
 namespace chainrule::bind {
 
-void bind_norm_pool(py::module_& m);
-
 namespace {
-
-Tensor opt_tensor(py::handle h, const char* op, const char* what) {
-    if (h.is_none()) return Tensor();
-    Tensor t = try_tensor_arg(h);
-    CR_CHECK(t.defined() && !t.impl()->wrapped_number, TypeError, op, ": ", what,
-             " must be a Tensor or None; got ",
-             std::string(py::str(py::type::of(h).attr("__name__"))));
-    return t;
-}
 
 // An int or a sequence of 1 or 2 ints as (h, w).
 Pool2 pair_arg(py::handle h, const char* op, const char* what) {
@@ -62,8 +51,8 @@ void bind_norm_pool(py::module_& m) {
             } else {
                 ns = normalized_shape.cast<std::vector<int64_t>>();
             }
-            return layer_norm(input, ns, opt_tensor(weight, "layer_norm", "weight"),
-                              opt_tensor(bias, "layer_norm", "bias"), eps);
+            return layer_norm(input, ns, optional_tensor_arg(weight, "layer_norm", "weight"),
+                              optional_tensor_arg(bias, "layer_norm", "bias"), eps);
         },
         "Normalises over the trailing dims normalized_shape: (x - mean) / sqrt(var + eps) * "
         "weight + bias (biased variance).",
@@ -74,10 +63,10 @@ void bind_norm_pool(py::module_& m) {
         "batch_norm",
         [](const Tensor& input, py::handle running_mean, py::handle running_var,
            py::handle weight, py::handle bias, bool training, double momentum, double eps) {
-            return batch_norm(input, opt_tensor(running_mean, "batch_norm", "running_mean"),
-                              opt_tensor(running_var, "batch_norm", "running_var"),
-                              opt_tensor(weight, "batch_norm", "weight"),
-                              opt_tensor(bias, "batch_norm", "bias"), training, momentum, eps);
+            return batch_norm(input, optional_tensor_arg(running_mean, "batch_norm", "running_mean"),
+                              optional_tensor_arg(running_var, "batch_norm", "running_var"),
+                              optional_tensor_arg(weight, "batch_norm", "weight"),
+                              optional_tensor_arg(bias, "batch_norm", "bias"), training, momentum, eps);
         },
         "Normalises each channel (dim 1) of an (N, C, *) input with the batch statistics "
         "(training, updating running_mean/running_var in place) or the running ones.",

@@ -41,6 +41,9 @@ TensorClass tensor_class(py::module_& m);
 Tensor to_tensor_arg(py::handle h, const char* op);
 // Like to_tensor_arg but returns an undefined Tensor instead of throwing.
 Tensor try_tensor_arg(py::handle h);
+// None as an undefined Tensor, a Tensor as itself; anything else (numbers included) is a
+// TypeError: "<op>: <what> must be a Tensor or None; got <type>".
+Tensor optional_tensor_arg(py::handle h, const char* op, const char* what);
 // dims from None / int / sequence of ints.
 std::vector<int64_t> dims_arg(py::handle h, const char* op);
 // shape from *args: f(2, 3) or f((2, 3)) or f([2, 3]).
@@ -67,6 +70,7 @@ void bind_loss(py::module_& m);
 void bind_embedding(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_conv(py::module_& m);
+void bind_norm_pool(py::module_& m);
 // Replaces the Tensor type's + - * / slots by direct calls into the core (after binding).
 void install_fast_slots(py::module_& m);
 

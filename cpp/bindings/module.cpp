@@ -1,6 +1,5 @@
 // chainrule._C: the one extension module. Each bind_*.cpp registers one area; no logic here.
 #include "common.h"
-namespace chainrule::bind { void bind_norm_pool(py::module_& m); }  // bind_norm_pool.cpp
 
 PYBIND11_MODULE(_C, m) {
     m.doc() = "chainrule's C++ core";

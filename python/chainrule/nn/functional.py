@@ -11,15 +11,17 @@ from chainrule import _C
 # linear(input, weight, bias=None): y = input @ weight.T + bias, one fused C++ op.
 # input (*, in_features), weight (out_features, in_features), bias (out_features).
 from chainrule._C import linear
-from chainrule._C._nn import (
+from chainrule._C._nn import (  # conv.py: im2col + GEMM; pad: F.pad
     adaptive_avg_pool2d,
     avg_pool2d,
     batch_norm,
+    conv1d,
+    conv2d,
     layer_norm,
     max_pool2d,
     max_pool2d_with_indices,
+    pad,
 )
-from chainrule._C._nn import conv1d, conv2d, pad  # conv.py: im2col + GEMM; pad: F.pad
 from chainrule.nn._functional_activation import *
 from chainrule.nn._functional_activation import __all__ as _activation_all
 from chainrule.nn._functional_attention import *

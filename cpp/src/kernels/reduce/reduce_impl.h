@@ -91,7 +91,7 @@ void colsum_impl(double* __restrict acc, const T* __restrict x, int64_t rows, in
 }
 
 // Max / min over order keys (integers that order like the floats: integer max/min reductions
-// vectorise, a float one does not without -ffast-math) plus a NaN flag.
+// vectorise, a float one does not without fast-math flags) plus a NaN flag.
 template <bool kMax>
 float extremum(const float* x, int64_t n) {
     int32_t best = order_key(fbits(kMax ? -INFINITY : INFINITY));

@@ -42,7 +42,7 @@ CR_VEC_INLINE double lane_sum(int64_t n, const Term& term) {
 }
 
 // Row max. float: an integer max over order keys (GCC vectorises integer max reductions; a
-// float max is not reassociable without -ffast-math); a NaN row then comes out all NaN
+// float max is not reassociable without fast-math flags); a NaN row then comes out all NaN
 // through the sum. double: L select lanes.
 template <int L>
 CR_VEC_INLINE float row_max(const float* x, int64_t n) {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from chainrule import _C
@@ -85,11 +84,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Re-draws weight and bias with PyTorch's default initialisation."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return _C.linear(input, self.weight, self.bias)
