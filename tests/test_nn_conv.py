@@ -42,6 +42,11 @@ CONV2D_GRID = [
     (2, 3, 6, 5, 2, 2, 3, 1, "same", 2, 1),
     (2, 3, 6, 5, 2, 2, 3, 1, "valid", 1, 1),
     (2, 4, 6, 5, 4, 3, 3, 3, 2, 1, 4),  # depthwise
+    # images whose column matrix passes 1 MiB go through the GEMM one at a time
+    (2, 16, 66, 66, 4, 3, 3, 1, 0, 1, 2),
+    (2, 64, 64, 64, 3, 1, 1, 1, 0, 1, 1),  # 1x1 large: the input is its own column matrix
+    # 1 MiB / (Kc * P * 4) = 6 images a chunk: two full chunks and a partial one
+    (15, 16, 14, 14, 5, 5, 5, 1, 0, 1, 1),
 ]
 
 

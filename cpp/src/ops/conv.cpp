@@ -1,85 +1,65 @@
-// Convolutions as im2col + GEMM (kernels/gemm). conv1d runs as a conv2d of height 1. Each call
-// allocates one column workspace (one image and one group at a time) and reuses it; a 1x1,
-// stride-1, unpadded conv reads the input in place as its column matrix.
+// Convolutions as im2col + GEMM (kernels/gemm). conv1d runs as a conv2d of height 1. Small
+// images go through the GEMM a chunk at a time (conv_columns.h), large ones one at a time
+// straight into the output; a 1x1, stride-1, unpadded conv of a large image reads the input in
+// place as its column matrix.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "../kernels/gemm/gemm.h"
 #include "chainrule/parallel.h"
+#include "conv_columns.h"
 #include "pointwise.h"
 
 namespace chainrule {
 
 namespace {
 
-// The geometry of a 2-d convolution (conv1d: height 1, kernel height 1).
-struct ConvGeom {
-    int64_t N = 0, C = 0, H = 0, W = 0;     // input
-    int64_t O = 0, kh = 1, kw = 1;          // weight (O, C / groups, kh, kw)
-    int64_t OH = 0, OW = 0;                 // output
-    int64_t sh = 1, sw = 1, dh = 1, dw = 1; // stride, dilation
-    int64_t ph = 0, pw = 0;                 // padding before (padding after only shapes OH, OW)
-    int64_t groups = 1;
-    int64_t Cg() const { return C / groups; }
-    int64_t Og() const { return O / groups; }
-    int64_t Kc() const { return Cg() * kh * kw; }  // rows of the column matrix
-    int64_t P() const { return OH * OW; }          // output pixels
-    bool pointwise() const {                      // 1x1, stride 1, no padding: col == input
-        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && OH == H && OW == W;
-    }
-};
+// Images per chunk: enough that the chunk's column matrix (Kc x nb*P) fills about this many
+// bytes, so small images share one wide GEMM; large images go one at a time and the GEMM
+// writes straight into the output.
+constexpr int64_t kColumnChunkBytes = int64_t(1) << 20;
 
-// col (Kc, P) from one image's group of channels x (Cg, H, W), contiguous.
+int64_t chunk_images(const ConvGeom& g, int64_t elem_size) {
+    const int64_t per_image = std::max<int64_t>(1, g.Kc() * g.P() * elem_size);
+    return std::clamp<int64_t>(kColumnChunkBytes / per_image, 1, std::max<int64_t>(g.N, 1));
+}
+
 template <class T>
-void im2col(const ConvGeom& g, const T* x, T* col) {
-    const int64_t P = g.P(), rows = g.Kc();
+std::unique_ptr<T[]> workspace(int64_t n) {  // uninitialised: every element is written first
+    return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
+}
+
+// Copies a chunk between (Og, nb*P) (the GEMM's layout) and the NCHW tensor's group slice
+// (image i, channel o at nchw + i * image + o * P). to_nchw adds the bias (if any).
+template <class T>
+void chunk_to_nchw(const ConvGeom& g, const T* m, int64_t nb, T* nchw, int64_t image, const T* b,
+                   int64_t bs) {
+    const int64_t P = g.P(), Og = g.Og(), ld = nb * P;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
-    parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t kj = r % g.kw, ki = (r / g.kw) % g.kh, c = r / (g.kw * g.kh);
-            const T* xc = x + c * g.H * g.W;
-            T* out = col + r * P;
-            for (int64_t oh = 0; oh < g.OH; ++oh) {
-                const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                T* o = out + oh * g.OW;
-                if (ih < 0 || ih >= g.H) {
-                    std::fill(o, o + g.OW, T(0));
-                    continue;
-                }
-                const T* xr = xc + ih * g.W;
-                const int64_t off = kj * g.dw - g.pw;
-                for (int64_t ow = 0; ow < g.OW; ++ow) {
-                    const int64_t iw = ow * g.sw + off;
-                    o[ow] = (iw >= 0 && iw < g.W) ? xr[iw] : T(0);
-                }
+    parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / Og, o = t % Og;
+            const T* src = m + o * ld + i * P;
+            T* dst = nchw + i * image + o * P;
+            if (b) {
+                const T bias = b[o * bs];
+                for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + bias;
+            } else {
+                std::memcpy(dst, src, static_cast<size_t>(P) * sizeof(T));
             }
         }
     });
 }
 
-// dx (Cg, H, W) += the columns of dcol (Kc, P) scattered back (the adjoint of im2col).
 template <class T>
-void col2im(const ConvGeom& g, const T* col, T* dx) {
-    const int64_t P = g.P(), KK = g.kh * g.kw;
-    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P * KK, 1));
-    parallel_for(0, g.Cg(), grain, [&](int64_t c0, int64_t c1) {  // one channel per task
-        for (int64_t c = c0; c < c1; ++c) {
-            T* xc = dx + c * g.H * g.W;
-            for (int64_t k = 0; k < KK; ++k) {
-                const int64_t ki = k / g.kw, kj = k % g.kw;
-                const T* in = col + (c * KK + k) * P;
-                for (int64_t oh = 0; oh < g.OH; ++oh) {
-                    const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                    if (ih < 0 || ih >= g.H) continue;
-                    T* xr = xc + ih * g.W;
-                    const T* o = in + oh * g.OW;
-                    const int64_t off = kj * g.dw - g.pw;
-                    for (int64_t ow = 0; ow < g.OW; ++ow) {
-                        const int64_t iw = ow * g.sw + off;
-                        if (iw >= 0 && iw < g.W) xr[iw] += o[ow];
-                    }
-                }
-            }
+void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, T* m) {
+    const int64_t P = g.P(), Og = g.Og(), ld = nb * P;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
+    parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / Og, o = t % Og;
+            std::memcpy(m + o * ld + i * P, nchw + i * image + o * P, static_cast<size_t>(P) * sizeof(T));
         }
     });
 }
@@ -88,25 +68,37 @@ void col2im(const ConvGeom& g, const T* col, T* dx) {
 template <class T>
 void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y) {
     const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
-    const bool direct = g.pointwise();
-    std::vector<T> ws(direct ? 0 : static_cast<size_t>(Kc * P));
-    for (int64_t n = 0; n < g.N; ++n) {
+    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P;
+    const int64_t nb_max = chunk_images(g, sizeof(T));
+    const bool in_place = nb_max == 1 && g.pointwise();  // the input is its own column matrix
+    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * P);
+    auto out = workspace<T>(nb_max == 1 ? 0 : Og * nb_max * P);
+    for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
+        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * P;
         for (int64_t gr = 0; gr < g.groups; ++gr) {
-            const T* xg = x + (n * g.C + gr * Cg) * g.H * g.W;
-            T* yg = y + (n * g.O + gr * Og) * P;
-            if (b)
-                for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, b[(gr * Og + o) * bs]);
-            if (Kc == 0) {
-                if (!b) std::fill(yg, yg + Og * P, T(0));
+            const T* xg = x + n0 * x_image + gr * Cg * g.H * g.W;
+            T* yg = y + n0 * y_image + gr * Og * P;
+            const T* wg = w + gr * Og * Kc;
+            const T* bg = b ? b + gr * Og * bs : nullptr;
+            if (Kc == 0) {  // no input channels: the bias alone
+                for (int64_t i = 0; i < nb; ++i)
+                    for (int64_t o = 0; o < Og; ++o)
+                        std::fill(yg + i * y_image + o * P, yg + i * y_image + (o + 1) * P, bg ? bg[o * bs] : T(0));
                 continue;
             }
-            const T* col = xg;
-            if (!direct) {
-                im2col(g, xg, ws.data());
-                col = ws.data();
+            const T* cm = xg;
+            if (!in_place) {
+                im2col(g, xg, x_image, nb, col.get(), ld);
+                cm = col.get();
             }
-            kernels::gemm<T>(Og, P, Kc, T(1), w + gr * Og * Kc, Kc, 1, col, P, 1, b ? T(1) : T(0),
-                             yg, P, 1);
+            if (nb == 1 && nb_max == 1) {  // straight into y, on top of the bias
+                if (bg)
+                    for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bg[o * bs]);
+                kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P, 1);
+            } else {
+                kernels::gemm<T>(Og, ld, Kc, T(1), wg, Kc, 1, cm, ld, 1, T(0), out.get(), ld, 1);
+                chunk_to_nchw(g, out.get(), nb, yg, y_image, bg, bs);
+            }
         }
     }
 }
@@ -115,32 +107,40 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
 template <class T>
 void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw) {
     const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
-    const bool direct = g.pointwise();
-    std::vector<T> ws(direct ? 0 : static_cast<size_t>(Kc * P));
-    if (dx) std::fill(dx, dx + g.N * g.C * g.H * g.W, T(0));
+    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P;
+    if (dx) std::fill(dx, dx + g.N * x_image, T(0));
     if (dw) std::fill(dw, dw + g.O * Kc, T(0));
     if (Kc == 0 || P == 0) return;
-    for (int64_t n = 0; n < g.N; ++n) {
+    const int64_t nb_max = chunk_images(g, sizeof(T));
+    const bool in_place = nb_max == 1 && g.pointwise();
+    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * P);
+    auto dys = workspace<T>(nb_max == 1 ? 0 : Og * nb_max * P);
+    for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
+        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * P;
         for (int64_t gr = 0; gr < g.groups; ++gr) {
-            const T* dyg = dy + (n * g.O + gr * Og) * P;
-            const int64_t xoff = (n * g.C + gr * Cg) * g.H * g.W;
+            const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
+            const T* dyg = dy + n0 * y_image + gr * Og * P;
+            if (nb_max > 1) {  // dy's chunk as one (Og, nb*P) matrix
+                nchw_to_chunk(g, dyg, y_image, nb, dys.get());
+                dyg = dys.get();
+            }
             if (dw) {
-                const T* col = x + xoff;
-                if (!direct) {
-                    im2col(g, x + xoff, ws.data());
-                    col = ws.data();
+                const T* cm = x + xoff;
+                if (!in_place) {
+                    im2col(g, x + xoff, x_image, nb, col.get(), ld);
+                    cm = col.get();
                 }
-                // dW_g (Og, Kc) += dy_g (Og, P) @ col^T (P, Kc)
-                kernels::gemm<T>(Og, Kc, P, T(1), dyg, P, 1, col, 1, P, T(1), dw + gr * Og * Kc, Kc, 1);
+                // dW_g (Og, Kc) += dy_g (Og, nb*P) @ col^T (nb*P, Kc)
+                kernels::gemm<T>(Og, Kc, ld, T(1), dyg, ld, 1, cm, 1, ld, T(1), dw + gr * Og * Kc, Kc, 1);
             }
             if (dx) {
-                // dcol (Kc, P) = W_g^T (Kc, Og) @ dy_g (Og, P)
+                // dcol (Kc, nb*P) = W_g^T (Kc, Og) @ dy_g (Og, nb*P)
                 const T* wg = w + gr * Og * Kc;
-                if (direct) {
+                if (in_place) {
                     kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
                 } else {
-                    kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), ws.data(), P, 1);
-                    col2im(g, ws.data(), dx + xoff);
+                    kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col.get(), ld, 1);
+                    col2im(g, col.get(), ld, nb, dx + xoff, x_image);
                 }
             }
         }

@@ -1,0 +1,114 @@
+// The column (im2col) side of the convolutions in conv.cpp: the geometry, the gather of input
+// windows into a column matrix and its adjoint, for a chunk of images at once.
+//
+// A chunk's column matrix is (Kc, nb * P): row r = (c, ki, kj) of the kernel, column
+// i * P + p = output pixel p of the chunk's image i. Putting several small images side by side
+// gives the GEMM a wide enough N to run at speed (a LeNet image has P = 64 output pixels).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "chainrule/parallel.h"
+
+namespace chainrule {
+namespace {
+
+// The geometry of a 2-d convolution (conv1d: height 1, kernel height 1).
+struct ConvGeom {
+    int64_t N = 0, C = 0, H = 0, W = 0;     // input
+    int64_t O = 0, kh = 1, kw = 1;          // weight (O, C / groups, kh, kw)
+    int64_t OH = 0, OW = 0;                 // output
+    int64_t sh = 1, sw = 1, dh = 1, dw = 1; // stride, dilation
+    int64_t ph = 0, pw = 0;                 // padding before (padding after only shapes OH, OW)
+    int64_t groups = 1;
+    int64_t Cg() const { return C / groups; }
+    int64_t Og() const { return O / groups; }
+    int64_t Kc() const { return Cg() * kh * kw; }  // rows of the column matrix
+    int64_t P() const { return OH * OW; }          // output pixels
+    bool pointwise() const {                      // 1x1, stride 1, no padding: col == input
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && OH == H && OW == W;
+    }
+};
+
+// The output columns [lo, hi) whose input column ow * stride + off lies inside [0, width).
+struct ValidSpan {
+    int64_t lo, hi;
+};
+inline ValidSpan valid_span(int64_t off, int64_t stride, int64_t width, int64_t out) {
+    // ow >= ceil(-off / stride) and ow * stride + off <= width - 1
+    int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    int64_t hi = width - 1 - off < 0 ? 0 : (width - 1 - off) / stride + 1;
+    lo = std::min(lo, out);
+    hi = std::max(lo, std::min(hi, out));
+    return {lo, hi};
+}
+
+// col rows for images [0, nb) of a chunk: x points at the first image's first channel of the
+// group, image i at x + i * x_image; col has row stride ld (>= nb * P).
+template <class T>
+void im2col(const ConvGeom& g, const T* x, int64_t x_image, int64_t nb, T* col, int64_t ld) {
+    const int64_t P = g.P(), rows = g.Kc(), plane = g.H * g.W;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
+    parallel_for(0, rows * nb, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t r = t / nb, i = t % nb;
+            const int64_t kj = r % g.kw, ki = (r / g.kw) % g.kh, c = r / (g.kw * g.kh);
+            const T* xc = x + i * x_image + c * plane;
+            T* out = col + r * ld + i * P;
+            const int64_t off = kj * g.dw - g.pw;
+            const ValidSpan s = valid_span(off, g.sw, g.W, g.OW);
+            for (int64_t oh = 0; oh < g.OH; ++oh) {
+                const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                T* o = out + oh * g.OW;
+                if (ih < 0 || ih >= g.H) {
+                    std::fill(o, o + g.OW, T(0));
+                    continue;
+                }
+                std::fill(o, o + s.lo, T(0));
+                const T* xr = xc + ih * g.W + off;
+                if (g.sw == 1) {  // a loop, not memcpy: rows are often only a few elements
+                    for (int64_t ow = s.lo; ow < s.hi; ++ow) o[ow] = xr[ow];
+                } else {
+                    for (int64_t ow = s.lo; ow < s.hi; ++ow) o[ow] = xr[ow * g.sw];
+                }
+                std::fill(o + s.hi, o + g.OW, T(0));
+            }
+        }
+    });
+}
+
+// dx (the adjoint of im2col): image i's group of channels at dx + i * x_image gets the
+// columns of dcol added back, dcol laid out as im2col writes it. dx must start zeroed.
+template <class T>
+void col2im(const ConvGeom& g, const T* dcol, int64_t ld, int64_t nb, T* dx, int64_t x_image) {
+    const int64_t P = g.P(), KK = g.kh * g.kw, plane = g.H * g.W;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P * KK, 1));
+    // one (image, channel) plane per task: planes are disjoint, so no two threads add to one
+    parallel_for(0, nb * g.Cg(), grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / g.Cg(), c = t % g.Cg();
+            T* xc = dx + i * x_image + c * plane;
+            for (int64_t k = 0; k < KK; ++k) {
+                const int64_t ki = k / g.kw, kj = k % g.kw;
+                const T* in = dcol + (c * KK + k) * ld + i * P;
+                const int64_t off = kj * g.dw - g.pw;
+                const ValidSpan s = valid_span(off, g.sw, g.W, g.OW);
+                for (int64_t oh = 0; oh < g.OH; ++oh) {
+                    const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    T* xr = xc + ih * g.W + off;
+                    const T* o = in + oh * g.OW;
+                    if (g.sw == 1) {
+                        for (int64_t ow = s.lo; ow < s.hi; ++ow) xr[ow] += o[ow];
+                    } else {
+                        for (int64_t ow = s.lo; ow < s.hi; ++ow) xr[ow * g.sw] += o[ow];
+                    }
+                }
+            }
+        }
+    });
+}
+
+}  // namespace
+}  // namespace chainrule
