@@ -25,7 +25,7 @@ def test_demo_reaches_documented_accuracy(capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(
     "name",
     ["regression.py", "classification_fit.py", "custom_module.py", "resume_checkpoint.py",
-     "raw_autograd.py"],
+     "raw_autograd.py", "cnn_digits.py"],
 )
 def test_example_runs(name: str, capsys: pytest.CaptureFixture[str],
                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +44,7 @@ def test_example_runs(name: str, capsys: pytest.CaptureFixture[str],
         assert diff == 0.0  # resuming reproduces the uninterrupted run exactly
     if name == "classification_fit.py":
         assert float(out.strip().splitlines()[-1].rsplit(" ", 1)[1]) >= 0.95
+    if name == "cnn_digits.py":
+        last = out.strip().splitlines()[-1]
+        assert last.startswith("test accuracy: ")
+        assert float(last.rsplit(" ", 1)[1]) >= 0.97
