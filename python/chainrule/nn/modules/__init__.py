@@ -16,6 +16,7 @@ from chainrule.nn.modules import (
     normalization,
     pooling,
     sparse,
+    transformer,
 )
 from chainrule.nn.modules.activation import *
 from chainrule.nn.modules.attention import *
@@ -28,6 +29,7 @@ from chainrule.nn.modules.module import *
 from chainrule.nn.modules.normalization import *
 from chainrule.nn.modules.pooling import *
 from chainrule.nn.modules.sparse import *
+from chainrule.nn.modules.transformer import *
 
 if not TYPE_CHECKING:
     # mypy reads only a literal __all__; with this one hidden from it, it exports exactly the
@@ -44,4 +46,5 @@ if not TYPE_CHECKING:
         *normalization.__all__,
         *pooling.__all__,
         *conv.__all__,
+        *transformer.__all__,
     ]
