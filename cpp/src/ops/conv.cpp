@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t kColumnChunkBytes = int64_t(1) << 20;
 
 int64_t chunk_images(const ConvGeom& g, int64_t elem_size) {
-    const int64_t per_image = std::max<int64_t>(1, g.Kc() * g.P() * elem_size);
+    const int64_t per_image = std::max<int64_t>(1, g.Kc() * g.Pc() * elem_size);
     return std::clamp<int64_t>(kColumnChunkBytes / per_image, 1, std::max<int64_t>(g.N, 1));
 }
 
@@ -30,23 +30,22 @@ std::unique_ptr<T[]> workspace(int64_t n) {  // uninitialised: every element is 
     return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
 }
 
-// Copies a chunk between (Og, nb*P) (the GEMM's layout) and the NCHW tensor's group slice
-// (image i, channel o at nchw + i * image + o * P). to_nchw adds the bias (if any).
+// Copies a chunk between (Og, nb*Pc) (the GEMM's layout, output rows row_stride() apart) and
+// the NCHW tensor's group slice (image i, channel o at nchw + i * image + o * P).
+// to_nchw drops the junk columns of wide rows and adds the bias (if any); to_chunk zeroes them.
 template <class T>
 void chunk_to_nchw(const ConvGeom& g, const T* m, int64_t nb, T* nchw, int64_t image, const T* b,
                    int64_t bs) {
-    const int64_t P = g.P(), Og = g.Og(), ld = nb * P;
+    const int64_t P = g.P(), Pc = g.Pc(), rs = g.row_stride(), Og = g.Og(), ld = nb * Pc;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
     parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t i = t / Og, o = t % Og;
-            const T* src = m + o * ld + i * P;
-            T* dst = nchw + i * image + o * P;
-            if (b) {
-                const T bias = b[o * bs];
-                for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + bias;
-            } else {
-                std::memcpy(dst, src, static_cast<size_t>(P) * sizeof(T));
+            const T bias = b ? b[o * bs] : T(0);
+            for (int64_t oh = 0; oh < g.OH; ++oh) {
+                const T* src = m + o * ld + i * Pc + oh * rs;
+                T* dst = nchw + i * image + o * P + oh * g.OW;
+                for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] = src[ow] + bias;
             }
         }
     });
@@ -54,12 +53,20 @@ void chunk_to_nchw(const ConvGeom& g, const T* m, int64_t nb, T* nchw, int64_t i
 
 template <class T>
 void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, T* m) {
-    const int64_t P = g.P(), Og = g.Og(), ld = nb * P;
+    const int64_t P = g.P(), Pc = g.Pc(), rs = g.row_stride(), Og = g.Og(), ld = nb * Pc;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
     parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t i = t / Og, o = t % Og;
-            std::memcpy(m + o * ld + i * P, nchw + i * image + o * P, static_cast<size_t>(P) * sizeof(T));
+            T* dst = m + o * ld + i * Pc;
+            if (rs == g.OW) {
+                std::memcpy(dst, nchw + i * image + o * P, static_cast<size_t>(P) * sizeof(T));
+                continue;
+            }
+            std::fill(dst, dst + Pc, T(0));
+            for (int64_t oh = 0; oh < g.OH; ++oh)
+                std::memcpy(dst + oh * rs, nchw + i * image + o * P + oh * g.OW,
+                            static_cast<size_t>(g.OW) * sizeof(T));
         }
     });
 }
@@ -69,12 +76,13 @@ template <class T>
 void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y) {
     const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
     const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P;
-    const int64_t nb_max = chunk_images(g, sizeof(T));
+    const int64_t nb_max = chunk_images(g, sizeof(T)), Pc = g.Pc();
     const bool in_place = nb_max == 1 && g.pointwise();  // the input is its own column matrix
-    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * P);
-    auto out = workspace<T>(nb_max == 1 ? 0 : Og * nb_max * P);
+    const bool straight = nb_max == 1 && !g.wide();      // the GEMM writes into y
+    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * Pc);
+    auto out = workspace<T>(straight ? 0 : Og * nb_max * Pc);
     for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
-        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * P;
+        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
         for (int64_t gr = 0; gr < g.groups; ++gr) {
             const T* xg = x + n0 * x_image + gr * Cg * g.H * g.W;
             T* yg = y + n0 * y_image + gr * Og * P;
@@ -91,7 +99,7 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
                 im2col(g, xg, x_image, nb, col.get(), ld);
                 cm = col.get();
             }
-            if (nb == 1 && nb_max == 1) {  // straight into y, on top of the bias
+            if (straight) {  // on top of the bias
                 if (bg)
                     for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bg[o * bs]);
                 kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P, 1);
@@ -111,16 +119,17 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
     if (dx) std::fill(dx, dx + g.N * x_image, T(0));
     if (dw) std::fill(dw, dw + g.O * Kc, T(0));
     if (Kc == 0 || P == 0) return;
-    const int64_t nb_max = chunk_images(g, sizeof(T));
+    const int64_t nb_max = chunk_images(g, sizeof(T)), Pc = g.Pc();
     const bool in_place = nb_max == 1 && g.pointwise();
-    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * P);
-    auto dys = workspace<T>(nb_max == 1 ? 0 : Og * nb_max * P);
+    const bool straight = nb_max == 1 && !g.wide();  // the GEMMs read dy in place
+    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * Pc);
+    auto dys = workspace<T>(straight ? 0 : Og * nb_max * Pc);
     for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
-        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * P;
+        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
         for (int64_t gr = 0; gr < g.groups; ++gr) {
             const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
             const T* dyg = dy + n0 * y_image + gr * Og * P;
-            if (nb_max > 1) {  // dy's chunk as one (Og, nb*P) matrix
+            if (!straight) {  // dy's chunk as one (Og, nb*Pc) matrix
                 nchw_to_chunk(g, dyg, y_image, nb, dys.get());
                 dyg = dys.get();
             }

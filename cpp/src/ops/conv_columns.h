@@ -29,7 +29,22 @@ struct ConvGeom {
     bool pointwise() const {                      // 1x1, stride 1, no padding: col == input
         return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && OH == H && OW == W;
     }
+    // Stride 1 and no padding: the column rows can be "wide" (below).
+    bool wide() const { return sh == 1 && sw == 1 && ph == 0 && pw == 0 && !pointwise(); }
+    // Columns per image in the column matrix, and the stride between output rows in them.
+    int64_t Pc() const { return wide() ? OH * W : P(); }
+    int64_t row_stride() const { return wide() ? W : OW; }
 };
+
+// Wide column rows (stride 1, no padding). Computing every output row W wide instead of OW
+// wide (the last W - OW outputs of each row are junk, dropped later) makes kernel tap
+// (c, ki, kj)'s row one contiguous run of the input plane, x_c[ki*dh*W + kj*dw + q] for
+// q < (OH - 1) * W + OW: one copy per row instead of one per output row, for (W - OW) / W
+// more GEMM work. A LeNet conv has 8-wide output rows, far too short to copy one by one.
+inline int64_t wide_tap_offset(const ConvGeom& g, int64_t k) {
+    return (k / g.kw) * g.dh * g.W + (k % g.kw) * g.dw;
+}
+inline int64_t wide_run(const ConvGeom& g) { return (g.OH - 1) * g.W + g.OW; }
 
 // The output columns [lo, hi) whose input column ow * stride + off lies inside [0, width).
 struct ValidSpan {
@@ -45,10 +60,25 @@ inline ValidSpan valid_span(int64_t off, int64_t stride, int64_t width, int64_t 
 }
 
 // col rows for images [0, nb) of a chunk: x points at the first image's first channel of the
-// group, image i at x + i * x_image; col has row stride ld (>= nb * P).
+// group, image i at x + i * x_image; col has row stride ld (>= nb * Pc), image i's columns
+// start at i * Pc.
 template <class T>
 void im2col(const ConvGeom& g, const T* x, int64_t x_image, int64_t nb, T* col, int64_t ld) {
     const int64_t P = g.P(), rows = g.Kc(), plane = g.H * g.W;
+    if (g.wide()) {
+        const int64_t Pc = g.Pc(), run = wide_run(g), KK = g.kh * g.kw;
+        const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(Pc, 1));
+        parallel_for(0, rows * nb, grain, [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+                const int64_t r = t / nb, i = t % nb;
+                const T* src = x + i * x_image + (r / KK) * plane + wide_tap_offset(g, r % KK);
+                T* out = col + r * ld + i * Pc;
+                std::memcpy(out, src, static_cast<size_t>(run) * sizeof(T));
+                std::fill(out + run, out + Pc, T(0));  // past the plane's end
+            }
+        });
+        return;
+    }
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
     parallel_for(0, rows * nb, grain, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
@@ -83,6 +113,22 @@ void im2col(const ConvGeom& g, const T* x, int64_t x_image, int64_t nb, T* col, 
 template <class T>
 void col2im(const ConvGeom& g, const T* dcol, int64_t ld, int64_t nb, T* dx, int64_t x_image) {
     const int64_t P = g.P(), KK = g.kh * g.kw, plane = g.H * g.W;
+    if (g.wide()) {  // the junk columns hold zeros (dy is zero there), so whole runs add back
+        const int64_t Pc = g.Pc(), run = wide_run(g);
+        const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(Pc * KK, 1));
+        parallel_for(0, nb * g.Cg(), grain, [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+                const int64_t i = t / g.Cg(), c = t % g.Cg();
+                T* xc = dx + i * x_image + c * plane;
+                for (int64_t k = 0; k < KK; ++k) {
+                    const T* in = dcol + (c * KK + k) * ld + i * Pc;
+                    T* out = xc + wide_tap_offset(g, k);
+                    for (int64_t q = 0; q < run; ++q) out[q] += in[q];
+                }
+            }
+        });
+        return;
+    }
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P * KK, 1));
     // one (image, channel) plane per task: planes are disjoint, so no two threads add to one
     parallel_for(0, nb * g.Cg(), grain, [&](int64_t t0, int64_t t1) {
