@@ -259,3 +259,27 @@ def test_errors() -> None:
         F.pad(x, (5, 0), mode="reflect")
     with pytest.raises(ValueError, match="pad"):
         F.pad(x, (1, 1), mode="wrap")
+
+
+@pytest.mark.parametrize("padding", [0, 1])  # 0: wide column rows
+@pytest.mark.parametrize("shape", [(64, 6, 12, 12), (3, 16, 66, 66)])
+def test_conv_bits_do_not_depend_on_thread_count(shape: tuple, padding: int) -> None:
+    # chunks of images run on different threads; dW adds their shares in chunk order
+    n, c, h, w = shape
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    wt = rng.standard_normal((8, c, 5, 5)).astype(np.float32)
+    threads = cr.get_num_threads()
+    results = []
+    try:
+        for t in (1, 2):
+            cr.set_num_threads(t)
+            xc = cr.tensor(x, requires_grad=True)
+            wc = cr.tensor(wt, requires_grad=True)
+            y = F.conv2d(xc, wc, padding=padding)
+            y.backward(cr.ones_like(y))
+            results.append([y.detach().numpy(), xc.grad.numpy(), wc.grad.numpy()])
+    finally:
+        cr.set_num_threads(threads)
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

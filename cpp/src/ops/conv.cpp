@@ -4,7 +4,6 @@
 // place as its column matrix.
 #include <algorithm>
 #include <cstring>
-#include <memory>
 
 #include "../kernels/gemm/gemm.h"
 #include "chainrule/parallel.h"
@@ -15,10 +14,13 @@ namespace chainrule {
 
 namespace {
 
-// Images per chunk: enough that the chunk's column matrix (Kc x nb*P) fills about this many
-// bytes, so small images share one wide GEMM; large images go one at a time and the GEMM
-// writes straight into the output.
-constexpr int64_t kColumnChunkBytes = int64_t(1) << 20;
+// Images per chunk: enough that the chunk's column matrix (Kc x nb*Pc) fills about this many
+// bytes (it stays in L2 while the GEMM reads it), so small images share one wide GEMM; large
+// images go one at a time and, unless their rows are wide, the GEMM writes straight into the
+// output. Chunks run in parallel, each on one thread with serial GEMMs; a single chunk gets
+// the threads inside its GEMMs instead. The chunking depends on the shape alone, so results
+// do not depend on the thread count.
+constexpr int64_t kColumnChunkBytes = int64_t(256) << 10;
 
 int64_t chunk_images(const ConvGeom& g, int64_t elem_size) {
     const int64_t per_image = std::max<int64_t>(1, g.Kc() * g.Pc() * elem_size);
@@ -26,8 +28,9 @@ int64_t chunk_images(const ConvGeom& g, int64_t elem_size) {
 }
 
 template <class T>
-std::unique_ptr<T[]> workspace(int64_t n) {  // uninitialised: every element is written first
-    return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
+T* workspace(Tensor& holder, int64_t n, DType dtype) {  // uninitialised: written before read
+    holder = empty({std::max<int64_t>(n, 1)}, dtype);
+    return holder.data<T>();
 }
 
 // Copies a chunk between (Og, nb*Pc) (the GEMM's layout, output rows row_stride() apart) and
@@ -73,86 +76,109 @@ void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, 
 
 // y (N, O, OH, OW) = conv(x, w) + b; x, w contiguous.
 template <class T>
-void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y) {
-    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
+void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y, DType dt) {
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = g.Pc();
     const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P;
-    const int64_t nb_max = chunk_images(g, sizeof(T)), Pc = g.Pc();
+    const int64_t nb_max = chunk_images(g, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
     const bool in_place = nb_max == 1 && g.pointwise();  // the input is its own column matrix
     const bool straight = nb_max == 1 && !g.wide();      // the GEMM writes into y
-    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * Pc);
-    auto out = workspace<T>(straight ? 0 : Og * nb_max * Pc);
-    for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
-        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
-        for (int64_t gr = 0; gr < g.groups; ++gr) {
-            const T* xg = x + n0 * x_image + gr * Cg * g.H * g.W;
-            T* yg = y + n0 * y_image + gr * Og * P;
-            const T* wg = w + gr * Og * Kc;
-            const T* bg = b ? b + gr * Og * bs : nullptr;
-            if (Kc == 0) {  // no input channels: the bias alone
-                for (int64_t i = 0; i < nb; ++i)
-                    for (int64_t o = 0; o < Og; ++o)
-                        std::fill(yg + i * y_image + o * P, yg + i * y_image + (o + 1) * P, bg ? bg[o * bs] : T(0));
-                continue;
-            }
-            const T* cm = xg;
-            if (!in_place) {
-                im2col(g, xg, x_image, nb, col.get(), ld);
-                cm = col.get();
-            }
-            if (straight) {  // on top of the bias
-                if (bg)
-                    for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bg[o * bs]);
-                kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P, 1);
-            } else {
-                kernels::gemm<T>(Og, ld, Kc, T(1), wg, Kc, 1, cm, ld, 1, T(0), out.get(), ld, 1);
-                chunk_to_nchw(g, out.get(), nb, yg, y_image, bg, bs);
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+        Tensor col_holder, out_holder;
+        T* col = in_place ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
+        T* out = straight ? nullptr : workspace<T>(out_holder, Og * nb_max * Pc, dt);
+        for (int64_t chunk = c0; chunk < c1; ++chunk) {
+            const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
+            for (int64_t gr = 0; gr < g.groups; ++gr) {
+                const T* xg = x + n0 * x_image + gr * Cg * g.H * g.W;
+                T* yg = y + n0 * y_image + gr * Og * P;
+                const T* wg = w + gr * Og * Kc;
+                const T* bg = b ? b + gr * Og * bs : nullptr;
+                if (Kc == 0) {  // no input channels: the bias alone
+                    for (int64_t i = 0; i < nb; ++i)
+                        for (int64_t o = 0; o < Og; ++o)
+                            std::fill(yg + i * y_image + o * P, yg + i * y_image + (o + 1) * P,
+                                      bg ? bg[o * bs] : T(0));
+                    continue;
+                }
+                const T* cm = xg;
+                if (!in_place) {
+                    im2col(g, xg, x_image, nb, col, ld);
+                    cm = col;
+                }
+                if (straight) {  // on top of the bias
+                    if (bg)
+                        for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bg[o * bs]);
+                    kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P, 1);
+                } else {
+                    kernels::gemm<T>(Og, ld, Kc, T(1), wg, Kc, 1, cm, ld, 1, T(0), out, ld, 1);
+                    chunk_to_nchw(g, out, nb, yg, y_image, bg, bs);
+                }
             }
         }
-    }
+    });
 }
 
 // dx (N, C, H, W) = conv^T(dy, w); dw (O, Cg, kh, kw) = sum_n dy_n @ col_n^T. dy contiguous.
+// Each chunk's share of dw goes to its own slice of a buffer, added up in chunk order.
 template <class T>
-void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw) {
-    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg();
-    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P;
-    if (dx) std::fill(dx, dx + g.N * x_image, T(0));
-    if (dw) std::fill(dw, dw + g.O * Kc, T(0));
-    if (Kc == 0 || P == 0) return;
-    const int64_t nb_max = chunk_images(g, sizeof(T)), Pc = g.Pc();
+void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw, DType dt) {
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = g.Pc();
+    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, dw_size = g.O * Kc;
+    if (Kc == 0 || P == 0 || g.N == 0) {
+        if (dx) std::fill(dx, dx + g.N * x_image, T(0));
+        if (dw) std::fill(dw, dw + dw_size, T(0));
+        return;
+    }
+    const int64_t nb_max = chunk_images(g, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
     const bool in_place = nb_max == 1 && g.pointwise();
     const bool straight = nb_max == 1 && !g.wide();  // the GEMMs read dy in place
-    auto col = workspace<T>(in_place ? 0 : Kc * nb_max * Pc);
-    auto dys = workspace<T>(straight ? 0 : Og * nb_max * Pc);
-    for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
-        const int64_t nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
-        for (int64_t gr = 0; gr < g.groups; ++gr) {
-            const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
-            const T* dyg = dy + n0 * y_image + gr * Og * P;
-            if (!straight) {  // dy's chunk as one (Og, nb*Pc) matrix
-                nchw_to_chunk(g, dyg, y_image, nb, dys.get());
-                dyg = dys.get();
-            }
-            if (dw) {
-                const T* cm = x + xoff;
-                if (!in_place) {
-                    im2col(g, x + xoff, x_image, nb, col.get(), ld);
-                    cm = col.get();
+    Tensor parts_holder;
+    T* dw_parts = dw && chunks > 1 ? workspace<T>(parts_holder, chunks * dw_size, dt) : dw;
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+        Tensor col_holder, dys_holder;
+        T* col = in_place ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
+        T* dys = straight ? nullptr : workspace<T>(dys_holder, Og * nb_max * Pc, dt);
+        for (int64_t chunk = c0; chunk < c1; ++chunk) {
+            const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
+            if (dx) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
+            for (int64_t gr = 0; gr < g.groups; ++gr) {
+                const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
+                const T* dyg = dy + n0 * y_image + gr * Og * P;
+                if (!straight) {  // dy's chunk as one (Og, nb*Pc) matrix
+                    nchw_to_chunk(g, dyg, y_image, nb, dys);
+                    dyg = dys;
                 }
-                // dW_g (Og, Kc) += dy_g (Og, nb*P) @ col^T (nb*P, Kc)
-                kernels::gemm<T>(Og, Kc, ld, T(1), dyg, ld, 1, cm, 1, ld, T(1), dw + gr * Og * Kc, Kc, 1);
-            }
-            if (dx) {
-                // dcol (Kc, nb*P) = W_g^T (Kc, Og) @ dy_g (Og, nb*P)
-                const T* wg = w + gr * Og * Kc;
-                if (in_place) {
-                    kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
-                } else {
-                    kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col.get(), ld, 1);
-                    col2im(g, col.get(), ld, nb, dx + xoff, x_image);
+                if (dw) {
+                    const T* cm = x + xoff;
+                    if (!in_place) {
+                        im2col(g, x + xoff, x_image, nb, col, ld);
+                        cm = col;
+                    }
+                    // dW_g (Og, Kc) = dy_g (Og, nb*Pc) @ col^T (nb*Pc, Kc), this chunk's share
+                    kernels::gemm<T>(Og, Kc, ld, T(1), dyg, ld, 1, cm, 1, ld, T(0),
+                                     dw_parts + chunk * dw_size + gr * Og * Kc, Kc, 1);
+                }
+                if (dx) {
+                    // dcol (Kc, nb*Pc) = W_g^T (Kc, Og) @ dy_g (Og, nb*Pc)
+                    const T* wg = w + gr * Og * Kc;
+                    if (in_place) {
+                        kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
+                    } else {
+                        kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col, ld, 1);
+                        col2im(g, col, ld, nb, dx + xoff, x_image);
+                    }
                 }
             }
         }
+    });
+    if (dw && chunks > 1) {
+        parallel_for(0, dw_size, kGrain / std::max<int64_t>(chunks, 1), [&](int64_t e0, int64_t e1) {
+            for (int64_t e = e0; e < e1; ++e) {
+                T s = dw_parts[e];
+                for (int64_t c = 1; c < chunks; ++c) s += dw_parts[c * dw_size + e];
+                dw[e] = s;
+            }
+        });
     }
 }
 
@@ -189,7 +215,7 @@ struct ConvolutionBackward0 final : Node {
                 using T = scalar_t;
                 conv_backward<T>(g, dy.data<T>(), need_dw ? xv.data<T>() : nullptr,
                                  need_dx ? wv.data<T>() : nullptr, need_dx ? dx.data<T>() : nullptr,
-                                 need_dw ? dw.data<T>() : nullptr);
+                                 need_dw ? dw.data<T>() : nullptr, dtype);
             });
             if (need_dx) grads[0] = reshape(dx, x_shape);
             if (need_dw) grads[1] = reshape(dw, w_shape);
@@ -290,7 +316,7 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     CR_DISPATCH_FLOAT(input.dtype(), op, [&] {
         using T = scalar_t;
         conv_forward<T>(g, xc.data<T>(), wc.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
-                        bias.defined() ? bias.strides()[0] : 0, y.data<T>());
+                        bias.defined() ? bias.strides()[0] : 0, y.data<T>(), input.dtype());
     });
     const bool grad = bias.defined() ? any_needs_grad({&input, &weight, &bias})
                                      : any_needs_grad({&input, &weight});

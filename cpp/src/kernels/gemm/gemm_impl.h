@@ -371,7 +371,21 @@ void direct_row_block(int64_t N, int64_t K, typename V::T alpha, const typename 
                            rest - (nv - 1) * L);
 }
 
-// B rows contiguous (csb == 1): blocks of RB rows, then single rows.
+// The last `rest` < 2R rows of direct_rows: a block of R rows if they fill it, then halves.
+// Each pass reads all of B, so 6 rows go as 4 + 2 (two passes), not as 6 single rows.
+template <class V, int64_t R, int64_t NV>
+void direct_rows_rest(int64_t rest, int64_t N, int64_t K, typename V::T alpha,
+                      const typename V::T* A, int64_t rsa, int64_t csa, const typename V::T* B,
+                      int64_t rsb, typename V::T beta, typename V::T* C, int64_t rsc) {
+    for (; rest >= R; rest -= R, A += R * rsa, C += R * rsc) {
+        direct_row_block<V, R, NV>(N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
+    }
+    if constexpr (R > 1) {
+        direct_rows_rest<V, R / 2, NV>(rest, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
+    }
+}
+
+// B rows contiguous (csb == 1): blocks of RB rows, then the rest (above).
 template <class V, int64_t RB, int64_t NV>
 void direct_rows(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
                  int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
@@ -381,9 +395,9 @@ void direct_rows(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typ
         direct_row_block<V, RB, NV>(N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb, beta,
                                     C + i0 * rsc, rsc);
     }
-    for (; i0 < M; ++i0) {
-        direct_row_block<V, 1, NV>(N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb, beta,
-                                   C + i0 * rsc, rsc);
+    if constexpr (RB > 1) {
+        direct_rows_rest<V, RB / 2, NV>(M - i0, N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb,
+                                        beta, C + i0 * rsc, rsc);
     }
 }
 
