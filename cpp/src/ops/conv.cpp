@@ -77,15 +77,18 @@ void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, 
 // y (N, O, OH, OW) = conv(x, w) + b; x, w contiguous.
 template <class T>
 void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y, DType dt) {
-    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = g.Pc();
-    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P;
-    const int64_t nb_max = chunk_images(g, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
-    const bool in_place = nb_max == 1 && g.pointwise();  // the input is its own column matrix
-    const bool straight = nb_max == 1 && !g.wide();      // the GEMM writes into y
+    const bool padded = pads_first(g);
+    const ConvGeom gc = padded ? padded_geometry(g) : g;  // the geometry the columns see
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc();
+    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, xp_image = Cg * gc.H * gc.W;
+    const int64_t nb_max = chunk_images(gc, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
+    const bool in_place = nb_max == 1 && gc.pointwise();  // the input is its own column matrix
+    const bool straight = nb_max == 1 && !gc.wide();      // the GEMM writes into y
     parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-        Tensor col_holder, out_holder;
+        Tensor col_holder, out_holder, pad_holder;
         T* col = in_place ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
         T* out = straight ? nullptr : workspace<T>(out_holder, Og * nb_max * Pc, dt);
+        T* xp = padded ? workspace<T>(pad_holder, nb_max * xp_image, dt) : nullptr;
         for (int64_t chunk = c0; chunk < c1; ++chunk) {
             const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
             for (int64_t gr = 0; gr < g.groups; ++gr) {
@@ -100,9 +103,16 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
                                       bg ? bg[o * bs] : T(0));
                     continue;
                 }
-                const T* cm = xg;
+                const T* src = xg;
+                int64_t src_image = x_image;
+                if (padded) {
+                    pad_images(g, gc, xg, x_image, nb, xp);
+                    src = xp;
+                    src_image = xp_image;
+                }
+                const T* cm = src;
                 if (!in_place) {
-                    im2col(g, xg, x_image, nb, col, ld);
+                    im2col(gc, src, src_image, nb, col, ld);
                     cm = col;
                 }
                 if (straight) {  // on top of the bias
@@ -111,7 +121,7 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
                     kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P, 1);
                 } else {
                     kernels::gemm<T>(Og, ld, Kc, T(1), wg, Kc, 1, cm, ld, 1, T(0), out, ld, 1);
-                    chunk_to_nchw(g, out, nb, yg, y_image, bg, bs);
+                    chunk_to_nchw(gc, out, nb, yg, y_image, bg, bs);
                 }
             }
         }
@@ -122,36 +132,47 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
 // Each chunk's share of dw goes to its own slice of a buffer, added up in chunk order.
 template <class T>
 void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw, DType dt) {
-    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = g.Pc();
+    const bool padded = pads_first(g);
+    const ConvGeom gc = padded ? padded_geometry(g) : g;
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc();
     const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, dw_size = g.O * Kc;
+    const int64_t xp_image = Cg * gc.H * gc.W;
     if (Kc == 0 || P == 0 || g.N == 0) {
         if (dx) std::fill(dx, dx + g.N * x_image, T(0));
         if (dw) std::fill(dw, dw + dw_size, T(0));
         return;
     }
-    const int64_t nb_max = chunk_images(g, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
-    const bool in_place = nb_max == 1 && g.pointwise();
-    const bool straight = nb_max == 1 && !g.wide();  // the GEMMs read dy in place
+    const int64_t nb_max = chunk_images(gc, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
+    const bool in_place = nb_max == 1 && gc.pointwise();
+    const bool straight = nb_max == 1 && !gc.wide();  // the GEMMs read dy in place
     Tensor parts_holder;
     T* dw_parts = dw && chunks > 1 ? workspace<T>(parts_holder, chunks * dw_size, dt) : dw;
     parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-        Tensor col_holder, dys_holder;
+        Tensor col_holder, dys_holder, pad_holder;
         T* col = in_place ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
         T* dys = straight ? nullptr : workspace<T>(dys_holder, Og * nb_max * Pc, dt);
+        T* xp = padded ? workspace<T>(pad_holder, nb_max * xp_image, dt) : nullptr;
         for (int64_t chunk = c0; chunk < c1; ++chunk) {
             const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
-            if (dx) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
+            if (dx && !padded) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
             for (int64_t gr = 0; gr < g.groups; ++gr) {
                 const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
                 const T* dyg = dy + n0 * y_image + gr * Og * P;
                 if (!straight) {  // dy's chunk as one (Og, nb*Pc) matrix
-                    nchw_to_chunk(g, dyg, y_image, nb, dys);
+                    nchw_to_chunk(gc, dyg, y_image, nb, dys);
                     dyg = dys;
                 }
                 if (dw) {
-                    const T* cm = x + xoff;
+                    const T* src = x + xoff;
+                    int64_t src_image = x_image;
+                    if (padded) {
+                        pad_images(g, gc, src, x_image, nb, xp);
+                        src = xp;
+                        src_image = xp_image;
+                    }
+                    const T* cm = src;
                     if (!in_place) {
-                        im2col(g, x + xoff, x_image, nb, col, ld);
+                        im2col(gc, src, src_image, nb, col, ld);
                         cm = col;
                     }
                     // dW_g (Og, Kc) = dy_g (Og, nb*Pc) @ col^T (nb*Pc, Kc), this chunk's share
@@ -161,12 +182,24 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
                 if (dx) {
                     // dcol (Kc, nb*Pc) = W_g^T (Kc, Og) @ dy_g (Og, nb*Pc)
                     const T* wg = w + gr * Og * Kc;
-                    if (in_place) {
+                    if (in_place && !padded) {
                         kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
+                        continue;
+                    }
+                    T* target = dx + xoff;  // col2im adds into zeros: dx's chunk, or the padded copy
+                    int64_t target_image = x_image;
+                    if (padded) {
+                        std::fill(xp, xp + nb * xp_image, T(0));
+                        target = xp;
+                        target_image = xp_image;
+                    }
+                    if (in_place) {  // 1x1 with padding: the padded copy is the column matrix
+                        kernels::gemm<T>(Kc, Pc, Og, T(1), wg, 1, Kc, dyg, Pc, 1, T(0), xp, Pc, 1);
                     } else {
                         kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col, ld, 1);
-                        col2im(g, col, ld, nb, dx + xoff, x_image);
+                        col2im(gc, col, ld, nb, target, target_image);
                     }
+                    if (padded) unpad_images(g, gc, xp, nb, dx + xoff, x_image);
                 }
             }
         }

@@ -59,6 +59,62 @@ inline ValidSpan valid_span(int64_t off, int64_t stride, int64_t width, int64_t 
     return {lo, hi};
 }
 
+// Stride-1 convs with padding run as unpadded ones (wide rows) on a zero-padded copy of each
+// chunk: the copy costs one pass over the input, the per-output-row copies it saves many.
+inline bool pads_first(const ConvGeom& g) {
+    return g.sh == 1 && g.sw == 1 && (g.ph != 0 || g.pw != 0);
+}
+// The unpadded geometry over the padded copy (height OH + dh*(kh-1), the extent stride 1 reads).
+inline ConvGeom padded_geometry(const ConvGeom& g) {
+    ConvGeom p = g;
+    p.H = g.OH + g.dh * (g.kh - 1);
+    p.W = g.OW + g.dw * (g.kw - 1);
+    p.ph = p.pw = 0;
+    return p;
+}
+
+// xp (nb, Cg, gp.H, gp.W) = the group's channels of images [0, nb) of x, zero-padded.
+template <class T>
+void pad_images(const ConvGeom& g, const ConvGeom& gp, const T* x, int64_t x_image, int64_t nb, T* xp) {
+    const int64_t Cg = g.Cg(), plane = gp.H * gp.W;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(plane, 1));
+    parallel_for(0, nb * Cg, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / Cg, c = t % Cg;
+            const T* src = x + i * x_image + c * g.H * g.W;
+            T* dst = xp + t * plane;
+            for (int64_t h = 0; h < gp.H; ++h) {
+                T* row = dst + h * gp.W;
+                const int64_t ih = h - g.ph;
+                if (ih < 0 || ih >= g.H) {
+                    std::fill(row, row + gp.W, T(0));
+                    continue;
+                }
+                const int64_t lo = std::min(g.pw, gp.W), hi = std::min(g.pw + g.W, gp.W);
+                std::fill(row, row + lo, T(0));
+                std::memcpy(row + lo, src + ih * g.W, static_cast<size_t>(hi - lo) * sizeof(T));
+                std::fill(row + hi, row + gp.W, T(0));
+            }
+        }
+    });
+}
+
+// The adjoint: dx's group channels of images [0, nb) = the interior of dxp.
+template <class T>
+void unpad_images(const ConvGeom& g, const ConvGeom& gp, const T* dxp, int64_t nb, T* dx, int64_t x_image) {
+    const int64_t Cg = g.Cg(), plane = gp.H * gp.W;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(plane, 1));
+    parallel_for(0, nb * Cg, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / Cg, c = t % Cg;
+            const T* src = dxp + t * plane + g.ph * gp.W + g.pw;
+            T* dst = dx + i * x_image + c * g.H * g.W;
+            for (int64_t h = 0; h < g.H; ++h)
+                std::memcpy(dst + h * g.W, src + h * gp.W, static_cast<size_t>(g.W) * sizeof(T));
+        }
+    });
+}
+
 // col rows for images [0, nb) of a chunk: x points at the first image's first channel of the
 // group, image i at x + i * x_image; col has row stride ld (>= nb * Pc), image i's columns
 // start at i * Pc.
