@@ -45,8 +45,15 @@ CONV2D_GRID = [
     # images whose column matrix passes 1 MiB go through the GEMM one at a time
     (2, 16, 66, 66, 4, 3, 3, 1, 0, 1, 2),
     (2, 64, 64, 64, 3, 1, 1, 1, 0, 1, 1),  # 1x1 large: the input is its own column matrix
-    # 1 MiB / (Kc * P * 4) = 6 images a chunk: two full chunks and a partial one
-    (15, 16, 14, 14, 5, 5, 5, 1, 0, 1, 1),
+    # 256 KiB / (Kc * Pc * 4) = 4 images a chunk (wide rows): 3 full chunks and a partial one
+    (15, 4, 14, 14, 5, 5, 5, 1, 0, 1, 1),
+    # 20 chunks of one image: dW's 16 shares, four of them adding two chunks
+    (20, 16, 12, 12, 3, 5, 5, 1, 0, 1, 1),
+    # 32+ channels a group, stride 1: one GEMM per kernel tap on the (padded) input
+    (3, 32, 9, 8, 8, 3, 3, 1, 1, 1, 1),
+    (2, 64, 9, 9, 6, 3, 2, 1, 0, (1, 2), 2),
+    (2, 32, 7, 7, 4, 3, 3, 1, "same", 2, 1),
+    (18, 32, 6, 6, 4, 3, 3, 1, 1, 1, 1),  # more images than dW shares
 ]
 
 

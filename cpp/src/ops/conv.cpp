@@ -74,11 +74,53 @@ void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, 
     });
 }
 
+// Wide rows again, without a column matrix: tap t = (ki, kj) of the kernel sees the input
+// plane shifted by wide_tap_offset(t), a (Cg, run) matrix with rows a plane apart, so
+// Y (Og, Pc) = sum_t W[:, :, t] (Og, Cg) @ X_t (Cg, run): kh*kw GEMMs of depth Cg reading the
+// (padded) input in place. Pays when Cg is deep enough for the GEMM (see kTapsMinChannels).
+constexpr int64_t kTapsMinChannels = 32;
+
+bool forward_by_taps(const ConvGeom& gc) { return gc.wide() && gc.Cg() >= kTapsMinChannels; }
+
+template <class T>
+void conv_forward_taps(const ConvGeom& g, const ConvGeom& gc, const T* x, const T* w, const T* b,
+                       int64_t bs, T* y, DType dt) {
+    const bool padded = pads_first(g);
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc(), KK = g.kh * g.kw;
+    const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, plane = gc.H * gc.W;
+    const int64_t run = wide_run(gc);
+    parallel_for(0, g.N, 1, [&](int64_t n0, int64_t n1) {
+        Tensor out_holder, pad_holder;
+        T* out = workspace<T>(out_holder, Og * Pc, dt);
+        T* xp = padded ? workspace<T>(pad_holder, Cg * plane, dt) : nullptr;
+        for (int64_t n = n0; n < n1; ++n) {
+            for (int64_t gr = 0; gr < g.groups; ++gr) {
+                const T* src = x + n * x_image + gr * Cg * g.H * g.W;
+                if (padded) {
+                    pad_images(g, gc, src, x_image, 1, xp);
+                    src = xp;
+                }
+                const T* wg = w + gr * Og * Kc;
+                for (int64_t t = 0; t < KK; ++t) {
+                    kernels::gemm<T>(Og, run, Cg, T(1), wg + t, Kc, KK, src + wide_tap_offset(gc, t),
+                                     plane, 1, t == 0 ? T(0) : T(1), out, Pc, 1);
+                }
+                chunk_to_nchw(gc, out, 1, y + n * y_image + gr * Og * P, y_image,
+                              b ? b + gr * Og * bs : nullptr, bs);
+            }
+        }
+    });
+}
+
 // y (N, O, OH, OW) = conv(x, w) + b; x, w contiguous.
 template <class T>
 void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y, DType dt) {
     const bool padded = pads_first(g);
     const ConvGeom gc = padded ? padded_geometry(g) : g;  // the geometry the columns see
+    if (forward_by_taps(gc)) {
+        conv_forward_taps(g, gc, x, w, b, bs, y, dt);
+        return;
+    }
     const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc();
     const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, xp_image = Cg * gc.H * gc.W;
     const int64_t nb_max = chunk_images(gc, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
@@ -130,86 +172,119 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
 
 // dx (N, C, H, W) = conv^T(dy, w); dw (O, Cg, kh, kw) = sum_n dy_n @ col_n^T. dy contiguous.
 // Each chunk's share of dw goes to its own slice of a buffer, added up in chunk order.
+// dW's sum over the batch runs in at most this many shares of consecutive chunks, each share
+// on one thread into its own buffer, then the shares are added in order: a fixed split (by
+// shape, never by thread count) keeps the bits independent of the threads.
+constexpr int64_t kWeightGradShares = 16;
+
 template <class T>
 void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx, T* dw, DType dt) {
     const bool padded = pads_first(g);
     const ConvGeom gc = padded ? padded_geometry(g) : g;
-    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc();
+    const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc(), KK = g.kh * g.kw;
     const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, dw_size = g.O * Kc;
-    const int64_t xp_image = Cg * gc.H * gc.W;
+    const int64_t xp_image = Cg * gc.H * gc.W, plane = gc.H * gc.W;
     if (Kc == 0 || P == 0 || g.N == 0) {
         if (dx) std::fill(dx, dx + g.N * x_image, T(0));
         if (dw) std::fill(dw, dw + dw_size, T(0));
         return;
     }
-    const int64_t nb_max = chunk_images(gc, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
-    const bool in_place = nb_max == 1 && gc.pointwise();
-    const bool straight = nb_max == 1 && !gc.wide();  // the GEMMs read dy in place
+    const bool taps = forward_by_taps(gc);  // one image a chunk, no column matrix
+    const int64_t nb_max = taps ? 1 : chunk_images(gc, sizeof(T));
+    const int64_t chunks = (g.N + nb_max - 1) / nb_max;
+    const int64_t shares = std::min(chunks, kWeightGradShares);
+    const bool in_place = !taps && nb_max == 1 && gc.pointwise();
+    const bool straight = !taps && nb_max == 1 && !gc.wide();  // the GEMMs read dy in place
     Tensor parts_holder;
-    T* dw_parts = dw && chunks > 1 ? workspace<T>(parts_holder, chunks * dw_size, dt) : dw;
-    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    T* dw_parts = dw && shares > 1 ? workspace<T>(parts_holder, shares * dw_size, dt) : dw;
+    parallel_for(0, shares, 1, [&](int64_t s0, int64_t s1) {
         Tensor col_holder, dys_holder, pad_holder;
-        T* col = in_place ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
+        T* col = in_place || taps ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
         T* dys = straight ? nullptr : workspace<T>(dys_holder, Og * nb_max * Pc, dt);
-        T* xp = padded ? workspace<T>(pad_holder, nb_max * xp_image, dt) : nullptr;
-        for (int64_t chunk = c0; chunk < c1; ++chunk) {
-            const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
-            if (dx && !padded) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
-            for (int64_t gr = 0; gr < g.groups; ++gr) {
-                const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
-                const T* dyg = dy + n0 * y_image + gr * Og * P;
-                if (!straight) {  // dy's chunk as one (Og, nb*Pc) matrix
-                    nchw_to_chunk(gc, dyg, y_image, nb, dys);
-                    dyg = dys;
-                }
-                if (dw) {
-                    const T* src = x + xoff;
+        T* xp = padded || (taps && dx) ? workspace<T>(pad_holder, nb_max * xp_image, dt) : nullptr;
+        for (int64_t share = s0; share < s1; ++share) {
+            const int64_t first = chunks * share / shares, last = chunks * (share + 1) / shares;
+            for (int64_t chunk = first; chunk < last; ++chunk) {
+                const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
+                const T beta = chunk == first ? T(0) : T(1);  // the share's first chunk starts dw
+                T* dw_share = dw ? dw_parts + share * dw_size : nullptr;
+                if (dx && !padded && !taps) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
+                for (int64_t gr = 0; gr < g.groups; ++gr) {
+                    const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
+                    const T* dyg = dy + n0 * y_image + gr * Og * P;
+                    const T* wg = w + gr * Og * Kc;
+                    if (!straight) {  // dy's chunk as one (Og, nb*Pc) matrix, zero in junk columns
+                        nchw_to_chunk(gc, dyg, y_image, nb, dys);
+                        dyg = dys;
+                    }
+                    const T* src = x + xoff;  // the chunk's input (its padded copy if padded)
                     int64_t src_image = x_image;
-                    if (padded) {
+                    if (dw && padded) {
                         pad_images(g, gc, src, x_image, nb, xp);
                         src = xp;
                         src_image = xp_image;
                     }
-                    const T* cm = src;
-                    if (!in_place) {
-                        im2col(gc, src, src_image, nb, col, ld);
-                        cm = col;
-                    }
-                    // dW_g (Og, Kc) = dy_g (Og, nb*Pc) @ col^T (nb*Pc, Kc), this chunk's share
-                    kernels::gemm<T>(Og, Kc, ld, T(1), dyg, ld, 1, cm, 1, ld, T(0),
-                                     dw_parts + chunk * dw_size + gr * Og * Kc, Kc, 1);
-                }
-                if (dx) {
-                    // dcol (Kc, nb*Pc) = W_g^T (Kc, Og) @ dy_g (Og, nb*Pc)
-                    const T* wg = w + gr * Og * Kc;
-                    if (in_place && !padded) {
-                        kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
+                    if (taps) {
+                        const int64_t run = wide_run(gc);
+                        // dW[:, :, t] (Og, Cg) += dY (Og, run) @ X_t^T (run, Cg)
+                        for (int64_t t = 0; dw && t < KK; ++t) {
+                            kernels::gemm<T>(Og, Cg, run, T(1), dyg, Pc, 1, src + wide_tap_offset(gc, t), 1,
+                                             plane, beta, dw_share + gr * Og * Kc + t, Kc, KK);
+                        }
+                        if (dx) {
+                            // dX_t (Cg, run) += W[:, :, t]^T (Cg, Og) @ dY (Og, run), each tap's
+                            // window shifted; the junk columns of dY are zero
+                            T* target = padded ? xp : dx + xoff;
+                            std::fill(target, target + xp_image, T(0));
+                            for (int64_t t = 0; t < KK; ++t) {
+                                kernels::gemm<T>(Cg, run, Og, T(1), wg + t, KK, Kc, dyg, Pc, 1, T(1),
+                                                 target + wide_tap_offset(gc, t), plane, 1);
+                            }
+                            if (padded) unpad_images(g, gc, xp, 1, dx + xoff, x_image);
+                        }
                         continue;
                     }
-                    T* target = dx + xoff;  // col2im adds into zeros: dx's chunk, or the padded copy
-                    int64_t target_image = x_image;
-                    if (padded) {
-                        std::fill(xp, xp + nb * xp_image, T(0));
-                        target = xp;
-                        target_image = xp_image;
+                    if (dw) {
+                        const T* cm = src;
+                        if (!in_place) {
+                            im2col(gc, src, src_image, nb, col, ld);
+                            cm = col;
+                        }
+                        // dW_g (Og, Kc) += dy_g (Og, nb*Pc) @ col^T (nb*Pc, Kc)
+                        kernels::gemm<T>(Og, Kc, ld, T(1), dyg, ld, 1, cm, 1, ld, beta,
+                                         dw_share + gr * Og * Kc, Kc, 1);
                     }
-                    if (in_place) {  // 1x1 with padding: the padded copy is the column matrix
-                        kernels::gemm<T>(Kc, Pc, Og, T(1), wg, 1, Kc, dyg, Pc, 1, T(0), xp, Pc, 1);
-                    } else {
-                        kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col, ld, 1);
-                        col2im(gc, col, ld, nb, target, target_image);
+                    if (dx) {
+                        // dcol (Kc, nb*Pc) = W_g^T (Kc, Og) @ dy_g (Og, nb*Pc)
+                        if (in_place && !padded) {
+                            kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
+                            continue;
+                        }
+                        T* target = dx + xoff;  // col2im adds into zeros: dx's chunk or the padded copy
+                        int64_t target_image = x_image;
+                        if (padded) {
+                            std::fill(xp, xp + nb * xp_image, T(0));
+                            target = xp;
+                            target_image = xp_image;
+                        }
+                        if (in_place) {  // 1x1 with padding: the padded copy is the column matrix
+                            kernels::gemm<T>(Kc, Pc, Og, T(1), wg, 1, Kc, dyg, Pc, 1, T(0), xp, Pc, 1);
+                        } else {
+                            kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col, ld, 1);
+                            col2im(gc, col, ld, nb, target, target_image);
+                        }
+                        if (padded) unpad_images(g, gc, xp, nb, dx + xoff, x_image);
                     }
-                    if (padded) unpad_images(g, gc, xp, nb, dx + xoff, x_image);
                 }
             }
         }
     });
-    if (dw && chunks > 1) {
-        parallel_for(0, dw_size, kGrain / std::max<int64_t>(chunks, 1), [&](int64_t e0, int64_t e1) {
+    if (dw && shares > 1) {
+        parallel_for(0, dw_size, kGrain / shares, [&](int64_t e0, int64_t e1) {
             for (int64_t e = e0; e < e1; ++e) {
-                T s = dw_parts[e];
-                for (int64_t c = 1; c < chunks; ++c) s += dw_parts[c * dw_size + e];
-                dw[e] = s;
+                T sum = dw_parts[e];
+                for (int64_t sh = 1; sh < shares; ++sh) sum += dw_parts[sh * dw_size + e];
+                dw[e] = sum;
             }
         });
     }
