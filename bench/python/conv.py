@@ -34,6 +34,20 @@ def flops(shape, out_channels, kernel, padding) -> float:  # type: ignore[no-unt
     return 2.0 * n * out_channels * oh * ow * c * kernel * kernel
 
 
+def passes(lib, x, w, b, padding):  # type: ignore[no-untyped-def]
+    conv = lib.nn.functional.conv2d
+    dy = lib.ones_like(conv(x, w, b, padding=padding))
+
+    def forward() -> None:
+        with lib.no_grad():
+            conv(x, w, b, padding=padding)
+
+    def fwd_bwd() -> None:
+        conv(x, w, b, padding=padding).backward(dy)
+
+    return forward, fwd_bwd
+
+
 def cases(torch, shape, out_channels, kernel, padding, input_grad):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(np.float32)
@@ -43,19 +57,7 @@ def cases(torch, shape, out_channels, kernel, padding, input_grad):  # type: ign
     for name, lib in (("cr", cr), ("torch", torch)):
         xt = lib.tensor(x, requires_grad=input_grad)
         wt, bt = lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
-        conv = lib.nn.functional.conv2d
-        y = conv(xt, wt, bt, padding=padding)
-        dy = lib.ones_like(y)
-
-        def forward(conv=conv, xt=xt, wt=wt, bt=bt) -> None:  # type: ignore[no-untyped-def]
-            with lib.no_grad():
-                conv(xt, wt, bt, padding=padding)
-
-        def fwd_bwd(conv=conv, xt=xt, wt=wt, bt=bt, dy=dy) -> None:  # type: ignore[no-untyped-def]
-            conv(xt, wt, bt, padding=padding).backward(dy)
-
-        fns[f"forward {name}"] = forward
-        fns[f"forward+backward {name}"] = fwd_bwd
+        fns[f"forward {name}"], fns[f"forward+backward {name}"] = passes(lib, xt, wt, bt, padding)
     return fns
 
 
@@ -71,7 +73,8 @@ def main() -> None:
         torch.set_num_threads(threads)
         print(header(threads))
         print()
-        print("| shape | pass | chainrule | GFLOP/s | torch | GFLOP/s | speed-up (torch / chainrule) |")
+        print("| shape | pass | chainrule | GFLOP/s | torch | GFLOP/s "
+              "| speed-up (torch / chainrule) |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for name, (shape, (out_channels, kernel), padding, input_grad) in SHAPES.items():
             timed = interleaved(
@@ -81,7 +84,8 @@ def main() -> None:
             )
             fl = flops(shape, out_channels, kernel, padding)
             for lib in ("cr", "torch"):
-                timed[f"backward {lib}"] = timed[f"forward+backward {lib}"] - timed[f"forward {lib}"]
+                both = timed[f"forward+backward {lib}"]
+                timed[f"backward {lib}"] = both - timed[f"forward {lib}"]
             for part, work in (("forward", fl), ("backward", fl * (2 if input_grad else 1))):
                 c, t = timed[f"{part} cr"], timed[f"{part} torch"]
                 print(f"| {name} | {part} | {fmt_time(c)} | {work / c / 1e9:.1f} | "

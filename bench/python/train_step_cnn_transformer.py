@@ -1,6 +1,7 @@
 """One training step of a LeNet-style CNN and of a transformer encoder block, against torch.
 
-Run: python bench/python/train_step_cnn_transformer.py [--threads 1 2] [--quick] [--models lenet transformer].
+Run: python bench/python/train_step_cnn_transformer.py [--threads 1 2] [--quick]
+[--models lenet transformer].
 Both libraries train the same architecture from the same weights on the same batch,
 interleaved in one process at the same thread count; the table gives the step (forward,
 backward, Adam) and its forward and backward parts (backward = forward+backward - forward).
@@ -58,33 +59,37 @@ MODELS = {
 }
 
 
+def step_functions(lib: Any, model: Any, x: Any, y: Any, loss_name: str) -> dict[str, Any]:
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = getattr(lib.nn.functional, loss_name)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    def forward() -> None:
+        loss_fn(model(x), y)
+
+    def fwd_bwd() -> None:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+
+    return {"step": step, "forward": forward, "forward+backward": fwd_bwd}
+
+
 def cases(torch: Any, name: str) -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
     build, data, loss_name = MODELS[name]
     x, y = data(np.random.default_rng(0))
     theirs = build(torch)
     ours = build(cr)
-    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    ours.load_state_dict(
+        {k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
+    )
     fns: dict[str, list[Callable[[], None]]] = {"step": [], "forward": [], "forward+backward": []}
     for lib, model in ((cr, ours), (torch, theirs)):
-        lx, ly = lib.tensor(x), lib.tensor(y)
-        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
-        loss_fn = getattr(lib.nn.functional, loss_name)
-
-        def step(model=model, opt=opt, lx=lx, ly=ly, loss_fn=loss_fn) -> None:  # type: ignore[no-untyped-def]
-            opt.zero_grad()
-            loss_fn(model(lx), ly).backward()
-            opt.step()
-
-        def forward(model=model, lx=lx, ly=ly, loss_fn=loss_fn) -> None:  # type: ignore[no-untyped-def]
-            loss_fn(model(lx), ly)
-
-        def fwd_bwd(model=model, opt=opt, lx=lx, ly=ly, loss_fn=loss_fn) -> None:  # type: ignore[no-untyped-def]
-            opt.zero_grad()
-            loss_fn(model(lx), ly).backward()
-
-        fns["step"].append(step)
-        fns["forward"].append(forward)
-        fns["forward+backward"].append(fwd_bwd)
+        for part, fn in step_functions(lib, model, lib.tensor(x), lib.tensor(y), loss_name).items():
+            fns[part].append(fn)
     return {part: (f[0], f[1]) for part, f in fns.items()}
 
 
@@ -114,7 +119,8 @@ def main() -> None:
                 rounds=1 if args.quick else 5,
             )
             for lib in ("cr", "torch"):
-                timed[f"backward {lib}"] = timed[f"forward+backward {lib}"] - timed[f"forward {lib}"]
+                both = timed[f"forward+backward {lib}"]
+                timed[f"backward {lib}"] = both - timed[f"forward {lib}"]
             for part in ("step", "forward", "backward"):
                 c, t = timed[f"{part} cr"], timed[f"{part} torch"]
                 print(f"| {name} | {part} | {fmt_time(c)} | {fmt_time(t)} | {t / c:.2f}x |")
