@@ -347,6 +347,19 @@ struct AvgWindows {
             divisor ? *divisor : count_include_pad ? pool : (he - hs) * (we - ws);
         fn(hs, he, ws, we, div);
     }
+    // Rows [hs, he) of output row oh and the divisor of its interior columns (whose window
+    // lies inside the plane in width, so its width is k[1] clipped or not).
+    void row(const Geometry& g, int64_t oh, int64_t& hs, int64_t& he, int64_t& div) const {
+        hs = oh * s[0] - p[0];
+        he = std::min(hs + k[0], g.H + p[0]);
+        const int64_t padded = he - hs;
+        hs = std::max<int64_t>(hs, 0);
+        he = std::min(he, g.H);
+        div = divisor ? *divisor : count_include_pad ? padded * k[1] : (he - hs) * k[1];
+    }
+    void cols(const Geometry& g, int64_t& lo, int64_t& hi) const {
+        interior_cols(g.OW, g.W, s[1], p[1], k[1], lo, hi);
+    }
 };
 }  // namespace
 
@@ -363,17 +376,35 @@ struct AvgPool2DBackward0 final : Node {
             const T* gp = dy.data<T>();
             T* dp = dx.data<T>();
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
-            parallel_for(0, g.P, plane_grain(O * win.k[0] * win.k[1]), [&](int64_t b, int64_t e) {
-                for (int64_t pl = b; pl < e; ++pl)
-                    for (int64_t oh = 0; oh < g.OH; ++oh)
-                        for (int64_t ow = 0; ow < g.OW; ++ow)
+            int64_t lo_ = 0, hi_ = 0;
+            win.cols(g, lo_, hi_);
+            parallel_for(0, g.P, plane_grain(HW + O * win.k[0] * win.k[1]), [&](int64_t b, int64_t e) {
+                const int64_t lo = lo_, hi = hi_, OW = g.OW, OH = g.OH, W = g.W;
+                std::vector<T> gv(static_cast<size_t>(OW));
+                for (int64_t pl = b; pl < e; ++pl) {
+                    T* dq = dp + pl * HW;
+                    for (int64_t oh = 0; oh < OH; ++oh) {
+                        const T* gr = gp + pl * O + oh * OW;
+                        auto border = [&](int64_t ow) {
                             win.at(g, oh, ow, [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
                                                   int64_t div) {
                                 if (he <= hs || we <= ws) return;
-                                const T v = gp[pl * O + oh * g.OW + ow] / T(div);
+                                const T v = gr[ow] / T(div);
                                 for (int64_t h = hs; h < he; ++h)
-                                    for (int64_t w = ws; w < we; ++w) dp[pl * HW + h * g.W + w] += v;
+                                    for (int64_t w = ws; w < we; ++w) dq[h * W + w] += v;
                             });
+                        };
+                        for (int64_t ow = 0; ow < lo; ++ow) border(ow);
+                        for (int64_t ow = hi; ow < OW; ++ow) border(ow);
+                        int64_t hs, he, div;
+                        win.row(g, oh, hs, he, div);
+                        if (lo == hi || he <= hs) continue;
+                        const T dv = T(div);
+                        for (int64_t ow = lo; ow < hi; ++ow) gv[ow] = gr[ow] / dv;
+                        CR_POOL_BY_STRIDE(win.s[1], spread_row_interior, T, dq, W, hs, he,
+                                          win.k[1], win.p[1], win.s[1], lo, hi, gv.data());
+                    }
+                }
             });
         });
         return {dx};
@@ -395,20 +426,41 @@ Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode, bo
         const T* xp = xc.data<T>();
         T* yp = y.data<T>();
         const int64_t HW = g.H * g.W, O = g.OH * g.OW;
-        parallel_for(0, g.P, plane_grain(O * k[0] * k[1]), [&](int64_t b, int64_t e) {
-            for (int64_t pl = b; pl < e; ++pl)
-                for (int64_t oh = 0; oh < g.OH; ++oh)
-                    for (int64_t ow = 0; ow < g.OW; ++ow)
+        int64_t lo_ = 0, hi_ = 0;
+        win.cols(g, lo_, hi_);
+        parallel_for(0, g.P, plane_grain(HW + O * k[0] * k[1]), [&](int64_t b, int64_t e) {
+            const int64_t lo = lo_, hi = hi_, OW = g.OW, OH = g.OH, W = g.W;
+            for (int64_t pl = b; pl < e; ++pl) {
+                const T* xq = xp + pl * HW;
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    T* yr = yp + pl * O + oh * OW;
+                    auto border = [&](int64_t ow) {
                         win.at(g, oh, ow, [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
                                               int64_t div) {
                             T acc = 0;
                             if (he > hs && we > ws) {
                                 for (int64_t h = hs; h < he; ++h)
-                                    for (int64_t w = ws; w < we; ++w) acc += xp[pl * HW + h * g.W + w];
+                                    for (int64_t w = ws; w < we; ++w) acc += xq[h * W + w];
                                 acc /= T(div);
                             }
-                            yp[pl * O + oh * g.OW + ow] = acc;
+                            yr[ow] = acc;
                         });
+                    };
+                    for (int64_t ow = 0; ow < lo; ++ow) border(ow);
+                    for (int64_t ow = hi; ow < OW; ++ow) border(ow);
+                    if (lo == hi) continue;
+                    int64_t hs, he, div;
+                    win.row(g, oh, hs, he, div);
+                    if (he <= hs) {  // window rows all in the padding
+                        for (int64_t ow = lo; ow < hi; ++ow) yr[ow] = T(0);
+                        continue;
+                    }
+                    CR_POOL_BY_STRIDE(s[1], sum_row_interior, T, xq, W, hs, he, k[1], p[1], s[1],
+                                      lo, hi, yr);
+                    const T dv = T(div);
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] /= dv;
+                }
+            }
         });
     });
     if (needs_grad(x)) {
@@ -425,9 +477,30 @@ Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode, bo
 // ---- adaptive_avg_pool2d -------------------------------------------------------------
 // Window of output o along a dim of size I into O: [floor(o*I/O), ceil((o+1)*I/O)).
 // y = mean over the window           dx[h, w] += dy[oh, ow] / window size
+// Output size 1x1 (global average pooling) sums each plane in 8 interleaved partial sums
+// (a fixed order, so the result does not depend on the thread count; the loop vectorises).
 namespace {
-inline int64_t a_start(int64_t o, int64_t O, int64_t I) { return (o * I) / O; }
-inline int64_t a_end(int64_t o, int64_t O, int64_t I) { return ((o + 1) * I + O - 1) / O; }
+// Window bounds [start[o], end[o]) of every output o along one dim: shared by both passes.
+struct AdaptiveBounds {
+    std::vector<int64_t> start, end;
+    AdaptiveBounds(int64_t O, int64_t I) : start(static_cast<size_t>(O)), end(static_cast<size_t>(O)) {
+        for (int64_t o = 0; o < O; ++o) {
+            start[o] = (o * I) / O;
+            end[o] = ((o + 1) * I + O - 1) / O;
+        }
+    }
+};
+
+template <class T>
+T plane_sum(const T* __restrict x, int64_t n) {
+    constexpr int L = 8;
+    T acc[L] = {};
+    int64_t i = 0;
+    for (; i + L <= n; i += L)
+        for (int l = 0; l < L; ++l) acc[l] += x[i + l];
+    for (int l = 0; i < n; ++i, ++l) acc[l] += x[i];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
 }  // namespace
 
 struct AdaptiveAvgPool2DBackward0 final : Node {
@@ -436,23 +509,33 @@ struct AdaptiveAvgPool2DBackward0 final : Node {
     Geometry g;
     TensorList apply(TensorList&& grads) override {
         Tensor dy = contiguous(grads[0]);
-        Tensor dx = zeros(x_shape, dtype);
+        const bool global = g.OH == 1 && g.OW == 1;
+        Tensor dx = global ? empty(x_shape, dtype) : zeros(x_shape, dtype);
+        const AdaptiveBounds bh(g.OH, g.H), bw(g.OW, g.W);
         CR_DISPATCH_FLOAT(dtype, "adaptive_avg_pool2d", [&] {
             using T = scalar_t;
             const T* gp = dy.data<T>();
             T* dp = dx.data<T>();
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
             parallel_for(0, g.P, plane_grain(HW + O), [&](int64_t b, int64_t e) {
-                for (int64_t pl = b; pl < e; ++pl)
-                    for (int64_t oh = 0; oh < g.OH; ++oh) {
-                        const int64_t hs = a_start(oh, g.OH, g.H), he = a_end(oh, g.OH, g.H);
-                        for (int64_t ow = 0; ow < g.OW; ++ow) {
-                            const int64_t ws = a_start(ow, g.OW, g.W), we = a_end(ow, g.OW, g.W);
-                            const T v = gp[pl * O + oh * g.OW + ow] / T((he - hs) * (we - ws));
+                const int64_t OH = g.OH, OW = g.OW, W = g.W;
+                for (int64_t pl = b; pl < e; ++pl) {
+                    T* dq = dp + pl * HW;
+                    if (global) {
+                        const T v = gp[pl] / T(HW);
+                        for (int64_t i = 0; i < HW; ++i) dq[i] = v;
+                        continue;
+                    }
+                    for (int64_t oh = 0; oh < OH; ++oh) {
+                        const int64_t hs = bh.start[oh], he = bh.end[oh];
+                        for (int64_t ow = 0; ow < OW; ++ow) {
+                            const int64_t ws = bw.start[ow], we = bw.end[ow];
+                            const T v = gp[pl * O + oh * OW + ow] / T((he - hs) * (we - ws));
                             for (int64_t h = hs; h < he; ++h)
-                                for (int64_t w = ws; w < we; ++w) dp[pl * HW + h * g.W + w] += v;
+                                for (int64_t w = ws; w < we; ++w) dq[h * W + w] += v;
                         }
                     }
+                }
             });
         });
         return {dx};
@@ -470,23 +553,32 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Pool2 output_size) {
     set_out(g, x);
     Tensor xc = contiguous(x);
     Tensor y = empty(g.out_shape, x.dtype());
+    const AdaptiveBounds bh(g.OH, g.H), bw(g.OW, g.W);
+    const bool global = g.OH == 1 && g.OW == 1;
     CR_DISPATCH_FLOAT(x.dtype(), "adaptive_avg_pool2d", [&] {
         using T = scalar_t;
         const T* xp = xc.data<T>();
         T* yp = y.data<T>();
         const int64_t HW = g.H * g.W, O = g.OH * g.OW;
         parallel_for(0, g.P, plane_grain(HW + O), [&](int64_t b, int64_t e) {
-            for (int64_t pl = b; pl < e; ++pl)
-                for (int64_t oh = 0; oh < g.OH; ++oh) {
-                    const int64_t hs = a_start(oh, g.OH, g.H), he = a_end(oh, g.OH, g.H);
-                    for (int64_t ow = 0; ow < g.OW; ++ow) {
-                        const int64_t ws = a_start(ow, g.OW, g.W), we = a_end(ow, g.OW, g.W);
+            const int64_t OH = g.OH, OW = g.OW, W = g.W;
+            for (int64_t pl = b; pl < e; ++pl) {
+                const T* xq = xp + pl * HW;
+                if (global) {
+                    yp[pl] = plane_sum(xq, HW) / T(HW);
+                    continue;
+                }
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    const int64_t hs = bh.start[oh], he = bh.end[oh];
+                    for (int64_t ow = 0; ow < OW; ++ow) {
+                        const int64_t ws = bw.start[ow], we = bw.end[ow];
                         T acc = 0;
                         for (int64_t h = hs; h < he; ++h)
-                            for (int64_t w = ws; w < we; ++w) acc += xp[pl * HW + h * g.W + w];
-                        yp[pl * O + oh * g.OW + ow] = acc / T((he - hs) * (we - ws));
+                            for (int64_t w = ws; w < we; ++w) acc += xq[h * W + w];
+                        yp[pl * O + oh * OW + ow] = acc / T((he - hs) * (we - ws));
                     }
                 }
+            }
         });
     });
     if (needs_grad(x)) {
