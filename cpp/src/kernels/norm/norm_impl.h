@@ -2,6 +2,7 @@
 // ISA unit with its float lane count L. Everything is in an unnamed namespace: each unit gets
 // its own internal-linkage copy (see check_isa_symbols.cmake).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -43,7 +44,7 @@ CR_VEC_INLINE void lane_sums2(int64_t n, double& sa, double& sb, const Term& ter
 }
 
 template <int L, class Term>
-CR_VEC_INLINE double lane_sum(int64_t n, const Term& term) {
+[[maybe_unused]] CR_VEC_INLINE double lane_sum(int64_t n, const Term& term) {
     constexpr int K = L / 2 > 0 ? L / 2 : 1;
     double la[K];
     for (int j = 0; j < K; ++j) la[j] = 0.0;
@@ -63,12 +64,18 @@ void ln_forward(T* y, double* mean, double* rstd, const T* x, const T* w, const 
     for (int64_t r = 0; r < rows; ++r) {
         const T* __restrict xr = x + r * N;
         T* __restrict yr = y + r * N;
-        const double mu =
-            lane_sum<L>(N, [xr](int64_t i) { return static_cast<double>(xr[i]); }) / double(N);
-        const double var = lane_sum<L>(N, [xr, mu](int64_t i) {
-                               const double d = static_cast<double>(xr[i]) - mu;
-                               return d * d;
-                           }) / double(N);
+        // One pass over x - x[0] (sum and sum of squares): the shift keeps the cancellation
+        // in var = E[d^2] - E[d]^2 to the spread of the row, which double sums absorb.
+        const double x0 = static_cast<double>(xr[0]);
+        double s1, s2;
+        lane_sums2<L>(N, s1, s2, [xr, x0](int64_t i, double& a, double& bb) {
+            const double d = static_cast<double>(xr[i]) - x0;
+            a = d;
+            bb = d * d;
+        });
+        const double md = s1 / double(N);
+        const double var = std::max(s2 / double(N) - md * md, 0.0);
+        const double mu = x0 + md;
         const double rs = 1.0 / std::sqrt(var + eps);
         mean[r] = mu;
         rstd[r] = rs;
@@ -89,41 +96,72 @@ void ln_forward(T* y, double* mean, double* rstd, const T* x, const T* w, const 
     }
 }
 
-template <int L, class T, bool kW>
+// One pass for the parameter grads and the two row sums, one for dx.
+template <int L, class T, bool kW, bool kDW, bool kDB>
 CR_VEC_INLINE void ln_backward_row(T* __restrict dr, double* __restrict dw, double* __restrict db,
                                    const T* __restrict xr, const T* __restrict gr,
                                    const T* __restrict w, double mu, double rs, int64_t N) {
+    constexpr int K = L / 2 > 0 ? L / 2 : 1;
     const T m = static_cast<T>(mu), s = static_cast<T>(rs);
-    if (dw != nullptr)
-        for (int64_t j = 0; j < N; ++j)
-            dw[j] += static_cast<double>(gr[j]) * static_cast<double>((xr[j] - m) * s);
-    if (db != nullptr)
-        for (int64_t j = 0; j < N; ++j) db[j] += static_cast<double>(gr[j]);
+    double la[K], lb[K];
+    for (int j = 0; j < K; ++j) la[j] = lb[j] = 0.0;
+    auto step = [&](int64_t i, double& a, double& bb) {
+        const T g = gr[i];
+        const T xh = (xr[i] - m) * s;
+        if (kDW) dw[i] += static_cast<double>(g) * static_cast<double>(xh);
+        if (kDB) db[i] += static_cast<double>(g);
+        const double gw = kW ? static_cast<double>(g) * static_cast<double>(w[i])
+                             : static_cast<double>(g);
+        a += gw;
+        bb += gw * static_cast<double>(xh);
+    };
+    int64_t i = 0;
+    for (; i + K <= N; i += K)
+        for (int j = 0; j < K; ++j) step(i + j, la[j], lb[j]);
+    for (int v = K / 2; v >= 1; v /= 2)
+        for (int j = 0; j < v; ++j) {
+            la[j] += la[j + v];
+            lb[j] += lb[j + v];
+        }
+    double ta = 0.0, tb = 0.0;
+    for (; i < N; ++i) step(i, ta, tb);
     if (dr == nullptr) return;
-    double sg, sgx;
-    lane_sums2<L>(N, sg, sgx, [&](int64_t i, double& a, double& bb) {
-        const double g = kW ? static_cast<double>(gr[i]) * static_cast<double>(w[i])
-                            : static_cast<double>(gr[i]);
-        a = g;
-        bb = g * ((static_cast<double>(xr[i]) - mu) * rs);
-    });
-    const T mg = static_cast<T>(sg / double(N)), mgx = static_cast<T>(sgx / double(N));
+    const T mg = static_cast<T>((la[0] + ta) / double(N));
+    const T mgx = static_cast<T>((lb[0] + tb) / double(N));
     for (int64_t j = 0; j < N; ++j) {
         const T g = kW ? gr[j] * w[j] : gr[j];
         dr[j] = s * (g - mg - (xr[j] - m) * s * mgx);
     }
 }
 
+template <int L, class T, bool kW, bool kDW, bool kDB>
+void ln_backward_rows(T* dx, double* dw, double* db, const T* x, const T* dy, const T* w,
+                      const double* mean, const double* rstd, int64_t rows, int64_t N) {
+    for (int64_t r = 0; r < rows; ++r)
+        ln_backward_row<L, T, kW, kDW, kDB>(dx != nullptr ? dx + r * N : nullptr, dw, db,
+                                            x + r * N, dy + r * N, w, mean[r], rstd[r], N);
+}
+
+template <int L, class T, bool kW>
+void ln_backward_w(T* dx, double* dw, double* db, const T* x, const T* dy, const T* w,
+                   const double* mean, const double* rstd, int64_t rows, int64_t N) {
+    if (dw != nullptr && db != nullptr)
+        ln_backward_rows<L, T, kW, true, true>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
+    else if (dw != nullptr)
+        ln_backward_rows<L, T, kW, true, false>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
+    else if (db != nullptr)
+        ln_backward_rows<L, T, kW, false, true>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
+    else
+        ln_backward_rows<L, T, kW, false, false>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
+}
+
 template <int L, class T>
 void ln_backward(T* dx, double* dw, double* db, const T* x, const T* dy, const T* w,
                  const double* mean, const double* rstd, int64_t rows, int64_t N) {
-    for (int64_t r = 0; r < rows; ++r) {
-        T* dr = dx != nullptr ? dx + r * N : nullptr;
-        if (w != nullptr)
-            ln_backward_row<L, T, true>(dr, dw, db, x + r * N, dy + r * N, w, mean[r], rstd[r], N);
-        else
-            ln_backward_row<L, T, false>(dr, dw, db, x + r * N, dy + r * N, w, mean[r], rstd[r], N);
-    }
+    if (w != nullptr)
+        ln_backward_w<L, T, true>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
+    else
+        ln_backward_w<L, T, false>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
 }
 
 template <int L>
