@@ -458,3 +458,54 @@ def test_layer_norm_fast_paths(shape: Any, n: int, layout: str, dtype: str) -> N
     yt.backward(torch.tensor(g))
     for pc, pt in ((xc, xt), (wc, wt), (bc, bt)):
         np.testing.assert_allclose(_np(pc.grad), _np(pt.grad), rtol=tol * 10, atol=tol * 10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(64, 16, 16, 16), (5, 3, 7), (9, 4), (3, 2, 5, 1)])
+def test_batch_norm_fast_paths(shape: Any, training: bool, dtype: str) -> None:
+    rng = np.random.default_rng(11)
+    a = (rng.standard_normal(shape) * 2 + 3).astype(dtype)
+    C = shape[1]
+    # channels-last strides for 4-D inputs: the op copies to contiguous first
+    if len(shape) == 4:
+        b = np.ascontiguousarray(np.moveaxis(a, 1, -1))
+        xc, xt = cr.tensor(b).permute(0, 3, 1, 2), torch.tensor(b).permute(0, 3, 1, 2)
+    else:
+        xc, xt = cr.tensor(a), torch.tensor(a)
+    xc.requires_grad_(True)
+    xt.requires_grad_(True)
+    w = rng.standard_normal(C).astype(dtype)
+    wc, wt = cr.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bc, bt = cr.tensor(w * 0.3, requires_grad=True), torch.tensor(w * 0.3, requires_grad=True)
+    rm = rng.standard_normal(C).astype(dtype)
+    rv = rng.uniform(0.5, 2, C).astype(dtype)
+    rmc, rvc, rmt, rvt = cr.tensor(rm), cr.tensor(rv), torch.tensor(rm), torch.tensor(rv)
+    yc = F.batch_norm(xc, rmc, rvc, wc, bc, training=training, momentum=0.2)
+    yt = torch.nn.functional.batch_norm(xt, rmt, rvt, wt, bt, training=training, momentum=0.2)
+    tol = 2e-5 if dtype == "float32" else 1e-11
+    np.testing.assert_allclose(_np(yc), _np(yt), rtol=tol, atol=tol)
+    np.testing.assert_allclose(rmc.numpy(), rmt.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(rvc.numpy(), rvt.numpy(), rtol=tol, atol=tol)
+    g = rng.standard_normal(shape).astype(dtype)
+    yc.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    for pc, pt in ((xc, xt), (wc, wt), (bc, bt)):
+        np.testing.assert_allclose(_np(pc.grad), _np(pt.grad), rtol=tol * 50, atol=tol * 50)
+
+
+def test_norm_statistics_of_offset_data() -> None:
+    """Data far from zero with a small spread: the shifted one-pass sums stay accurate (float32:
+    y is computed in float as torch does, so the rounding of the mean to float, 3e-5 / 0.01,
+    bounds the error)."""
+    rng = np.random.default_rng(12)
+    a = 1000.0 + 0.01 * rng.standard_normal((6, 4, 50))
+    for dtype, tol in (("float32", 1e-2), ("float64", 1e-7)):
+        x = a.astype(dtype)
+        ref = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float64), (50,))
+        np.testing.assert_allclose(F.layer_norm(cr.tensor(x), (50,)).numpy(), ref.numpy(),
+                                   rtol=tol, atol=tol)
+        ref = torch.nn.functional.batch_norm(torch.tensor(x, dtype=torch.float64), None, None,
+                                             training=True)
+        np.testing.assert_allclose(F.batch_norm(cr.tensor(x), None, None, training=True).numpy(),
+                                   ref.numpy(), rtol=tol, atol=tol)

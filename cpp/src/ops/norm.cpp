@@ -186,8 +186,10 @@ struct NativeBatchNormBackward0 final : Node {
         Tensor dx = need_dx ? empty(xv.shape(), dt) : Tensor();
         Tensor dw = need_dw ? empty({C}, dt) : Tensor();
         Tensor db = need_db ? empty({C}, dt) : Tensor();
+        const auto& kt = kernels::kernel_table().norm;
         CR_DISPATCH_FLOAT(dt, "batch_norm", [&] {
             using T = scalar_t;
+            const auto& kern = kernel_for<T>(kt);
             const T* xp = xv.data<T>();
             const T* gp = dy.data<T>();
             const T* wp = wv.defined() ? wv.data<T>() : nullptr;
@@ -201,30 +203,19 @@ struct NativeBatchNormBackward0 final : Node {
                          [&](int64_t cb, int64_t ce) {
                 for (int64_t c = cb; c < ce; ++c) {
                     const double mu = mp[c], rs = rp[c];
-                    double sg = 0, sgx = 0;
-                    for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        const T* gr = gp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) {
-                            sg += double(gr[l]);
-                            sgx += double(gr[l]) * (double(xr[l]) - mu);
-                        }
-                    }
-                    sgx *= rs;
+                    double st[2] = {0.0, 0.0};  // sum dy, sum dy * (x - mean)
+                    for (int64_t b = 0; b < B; ++b)
+                        kern.bn_grad_stats(st, xp + (b * C + c) * L, gp + (b * C + c) * L, L, mu);
+                    const double sg = st[0], sgx = st[1] * rs;
                     if (dwp) dwp[c] = T(sgx);
                     if (dbp) dbp[c] = T(sg);
                     if (!dxp) continue;
                     const double wc = wp ? double(wp[c]) : 1.0;
-                    const double mg = training ? sg / n : 0.0;
-                    const double mgx = training ? sgx / n : 0.0;
+                    const T mg = T(training ? sg / n : 0.0);
+                    const T mgx = T(training ? sgx / n : 0.0);
                     for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        const T* gr = gp + (b * C + c) * L;
-                        T* dr = dxp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) {
-                            const double xh = (double(xr[l]) - mu) * rs;
-                            dr[l] = T(wc * rs * (double(gr[l]) - mg - xh * mgx));
-                        }
+                        const int64_t o = (b * C + c) * L;
+                        kern.bn_dx(dxp + o, xp + o, gp + o, L, T(mu), T(rs), T(wc * rs), mg, mgx);
                     }
                 }
             });
@@ -276,25 +267,19 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
         double* mp = mean.data<double>();
         double* rp = invstd.data<double>();
         const double n = double(B * L);
+        const auto& kern = kernel_for<T>(kernels::kernel_table().norm);
         parallel_for(0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
                      [&](int64_t cb, int64_t ce) {
             for (int64_t c = cb; c < ce; ++c) {
                 double mu, rs;
                 if (training) {
-                    double s = 0;
-                    for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) s += double(xr[l]);
-                    }
-                    mu = s / n;
-                    double v = 0;
-                    for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) {
-                            const double d = double(xr[l]) - mu;
-                            v += d * d;
-                        }
-                    }
+                    // One pass over x - x[0, c, 0]: sum and sum of squares (see ln_forward).
+                    const double x0 = double(xp[c * L]);
+                    double st[2] = {0.0, 0.0};
+                    for (int64_t b = 0; b < B; ++b) kern.bn_stats(st, xp + (b * C + c) * L, L, x0);
+                    const double md = st[0] / n;
+                    const double v = std::max(st[1] - st[0] * md, 0.0);  // sum of squared deviations
+                    mu = x0 + md;
                     rs = 1.0 / std::sqrt(v / n + eps);
                     if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
                     if (rvp)
@@ -305,11 +290,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                 }
                 mp[c] = mu;
                 rp[c] = rs;
+                // y = x * a + (b - mean * a), a = invstd * w (as torch).
                 const double wv = wp ? double(wp[c]) : 1.0, bv = bp ? double(bp[c]) : 0.0;
+                const double a = rs * wv;
                 for (int64_t b = 0; b < B; ++b) {
-                    const T* xr = xp + (b * C + c) * L;
-                    T* yr = yp + (b * C + c) * L;
-                    for (int64_t l = 0; l < L; ++l) yr[l] = T((double(xr[l]) - mu) * rs * wv + bv);
+                    const int64_t o = (b * C + c) * L;
+                    kern.bn_affine(yp + o, xp + o, L, T(a), T(bv - mu * a));
                 }
             }
         });

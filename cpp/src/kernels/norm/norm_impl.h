@@ -1,4 +1,4 @@
-// layer_norm row loops, written once as plain C++ that GCC/Clang vectorise, included by each
+// layer_norm row loops and batch_norm segment loops, written once as plain C++ that GCC/Clang vectorise, included by each
 // ISA unit with its float lane count L. Everything is in an unnamed namespace: each unit gets
 // its own internal-linkage copy (see check_isa_symbols.cmake).
 #pragma once
@@ -164,8 +164,58 @@ void ln_backward(T* dx, double* dw, double* db, const T* x, const T* dy, const T
         ln_backward_w<L, T, false>(dx, dw, db, x, dy, w, mean, rstd, rows, N);
 }
 
+template <int L, class T>
+void bn_stats(double* s, const T* x, int64_t n, double shift) {
+    const T* __restrict xr = x;
+    double a, b;
+    lane_sums2<L>(n, a, b, [xr, shift](int64_t i, double& u, double& v) {
+        const double d = static_cast<double>(xr[i]) - shift;
+        u = d;
+        v = d * d;
+    });
+    s[0] += a;
+    s[1] += b;
+}
+
+template <int L, class T>
+void bn_grad_stats(double* s, const T* x, const T* g, int64_t n, double mu) {
+    const T* __restrict xr = x;
+    const T* __restrict gr = g;
+    double a, b;
+    lane_sums2<L>(n, a, b, [xr, gr, mu](int64_t i, double& u, double& v) {
+        const double gi = static_cast<double>(gr[i]);
+        u = gi;
+        v = gi * (static_cast<double>(xr[i]) - mu);
+    });
+    s[0] += a;
+    s[1] += b;
+}
+
+template <class T>
+void bn_affine(T* y, const T* x, int64_t n, T a, T c) {
+    T* __restrict yr = y;
+    const T* __restrict xr = x;
+    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * a + c;
+}
+
+template <class T>
+void bn_dx(T* dx, const T* x, const T* g, int64_t n, T m, T s, T k, T mg, T mgx) {
+    T* __restrict dr = dx;
+    const T* __restrict xr = x;
+    const T* __restrict gr = g;
+    for (int64_t i = 0; i < n; ++i) dr[i] = k * (gr[i] - mg - (xr[i] - m) * s * mgx);
+}
+
 template <int L>
 void fill_norm(NormKernels* out) {
+    out->s.bn_stats = &bn_stats<L, float>;
+    out->s.bn_grad_stats = &bn_grad_stats<L, float>;
+    out->s.bn_affine = &bn_affine<float>;
+    out->s.bn_dx = &bn_dx<float>;
+    out->d.bn_stats = &bn_stats<L / 2, double>;
+    out->d.bn_grad_stats = &bn_grad_stats<L / 2, double>;
+    out->d.bn_affine = &bn_affine<double>;
+    out->d.bn_dx = &bn_dx<double>;
     out->s.ln_forward = &ln_forward<L, float>;
     out->s.ln_backward = &ln_backward<L, float>;
     out->d.ln_forward = &ln_forward<L / 2, double>;

@@ -1,4 +1,4 @@
-// The per-ISA row loops of layer_norm (ops/norm.cpp): plain structs of function pointers that
+// The per-ISA row loops of layer_norm and the channel-segment loops of batch_norm (ops/norm.cpp): plain structs of function pointers that
 // each ISA translation unit fills (norm_baseline.cpp, norm_avx2.cpp, norm_avx512.cpp). Nothing
 // here is inline or a template function, so the ISA units share no code with the rest of the
 // library. The kernels are single-threaded: the op splits rows over threads.
@@ -22,6 +22,15 @@ struct NormKernel {
     // accumulators, each null when not wanted).
     void (*ln_backward)(T* dx, double* dw, double* db, const T* x, const T* dy, const T* w,
                         const double* mean, const double* rstd, int64_t rows, int64_t N);
+    // batch_norm, one contiguous segment of n values of a channel (double lane sums, added
+    // to the accumulators): s[0] += sum(x - shift), s[1] += sum((x - shift)^2).
+    void (*bn_stats)(double* s, const T* x, int64_t n, double shift);
+    // s[0] += sum(g), s[1] += sum(g * (x - mu)).
+    void (*bn_grad_stats)(double* s, const T* x, const T* g, int64_t n, double mu);
+    // y = x * a + c.
+    void (*bn_affine)(T* y, const T* x, int64_t n, T a, T c);
+    // dx = k * (g - mg - (x - m) * s * mgx).
+    void (*bn_dx)(T* dx, const T* x, const T* g, int64_t n, T m, T s, T k, T mg, T mgx);
 };
 
 struct NormKernels {
