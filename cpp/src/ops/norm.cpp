@@ -290,12 +290,13 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                 }
                 mp[c] = mu;
                 rp[c] = rs;
-                // y = x * a + (b - mean * a), a = invstd * w (as torch).
+                // y = (x - mean) * a + b, a = invstd * w (torch's x * a + (b - mean * a)
+                // loses the low bits of x * a when the mean is large against the spread).
                 const double wv = wp ? double(wp[c]) : 1.0, bv = bp ? double(bp[c]) : 0.0;
                 const double a = rs * wv;
                 for (int64_t b = 0; b < B; ++b) {
                     const int64_t o = (b * C + c) * L;
-                    kern.bn_affine(yp + o, xp + o, L, T(a), T(bv - mu * a));
+                    kern.bn_affine(yp + o, xp + o, L, T(mu), T(a), T(bv));
                 }
             }
         });

@@ -192,10 +192,10 @@ void bn_grad_stats(double* s, const T* x, const T* g, int64_t n, double mu) {
 }
 
 template <class T>
-void bn_affine(T* y, const T* x, int64_t n, T a, T c) {
+void bn_affine(T* y, const T* x, int64_t n, T m, T a, T c) {
     T* __restrict yr = y;
     const T* __restrict xr = x;
-    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * a + c;
+    for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * a + c;
 }
 
 template <class T>

@@ -27,8 +27,8 @@ struct NormKernel {
     void (*bn_stats)(double* s, const T* x, int64_t n, double shift);
     // s[0] += sum(g), s[1] += sum(g * (x - mu)).
     void (*bn_grad_stats)(double* s, const T* x, const T* g, int64_t n, double mu);
-    // y = x * a + c.
-    void (*bn_affine)(T* y, const T* x, int64_t n, T a, T c);
+    // y = (x - m) * a + c.
+    void (*bn_affine)(T* y, const T* x, int64_t n, T m, T a, T c);
     // dx = k * (g - mg - (x - m) * s * mgx).
     void (*bn_dx)(T* dx, const T* x, const T* g, int64_t n, T m, T s, T k, T mg, T mgx);
 };
