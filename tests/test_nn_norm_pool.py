@@ -266,3 +266,246 @@ def test_max_pool_indices_modified_in_place() -> None:
     i.add_(1)
     with pytest.raises(RuntimeError, match="MaxPool2DWithIndicesBackward0"):
         y.sum().backward()
+
+
+# ---- fast paths (interior columns, 2x2 stride 2, border columns, threads) --------------------
+def _layout(a: np.ndarray, layout: str) -> tuple[Any, Any]:
+    """The same values as chainrule and torch tensors, contiguous or not."""
+    if layout == "contiguous":
+        c, t = cr.tensor(a), torch.tensor(a)
+    elif layout == "transposed":  # W and H swapped in memory
+        b = np.ascontiguousarray(a.swapaxes(-1, -2))
+        c, t = cr.tensor(b).transpose(-1, -2), torch.tensor(b).transpose(-1, -2)
+    else:  # channels-last strides
+        b = np.ascontiguousarray(np.moveaxis(a, 1, -1))
+        c, t = cr.tensor(b).permute(0, 3, 1, 2), torch.tensor(b).permute(0, 3, 1, 2)
+    c.requires_grad_(True)
+    t.requires_grad_(True)
+    return c, t
+
+
+POOL_CASES = [
+    # (kernel, stride, padding, dilation, ceil_mode, shape)
+    (2, 2, 0, 1, False, (3, 4, 24, 24)),  # LeNet: 2x2 stride 2 fast path
+    (2, 2, 0, 1, False, (2, 3, 7, 9)),  # odd sizes: last row / column dropped
+    (2, 2, 0, 1, True, (2, 3, 7, 9)),  # ceil_mode: clipped last window (border path)
+    (2, 2, 1, 1, False, (2, 3, 8, 7)),  # padding: border columns and rows
+    (2, (2, 1), 0, 1, False, (2, 3, 6, 9)),  # stride 1 along W
+    (3, 2, 1, 1, True, (2, 2, 11, 13)),
+    (3, 1, 1, 1, False, (2, 2, 9, 10)),  # overlapping windows
+    ((2, 3), (3, 2), (1, 1), 1, False, (2, 2, 10, 11)),
+    (3, 3, 0, 2, False, (1, 2, 13, 14)),  # dilation, stride 3 (any-stride instance)
+    (2, 2, 1, 2, True, (1, 2, 9, 8)),
+    (5, 4, 2, 1, True, (1, 3, 17, 19)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+@pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), [c[:5] for c in POOL_CASES])
+def test_max_pool_fast_paths(k: Any, s: Any, p: Any, d: Any, ceil: bool, layout: str,
+                             dtype: str) -> None:
+    shape = next(c[5] for c in POOL_CASES if c[:5] == (k, s, p, d, ceil))
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(shape).astype(dtype)
+    a.reshape(-1)[::7] = a.reshape(-1)[::5][: a.size // 7 + (a.size % 7 > 0)]  # ties
+    xc, xt = _layout(a, layout)
+    yc, ic = F.max_pool2d(xc, k, s, p, d, ceil_mode=ceil, return_indices=True)
+    yt, it = torch.nn.functional.max_pool2d(xt, k, s, p, d, ceil_mode=ceil, return_indices=True)
+    np.testing.assert_array_equal(_np(yc), _np(yt))
+    np.testing.assert_array_equal(ic.numpy(), it.numpy())
+    g = rng.standard_normal(yt.shape).astype(dtype)
+    yc.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(_np(xc.grad), _np(xt.grad), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_pool_nan_and_inf(dtype: str) -> None:
+    a = np.random.default_rng(6).standard_normal((2, 2, 8, 10)).astype(dtype)
+    a[0, 0, 0, 1] = np.nan
+    a[0, 1, 2:4, 2:4] = -np.inf
+    a[1, 0, 4, 4] = a[1, 0, 5, 5] = np.nan
+    a[1, 1, 1, :] = np.inf
+    for k, s, p in ((2, 2, 0), (3, 1, 1), (3, 2, 0)):
+        yc, ic = F.max_pool2d(cr.tensor(a), k, s, p, return_indices=True)
+        yt, it = torch.nn.functional.max_pool2d(torch.tensor(a), k, s, p, return_indices=True)
+        np.testing.assert_array_equal(_np(yc), _np(yt))
+        np.testing.assert_array_equal(ic.numpy(), it.numpy())
+
+
+AVG_CASES = [
+    # (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override, shape)
+    (2, 2, 0, False, True, None, (3, 4, 24, 24)),
+    (2, 2, 0, True, True, None, (2, 3, 7, 9)),
+    (3, 2, 1, True, False, None, (2, 2, 11, 13)),
+    (3, 2, 1, True, True, None, (2, 2, 11, 13)),
+    (3, 1, 1, False, True, 5, (2, 2, 9, 10)),
+    ((2, 3), (3, 2), (1, 1), False, False, None, (2, 2, 10, 11)),
+    (4, 3, 2, True, True, None, (1, 3, 17, 19)),
+    (2, (2, 1), 0, False, True, None, (2, 3, 6, 9)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+@pytest.mark.parametrize("case", AVG_CASES)
+def test_avg_pool_fast_paths(case: Any, layout: str, dtype: str) -> None:
+    k, s, p, ceil, cip, div, shape = case
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal(shape).astype(dtype)
+    xc, xt = _layout(a, layout)
+    yc = F.avg_pool2d(xc, k, s, p, ceil, cip, div)
+    yt = torch.nn.functional.avg_pool2d(xt, k, s, p, ceil, cip, div)
+    tol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(_np(yc), _np(yt), rtol=tol, atol=tol)
+    g = rng.standard_normal(yt.shape).astype(dtype)
+    yc.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(_np(xc.grad), _np(xt.grad), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+@pytest.mark.parametrize(
+    ("shape", "out"),
+    [((3, 64, 8, 8), 1), ((2, 3, 9, 7), (4, 3)), ((2, 3, 5, 5), (7, 2)), ((2, 3, 37, 3), 1),
+     ((2, 3, 6, 8), (3, 4))],
+)
+def test_adaptive_avg_pool_fast_paths(shape: Any, out: Any, layout: str, dtype: str) -> None:
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal(shape).astype(dtype)
+    xc, xt = _layout(a, layout)
+    yc = F.adaptive_avg_pool2d(xc, out)
+    yt = torch.nn.functional.adaptive_avg_pool2d(xt, out)
+    tol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(_np(yc), _np(yt), rtol=tol, atol=tol)
+    g = rng.standard_normal(yt.shape).astype(dtype)
+    yc.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(_np(xc.grad), _np(xt.grad), rtol=tol, atol=tol)
+
+
+def _run_threads(fn: Any, threads: int) -> list[np.ndarray]:
+    old = cr.get_num_threads()
+    cr.set_num_threads(threads)
+    try:
+        return fn()
+    finally:
+        cr.set_num_threads(old)
+
+
+def test_pool_norm_same_for_any_thread_count() -> None:
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((64, 6, 24, 24)).astype("float32")
+    b = rng.standard_normal((1024, 128)).astype("float32")
+    c = rng.standard_normal((64, 16, 16, 16)).astype("float32")
+    w = rng.standard_normal(128).astype("float32")
+    wc = rng.standard_normal(16).astype("float32")
+
+    def run() -> list[np.ndarray]:
+        outs = []
+        for f in (lambda x: F.max_pool2d(x, 2), lambda x: F.avg_pool2d(x, 3, 2, 1),
+                  lambda x: F.adaptive_avg_pool2d(x, 1)):
+            x = cr.tensor(a, requires_grad=True)
+            y = f(x)
+            (y * y).sum().backward()
+            outs += [y.detach().numpy(), x.grad.numpy()]
+        x = cr.tensor(b, requires_grad=True)
+        wt = cr.tensor(w, requires_grad=True)
+        bt = cr.tensor(w, requires_grad=True)
+        y = F.layer_norm(x, (128,), wt, bt)
+        (y * y).sum().backward()
+        outs += [y.detach().numpy(), x.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()]
+        x = cr.tensor(c, requires_grad=True)
+        wt = cr.tensor(wc, requires_grad=True)
+        bt = cr.tensor(wc, requires_grad=True)
+        rm, rv = cr.zeros(16), cr.ones(16)
+        y = F.batch_norm(x, rm, rv, wt, bt, training=True)
+        (y * y).sum().backward()
+        outs += [y.detach().numpy(), x.grad.numpy(), wt.grad.numpy(), bt.grad.numpy(),
+                 rm.numpy(), rv.numpy()]
+        return outs
+
+    for o1, o2 in zip(_run_threads(run, 1), _run_threads(run, 2)):
+        np.testing.assert_array_equal(o1, o2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize(("shape", "n"), [((1024, 128), 128), ((7, 5, 33), 33), ((3, 1000), 1000),
+                                          ((2, 3, 4, 5), 20), ((5, 1), 1)])
+def test_layer_norm_fast_paths(shape: Any, n: int, layout: str, dtype: str) -> None:
+    rng = np.random.default_rng(10)
+    a = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    ns = shape[-1:] if n == shape[-1] else shape[-2:]
+    if layout == "transposed":
+        b = np.ascontiguousarray(a.swapaxes(0, 1))
+        xc, xt = cr.tensor(b).transpose(0, 1), torch.tensor(b).transpose(0, 1)
+    else:
+        xc, xt = cr.tensor(a), torch.tensor(a)
+    xc.requires_grad_(True)
+    xt.requires_grad_(True)
+    w = rng.standard_normal(ns).astype(dtype)
+    wc, wt = cr.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bc, bt = cr.tensor(w * 0.5, requires_grad=True), torch.tensor(w * 0.5, requires_grad=True)
+    yc = F.layer_norm(xc, ns, wc, bc)
+    yt = torch.nn.functional.layer_norm(xt, ns, wt, bt)
+    tol = 2e-5 if dtype == "float32" else 1e-11
+    np.testing.assert_allclose(_np(yc), _np(yt), rtol=tol, atol=tol)
+    g = rng.standard_normal(shape).astype(dtype)
+    yc.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    for pc, pt in ((xc, xt), (wc, wt), (bc, bt)):
+        np.testing.assert_allclose(_np(pc.grad), _np(pt.grad), rtol=tol * 10, atol=tol * 10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(64, 16, 16, 16), (5, 3, 7), (9, 4), (3, 2, 5, 1)])
+def test_batch_norm_fast_paths(shape: Any, training: bool, dtype: str) -> None:
+    rng = np.random.default_rng(11)
+    a = (rng.standard_normal(shape) * 2 + 3).astype(dtype)
+    C = shape[1]
+    # channels-last strides for 4-D inputs: the op copies to contiguous first
+    if len(shape) == 4:
+        b = np.ascontiguousarray(np.moveaxis(a, 1, -1))
+        xc, xt = cr.tensor(b).permute(0, 3, 1, 2), torch.tensor(b).permute(0, 3, 1, 2)
+    else:
+        xc, xt = cr.tensor(a), torch.tensor(a)
+    xc.requires_grad_(True)
+    xt.requires_grad_(True)
+    w = rng.standard_normal(C).astype(dtype)
+    wc, wt = cr.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bc, bt = cr.tensor(w * 0.3, requires_grad=True), torch.tensor(w * 0.3, requires_grad=True)
+    rm = rng.standard_normal(C).astype(dtype)
+    rv = rng.uniform(0.5, 2, C).astype(dtype)
+    rmc, rvc, rmt, rvt = cr.tensor(rm), cr.tensor(rv), torch.tensor(rm), torch.tensor(rv)
+    yc = F.batch_norm(xc, rmc, rvc, wc, bc, training=training, momentum=0.2)
+    yt = torch.nn.functional.batch_norm(xt, rmt, rvt, wt, bt, training=training, momentum=0.2)
+    tol = 2e-5 if dtype == "float32" else 1e-11
+    np.testing.assert_allclose(_np(yc), _np(yt), rtol=tol, atol=tol)
+    np.testing.assert_allclose(rmc.numpy(), rmt.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(rvc.numpy(), rvt.numpy(), rtol=tol, atol=tol)
+    g = rng.standard_normal(shape).astype(dtype)
+    yc.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    for pc, pt in ((xc, xt), (wc, wt), (bc, bt)):
+        np.testing.assert_allclose(_np(pc.grad), _np(pt.grad), rtol=tol * 50, atol=tol * 50)
+
+
+def test_norm_statistics_of_offset_data() -> None:
+    """Data far from zero with a small spread: the shifted one-pass sums stay accurate (float32:
+    y is computed in float as torch does, so the rounding of the mean to float, 3e-5 / 0.01,
+    bounds the error)."""
+    rng = np.random.default_rng(12)
+    a = 1000.0 + 0.01 * rng.standard_normal((6, 4, 50))
+    for dtype, tol in (("float32", 1e-2), ("float64", 1e-7)):
+        x = a.astype(dtype)
+        ref = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float64), (50,))
+        np.testing.assert_allclose(F.layer_norm(cr.tensor(x), (50,)).numpy(), ref.numpy(),
+                                   rtol=tol, atol=tol)
+        ref = torch.nn.functional.batch_norm(torch.tensor(x, dtype=torch.float64), None, None,
+                                             training=True)
+        np.testing.assert_allclose(F.batch_norm(cr.tensor(x), None, None, training=True).numpy(),
+                                   ref.numpy(), rtol=tol, atol=tol)

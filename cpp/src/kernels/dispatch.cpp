@@ -78,15 +78,16 @@ bool build_has(CpuCapability level) {
     kernels::ReduceKernels r{};
     kernels::SoftmaxKernels s{};
     kernels::OptimKernels o{};
+    kernels::NormKernels nk{};
     switch (level) {
         case CpuCapability::Avx512:
             return kernels::gemm_kernels_avx512(&g) && kernels::elementwise_kernels_avx512(&e) &&
                    kernels::reduce_kernels_avx512(&r) && kernels::softmax_kernels_avx512(&s) &&
-                   kernels::optim_kernels_avx512(&o);
+                   kernels::optim_kernels_avx512(&o) && kernels::norm_kernels_avx512(&nk);
         case CpuCapability::Avx2:
             return kernels::gemm_kernels_avx2(&g) && kernels::elementwise_kernels_avx2(&e) &&
                    kernels::reduce_kernels_avx2(&r) && kernels::softmax_kernels_avx2(&s) &&
-                   kernels::optim_kernels_avx2(&o);
+                   kernels::optim_kernels_avx2(&o) && kernels::norm_kernels_avx2(&nk);
         case CpuCapability::Baseline: return true;
     }
     return false;
@@ -139,6 +140,7 @@ kernels::KernelTable make_table(CpuCapability level) {
             kernels::reduce_kernels_avx512(&t.reduce);
             kernels::softmax_kernels_avx512(&t.softmax);
             kernels::optim_kernels_avx512(&t.optim);
+            kernels::norm_kernels_avx512(&t.norm);
             break;
         case CpuCapability::Avx2:
             kernels::gemm_kernels_avx2(&t.gemm);
@@ -146,6 +148,7 @@ kernels::KernelTable make_table(CpuCapability level) {
             kernels::reduce_kernels_avx2(&t.reduce);
             kernels::softmax_kernels_avx2(&t.softmax);
             kernels::optim_kernels_avx2(&t.optim);
+            kernels::norm_kernels_avx2(&t.norm);
             break;
         case CpuCapability::Baseline:
             kernels::gemm_kernels_baseline(&t.gemm);
@@ -153,6 +156,7 @@ kernels::KernelTable make_table(CpuCapability level) {
             kernels::reduce_kernels_baseline(&t.reduce);
             kernels::softmax_kernels_baseline(&t.softmax);
             kernels::optim_kernels_baseline(&t.optim);
+            kernels::norm_kernels_baseline(&t.norm);
             break;
     }
     return t;

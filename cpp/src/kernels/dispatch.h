@@ -6,6 +6,7 @@
 #include "chainrule/cpu.h"
 #include "elementwise/elementwise_kernels.h"
 #include "gemm/gemm_kernels.h"
+#include "norm/norm_kernels.h"
 #include "optim/optim_kernels.h"
 #include "reduce/reduce_kernels.h"
 #include "softmax/softmax_kernels.h"
@@ -22,6 +23,7 @@ struct KernelTable {
     ReduceKernels reduce;
     SoftmaxKernels softmax;
     OptimKernels optim;
+    NormKernels norm;
 };
 
 // The table of the level in use (cpu_capability()).

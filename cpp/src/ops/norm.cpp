@@ -1,11 +1,16 @@
 // Normalisation ops: layer_norm (statistics per row of the trailing normalized dims) and
 // batch_norm (statistics per channel over batch and spatial dims). Each has one fused forward
 // that saves mean and rstd, and one fused backward producing input, weight and bias grads.
-// Sums accumulate in double whatever the dtype.
+// Statistics sum in double whatever the dtype; the row loops of layer_norm are a per-ISA
+// kernel family (kernels/norm/).
 #include <cmath>
 
-#include "chainrule/parallel.h"
+#include <algorithm>
+#include <vector>
+
+#include "../kernels/dispatch.h"
 #include "chainrule/ops/norm.h"
+#include "chainrule/parallel.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -19,6 +24,12 @@ void check_param(const Tensor& p, const Shape& want, const Tensor& x, const char
              shape_str(want), "; got ", shape_str(p.shape()));
     CR_CHECK(p.dtype() == x.dtype(), TypeError, op, ": expected ", what, " of dtype ",
              dtype_name(x.dtype()), "; got ", dtype_name(p.dtype()));
+}
+
+template <class T>
+const kernels::NormKernel<T>& kernel_for(const kernels::NormKernels& k) {
+    if constexpr (std::is_same_v<T, float>) return k.s;
+    else return k.d;
 }
 
 }  // namespace
@@ -40,53 +51,59 @@ struct NativeLayerNormBackward0 final : Node {
         const bool need_dx = needs_input_grad(0), need_dw = needs_input_grad(1),
                    need_db = needs_input_grad(2);
         Tensor dx = need_dx ? empty(xv.shape(), xv.dtype()) : Tensor();
-        std::vector<double> dw(need_dw ? N : 0, 0.0), db(need_db ? N : 0, 0.0);
+        // Rows in fixed blocks (sized from M and N only): each block sums its dw / db into
+        // its own double partials, added in block order afterwards, so the bits do not
+        // depend on the thread count.
+        const int64_t rows_per_block =
+            std::max<int64_t>({int64_t(1), (M + kMaxBlocks - 1) / kMaxBlocks,
+                               kBlockWork / std::max<int64_t>(N, 1)});
+        const int64_t blocks = M == 0 ? 0 : (M + rows_per_block - 1) / rows_per_block;
+        const int64_t pw = need_dw ? N : 0, pb = need_db ? N : 0;
+        std::vector<double> part(static_cast<size_t>(blocks * (pw + pb)), 0.0);
+        const auto& kt = kernels::kernel_table().norm;
         CR_DISPATCH_FLOAT(xv.dtype(), "layer_norm", [&] {
             using T = scalar_t;
+            const auto& k = kernel_for<T>(kt);
             const T* xp = xv.data<T>();
             const T* gp = dy.data<T>();
             const T* wp = wv.defined() ? wv.data<T>() : nullptr;
             const double* mp = mean.data<double>();
             const double* rp = rstd.data<double>();
             T* dxp = need_dx ? dx.data<T>() : nullptr;
-            for (int64_t i = 0; i < M; ++i) {
-                const T* xr = xp + i * N;
-                const T* gr = gp + i * N;
-                const double mu = mp[i], rs = rp[i];
-                double sg = 0, sgx = 0;
-                for (int64_t j = 0; j < N; ++j) {
-                    const double xh = (double(xr[j]) - mu) * rs;
-                    const double gj = double(gr[j]) * (wp ? double(wp[j]) : 1.0);
-                    sg += gj;
-                    sgx += gj * xh;
-                    if (need_dw) dw[j] += double(gr[j]) * xh;
-                    if (need_db) db[j] += double(gr[j]);
+            const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(rows_per_block * N, 1));
+            parallel_for(0, blocks, grain, [&](int64_t bb, int64_t be) {
+                for (int64_t blk = bb; blk < be; ++blk) {
+                    const int64_t r0 = blk * rows_per_block;
+                    const int64_t rn = std::min(rows_per_block, M - r0);
+                    double* dwp = need_dw ? part.data() + blk * (pw + pb) : nullptr;
+                    double* dbp = need_db ? part.data() + blk * (pw + pb) + pw : nullptr;
+                    k.ln_backward(dxp ? dxp + r0 * N : nullptr, dwp, dbp, xp + r0 * N,
+                                  gp + r0 * N, wp, mp + r0, rp + r0, rn, N);
                 }
-                if (!dxp) continue;
-                const double mg = sg / double(N), mgx = sgx / double(N);
-                T* dr = dxp + i * N;
-                for (int64_t j = 0; j < N; ++j) {
-                    const double xh = (double(xr[j]) - mu) * rs;
-                    const double gj = double(gr[j]) * (wp ? double(wp[j]) : 1.0);
-                    dr[j] = T(rs * (gj - mg - xh * mgx));
-                }
-            }
+            });
         });
         TensorList grads(3);
         grads[0] = dx;
         const DType dt = xv.dtype();
-        auto to_tensor = [&](const std::vector<double>& v) {
+        auto combine = [&](int64_t off) {
             Tensor t = empty(param_shape, dt);
             CR_DISPATCH_FLOAT(dt, "layer_norm", [&] {
                 scalar_t* p = t.data<scalar_t>();
-                for (int64_t j = 0; j < N; ++j) p[j] = scalar_t(v[j]);
+                std::vector<double> acc(static_cast<size_t>(N), 0.0);
+                for (int64_t blk = 0; blk < blocks; ++blk) {
+                    const double* q = part.data() + blk * (pw + pb) + off;
+                    for (int64_t j = 0; j < N; ++j) acc[j] += q[j];
+                }
+                for (int64_t j = 0; j < N; ++j) p[j] = scalar_t(acc[j]);
             });
             return t;
         };
-        if (need_dw) grads[1] = to_tensor(dw);
-        if (need_db) grads[2] = to_tensor(db);
+        if (need_dw) grads[1] = combine(0);
+        if (need_db) grads[2] = combine(pw);
         return grads;
     }
+    static constexpr int64_t kMaxBlocks = 64;      // partial dw / db rows at most
+    static constexpr int64_t kBlockWork = 4096;    // elements per block at least
     Shape param_shape;
     std::string name() const override { return "NativeLayerNormBackward0"; }
     void release_saved() override {
@@ -126,29 +143,10 @@ Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape,
         const T* bp = bc.defined() ? bc.data<T>() : nullptr;
         double* mp = mean.data<double>();
         double* rp = rstd.data<double>();
+        const auto& kern = kernel_for<T>(kernels::kernel_table().norm);
         parallel_for(0, M, std::max<int64_t>(1, kGrain / std::max<int64_t>(N, 1)),
                      [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) {
-                const T* xr = xp + i * N;
-                double s = 0;
-                for (int64_t j = 0; j < N; ++j) s += double(xr[j]);
-                const double mu = s / double(N);
-                double v = 0;
-                for (int64_t j = 0; j < N; ++j) {
-                    const double d = double(xr[j]) - mu;
-                    v += d * d;
-                }
-                const double rs = 1.0 / std::sqrt(v / double(N) + eps);
-                mp[i] = mu;
-                rp[i] = rs;
-                T* yr = yp + i * N;
-                for (int64_t j = 0; j < N; ++j) {
-                    double o = (double(xr[j]) - mu) * rs;
-                    if (wp) o *= double(wp[j]);
-                    if (bp) o += double(bp[j]);
-                    yr[j] = T(o);
-                }
-            }
+            kern.ln_forward(yp + b * N, mp + b, rp + b, xp + b * N, wp, bp, e - b, N, eps);
         });
     });
     if (any_needs_grad({&x, &weight, &bias})) {
@@ -188,8 +186,10 @@ struct NativeBatchNormBackward0 final : Node {
         Tensor dx = need_dx ? empty(xv.shape(), dt) : Tensor();
         Tensor dw = need_dw ? empty({C}, dt) : Tensor();
         Tensor db = need_db ? empty({C}, dt) : Tensor();
+        const auto& kt = kernels::kernel_table().norm;
         CR_DISPATCH_FLOAT(dt, "batch_norm", [&] {
             using T = scalar_t;
+            const auto& kern = kernel_for<T>(kt);
             const T* xp = xv.data<T>();
             const T* gp = dy.data<T>();
             const T* wp = wv.defined() ? wv.data<T>() : nullptr;
@@ -203,30 +203,19 @@ struct NativeBatchNormBackward0 final : Node {
                          [&](int64_t cb, int64_t ce) {
                 for (int64_t c = cb; c < ce; ++c) {
                     const double mu = mp[c], rs = rp[c];
-                    double sg = 0, sgx = 0;
-                    for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        const T* gr = gp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) {
-                            sg += double(gr[l]);
-                            sgx += double(gr[l]) * (double(xr[l]) - mu);
-                        }
-                    }
-                    sgx *= rs;
+                    double st[2] = {0.0, 0.0};  // sum dy, sum dy * (x - mean)
+                    for (int64_t b = 0; b < B; ++b)
+                        kern.bn_grad_stats(st, xp + (b * C + c) * L, gp + (b * C + c) * L, L, mu);
+                    const double sg = st[0], sgx = st[1] * rs;
                     if (dwp) dwp[c] = T(sgx);
                     if (dbp) dbp[c] = T(sg);
                     if (!dxp) continue;
                     const double wc = wp ? double(wp[c]) : 1.0;
-                    const double mg = training ? sg / n : 0.0;
-                    const double mgx = training ? sgx / n : 0.0;
+                    const T mg = T(training ? sg / n : 0.0);
+                    const T mgx = T(training ? sgx / n : 0.0);
                     for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        const T* gr = gp + (b * C + c) * L;
-                        T* dr = dxp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) {
-                            const double xh = (double(xr[l]) - mu) * rs;
-                            dr[l] = T(wc * rs * (double(gr[l]) - mg - xh * mgx));
-                        }
+                        const int64_t o = (b * C + c) * L;
+                        kern.bn_dx(dxp + o, xp + o, gp + o, L, T(mu), T(rs), T(wc * rs), mg, mgx);
                     }
                 }
             });
@@ -278,25 +267,19 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
         double* mp = mean.data<double>();
         double* rp = invstd.data<double>();
         const double n = double(B * L);
+        const auto& kern = kernel_for<T>(kernels::kernel_table().norm);
         parallel_for(0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
                      [&](int64_t cb, int64_t ce) {
             for (int64_t c = cb; c < ce; ++c) {
                 double mu, rs;
                 if (training) {
-                    double s = 0;
-                    for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) s += double(xr[l]);
-                    }
-                    mu = s / n;
-                    double v = 0;
-                    for (int64_t b = 0; b < B; ++b) {
-                        const T* xr = xp + (b * C + c) * L;
-                        for (int64_t l = 0; l < L; ++l) {
-                            const double d = double(xr[l]) - mu;
-                            v += d * d;
-                        }
-                    }
+                    // One pass over x - x[0, c, 0]: sum and sum of squares (see ln_forward).
+                    const double x0 = double(xp[c * L]);
+                    double st[2] = {0.0, 0.0};
+                    for (int64_t b = 0; b < B; ++b) kern.bn_stats(st, xp + (b * C + c) * L, L, x0);
+                    const double md = st[0] / n;
+                    const double v = std::max(st[1] - st[0] * md, 0.0);  // sum of squared deviations
+                    mu = x0 + md;
                     rs = 1.0 / std::sqrt(v / n + eps);
                     if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
                     if (rvp)
@@ -307,11 +290,13 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                 }
                 mp[c] = mu;
                 rp[c] = rs;
+                // y = (x - mean) * a + b, a = invstd * w (torch's x * a + (b - mean * a)
+                // loses the low bits of x * a when the mean is large against the spread).
                 const double wv = wp ? double(wp[c]) : 1.0, bv = bp ? double(bp[c]) : 0.0;
+                const double a = rs * wv;
                 for (int64_t b = 0; b < B; ++b) {
-                    const T* xr = xp + (b * C + c) * L;
-                    T* yr = yp + (b * C + c) * L;
-                    for (int64_t l = 0; l < L; ++l) yr[l] = T((double(xr[l]) - mu) * rs * wv + bv);
+                    const int64_t o = (b * C + c) * L;
+                    kern.bn_affine(yp + o, xp + o, L, T(mu), T(a), T(bv));
                 }
             }
         });

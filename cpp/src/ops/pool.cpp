@@ -2,10 +2,13 @@
 // and seen as P = N * C planes of H x W; planes run in parallel, forward and backward (each
 // plane of dx is written by one thread only, so results do not depend on the thread count).
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <vector>
 
 #include "chainrule/ops/pool.h"
 #include "chainrule/parallel.h"
+#include "../kernels/vec_math.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -77,6 +80,139 @@ int64_t plane_grain(int64_t work_per_plane) {
 
 }  // namespace
 
+// ---- fast-path helpers -------------------------------------------------------------
+// Each output row of a plane splits into border columns (window clipped by the padding:
+// scalar code) and interior columns [lo, hi) whose window lies inside the plane in width:
+// there the loops run over the window position (h, kw) outside and the output column inside,
+// branch-free, so GCC vectorises them (stride 1 and 2 are compiled with a constant stride).
+namespace {
+
+// Integer type as wide as T: the argmax index inside a plane (plane sizes < 2^31 take the
+// fast path) and the select mask share it, so the max loop vectorises without widening.
+template <class T> struct Bits;
+template <> struct Bits<float> { using type = int32_t; };
+template <> struct Bits<double> { using type = int64_t; };
+
+// m (all ones or zero) ? a : b, on the bits (a float ternary would stay a branch).
+template <class T, class I>
+CR_VEC_INLINE T select_on(I m, T a, T b) {
+    I ia, ib;
+    std::memcpy(&ia, &a, sizeof ia);
+    std::memcpy(&ib, &b, sizeof ib);
+    const I r = (ia & m) | (ib & ~m);
+    T out;
+    std::memcpy(&out, &r, sizeof out);
+    return out;
+}
+
+// Output columns whose window [ow*s - p, ow*s - p + span) lies inside [0, W).
+inline void interior_cols(int64_t OW, int64_t W, int64_t s, int64_t p, int64_t span,
+                          int64_t& lo, int64_t& hi) {
+    lo = std::min<int64_t>((p + s - 1) / s, OW);
+    const int64_t last = W - span + p;  // largest ow * s allowed
+    hi = last < 0 ? 0 : std::min<int64_t>(last / s + 1, OW);
+    if (hi < lo) hi = lo;
+}
+
+// Max over the window rows hs, hs + dh, .. < he and columns kw * d1 - p1 + ow * s of the
+// interior output columns [lo, hi): mv[ow] = max, mi[ow] = flat index of the first maximum
+// (a NaN wins: the scan order is that of the scalar code, row by row, column by column).
+template <class T, int S>
+void max_row_interior(const T* __restrict xq, int64_t W, int64_t hs, int64_t he, int64_t dh,
+                      int64_t k1, int64_t d1, int64_t p1, int64_t s_rt, int64_t lo, int64_t hi,
+                      T* __restrict mv, typename Bits<T>::type* __restrict mi) {
+    using I = typename Bits<T>::type;
+    const int64_t s = S ? S : s_rt;
+    bool first = true;
+    for (int64_t h = hs; h < he; h += dh)
+        for (int64_t kw = 0; kw < k1; ++kw) {
+            const int64_t c0 = h * W + kw * d1 - p1;  // flat index for ow = 0
+            const T* src = xq + c0;
+            if (first) {
+                for (int64_t ow = lo; ow < hi; ++ow) {
+                    mv[ow] = src[ow * s];
+                    mi[ow] = static_cast<I>(c0 + ow * s);
+                }
+                first = false;
+                continue;
+            }
+            for (int64_t ow = lo; ow < hi; ++ow) {
+                const T v = src[ow * s];
+                const T cur = mv[ow];
+                const I m = -static_cast<I>((v > cur) | (v != v));
+                mv[ow] = select_on(m, v, cur);
+                mi[ow] = (static_cast<I>(c0 + ow * s) & m) | (mi[ow] & ~m);
+            }
+        }
+}
+
+// The common 2x2 window without dilation (K = 2, S = 2) whose K rows are all inside the plane, in one
+// pass per output row: window offsets are constants, so the loop over output columns
+// vectorises with the index select and the int64 store in it.
+template <class T, int K, int S>
+void max_row_fixed(const T* __restrict xq, int64_t W, int64_t h0, int64_t p1, int64_t lo,
+                   int64_t hi, T* __restrict yr, int64_t* __restrict ir) {
+    using I = typename Bits<T>::type;
+    const int64_t b0 = h0 * W - p1;
+    const T* src = xq + b0;
+    const I Wi = static_cast<I>(W), b0i = static_cast<I>(b0);
+    for (int64_t ow = lo; ow < hi; ++ow) {
+        const T* q = src + ow * S;
+        const I base = b0i + static_cast<I>(ow) * S;
+        T mv = q[0];
+        I mi = base;
+        for (int kh = 0; kh < K; ++kh)
+            for (int kw = 0; kw < K; ++kw) {
+                if (kh == 0 && kw == 0) continue;
+                const I at = base + kh * Wi + kw;
+                const T v = q[kh * W + kw];
+                const I m = -static_cast<I>((v > mv) | (v != v));
+                mv = select_on(m, v, mv);
+                mi = (at & m) | (mi & ~m);
+            }
+        yr[ow] = mv;
+        ir[ow] = mi;
+    }
+}
+
+// acc[ow] = sum over window rows [hs, he) and columns kw - p1 + ow * s, kw < k1, of the
+// interior output columns (summed row by row, column by column, as the scalar code).
+template <class T, int S>
+void sum_row_interior(const T* __restrict xq, int64_t W, int64_t hs, int64_t he, int64_t k1,
+                      int64_t p1, int64_t s_rt, int64_t lo, int64_t hi, T* __restrict acc) {
+    const int64_t s = S ? S : s_rt;
+    for (int64_t ow = lo; ow < hi; ++ow) acc[ow] = T(0);
+    for (int64_t h = hs; h < he; ++h)
+        for (int64_t kw = 0; kw < k1; ++kw) {
+            const T* src = xq + h * W + kw - p1;
+            for (int64_t ow = lo; ow < hi; ++ow) acc[ow] += src[ow * s];
+        }
+}
+
+// dx[h, kw - p1 + ow * s] += gv[ow] over the window rows [hs, he), kw < k1, interior columns.
+// For a fixed (h, kw) the columns written are distinct, so the inner loop has no dependency.
+template <class T, int S>
+void spread_row_interior(T* __restrict dq, int64_t W, int64_t hs, int64_t he, int64_t k1,
+                         int64_t p1, int64_t s_rt, int64_t lo, int64_t hi,
+                         const T* __restrict gv) {
+    const int64_t s = S ? S : s_rt;
+    for (int64_t h = hs; h < he; ++h)
+        for (int64_t kw = 0; kw < k1; ++kw) {
+            T* dst = dq + h * W + kw - p1;
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * s] += gv[ow];
+        }
+}
+
+// Calls the stride-1 / stride-2 / any-stride instance of a row kernel.
+#define CR_POOL_BY_STRIDE(s, KERNEL, T, ...)           \
+    do {                                               \
+        if ((s) == 1) KERNEL<T, 1>(__VA_ARGS__);       \
+        else if ((s) == 2) KERNEL<T, 2>(__VA_ARGS__);  \
+        else KERNEL<T, 0>(__VA_ARGS__);                \
+    } while (0)
+
+}  // namespace
+
 // ---- max_pool2d ------------------------------------------------------------------
 // y[p, oh, ow] = max over the (dilated, padded) window; idx = argmax as h * W + w (first
 // maximum, NaN wins).      dx[p, idx[p, oh, ow]] += dy[p, oh, ow]
@@ -95,9 +231,13 @@ struct MaxPool2DWithIndicesBackward0 final : Node {
             const int64_t* ip = iv.data<int64_t>();
             T* dp = dx.data<T>();
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
-            parallel_for(0, g.P, plane_grain(O), [&](int64_t b, int64_t e) {
-                for (int64_t p = b; p < e; ++p)
-                    for (int64_t o = 0; o < O; ++o) dp[p * HW + ip[p * O + o]] += gp[p * O + o];
+            parallel_for(0, g.P, plane_grain(HW + 2 * O), [&](int64_t b, int64_t e) {
+                for (int64_t p = b; p < e; ++p) {
+                    T* dq = dp + p * HW;
+                    const T* gq = gp + p * O;
+                    const int64_t* iq = ip + p * O;
+                    for (int64_t o = 0; o < O; ++o) dq[iq[o]] += gq[o];
+                }
             });
         });
         return {dx};
@@ -115,34 +255,60 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Pool2 k, Pool
     Tensor idx = empty(g.out_shape, DType::Int64);
     CR_DISPATCH_FLOAT(x.dtype(), "max_pool2d", [&] {
         using T = scalar_t;
+        using I = typename Bits<T>::type;
         const T* xp = xc.data<T>();
         T* yp = y.data<T>();
         int64_t* ip = idx.data<int64_t>();
         const int64_t HW = g.H * g.W, O = g.OH * g.OW;
-        parallel_for(0, g.P, plane_grain(O * k[0] * k[1]), [&](int64_t b, int64_t e) {
+        int64_t lo_ = 0, hi_ = 0;
+        if (HW < (int64_t(1) << 31))
+            interior_cols(g.OW, g.W, s[1], p[1], (k[1] - 1) * d[1] + 1, lo_, hi_);
+        // 2x2 windows, stride 2 along W, no dilation (3x3 measured slower than the generic path).
+        const bool fixed = k[0] == 2 && k[1] == 2 && s[1] == 2 && d[0] == 1 && d[1] == 1;
+        // Scalar window max for one output (border columns).
+        auto scalar_at = [&](const T* xq, int64_t hs, int64_t he, int64_t ow, T& out, int64_t& at) {
+            int64_t ws = ow * s[1] - p[1];
+            const int64_t we = std::min(ws + (k[1] - 1) * d[1] + 1, g.W);
+            while (ws < 0) ws += d[1];
+            int64_t best = hs * g.W + ws;
+            T mv = -std::numeric_limits<T>::infinity();
+            for (int64_t h = hs; h < he; h += d[0])
+                for (int64_t w = ws; w < we; w += d[1]) {
+                    const T v = xq[h * g.W + w];
+                    if (v > mv || std::isnan(v)) {
+                        mv = v;
+                        best = h * g.W + w;
+                    }
+                }
+            out = mv;
+            at = best;
+        };
+        parallel_for(0, g.P, plane_grain(HW + O * k[0] * k[1]), [&](int64_t b, int64_t e) {
+            // Locals: int64 outputs could alias captured int64 references.
+            const int64_t OW = g.OW, OH = g.OH, W = g.W, p1 = p[1], lo = lo_, hi = hi_;
+            std::vector<I> mi(static_cast<size_t>(OW));
             for (int64_t pl = b; pl < e; ++pl) {
                 const T* xq = xp + pl * HW;
-                for (int64_t oh = 0; oh < g.OH; ++oh) {
+                for (int64_t oh = 0; oh < OH; ++oh) {
                     int64_t hs = oh * s[0] - p[0];
                     const int64_t he = std::min(hs + (k[0] - 1) * d[0] + 1, g.H);
                     while (hs < 0) hs += d[0];
-                    for (int64_t ow = 0; ow < g.OW; ++ow) {
-                        int64_t ws = ow * s[1] - p[1];
-                        const int64_t we = std::min(ws + (k[1] - 1) * d[1] + 1, g.W);
-                        while (ws < 0) ws += d[1];
-                        int64_t best = hs * g.W + ws;
-                        T mv = -std::numeric_limits<T>::infinity();
-                        for (int64_t h = hs; h < he; h += d[0])
-                            for (int64_t w = ws; w < we; w += d[1]) {
-                                const T v = xq[h * g.W + w];
-                                if (v > mv || std::isnan(v)) {
-                                    mv = v;
-                                    best = h * g.W + w;
-                                }
-                            }
-                        yp[pl * O + oh * g.OW + ow] = mv;
-                        ip[pl * O + oh * g.OW + ow] = best;
+                    T* yr = yp + pl * O + oh * OW;
+                    int64_t* ir = ip + pl * O + oh * OW;
+                    for (int64_t ow = 0; ow < lo; ++ow) scalar_at(xq, hs, he, ow, yr[ow], ir[ow]);
+                    for (int64_t ow = hi; ow < OW; ++ow) scalar_at(xq, hs, he, ow, yr[ow], ir[ow]);
+                    if (lo == hi) continue;
+                    if (hs >= he) {  // no input row in the window (not reachable with valid args)
+                        for (int64_t ow = lo; ow < hi; ++ow) scalar_at(xq, hs, he, ow, yr[ow], ir[ow]);
+                        continue;
                     }
+                    if (fixed && he - hs == 2) {
+                        max_row_fixed<T, 2, 2>(xq, W, hs, p1, lo, hi, yr, ir);
+                        continue;
+                    }
+                    CR_POOL_BY_STRIDE(s[1], max_row_interior, T, xq, W, hs, he, d[0], k[1], d[1],
+                                      p1, s[1], lo, hi, yr, mi.data());
+                    for (int64_t ow = lo; ow < hi; ++ow) ir[ow] = mi[ow];
                 }
             }
         });
@@ -181,6 +347,19 @@ struct AvgWindows {
             divisor ? *divisor : count_include_pad ? pool : (he - hs) * (we - ws);
         fn(hs, he, ws, we, div);
     }
+    // Rows [hs, he) of output row oh and the divisor of its interior columns (whose window
+    // lies inside the plane in width, so its width is k[1] clipped or not).
+    void row(const Geometry& g, int64_t oh, int64_t& hs, int64_t& he, int64_t& div) const {
+        hs = oh * s[0] - p[0];
+        he = std::min(hs + k[0], g.H + p[0]);
+        const int64_t padded = he - hs;
+        hs = std::max<int64_t>(hs, 0);
+        he = std::min(he, g.H);
+        div = divisor ? *divisor : count_include_pad ? padded * k[1] : (he - hs) * k[1];
+    }
+    void cols(const Geometry& g, int64_t& lo, int64_t& hi) const {
+        interior_cols(g.OW, g.W, s[1], p[1], k[1], lo, hi);
+    }
 };
 }  // namespace
 
@@ -197,17 +376,35 @@ struct AvgPool2DBackward0 final : Node {
             const T* gp = dy.data<T>();
             T* dp = dx.data<T>();
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
-            parallel_for(0, g.P, plane_grain(O * win.k[0] * win.k[1]), [&](int64_t b, int64_t e) {
-                for (int64_t pl = b; pl < e; ++pl)
-                    for (int64_t oh = 0; oh < g.OH; ++oh)
-                        for (int64_t ow = 0; ow < g.OW; ++ow)
+            int64_t lo_ = 0, hi_ = 0;
+            win.cols(g, lo_, hi_);
+            parallel_for(0, g.P, plane_grain(HW + O * win.k[0] * win.k[1]), [&](int64_t b, int64_t e) {
+                const int64_t lo = lo_, hi = hi_, OW = g.OW, OH = g.OH, W = g.W;
+                std::vector<T> gv(static_cast<size_t>(OW));
+                for (int64_t pl = b; pl < e; ++pl) {
+                    T* dq = dp + pl * HW;
+                    for (int64_t oh = 0; oh < OH; ++oh) {
+                        const T* gr = gp + pl * O + oh * OW;
+                        auto border = [&](int64_t ow) {
                             win.at(g, oh, ow, [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
                                                   int64_t div) {
                                 if (he <= hs || we <= ws) return;
-                                const T v = gp[pl * O + oh * g.OW + ow] / T(div);
+                                const T v = gr[ow] / T(div);
                                 for (int64_t h = hs; h < he; ++h)
-                                    for (int64_t w = ws; w < we; ++w) dp[pl * HW + h * g.W + w] += v;
+                                    for (int64_t w = ws; w < we; ++w) dq[h * W + w] += v;
                             });
+                        };
+                        for (int64_t ow = 0; ow < lo; ++ow) border(ow);
+                        for (int64_t ow = hi; ow < OW; ++ow) border(ow);
+                        int64_t hs, he, div;
+                        win.row(g, oh, hs, he, div);
+                        if (lo == hi || he <= hs) continue;
+                        const T dv = T(div);
+                        for (int64_t ow = lo; ow < hi; ++ow) gv[ow] = gr[ow] / dv;
+                        CR_POOL_BY_STRIDE(win.s[1], spread_row_interior, T, dq, W, hs, he,
+                                          win.k[1], win.p[1], win.s[1], lo, hi, gv.data());
+                    }
+                }
             });
         });
         return {dx};
@@ -229,20 +426,41 @@ Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode, bo
         const T* xp = xc.data<T>();
         T* yp = y.data<T>();
         const int64_t HW = g.H * g.W, O = g.OH * g.OW;
-        parallel_for(0, g.P, plane_grain(O * k[0] * k[1]), [&](int64_t b, int64_t e) {
-            for (int64_t pl = b; pl < e; ++pl)
-                for (int64_t oh = 0; oh < g.OH; ++oh)
-                    for (int64_t ow = 0; ow < g.OW; ++ow)
+        int64_t lo_ = 0, hi_ = 0;
+        win.cols(g, lo_, hi_);
+        parallel_for(0, g.P, plane_grain(HW + O * k[0] * k[1]), [&](int64_t b, int64_t e) {
+            const int64_t lo = lo_, hi = hi_, OW = g.OW, OH = g.OH, W = g.W;
+            for (int64_t pl = b; pl < e; ++pl) {
+                const T* xq = xp + pl * HW;
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    T* yr = yp + pl * O + oh * OW;
+                    auto border = [&](int64_t ow) {
                         win.at(g, oh, ow, [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
                                               int64_t div) {
                             T acc = 0;
                             if (he > hs && we > ws) {
                                 for (int64_t h = hs; h < he; ++h)
-                                    for (int64_t w = ws; w < we; ++w) acc += xp[pl * HW + h * g.W + w];
+                                    for (int64_t w = ws; w < we; ++w) acc += xq[h * W + w];
                                 acc /= T(div);
                             }
-                            yp[pl * O + oh * g.OW + ow] = acc;
+                            yr[ow] = acc;
                         });
+                    };
+                    for (int64_t ow = 0; ow < lo; ++ow) border(ow);
+                    for (int64_t ow = hi; ow < OW; ++ow) border(ow);
+                    if (lo == hi) continue;
+                    int64_t hs, he, div;
+                    win.row(g, oh, hs, he, div);
+                    if (he <= hs) {  // window rows all in the padding
+                        for (int64_t ow = lo; ow < hi; ++ow) yr[ow] = T(0);
+                        continue;
+                    }
+                    CR_POOL_BY_STRIDE(s[1], sum_row_interior, T, xq, W, hs, he, k[1], p[1], s[1],
+                                      lo, hi, yr);
+                    const T dv = T(div);
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] /= dv;
+                }
+            }
         });
     });
     if (needs_grad(x)) {
@@ -259,9 +477,30 @@ Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode, bo
 // ---- adaptive_avg_pool2d -------------------------------------------------------------
 // Window of output o along a dim of size I into O: [floor(o*I/O), ceil((o+1)*I/O)).
 // y = mean over the window           dx[h, w] += dy[oh, ow] / window size
+// Output size 1x1 (global average pooling) sums each plane in 8 interleaved partial sums
+// (a fixed order, so the result does not depend on the thread count; the loop vectorises).
 namespace {
-inline int64_t a_start(int64_t o, int64_t O, int64_t I) { return (o * I) / O; }
-inline int64_t a_end(int64_t o, int64_t O, int64_t I) { return ((o + 1) * I + O - 1) / O; }
+// Window bounds [start[o], end[o]) of every output o along one dim: shared by both passes.
+struct AdaptiveBounds {
+    std::vector<int64_t> start, end;
+    AdaptiveBounds(int64_t O, int64_t I) : start(static_cast<size_t>(O)), end(static_cast<size_t>(O)) {
+        for (int64_t o = 0; o < O; ++o) {
+            start[o] = (o * I) / O;
+            end[o] = ((o + 1) * I + O - 1) / O;
+        }
+    }
+};
+
+template <class T>
+T plane_sum(const T* __restrict x, int64_t n) {
+    constexpr int L = 8;
+    T acc[L] = {};
+    int64_t i = 0;
+    for (; i + L <= n; i += L)
+        for (int l = 0; l < L; ++l) acc[l] += x[i + l];
+    for (int l = 0; i < n; ++i, ++l) acc[l] += x[i];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
 }  // namespace
 
 struct AdaptiveAvgPool2DBackward0 final : Node {
@@ -270,23 +509,33 @@ struct AdaptiveAvgPool2DBackward0 final : Node {
     Geometry g;
     TensorList apply(TensorList&& grads) override {
         Tensor dy = contiguous(grads[0]);
-        Tensor dx = zeros(x_shape, dtype);
+        const bool global = g.OH == 1 && g.OW == 1;
+        Tensor dx = global ? empty(x_shape, dtype) : zeros(x_shape, dtype);
+        const AdaptiveBounds bh(g.OH, g.H), bw(g.OW, g.W);
         CR_DISPATCH_FLOAT(dtype, "adaptive_avg_pool2d", [&] {
             using T = scalar_t;
             const T* gp = dy.data<T>();
             T* dp = dx.data<T>();
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
             parallel_for(0, g.P, plane_grain(HW + O), [&](int64_t b, int64_t e) {
-                for (int64_t pl = b; pl < e; ++pl)
-                    for (int64_t oh = 0; oh < g.OH; ++oh) {
-                        const int64_t hs = a_start(oh, g.OH, g.H), he = a_end(oh, g.OH, g.H);
-                        for (int64_t ow = 0; ow < g.OW; ++ow) {
-                            const int64_t ws = a_start(ow, g.OW, g.W), we = a_end(ow, g.OW, g.W);
-                            const T v = gp[pl * O + oh * g.OW + ow] / T((he - hs) * (we - ws));
+                const int64_t OH = g.OH, OW = g.OW, W = g.W;
+                for (int64_t pl = b; pl < e; ++pl) {
+                    T* dq = dp + pl * HW;
+                    if (global) {
+                        const T v = gp[pl] / T(HW);
+                        for (int64_t i = 0; i < HW; ++i) dq[i] = v;
+                        continue;
+                    }
+                    for (int64_t oh = 0; oh < OH; ++oh) {
+                        const int64_t hs = bh.start[oh], he = bh.end[oh];
+                        for (int64_t ow = 0; ow < OW; ++ow) {
+                            const int64_t ws = bw.start[ow], we = bw.end[ow];
+                            const T v = gp[pl * O + oh * OW + ow] / T((he - hs) * (we - ws));
                             for (int64_t h = hs; h < he; ++h)
-                                for (int64_t w = ws; w < we; ++w) dp[pl * HW + h * g.W + w] += v;
+                                for (int64_t w = ws; w < we; ++w) dq[h * W + w] += v;
                         }
                     }
+                }
             });
         });
         return {dx};
@@ -304,23 +553,32 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Pool2 output_size) {
     set_out(g, x);
     Tensor xc = contiguous(x);
     Tensor y = empty(g.out_shape, x.dtype());
+    const AdaptiveBounds bh(g.OH, g.H), bw(g.OW, g.W);
+    const bool global = g.OH == 1 && g.OW == 1;
     CR_DISPATCH_FLOAT(x.dtype(), "adaptive_avg_pool2d", [&] {
         using T = scalar_t;
         const T* xp = xc.data<T>();
         T* yp = y.data<T>();
         const int64_t HW = g.H * g.W, O = g.OH * g.OW;
         parallel_for(0, g.P, plane_grain(HW + O), [&](int64_t b, int64_t e) {
-            for (int64_t pl = b; pl < e; ++pl)
-                for (int64_t oh = 0; oh < g.OH; ++oh) {
-                    const int64_t hs = a_start(oh, g.OH, g.H), he = a_end(oh, g.OH, g.H);
-                    for (int64_t ow = 0; ow < g.OW; ++ow) {
-                        const int64_t ws = a_start(ow, g.OW, g.W), we = a_end(ow, g.OW, g.W);
+            const int64_t OH = g.OH, OW = g.OW, W = g.W;
+            for (int64_t pl = b; pl < e; ++pl) {
+                const T* xq = xp + pl * HW;
+                if (global) {
+                    yp[pl] = plane_sum(xq, HW) / T(HW);
+                    continue;
+                }
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    const int64_t hs = bh.start[oh], he = bh.end[oh];
+                    for (int64_t ow = 0; ow < OW; ++ow) {
+                        const int64_t ws = bw.start[ow], we = bw.end[ow];
                         T acc = 0;
                         for (int64_t h = hs; h < he; ++h)
-                            for (int64_t w = ws; w < we; ++w) acc += xp[pl * HW + h * g.W + w];
-                        yp[pl * O + oh * g.OW + ow] = acc / T((he - hs) * (we - ws));
+                            for (int64_t w = ws; w < we; ++w) acc += xq[h * W + w];
+                        yp[pl * O + oh * OW + ow] = acc / T((he - hs) * (we - ws));
                     }
                 }
+            }
         });
     });
     if (needs_grad(x)) {
