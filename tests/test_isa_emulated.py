@@ -27,8 +27,20 @@ mm = np.abs((cr.tensor(a) @ cr.tensor(b)).numpy() - a.astype(np.float64) @ b).ma
 ex = np.abs(cr.exp(cr.tensor(x)).numpy() / np.exp(x.astype(np.float64)) - 1).max()
 logits = cr.tensor(a, requires_grad=True)
 F.cross_entropy(logits, cr.tensor(rng.integers(0, 129, 67))).backward()
+h = a.astype(np.float64)
+ln_ref = (h - h.mean(1, keepdims=True)) / np.sqrt(h.var(1, keepdims=True) + 1e-5)
+ln = np.abs(F.layer_norm(cr.tensor(a), (129,)).numpy() - ln_ref).max()
+img = cr.tensor(rng.standard_normal((2, 3, 9, 9)).astype(np.float32))
+bn_ref = img.numpy().astype(np.float64)
+bn_ref = (bn_ref - bn_ref.mean((0, 2, 3), keepdims=True)) / np.sqrt(
+    bn_ref.var((0, 2, 3), keepdims=True) + 1e-5)
+bn = np.abs(F.batch_norm(img, None, None, training=True).numpy() - bn_ref).max()
+mp = F.max_pool2d(img, 2).numpy()
+mp_ref = img.numpy()[:, :, :8, :8].reshape(2, 3, 4, 2, 4, 2).max((3, 5))
 print(json.dumps({"simd": cr.config()["simd"], "mm": float(mm), "exp": float(ex),
-                  "grad_finite": bool(np.isfinite(logits.grad.numpy()).all())}))
+                  "grad_finite": bool(np.isfinite(logits.grad.numpy()).all()),
+                  "layer_norm": float(ln), "batch_norm": float(bn),
+                  "max_pool": bool((mp == mp_ref).all())}))
 """
 
 
@@ -52,3 +64,5 @@ def test_kernels_on_emulated_cpu(cpu: str, level: str) -> None:
     assert out["mm"] < 1e-3
     assert out["exp"] < 1e-6
     assert out["grad_finite"]
+    assert out["layer_norm"] < 1e-4 and out["batch_norm"] < 1e-4
+    assert out["max_pool"]
