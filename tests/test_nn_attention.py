@@ -288,7 +288,8 @@ def test_sdpa_fused_layout_and_dispatch() -> None:
     q = cr.randn(2, 3, 5, 4, requires_grad=True)
     y = F.scaled_dot_product_attention(q, q, q)
     # (B, H, L, E) laid out as (B, L, H, E), as torch's CPU kernel: merging heads is a view
-    assert y.shape == (2, 3, 5, 4) and y.stride() == (60, 4, 12, 1)
+    assert y.shape == (2, 3, 5, 4)
+    assert y.stride() == (60, 4, 12, 1)
     assert y.grad_fn.name() == FUSED
     # dropout_p > 0 and masks that need a gradient take the composed path
     assert F.scaled_dot_product_attention(q, q, q, dropout_p=0.3).grad_fn.name() != FUSED
@@ -525,7 +526,8 @@ def test_mha_batch_first_dropout_and_gradcheck() -> None:
     m = nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True)
     x = cr.randn(2, 3, 4)
     out, w = m(x, x, x, need_weights=False)
-    assert out.shape == (2, 3, 4) and w is None
+    assert out.shape == (2, 3, 4)
+    assert w is None
     m.eval()
     a, _ = m(x, x, x, need_weights=False)
     b, _ = m(x, x, x, need_weights=False)
