@@ -211,6 +211,167 @@ def test_sdpa_gradcheck() -> None:
          cr.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True)))
 
 
+# ---- the fused C++ path (_C._nn.scaled_dot_product_attention) ------------------------
+FUSED = "ScaledDotProductFlashAttentionForCpuBackward0"
+
+
+def _fused_case(crd: Any, td: Any, tol: float, qs: tuple, ks: tuple, vs: tuple,
+                mask: np.ndarray | None = None, transpose: bool = False,
+                needs: tuple = (True, True, True), **kw: Any) -> None:
+    """F.sdpa vs torch where chainrule takes the fused op (masks without grad), optionally
+    on transposed (non-contiguous) views and with only some inputs requiring grad."""
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in (qs, ks, vs)]
+    cs, ts = [], []
+    for a, need in zip(arrays, needs):
+        if transpose:  # the same values, as the transposed view of a contiguous buffer
+            a2 = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+            c = cr.tensor(a2, dtype=crd, requires_grad=need)
+            t = torch.tensor(a2, dtype=td, requires_grad=need)
+            cs.append((c, c.transpose(-1, -2)))
+            ts.append((t, t.transpose(-1, -2)))
+        else:
+            c = cr.tensor(a, dtype=crd, requires_grad=need)
+            t = torch.tensor(a, dtype=td, requires_grad=need)
+            cs.append((c, c))
+            ts.append((t, t))
+    mc = mt = None
+    if mask is not None:
+        mc = cr.tensor(mask) if mask.dtype == bool else cr.tensor(mask, dtype=crd)
+        mt = torch.tensor(mask) if mask.dtype == bool else torch.tensor(mask, dtype=td)
+    yc = F.scaled_dot_product_attention(*(c[1] for c in cs), mc, **kw)
+    yt = TF.scaled_dot_product_attention(*(t[1] for t in ts), mt, **kw)
+    _close(yc, yt, tol)
+    assert yc.grad_fn.name() == FUSED
+    g = rng.standard_normal(yt.shape)
+    yc.backward(cr.tensor(g, dtype=crd))
+    yt.backward(torch.tensor(g, dtype=td))
+    for (c, _), (t, _), need in zip(cs, ts, needs):
+        if need:
+            _close(c.grad, t.grad, tol)
+        else:
+            assert c.grad is None
+
+
+@pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
+def test_sdpa_fused_vs_torch(crd: Any, td: Any, tol: float) -> None:
+    rng = np.random.default_rng(2)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7))
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7), transpose=True)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7),
+                needs=(False, True, False))
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7),
+                needs=(True, False, True), scale=0.3)
+    # broadcast batch dims (the engine sums the gradients back)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (1, 3, 6, 4), (3, 6, 7))
+    _fused_case(crd, td, tol, (7, 4), (9, 4), (9, 3), is_causal=True)
+    _fused_case(crd, td, tol, (2, 6, 4), (2, 5, 4), (2, 5, 3), is_causal=True)
+    # float masks without grad: full, broadcast over rows / columns / batch, -inf dead rows
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
+                rng.standard_normal((2, 3, 5, 6)))
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
+                rng.standard_normal((3, 1, 6)))
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
+                rng.standard_normal((2, 1, 5, 1)), transpose=True)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
+                rng.standard_normal((1, 6)))
+    dead = rng.random((5, 6)) > 0.4
+    dead[:, 0] = True
+    dead[3] = False  # a query that sees nothing: 0 and no gradient (torch's CPU kernel)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), dead)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
+                np.where(dead, 0.0, -np.inf))
+    _fused_case(crd, td, tol, (3, 5, 4), (3, 6, 4), (3, 6, 4), rng.random((3, 1, 6)) > 0.3)
+
+
+def test_sdpa_fused_layout_and_dispatch() -> None:
+    q = cr.randn(2, 3, 5, 4, requires_grad=True)
+    y = F.scaled_dot_product_attention(q, q, q)
+    # (B, H, L, E) laid out as (B, L, H, E), as torch's CPU kernel: merging heads is a view
+    assert y.shape == (2, 3, 5, 4)
+    assert y.stride() == (60, 4, 12, 1)
+    assert y.grad_fn.name() == FUSED
+    # dropout_p > 0 and masks that need a gradient take the composed path
+    assert F.scaled_dot_product_attention(q, q, q, dropout_p=0.3).grad_fn.name() != FUSED
+    m = cr.zeros(5, 5, requires_grad=True)
+    assert F.scaled_dot_product_attention(q, q, q, m).grad_fn.name() != FUSED
+    # dropout_p = 0 is the fused op exactly; dropout_p = 1 zeroes everything
+    a = _np(F.scaled_dot_product_attention(q, q, q, dropout_p=0.0))
+    np.testing.assert_array_equal(a, _np(y))
+    assert np.all(_np(F.scaled_dot_product_attention(q, q, q, dropout_p=1.0)) == 0)
+    # dropout keeps the expectation: mean over many draws approaches the fused output
+    x = cr.randn(1, 4, 3)
+    cr.manual_seed(0)
+    draws = [_np(F.scaled_dot_product_attention(x, x, x, dropout_p=0.5)) for _ in range(4000)]
+    np.testing.assert_allclose(np.mean(draws, 0), _np(F.scaled_dot_product_attention(x, x, x)),
+                               atol=0.08)
+
+
+def test_sdpa_fused_threads_identical() -> None:
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(np.float32)
+              for s in ((4, 4, 33, 16), (4, 4, 40, 16), (4, 4, 40, 8))]
+    mask = rng.standard_normal((33, 40)).astype(np.float32)
+    g = rng.standard_normal((4, 4, 33, 8)).astype(np.float32)
+    old = cr.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2):
+            cr.set_num_threads(n)
+            ins = [cr.tensor(a, requires_grad=True) for a in arrays]
+            y = F.scaled_dot_product_attention(*ins, cr.tensor(mask))
+            y.backward(cr.tensor(g))
+            results.append([_np(y)] + [_np(t.grad) for t in ins])
+    finally:
+        cr.set_num_threads(old)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_sdpa_fused_gradcheck() -> None:
+    rng = np.random.default_rng(0)
+    q, k, v = (cr.tensor(rng.standard_normal(s), requires_grad=True)
+               for s in ((2, 2, 3, 4), (2, 2, 5, 4), (1, 2, 5, 3)))
+    fm = cr.tensor(rng.standard_normal((3, 5)))
+    bm = cr.tensor(rng.random((2, 1, 3, 5)) > 0.3)
+    sdpa = _C_sdpa()
+    assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c), (q, k, v))
+    assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c, fm, scale=0.7), (q, k, v))
+    assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c, bm), (q, k, v))
+    assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c, is_causal=True),
+                                 (q, k.transpose(-1, -2).detach().contiguous()
+                                  .transpose(-1, -2).requires_grad_(), v))
+
+
+def _C_sdpa() -> Any:
+    return cr._C._nn.scaled_dot_product_attention
+
+
+def test_sdpa_fused_errors() -> None:
+    sdpa = _C_sdpa()
+    q = cr.randn(2, 3, 4)
+    with pytest.raises(TypeError, match="scaled_dot_product_attention"):
+        sdpa(q, q, q, cr.zeros(3, 3, dtype=cr.int64))
+    with pytest.raises(TypeError, match="scaled_dot_product_attention"):
+        sdpa(q, q, q, cr.zeros(3, 3, dtype=cr.float64))
+    with pytest.raises(ValueError, match="scaled_dot_product_attention"):
+        sdpa(q, q, q, cr.zeros(4, 3))  # does not broadcast (as the composed path's add)
+    with pytest.raises(RuntimeError, match="scaled_dot_product_attention"):
+        sdpa(q, q, q, cr.zeros(5, 2, 3, 3))
+    with pytest.raises(RuntimeError, match="scaled_dot_product_attention"):
+        sdpa(q, q, q, cr.zeros(3, 3), is_causal=True)
+    with pytest.raises(RuntimeError, match="scaled_dot_product_attention"):
+        sdpa(q, q, q.double())
+    with pytest.raises(RuntimeError, match="scaled_dot_product_attention"):
+        sdpa(q, cr.randn(2, 3, 5), q)
+    with pytest.raises(ValueError, match="scaled_dot_product_attention"):
+        sdpa(q, cr.randn(3, 3, 4), cr.randn(3, 3, 4))
+    with pytest.raises(ValueError, match="scaled_dot_product_attention"):
+        sdpa(cr.randn(4), q, q)
+    with pytest.raises(TypeError, match="scaled_dot_product_attention"):
+        sdpa(*(cr.zeros(2, 3, 4, dtype=cr.int64),) * 3)
+
+
 # ---- MultiheadAttention ------------------------------------------------------
 def _mha_pair(crd: Any, td: Any, **kw: Any) -> tuple[Any, Any]:
     torch.manual_seed(0)
@@ -344,3 +505,38 @@ def test_mha_gradcheck() -> None:
     k = cr.tensor(rng.standard_normal((3, 1, 4)), requires_grad=True)
     kpm = cr.tensor([[False, False, True]])
     assert cr.autograd.gradcheck(lambda a, b: m(a, b, b, key_padding_mask=kpm)[0], (q, k))
+
+
+@pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
+def test_mha_batch_first_fast_path_vs_torch(crd: Any, td: Any, tol: float) -> None:
+    # batch_first without weights: the head split / merge are views around the fused op
+    kw = {"embed_dim": 12, "num_heads": 3, "batch_first": True}
+    fwd = {"need_weights": False}
+    _mha_case(crd, td, tol, kw, fwd, ((2, 5, 12),), self_attn=True)
+    _mha_case(crd, td, tol, {**kw, "kdim": 5, "vdim": 7}, fwd, ((2, 4, 12), (2, 6, 5), (2, 6, 7)))
+    _mha_case(crd, td, tol, {**kw, "bias": False}, fwd, ((2, 4, 12), (2, 6, 12), (2, 6, 12)))
+    causal = np.triu(np.ones((5, 5), dtype=bool), 1)
+    _mha_case(crd, td, tol, kw, {**fwd, "is_causal": True}, ((2, 5, 12),), self_attn=True,
+              masks={"attn_mask": causal})
+    _mha_case(crd, td, tol, kw, fwd, ((2, 5, 12),), self_attn=True,
+              masks={"attn_mask": np.where(causal, -np.inf, 0.0)})
+
+
+def test_mha_batch_first_dropout_and_gradcheck() -> None:
+    m = nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True)
+    x = cr.randn(2, 3, 4)
+    out, w = m(x, x, x, need_weights=False)
+    assert out.shape == (2, 3, 4)
+    assert w is None
+    m.eval()
+    a, _ = m(x, x, x, need_weights=False)
+    b, _ = m(x, x, x, need_weights=False)
+    np.testing.assert_array_equal(_np(a), _np(b))
+    m = nn.MultiheadAttention(4, 2, batch_first=True, dtype=cr.float64)
+    rng = np.random.default_rng(0)
+    q = cr.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    k = cr.tensor(rng.standard_normal((2, 5, 4)), requires_grad=True)
+    kpm = cr.tensor([[False, False, True, False, False], [False] * 5])
+    assert cr.autograd.gradcheck(
+        lambda a, c: m(a, c, c, key_padding_mask=kpm, need_weights=False)[0], (q, k))
+    assert cr.autograd.gradcheck(lambda a: m(a, a, a, need_weights=False)[0], (q,))

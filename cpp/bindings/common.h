@@ -71,6 +71,7 @@ void bind_embedding(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_norm_pool(py::module_& m);
+void bind_attention(py::module_& m);
 // Replaces the Tensor type's + - * / slots by direct calls into the core (after binding).
 void install_fast_slots(py::module_& m);
 

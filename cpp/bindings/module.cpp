@@ -29,5 +29,6 @@ PYBIND11_MODULE(_C, m) {
     bind_optim(m);
     bind_norm_pool(m);
     bind_conv(m);
+    bind_attention(m);
     install_fast_slots(m);
 }

@@ -207,3 +207,11 @@ def avg_pool2d(
 def adaptive_avg_pool2d(
     input: Tensor, output_size: int | None | Sequence[int | None]
 ) -> Tensor: ...
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor: ...

@@ -1,8 +1,10 @@
 """Functional lookup and attention: ``F.embedding``, ``F.one_hot``,
 ``F.scaled_dot_product_attention`` and ``F.multi_head_attention_forward``.
 
-embedding and one_hot are C++ ops (``_C.embedding``, ``_C._nn.one_hot``); attention is
-composed here from matmul, softmax, where and dropout, so its gradients are theirs.
+embedding and one_hot are C++ ops (``_C.embedding``, ``_C._nn.one_hot``). Attention without
+dropout runs the fused C++ op ``_C._nn.scaled_dot_product_attention`` (one node, the
+attention weights saved); with dropout, or a mask that needs a gradient, it is composed here
+from matmul, softmax, where and dropout, so its gradients are theirs.
 """
 
 from __future__ import annotations
@@ -94,6 +96,16 @@ def _is_bool(t: Tensor) -> bool:
     return t.dtype == _C.dtype.bool
 
 
+def _fusable(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None) -> bool:
+    """Whether the fused C++ op computes this attention: non-empty float operands and a mask
+    that is bool or of query's dtype and needs no gradient (else the composed path)."""
+    if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
+        return False
+    if attn_mask is None:
+        return True
+    return not attn_mask.requires_grad and (_is_bool(attn_mask) or attn_mask.dtype == query.dtype)
+
+
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,
@@ -152,6 +164,8 @@ def scaled_dot_product_attention(
             key = key.repeat_interleave(hq // hk, dim=-3)
             value = value.repeat_interleave(hq // hk, dim=-3)
     L, S = query.shape[-2], key.shape[-2]
+    if dropout_p == 0.0 and _fusable(query, key, value, attn_mask):
+        return _C._nn.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale)
     scale_factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = _C.matmul(query, key.transpose(-2, -1)) * scale_factor
     if is_causal:
@@ -190,6 +204,21 @@ def _canonical_mask(mask: Tensor | None, name: str, target_dtype: Any) -> Tensor
     return mask
 
 
+def _key_padding_into(attn_mask: Tensor | None, key_padding_mask: Tensor | None, bsz: int,
+                      num_heads: int, src_len: int, op: str) -> Tensor | None:
+    """attn_mask (N * H or 1, L, S) plus the float key_padding_mask (N, S) as (N * H, 1, S)."""
+    if key_padding_mask is None:
+        return attn_mask
+    if tuple(key_padding_mask.shape) != (bsz, src_len):
+        raise RuntimeError(
+            f"{op}: expected key_padding_mask of shape {(bsz, src_len)}; got "
+            f"{tuple(key_padding_mask.shape)}"
+        )
+    kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(
+        bsz, num_heads, 1, src_len).reshape(bsz * num_heads, 1, src_len)
+    return kpm if attn_mask is None else attn_mask + kpm
+
+
 def multi_head_attention_forward(
     query: Tensor,
     key: Tensor,
@@ -221,6 +250,47 @@ def multi_head_attention_forward(
     unbatched ``(L, E)``). Returns ``(output, weights)``; weights are ``(N, L, S)`` averaged
     over heads, ``(N, H, L, S)`` otherwise, None when ``need_weights`` is False.
     """
+    return _multi_head_attention(
+        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+        key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+        k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+        batch_first=False,
+    )
+
+
+def _multi_head_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    embed_dim_to_check: int,
+    num_heads: int,
+    in_proj_weight: Tensor | None,
+    in_proj_bias: Tensor | None,
+    bias_k: Tensor | None,
+    bias_v: Tensor | None,
+    add_zero_attn: bool,
+    dropout_p: float,
+    out_proj_weight: Tensor,
+    out_proj_bias: Tensor | None,
+    training: bool,
+    key_padding_mask: Tensor | None,
+    need_weights: bool,
+    attn_mask: Tensor | None,
+    use_separate_proj_weight: bool,
+    q_proj_weight: Tensor | None,
+    k_proj_weight: Tensor | None,
+    v_proj_weight: Tensor | None,
+    static_k: Tensor | None,
+    static_v: Tensor | None,
+    average_attn_weights: bool,
+    is_causal: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor | None]:
+    """multi_head_attention_forward; with ``batch_first`` the batched inputs and output are
+    ``(N, L, E)``. That layout keeps the head split and merge around the fused attention as
+    views (no copies) when the weights are not needed and there is no bias_k / zero row;
+    otherwise the inputs are transposed to sequence-first and the output back."""
     op = "multi_head_attention_forward"
     if static_k is not None or static_v is not None:
         raise NotImplementedError(f"{op}: static_k / static_v are not supported")
@@ -230,12 +300,37 @@ def multi_head_attention_forward(
             f"{op}: query, key and value must all be 3-D (batched) or 2-D (unbatched); got "
             f"shapes {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
         )
+    if batch_first and (not batched or need_weights or bias_k is not None
+                        or bias_v is not None or add_zero_attn):
+        # the general (sequence-first) path; keep the identities that select the fused
+        # self-attention projection
+        if batched:
+            if key is value:
+                if query is key:
+                    query = key = value = query.transpose(1, 0)
+                else:
+                    query, key = query.transpose(1, 0), key.transpose(1, 0)
+                    value = key
+            else:
+                query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        out, weights = _multi_head_attention(
+            query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+            bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+            key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+            k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+            batch_first=False,
+        )
+        return (out.transpose(1, 0) if batched else out), weights
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
-    tgt_len, bsz, embed_dim = query.shape
-    src_len = key.shape[0]
+    if batch_first:
+        bsz, tgt_len, embed_dim = query.shape
+        src_len = key.shape[1]
+    else:
+        tgt_len, bsz, embed_dim = query.shape
+        src_len = key.shape[0]
     if embed_dim != embed_dim_to_check:
         raise ValueError(
             f"{op}: was expecting embedding dimension of {embed_dim_to_check}; got {embed_dim}"
@@ -308,6 +403,24 @@ def multi_head_attention_forward(
         else:
             raise RuntimeError(f"{op}: attn_mask's dimension {attn_mask.dim()} is not supported")
 
+    if batch_first:
+        # (N, L, E) -> (N, H, L, hd): views of the projections (the fused attention reads
+        # them through their strides and lays its output out as (N, L, H, hd))
+        q = q.reshape(bsz, tgt_len, num_heads, head_dim).transpose(1, 2)
+        k = k.reshape(bsz, src_len, num_heads, head_dim).transpose(1, 2)
+        v = v.reshape(bsz, src_len, num_heads, head_dim).transpose(1, 2)
+        attn_mask = _key_padding_into(attn_mask, key_padding_mask, bsz, num_heads, src_len, op)
+        if not training:
+            dropout_p = 0.0
+        if attn_mask is not None:
+            if attn_mask.shape[0] == 1 and attn_mask.dim() == 3:
+                attn_mask = attn_mask.unsqueeze(0)
+            else:
+                attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len)
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+        out = out.transpose(1, 2).reshape(bsz, tgt_len, embed_dim)
+        return _C.linear(out, out_proj_weight, out_proj_bias), None
+
     if bias_k is not None and bias_v is not None:
         k = _C.cat([k, bias_k.expand(1, bsz, embed_dim)])
         v = _C.cat([v, bias_v.expand(1, bsz, embed_dim)])
@@ -334,15 +447,7 @@ def multi_head_attention_forward(
                 (key_padding_mask.shape[0], 1), dtype=key_padding_mask.dtype)], 1)
     src_len = k.shape[1]
 
-    if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise RuntimeError(
-                f"{op}: expected key_padding_mask of shape {(bsz, src_len)}; got "
-                f"{tuple(key_padding_mask.shape)}"
-            )
-        kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(
-            bsz, num_heads, 1, src_len).reshape(bsz * num_heads, 1, src_len)
-        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    attn_mask = _key_padding_into(attn_mask, key_padding_mask, bsz, num_heads, src_len, op)
 
     if not training:
         dropout_p = 0.0

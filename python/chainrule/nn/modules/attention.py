@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule import _C
-from chainrule.nn import functional as F
+from chainrule.nn import _functional_attention as F
 from chainrule.nn import init
 from chainrule.nn.modules.linear import Linear, _factory_dtype
 from chainrule.nn.modules.module import Module
@@ -127,28 +127,12 @@ class MultiheadAttention(Module):
         average_attn_weights: bool = True,
         is_causal: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
-        is_batched = query.dim() == 3
-        if self.batch_first and is_batched:
-            # keep the identities that select the fused self-attention projection
-            if key is value:
-                if query is key:
-                    query = key = value = query.transpose(1, 0)
-                else:
-                    query, key = query.transpose(1, 0), key.transpose(1, 0)
-                    value = key
-            else:
-                query, key, value = (x.transpose(1, 0) for x in (query, key, value))
-        out, weights = F.multi_head_attention_forward(
+        return F._multi_head_attention(
             query, key, value, self.embed_dim, self.num_heads,
             self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
             self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
-            training=self.training, key_padding_mask=key_padding_mask,
-            need_weights=need_weights, attn_mask=attn_mask,
-            use_separate_proj_weight=not self._qkv_same_embed_dim,
-            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
-            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
-            is_causal=is_causal,
+            self.training, key_padding_mask, need_weights, attn_mask,
+            not self._qkv_same_embed_dim, self.q_proj_weight, self.k_proj_weight,
+            self.v_proj_weight, None, None, average_attn_weights, is_causal,
+            batch_first=self.batch_first,
         )
-        if self.batch_first and is_batched:
-            return out.transpose(1, 0), weights
-        return out, weights
