@@ -2,6 +2,7 @@
 // together in one block of cpp/src/ops/<family>.cpp.
 #pragma once
 #include "chainrule/ops/activation.h"
+#include "chainrule/ops/attention.h"
 #include "chainrule/ops/conv.h"
 #include "chainrule/ops/creation.h"
 #include "chainrule/ops/elementwise.h"
@@ -10,5 +11,7 @@
 #include "chainrule/ops/linalg.h"
 #include "chainrule/ops/loss.h"
 #include "chainrule/ops/nn.h"
+#include "chainrule/ops/norm.h"
+#include "chainrule/ops/pool.h"
 #include "chainrule/ops/reduce.h"
 #include "chainrule/ops/shape_ops.h"

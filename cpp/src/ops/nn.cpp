@@ -1,6 +1,7 @@
 // Layer ops whose fused forms pay: linear (one GEMM with the bias as its starting value) and
 // dropout (mask and scale in one pass). Convolutions and norms come with their own issue.
 #include <cmath>
+#include <cstring>
 
 #include "../kernels/gemm/gemm.h"
 #include "pointwise.h"
@@ -57,8 +58,13 @@ void linear_forward(const Tensor& X, const Tensor& W, const Tensor& b, Tensor& Y
     if (b.defined()) {
         const T* bp = b.data<T>();
         const int64_t bs = b.strides()[0];
-        for (int64_t i = 0; i < M; ++i)
-            for (int64_t j = 0; j < N; ++j) y[i * N + j] = bp[j * bs];
+        for (int64_t i = 0; i < M; ++i) {
+            if (bs == 1) {
+                std::memcpy(y + i * N, bp, static_cast<size_t>(N) * sizeof(T));
+            } else {
+                for (int64_t j = 0; j < N; ++j) y[i * N + j] = bp[j * bs];
+            }
+        }
     }
     kernels::gemm<T>(M, N, K, T(1), X.data<T>(), X.strides()[0], X.strides()[1], W.data<T>(),
                      W.strides()[1], W.strides()[0], b.defined() ? T(1) : T(0), y, N, 1);
