@@ -254,8 +254,8 @@ def test_errors() -> None:
         F.conv2d(x, cr.randn(4, 3, 3, 3), padding="full")
     with pytest.raises(ValueError, match=r"Conv2d.*divisible"):
         cr.nn.Conv2d(3, 4, 3, groups=2)
-    with pytest.raises(NotImplementedError, match=r"Conv2d.*padding_mode"):
-        cr.nn.Conv2d(3, 4, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"Conv2d.*padding_mode"):
+        cr.nn.Conv2d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(RuntimeError, match=r"Conv1d|conv1d"):
         cr.nn.Conv1d(3, 4, 3)(cr.randn(2, 2, 8))
     with pytest.raises(ValueError, match="pad"):
@@ -290,3 +290,29 @@ def test_conv_bits_do_not_depend_on_thread_count(shape: tuple, padding: int) -> 
         cr.set_num_threads(threads)
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    ("n", "padding", "stride", "dilation"),
+    [(2, 1, 1, 1), (2, (2, 1), 2, 1), (2, "same", 1, (2, 1)), (1, 2, 1, 1), (1, "same", 1, 2)],
+)
+def test_padding_modes_vs_torch(
+    mode: str, n: int, padding: Any, stride: int, dilation: Any
+) -> None:
+    torch.manual_seed(0)
+    cls, tcls = (cr.nn.Conv2d, torch.nn.Conv2d) if n == 2 else (cr.nn.Conv1d, torch.nn.Conv1d)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, padding_mode=mode)
+    tm = tcls(3, 4, 3, **kw).double()
+    cm = cls(3, 4, 3, **kw).to(cr.float64)
+    cm.load_state_dict({k: _c(v, grad=False) for k, v in tm.state_dict().items()})
+    tx = torch.randn((2, 3, 7, 6) if n == 2 else (2, 3, 9), dtype=torch.float64, requires_grad=True)
+    cx = _c(tx)
+    ty, cy = tm(tx), cm(cx)
+    _close(cy, ty, torch.float64)
+    ty.sum().backward()
+    cy.sum().backward()
+    _close(cx.grad, tx.grad, torch.float64)
+    _close(cm.weight.grad, tm.weight.grad, torch.float64)
+    _close(cm.bias.grad, tm.bias.grad, torch.float64)
+    assert repr(cm) == repr(tm)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule import _C
+from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.linear import _factory_dtype
 from chainrule.nn.modules.module import Module
@@ -62,11 +63,6 @@ class _ConvNd(Module):
                 f"{cls}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular'; "
                 f"got {padding_mode!r}"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(
-                f"{cls}: padding_mode={padding_mode!r} is not implemented; "
-                "only 'zeros' is supported"
-            )
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _tuple(kernel_size, n, "kernel_size", cls)
@@ -84,6 +80,17 @@ class _ConvNd(Module):
             self.padding = _tuple(padding, n, "padding", cls)
         self.groups = groups
         self.padding_mode = padding_mode
+        # F.pad's argument for the other padding modes: last dim first, (before, after) each.
+        self._reversed_padding_repeated_twice: list[int] = []
+        for k, d, i in reversed(list(zip(self.kernel_size, self.dilation, range(n), strict=True))):
+            if self.padding == "valid":
+                before = after = 0
+            elif self.padding == "same":
+                total = d * (k - 1)
+                before, after = total // 2, total - total // 2
+            else:
+                before = after = self.padding[i]
+            self._reversed_padding_repeated_twice += [before, after]
         dt = _factory_dtype(dtype, device)
         self.weight = Parameter(
             _C.empty((out_channels, in_channels // groups, *self.kernel_size), dtype=dt)
@@ -99,7 +106,14 @@ class _ConvNd(Module):
         init._default_layer_init(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        out: Tensor = type(self)._fn(
+        if self.padding_mode != "zeros":  # pad first, as torch does, then an unpadded conv
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            out: Tensor = type(self)._fn(
+                padded, self.weight, self.bias, self.stride, (0,) * self._n, self.dilation,
+                self.groups,
+            )
+            return out
+        out = type(self)._fn(
             input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
         return out
@@ -110,24 +124,23 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         )
         if self.padding != (0,) * self._n:
-            s += (
-                f", padding={self.padding!r}"
-                if isinstance(self.padding, str)
-                else f", padding={self.padding}"
-            )
+            s += f", padding={self.padding}"  # torch prints 'same' unquoted
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
 class Conv1d(_ConvNd):
     """1-d convolution over ``(N, C_in, L)`` or ``(C_in, L)``: ``weight`` is
     ``(C_out, C_in / groups, kernel_size)``, ``bias`` ``(C_out,)``. ``padding`` is an int, a
-    1-tuple, ``'valid'`` or ``'same'``; only ``padding_mode='zeros'`` is implemented."""
+    1-tuple, ``'valid'`` or ``'same'``; ``padding_mode`` is ``'zeros'``, ``'reflect'``,
+    ``'replicate'`` or ``'circular'``."""
 
     _n = 1
     _fn = staticmethod(_C._nn.conv1d)
@@ -136,7 +149,8 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-d convolution over ``(N, C_in, H, W)`` or ``(C_in, H, W)``: ``weight`` is
     ``(C_out, C_in / groups, kH, kW)``, ``bias`` ``(C_out,)``. ``padding`` is an int, a
-    2-tuple, ``'valid'`` or ``'same'``; only ``padding_mode='zeros'`` is implemented.
+    2-tuple, ``'valid'`` or ``'same'``; ``padding_mode`` is ``'zeros'``, ``'reflect'``,
+    ``'replicate'`` or ``'circular'``.
 
     Example:
         >>> import chainrule as cr
