@@ -540,3 +540,14 @@ def test_mha_batch_first_dropout_and_gradcheck() -> None:
     assert cr.autograd.gradcheck(
         lambda a, c: m(a, c, c, key_padding_mask=kpm, need_weights=False)[0], (q, k))
     assert cr.autograd.gradcheck(lambda a: m(a, a, a, need_weights=False)[0], (q,))
+
+
+def test_bad_padding_idx_is_a_value_error_and_an_assertion_error_as_in_torch() -> None:
+    def functional() -> Any:
+        return cr.nn.functional.embedding(cr.tensor([1]), cr.randn(5, 2), padding_idx=-6)
+
+    for make in (lambda: nn.Embedding(5, 2, padding_idx=5), functional):
+        with pytest.raises(ValueError, match="padding_idx"):
+            make()
+        with pytest.raises(AssertionError, match="padding_idx"):
+            make()

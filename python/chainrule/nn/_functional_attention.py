@@ -27,6 +27,10 @@ Tensor = _C.Tensor
 one_hot = _C._nn.one_hot
 
 
+class PaddingIdxError(ValueError, AssertionError):
+    """A padding_idx outside the table: a ValueError, and an AssertionError as torch raises."""
+
+
 def embedding(
     input: Tensor,
     weight: Tensor,
@@ -55,7 +59,7 @@ def embedding(
     n = weight.shape[0] if weight.dim() >= 1 else 0
     if padding_idx is not None:
         if not -n <= padding_idx < n:
-            raise ValueError(
+            raise PaddingIdxError(
                 f"embedding: padding_idx must be within num_embeddings; got padding_idx "
                 f"{padding_idx} for num_embeddings {n}"
             )

@@ -8,6 +8,7 @@ from chainrule import _C
 from chainrule.autograd import no_grad
 from chainrule.nn import functional as F
 from chainrule.nn import init
+from chainrule.nn._functional_attention import PaddingIdxError
 from chainrule.nn.modules.linear import _factory_dtype
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
@@ -55,7 +56,7 @@ class Embedding(Module):
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(
+                raise PaddingIdxError(
                     f"Embedding: padding_idx must be within num_embeddings; got padding_idx "
                     f"{padding_idx} for num_embeddings {num_embeddings}"
                 )
