@@ -4,6 +4,7 @@
 // place as its column matrix.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "../kernels/gemm/gemm.h"
 #include "chainrule/parallel.h"
@@ -112,6 +113,11 @@ void conv_forward_taps(const ConvGeom& g, const ConvGeom& gc, const T* x, const 
     });
 }
 
+// Wide forward convs with few output channels a group skip the column matrix: the GEMM's
+// unpacked kernel reads each kernel tap's row straight from the input (gemm_pointed), which
+// pays while its rows of C fit the unpacked kernel's register blocks.
+constexpr int64_t kPointedMaxRows = 32;
+
 // y (N, O, OH, OW) = conv(x, w) + b; x, w contiguous.
 template <class T>
 void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y, DType dt) {
@@ -126,9 +132,11 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
     const int64_t nb_max = chunk_images(gc, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
     const bool in_place = nb_max == 1 && gc.pointwise();  // the input is its own column matrix
     const bool straight = nb_max == 1 && !gc.wide();      // the GEMM writes into y
+    const bool pointed = gc.wide() && Og <= kPointedMaxRows;  // no column matrix (below)
     parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
         Tensor col_holder, out_holder, pad_holder;
-        T* col = in_place ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
+        T* col = in_place || pointed ? nullptr : workspace<T>(col_holder, Kc * nb_max * Pc, dt);
+        std::vector<const T*> rows(pointed ? static_cast<size_t>(Kc) : 0);
         T* out = straight ? nullptr : workspace<T>(out_holder, Og * nb_max * Pc, dt);
         T* xp = padded ? workspace<T>(pad_holder, nb_max * xp_image, dt) : nullptr;
         for (int64_t chunk = c0; chunk < c1; ++chunk) {
@@ -151,6 +159,17 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
                     pad_images(g, gc, xg, x_image, nb, xp);
                     src = xp;
                     src_image = xp_image;
+                }
+                if (pointed) {  // each image's column rows are runs of its own (padded) planes
+                    const int64_t KK = g.kh * g.kw, plane = gc.H * gc.W, run = wide_run(gc);
+                    for (int64_t i = 0; i < nb; ++i) {
+                        for (int64_t k = 0; k < Kc; ++k)
+                            rows[k] = src + i * src_image + (k / KK) * plane + wide_tap_offset(gc, k % KK);
+                        kernels::gemm_pointed<T>(Og, run, Kc, T(1), wg, Kc, 1, rows.data(), T(0),
+                                                 out + i * Pc, ld);
+                    }
+                    chunk_to_nchw(gc, out, nb, yg, y_image, bg, bs);
+                    continue;
                 }
                 const T* cm = src;
                 if (!in_place) {

@@ -428,6 +428,17 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
 }
 
 template <class T>
+void gemm_pointed(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+                  const T* const* rows, T beta, T* C, int64_t rsc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale(M, N, beta, C, rsc, int64_t(1));
+        return;
+    }
+    kernel_of<T>(kernel_table()).direct_pointed(M, N, K, alpha, A, rsa, csa, rows, beta, C, rsc);
+}
+
+template <class T>
 void gemm_with(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
                int64_t rsc, int64_t csc) {
@@ -459,6 +470,10 @@ template void gemm_with<float>(const GemmConfig&, int64_t, int64_t, int64_t, flo
 template void gemm_with<double>(const GemmConfig&, int64_t, int64_t, int64_t, double,
                                 const double*, int64_t, int64_t, const double*, int64_t, int64_t,
                                 double, double*, int64_t, int64_t);
+template void gemm_pointed<float>(int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
+                                  const float* const*, float, float*, int64_t);
+template void gemm_pointed<double>(int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                   int64_t, const double* const*, double, double*, int64_t);
 template GemmBlocking gemm_blocking<float>(CpuCapability);
 template GemmBlocking gemm_blocking<double>(CpuCapability);
 

@@ -17,6 +17,13 @@ template <class T>
 void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
           const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc);
 
+// C (M, N) at row stride rsc = alpha * A @ B + beta * C, with row k of B given by pointer
+// (rows[k], N contiguous elements), on the calling thread with the unpacked kernels. For
+// small products whose B rows lie scattered in memory (a convolution's taps over its input).
+template <class T>
+void gemm_pointed(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+                  const T* const* rows, T beta, T* C, int64_t rsc);
+
 // Knobs for tests and benchmarks; gemm() runs the level in use with the defaults.
 enum class GemmPath {
     Auto,    // by shape and layout (below)

@@ -297,12 +297,29 @@ inline void store_combined(typename V::T* c, typename V::reg acc, typename V::re
     }
 }
 
+// Where direct_rows finds row k of B (K x N, unit column stride): B + k * rsb, or through a
+// table of row pointers (the convolutions' kernel taps read the input in place that way).
+template <class T>
+struct StridedRows {
+    const T* B;
+    int64_t rsb;
+    const T* row(int64_t k) const { return B + k * rsb; }
+    StridedRows at(int64_t j) const { return {B + j, rsb}; }
+};
+template <class T>
+struct PointedRows {
+    const T* const* rows;
+    int64_t j;
+    const T* row(int64_t k) const { return rows[k] + j; }
+    PointedRows at(int64_t dj) const { return {rows, j + dj}; }
+};
+
 // One RB x (NV vectors) block of C for direct_rows, the last vector holding `nlast` columns:
 // C[i, j] accumulates A[i, k] * B[k, j] over k in order. Compile-time sizes keep the
 // accumulators in registers.
-template <class V, int64_t RB, int64_t NV, bool Masked>
+template <class V, int64_t RB, int64_t NV, bool Masked, class Rows>
 void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_t rsa,
-                  int64_t csa, const typename V::T* B, int64_t rsb, typename V::T beta,
+                  int64_t csa, Rows B, typename V::T beta,
                   typename V::T* C, int64_t rsc, int64_t nlast) {
     using reg = typename V::reg;
     constexpr int64_t L = V::L;
@@ -314,7 +331,7 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
         }
     }
     for (int64_t k = 0; k < K; ++k) {
-        const typename V::T* b = B + k * rsb;
+        const typename V::T* b = B.row(k);
         reg bv[NV];
         CR_GEMM_UNROLL for (int64_t v = 0; v < NV; ++v) {
             bv[v] = (v < NV - 1 || !Masked) ? V::loadu(b + v * L) : V::loadn(b + v * L, nlast);
@@ -336,68 +353,68 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
 }
 
 // direct_block with nv <= NV vectors, chosen at run time among compile-time sizes.
-template <class V, int64_t RB, int64_t NV>
+template <class V, int64_t RB, int64_t NV, class Rows>
 void direct_tail(int64_t nv, int64_t K, typename V::T alpha, const typename V::T* A,
-                 int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
-                 typename V::T beta, typename V::T* C, int64_t rsc, int64_t nlast) {
+                 int64_t rsa, int64_t csa, Rows B, typename V::T beta, typename V::T* C,
+                 int64_t rsc, int64_t nlast) {
     if constexpr (NV > 1) {
         if (nv < NV) {
-            direct_tail<V, RB, NV - 1>(nv, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+            direct_tail<V, RB, NV - 1>(nv, K, alpha, A, rsa, csa, B, beta, C, rsc, nlast);
             return;
         }
     }
     if (nlast == V::L) {
-        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B, beta, C, rsc, nlast);
     } else {
-        direct_block<V, RB, NV, true>(K, alpha, A, rsa, csa, B, rsb, beta, C, rsc, nlast);
+        direct_block<V, RB, NV, true>(K, alpha, A, rsa, csa, B, beta, C, rsc, nlast);
     }
 }
 
 // A row block of RB rows across all N columns: full NV-vector chunks, then the tail with as
 // many vectors as it needs (the last one masked).
-template <class V, int64_t RB, int64_t NV>
+template <class V, int64_t RB, int64_t NV, class Rows>
 void direct_row_block(int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
-                      int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
-                      typename V::T beta, typename V::T* C, int64_t rsc) {
+                      int64_t rsa, int64_t csa, Rows B, typename V::T beta, typename V::T* C,
+                      int64_t rsc) {
     constexpr int64_t L = V::L, W = NV * L;
     int64_t j0 = 0;
     for (; j0 + W <= N; j0 += W) {
-        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B + j0, rsb, beta, C + j0, rsc, L);
+        direct_block<V, RB, NV, false>(K, alpha, A, rsa, csa, B.at(j0), beta, C + j0, rsc, L);
     }
     const int64_t rest = N - j0;
     if (rest <= 0) return;
     const int64_t nv = (rest + L - 1) / L;
-    direct_tail<V, RB, NV>(nv, K, alpha, A, rsa, csa, B + j0, rsb, beta, C + j0, rsc,
+    direct_tail<V, RB, NV>(nv, K, alpha, A, rsa, csa, B.at(j0), beta, C + j0, rsc,
                            rest - (nv - 1) * L);
 }
 
 // The last `rest` < 2R rows of direct_rows: a block of R rows if they fill it, then halves.
 // Each pass reads all of B, so 6 rows go as 4 + 2 (two passes), not as 6 single rows.
-template <class V, int64_t R, int64_t NV>
+template <class V, int64_t R, int64_t NV, class Rows>
 void direct_rows_rest(int64_t rest, int64_t N, int64_t K, typename V::T alpha,
-                      const typename V::T* A, int64_t rsa, int64_t csa, const typename V::T* B,
-                      int64_t rsb, typename V::T beta, typename V::T* C, int64_t rsc) {
+                      const typename V::T* A, int64_t rsa, int64_t csa, Rows B,
+                      typename V::T beta, typename V::T* C, int64_t rsc) {
     for (; rest >= R; rest -= R, A += R * rsa, C += R * rsc) {
-        direct_row_block<V, R, NV>(N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
+        direct_row_block<V, R, NV>(N, K, alpha, A, rsa, csa, B, beta, C, rsc);
     }
     if constexpr (R > 1) {
-        direct_rows_rest<V, R / 2, NV>(rest, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
+        direct_rows_rest<V, R / 2, NV>(rest, N, K, alpha, A, rsa, csa, B, beta, C, rsc);
     }
 }
 
 // B rows contiguous (csb == 1): blocks of RB rows, then the rest (above).
-template <class V, int64_t RB, int64_t NV>
+template <class V, int64_t RB, int64_t NV, class Rows>
 void direct_rows(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
-                 int64_t rsa, int64_t csa, const typename V::T* B, int64_t rsb,
-                 typename V::T beta, typename V::T* C, int64_t rsc) {
+                 int64_t rsa, int64_t csa, Rows B, typename V::T beta, typename V::T* C,
+                 int64_t rsc) {
     int64_t i0 = 0;
     for (; i0 + RB <= M; i0 += RB) {
-        direct_row_block<V, RB, NV>(N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb, beta,
-                                    C + i0 * rsc, rsc);
+        direct_row_block<V, RB, NV>(N, K, alpha, A + i0 * rsa, rsa, csa, B, beta, C + i0 * rsc,
+                                    rsc);
     }
     if constexpr (RB > 1) {
-        direct_rows_rest<V, RB / 2, NV>(M - i0, N, K, alpha, A + i0 * rsa, rsa, csa, B, rsb,
-                                        beta, C + i0 * rsc, rsc);
+        direct_rows_rest<V, RB / 2, NV>(M - i0, N, K, alpha, A + i0 * rsa, rsa, csa, B, beta,
+                                        C + i0 * rsc, rsc);
     }
 }
 
@@ -442,10 +459,10 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
             }
         }
     } else if (csb == 1 && csc == 1) {
-        direct_rows<V, RB, NV>(M, N, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc);
+        direct_rows<V, RB, NV>(M, N, K, alpha, A, rsa, csa, StridedRows<T>{B, rsb}, beta, C, rsc);
     } else if (rsa == 1 && rsc == 1) {
         // C^T = B^T @ A^T has contiguous "B rows" (the columns of A) and C^T rows.
-        direct_rows<V, RB, NV>(N, M, K, alpha, B, csb, rsb, A, csa, beta, C, csc);
+        direct_rows<V, RB, NV>(N, M, K, alpha, B, csb, rsb, StridedRows<T>{A, csa}, beta, C, csc);
     } else if (csa == 1 && rsb == 1) {
         for (int64_t i = 0; i < M; ++i) {
             for (int64_t j = 0; j < N; ++j) {
@@ -467,6 +484,14 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
     }
 }
 
+template <class V, int64_t RB, int64_t NV>
+void direct_pointed(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
+                    int64_t rsa, int64_t csa, const typename V::T* const* rows,
+                    typename V::T beta, typename V::T* C, int64_t rsc) {
+    using T = typename V::T;
+    direct_rows<V, RB, NV>(M, N, K, alpha, A, rsa, csa, PointedRows<T>{rows, 0}, beta, C, rsc);
+}
+
 // Fills one dtype's table with the MR x (NV*L) microkernel of policy V.
 template <class V, int64_t MR, int64_t NV, int64_t RB, int64_t DNV>
 void fill(GemmKernel<typename V::T>* k) {
@@ -478,6 +503,7 @@ void fill(GemmKernel<typename V::T>* k) {
     k->pack_a = &pack_a<V, MR>;
     k->pack_b = &pack_b<V, NV * V::L>;
     k->direct = &direct<V, RB, DNV>;
+    k->direct_pointed = &direct_pointed<V, RB, DNV>;
 }
 
 }  // namespace

@@ -45,6 +45,12 @@ struct GemmKernel {
     void (*direct)(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
                    int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
                    int64_t csc);
+
+    // `direct` with row k of B at rows[k] (N contiguous elements): C (M, N) at (rsc, 1),
+    // A (M, K) at (rsa, csa). A convolution's column matrix row is a run of its input, so the
+    // rows point into the input and no column matrix is written.
+    void (*direct_pointed)(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
+                           int64_t csa, const T* const* rows, T beta, T* C, int64_t rsc);
 };
 
 struct GemmKernels {
