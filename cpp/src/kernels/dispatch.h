@@ -2,6 +2,7 @@
 // blocked kernels tune to. Ops call through kernel_table(); see chainrule/cpu.h for levels.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "chainrule/cpu.h"
 #include "elementwise/elementwise_kernels.h"
@@ -28,6 +29,17 @@ struct KernelTable {
 
 // The table of the level in use (cpu_capability()).
 const KernelTable& kernel_table();
+
+// One dtype's half of a kernel family (every family holds .s for float and .d for double):
+// for_dtype<T>(kernel_table().softmax).
+template <class T, class Family>
+const auto& for_dtype(const Family& family) {
+    if constexpr (std::is_same_v<T, float>) {
+        return family.s;
+    } else {
+        return family.d;
+    }
+}
 
 // The table of a given level, or nullptr where this CPU, OS or build lacks it (tests and
 // benchmarks run every available level).

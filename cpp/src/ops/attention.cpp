@@ -76,26 +76,6 @@ void for_items(int64_t n, double work_per_item, const F& fn) {
     for (int64_t i = 0; i < n; ++i) fn(i, 0);
 }
 
-template <class T>
-const kernels::SoftmaxKernel<T>& softmax_kernels() {
-    const kernels::SoftmaxKernels& k = kernels::kernel_table().softmax;
-    if constexpr (std::is_same_v<T, float>) {
-        return k.s;
-    } else {
-        return k.d;
-    }
-}
-
-template <class T>
-const kernels::GemmKernel<T>& gemm_kernels() {
-    const kernels::GemmKernels& k = kernels::kernel_table().gemm;
-    if constexpr (std::is_same_v<T, float>) {
-        return k.s;
-    } else {
-        return k.d;
-    }
-}
-
 // Products of at most this many multiply-adds with row-major B and C run the unpacked
 // kernel: one head's matrices are small, and packing them costs as much as the product.
 constexpr int64_t kDirectWork = int64_t(1) << 19;
@@ -105,7 +85,7 @@ constexpr int64_t kDirectWork = int64_t(1) << 19;
 template <class T>
 void mm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
         const T* B, int64_t rsb, int64_t csb, T* C, int64_t rsc, int64_t csc) {
-    const kernels::GemmKernel<T>& gk = gemm_kernels<T>();
+    const kernels::GemmKernel<T>& gk = kernels::for_dtype<T>(kernels::kernel_table().gemm);
     if (gk.fast_direct && csb == 1 && csc == 1 && K >= 1 && M * N * K <= kDirectWork) {
         gk.direct(M, N, K, alpha, A, rsa, csa, B, rsb, csb, T(0), C, rsc, csc);
         return;
@@ -157,7 +137,7 @@ struct ScaledDotProductFlashAttentionForCpuBackward0 final : Node {
         Tensor scratch = need_ds ? empty({threads, 2 * L * S + Ev * S}, dt) : Tensor();
         CR_DISPATCH_FLOAT(dt, "scaled_dot_product_attention", [&] {
             using T = scalar_t;
-            const auto& sk = softmax_kernels<T>();
+            const auto& sk = kernels::for_dtype<T>(kernels::kernel_table().softmax);
             const T sc = static_cast<T>(scale);
             const T* qp = qt.data<T>();
             const T* kp = kt.data<T>();
@@ -270,7 +250,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         Tensor scratch = empty({threads, L * S + E * S}, dt);
         CR_DISPATCH_FLOAT(dt, op, [&] {
             using T = scalar_t;
-            const auto& sk = softmax_kernels<T>();
+            const auto& sk = kernels::for_dtype<T>(kernels::kernel_table().softmax);
             const T tsc = static_cast<T>(sc);
             const T ninf = -std::numeric_limits<T>::infinity();
             const T* qp = q.data<T>();

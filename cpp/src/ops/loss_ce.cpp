@@ -138,17 +138,6 @@ RowStats<T>* stats_ptr(const Tensor& t) {
     return reinterpret_cast<RowStats<T>*>(t.data<T>());
 }
 
-// The level's row loops (kernels/softmax).
-template <class T>
-const kernels::SoftmaxKernel<T>& softmax_table() {
-    const kernels::SoftmaxKernels& k = kernels::kernel_table().softmax;
-    if constexpr (std::is_same_v<T, float>) {
-        return k.s;
-    } else {
-        return k.d;
-    }
-}
-
 // Contiguous rows keep 8 partial maxima and sums (vector lanes), combined in a fixed order.
 template <class T, bool kUnit>
 inline RowStats<T> row_stats(const T* p, int64_t C, int64_t S) {
@@ -185,7 +174,7 @@ template <class T>
 void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* y, const T* w,
                       const CeArgs& a) {
     const int64_t C = a.C;
-    const kernels::SoftmaxKernel<T>& k = softmax_table<T>();
+    const kernels::SoftmaxKernel<T>& k = kernels::for_dtype<T>(kernels::kernel_table().softmax);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
@@ -221,7 +210,7 @@ template <class T>
 void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* y, const T* w,
                        const T* g, double scale, const CeArgs& a) {
     const int64_t C = a.C;
-    const kernels::SoftmaxKernel<T>& k = softmax_table<T>();
+    const kernels::SoftmaxKernel<T>& k = kernels::for_dtype<T>(kernels::kernel_table().softmax);
     const T smooth = static_cast<T>(C > 0 ? a.eps / static_cast<double>(C) : 0.0);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C, 1)),
                  [&](int64_t b, int64_t e) {
@@ -359,7 +348,7 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
     const double keep = 1 - a.eps, add = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
     std::vector<T> ones_buf(w ? 0 : static_cast<size_t>(C), T(1));
     const T* wc = w ? w : ones_buf.data();
-    const kernels::SoftmaxKernel<T>& k_rows = softmax_table<T>();
+    const kernels::SoftmaxKernel<T>& k_rows = kernels::for_dtype<T>(kernels::kernel_table().softmax);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {

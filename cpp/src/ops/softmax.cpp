@@ -11,23 +11,13 @@ namespace chainrule {
 
 namespace {
 
-// The level's loops (kernels/softmax): rows of length D when the softmax dim is the last
-// (inner == 1), else chunks of kSoftmaxCols columns at row stride `inner`. Threads split rows
-// or chunks; each row's (column's) arithmetic never depends on the split.
-template <class T>
-const kernels::SoftmaxKernel<T>& softmax_table() {
-    const kernels::SoftmaxKernels& k = kernels::kernel_table().softmax;
-    if constexpr (std::is_same_v<T, float>) {
-        return k.s;
-    } else {
-        return k.d;
-    }
-}
-
-// y, x: (outer, D, inner).
+// y, x: (outer, D, inner). The level's loops (kernels/softmax): rows of length D when the
+// softmax dim is the last (inner == 1), else chunks of kSoftmaxCols columns at row stride
+// `inner`. Threads split rows or chunks; each row's (column's) arithmetic never depends on the
+// split.
 template <class T>
 void softmax_forward_kernel(T* y, const T* x, int64_t outer, int64_t D, int64_t inner, bool log) {
-    const kernels::SoftmaxKernel<T>& k = softmax_table<T>();
+    const kernels::SoftmaxKernel<T>& k = kernels::for_dtype<T>(kernels::kernel_table().softmax);
     if (inner == 1) {
         parallel_for(0, outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1)),
                      [&](int64_t b, int64_t e) { k.rows_forward(y + b * D, x + b * D, e - b, D, log); });
@@ -51,7 +41,7 @@ void softmax_forward_kernel(T* y, const T* x, int64_t outer, int64_t D, int64_t 
 template <class T>
 void softmax_backward_kernel(T* dx, const T* y, const T* dy, int64_t outer, int64_t D,
                              int64_t inner, bool log) {
-    const kernels::SoftmaxKernel<T>& k = softmax_table<T>();
+    const kernels::SoftmaxKernel<T>& k = kernels::for_dtype<T>(kernels::kernel_table().softmax);
     if (inner == 1) {
         parallel_for(0, outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(D, 1)),
                      [&](int64_t b, int64_t e) {

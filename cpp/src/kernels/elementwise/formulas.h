@@ -140,16 +140,7 @@ struct Abs {
 CR_VEC_INLINE float gelu_cdf(float x) {
     const float a = fabs_bits(x) * static_cast<float>(kSqrt1_2);
     const float t = 1.0f / (1.0f + 0.5f * a);
-    float q = 0.17087277f;
-    q = q * t - 0.82215223f;
-    q = q * t + 1.48851587f;
-    q = q * t - 1.13520398f;
-    q = q * t + 0.27886807f;
-    q = q * t - 0.18628806f;
-    q = q * t + 0.09678418f;
-    q = q * t + 0.37409196f;
-    q = q * t + 1.00002368f;
-    const float h = 0.5f * t * vexp_nonpositive(q * t - 1.26551223f - a * a);
+    const float h = 0.5f * t * vexp_nonpositive(erfc_exponent_poly(t) - a * a);
     return select(fbits(x) < 0, h, 1.0f - h);
 }
 
