@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import chainrule as cr
+from _isa_levels import SIMD_SCRIPT, run_at
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +26,11 @@ def _torch_single_thread():  # type: ignore[no-untyped-def]
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="session")
+def best_level() -> str:
+    """The CPU level a process picks without the override: the best this CPU and build support."""
+    out, err = run_at(None, SIMD_SCRIPT)
+    assert err == ""
+    return str(out["simd"])

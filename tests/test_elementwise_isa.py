@@ -6,13 +6,11 @@ too, and 1 vs 2 threads bit for bit."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from _isa_levels import run_at
 
 pytest.importorskip("torch")
 
@@ -253,32 +251,11 @@ CHECK_SCRIPT = textwrap.dedent(
 )
 
 
-def run_at(level: str | None, script: str = CHECK_SCRIPT) -> tuple[dict[str, object], str]:
-    env = dict(os.environ)
-    env.pop("CHAINRULE_CPU_CAPABILITY", None)
-    if level is not None:
-        env["CHAINRULE_CPU_CAPABILITY"] = level
-    proc = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
-
-
-SIMD_SCRIPT = "import json, chainrule as cr; print(json.dumps({'simd': cr.config()['simd']}))"
-
-
-@pytest.fixture(scope="module")
-def best_level() -> str:
-    out, _ = run_at(None, SIMD_SCRIPT)
-    return str(out["simd"])
-
-
 @pytest.mark.parametrize("level", LEVELS)
 def test_elementwise_at_level(level: str, best_level: str) -> None:
     if LEVELS.index(level) > LEVELS.index(best_level):
         pytest.skip(f"{level} is not supported here (best: {best_level})")
-    out, err = run_at(level)
+    out, err = run_at(level, CHECK_SCRIPT)
     assert out["simd"] == level
     assert out["fails"] == [], f"{out['nfails']} failures"
     assert int(out["count"]) > 2500  # type: ignore[call-overload]

@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 import chainrule as cr
+from _isa_levels import SIMD_SCRIPT, run_at
 
 LEVELS = ["baseline", "avx2", "avx512"]
 
@@ -106,29 +107,6 @@ CHECK_SCRIPT = textwrap.dedent(
 )
 
 
-def run_at(level: str | None, script: str = CHECK_SCRIPT) -> tuple[dict[str, object], str]:
-    env = dict(os.environ)
-    env.pop("CHAINRULE_CPU_CAPABILITY", None)
-    if level is not None:
-        env["CHAINRULE_CPU_CAPABILITY"] = level
-    proc = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
-
-
-SIMD_SCRIPT = "import json, chainrule as cr; print(json.dumps({'simd': cr.config()['simd']}))"
-
-
-@pytest.fixture(scope="module")
-def best_level() -> str:
-    """The level a process picks without the override: the best this CPU and build support."""
-    out, err = run_at(None, SIMD_SCRIPT)
-    assert err == ""
-    return str(out["simd"])
-
-
 def test_config_reports_a_level() -> None:
     assert cr.config()["simd"] in LEVELS
 
@@ -137,7 +115,7 @@ def test_config_reports_a_level() -> None:
 def test_products_at_level(level: str, best_level: str) -> None:
     if LEVELS.index(level) > LEVELS.index(best_level):
         pytest.skip(f"{level} is not supported here (best: {best_level})")
-    out, err = run_at(level)
+    out, err = run_at(level, CHECK_SCRIPT)
     assert out["simd"] == level
     assert err == ""
     assert out["fails"] == []
