@@ -59,21 +59,17 @@ Tensor alloc_bhln(const Shape& bs, int64_t L, int64_t n, DType dt) {
     return make_view(base, shape, {L * H * n, n, H * n, 1}, 0);
 }
 
-// Runs fn(item, member) for item in [0, n): over a team of threads (each GEMM inside then
-// serial) when there are at least two items and enough work, else serially (member 0).
-template <class F>
-void for_items(int64_t n, double work_per_item, const F& fn) {
-    const int threads = get_num_threads();
-    if (threads > 1 && n >= 2 && work_per_item * static_cast<double>(n) >= 65536.0 &&
-        !in_parallel_region()) {
-        parallel_team(static_cast<int>(std::min<int64_t>(threads, n)), [&](int member, int team) {
-            const int64_t chunk = (n + team - 1) / team;
-            const int64_t b = member * chunk, e = std::min(n, b + chunk);
-            for (int64_t i = b; i < e; ++i) fn(i, member);
-        });
-        return;
-    }
-    for (int64_t i = 0; i < n; ++i) fn(i, 0);
+// Runs fn(item, ws) for item in [0, n): spread over threads (each GEMM inside then serial)
+// when the items hold at least 64K multiply-adds, each thread with its own `ws_elems`
+// elements of scratch `ws`.
+template <class T, class F>
+void for_items(int64_t n, double work_per_item, int64_t ws_elems, DType dt, const F& fn) {
+    const int64_t grain =
+        std::max<int64_t>(1, static_cast<int64_t>(65536.0 / std::max(work_per_item, 1.0)));
+    parallel_for(0, n, grain, [&](int64_t b, int64_t e) {
+        Tensor ws = empty({std::max<int64_t>(ws_elems, 1)}, dt);
+        for (int64_t i = b; i < e; ++i) fn(i, ws.data<T>());
+    });
 }
 
 // Products of at most this many multiply-adds with row-major B and C run the unpacked
@@ -132,9 +128,7 @@ struct ScaledDotProductFlashAttentionForCpuBackward0 final : Node {
         Tensor dv = need_v ? alloc_bhln(g.bs, S, Ev, dt) : Tensor();
         const std::vector<int64_t> qo = batch_offsets(qt, g.bs), ko = batch_offsets(kt, g.bs),
                                    vo = batch_offsets(vt, g.bs), go = batch_offsets(dO, g.bs);
-        const int threads = get_num_threads();
         const bool need_ds = need_q || need_k;
-        Tensor scratch = need_ds ? empty({threads, 2 * L * S + Ev * S}, dt) : Tensor();
         CR_DISPATCH_FLOAT(dt, "scaled_dot_product_attention", [&] {
             using T = scalar_t;
             const auto& sk = kernels::for_dtype<T>(kernels::kernel_table().softmax);
@@ -155,7 +149,7 @@ struct ScaledDotProductFlashAttentionForCpuBackward0 final : Node {
             const std::vector<int64_t> dko = need_k ? batch_offsets(dk, g.bs) : std::vector<int64_t>();
             const std::vector<int64_t> dvo = need_v ? batch_offsets(dv, g.bs) : std::vector<int64_t>();
             const double work = static_cast<double>(L) * S * (2 * E + 2 * Ev);
-            for_items(g.B, work, [&](int64_t i, int member) {
+            for_items<T>(g.B, work, need_ds ? 2 * L * S + Ev * S : 0, dt, [&](int64_t i, T* ws) {
                 const size_t u = static_cast<size_t>(i);
                 const T* Pi = pp + i * L * S;
                 const T* dOi = gp + go[u];
@@ -165,7 +159,7 @@ struct ScaledDotProductFlashAttentionForCpuBackward0 final : Node {
                           dv.strides()[vd - 1]);
                 }
                 if (!need_ds) return;
-                T* dP = scratch.data<T>() + static_cast<int64_t>(member) * (2 * L * S + Ev * S);
+                T* dP = ws;
                 T* dA = dP + L * S;
                 T* Vt = dA + L * S;  // v^T (Ev, S), row-major for the unpacked kernel
                 transpose_into(Vt, vp + vo[u], S, Ev, v_rs, v_cs);
@@ -246,8 +240,6 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         const std::vector<int64_t> qo = batch_offsets(q, g.bs), ko = batch_offsets(k, g.bs),
                                    vo = batch_offsets(v, g.bs), oo = batch_offsets(out, g.bs);
         const std::vector<int64_t> mo = has_mask ? batch_offsets(mask, g.bs) : std::vector<int64_t>();
-        const int threads = get_num_threads();
-        Tensor scratch = empty({threads, L * S + E * S}, dt);
         CR_DISPATCH_FLOAT(dt, op, [&] {
             using T = scalar_t;
             const auto& sk = kernels::for_dtype<T>(kernels::kernel_table().softmax);
@@ -269,9 +261,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
             const int64_t m_cs =
                 has_mask && mask.shape()[mask.dim() - 1] != 1 ? mask.strides()[mask.dim() - 1] : 0;
             const double work = static_cast<double>(L) * S * (E + Ev);
-            for_items(g.B, work, [&](int64_t i, int member) {
+            for_items<T>(g.B, work, L * S + E * S, dt, [&](int64_t i, T* ws) {
                 const size_t u = static_cast<size_t>(i);
-                T* A = scratch.data<T>() + static_cast<int64_t>(member) * (L * S + E * S);
+                T* A = ws;
                 T* Kt = A + L * S;  // k^T (E, S), row-major for the unpacked kernel
                 T* Pi = pp + i * L * S;
                 if (S == 0) return;  // out is zero-filled below
