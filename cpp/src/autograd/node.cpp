@@ -66,6 +66,7 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
         if (r.defined()) g = r;
     }
     NoGradGuard no_grad;
+    std::lock_guard<std::mutex> lock(mutex_);
     if (!m.grad) {
         // Steal a fresh contiguous gradient; copy anything that may be aliased elsewhere.
         const bool owned = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1;
