@@ -31,7 +31,7 @@ def run_threads(work: Callable[[int], None], n: int = THREADS) -> None:
         try:
             barrier.wait()
             work(i)
-        except BaseException as e:  # noqa: BLE001 - reported to the main thread below
+        except BaseException as e:  # reported to the main thread below
             errors.append(e)
 
     threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
