@@ -90,7 +90,9 @@ Edge gradient_edge(const Tensor& t) {
     if (!t.defined() || !t.requires_grad()) return {};
     auto& m = t.impl()->meta();
     if (m.grad_fn) return {m.grad_fn, m.output_nr};
-    if (!m.grad_accumulator) m.grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    if (!m.grad_accumulator) {  // set_requires_grad makes it; a leaf made otherwise gets it here
+        m.grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    }
     return {m.grad_accumulator, 0};
 }
 
