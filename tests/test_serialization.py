@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 import chainrule as cr
+from chainrule import _checkpoint_reader as reader
 from chainrule import serialization
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "checkpoint-format.md"
@@ -386,6 +387,7 @@ def test_large_tensor_round_trip(tmp_path: Path) -> None:
 
 def test_chunked_reads_and_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serialization, "_CHUNK", 100)  # many partial chunks per tensor
+    monkeypatch.setattr(reader, "_CHUNK", 100)
     obj = {"a": cr.randn(1000), "b": cr.randn(3, 77, dtype=cr.float64), "c": cr.arange(33)}
     roundtrip(obj, tmp_path)
 
@@ -685,6 +687,22 @@ _BAD_HEADERS: dict[str, tuple[Any, bytes]] = {
     "negative data_nbytes": ({"data_nbytes": -1, "root": None}, b""),
     "float data_nbytes": ({"data_nbytes": 0.0, "root": None}, b""),
     "too deep": ({"root": json.loads('{"type":"list","items":[' * 101 + "]}" * 101)}, b""),
+    "strides field": ({"root": tensor_node(strides=[1])}, bytes(16)),
+    "empty tensor strides overflow": ({"root": tensor_node(shape=(0, 2**40, 2**40))}, b""),
+    "65 dims": ({"root": tensor_node(shape=(1,) * 65)}, bytes(16)),
+    "a million dims": ({"root": {**tensor_node(), "shape": [1] * 10**6}}, bytes(16)),
+    "dtype code": ({"root": {**tensor_node(), "dtype": 7}}, bytes(16)),
+    "dtype null": ({"root": {**tensor_node(), "dtype": None}}, bytes(16)),
+    "offset 2**62": ({"root": tensor_node(offset=2**62)}, bytes(16)),
+    "offset + nbytes past data": ({"root": tensor_node(shape=(17,), offset=0)}, bytes(64)),
+    "same region twice": ({"root": {"type": "list", "items": [tensor_node()] * 2}}, bytes(16)),
+    "region inside another": ({"root": {"type": "tuple", "items": [
+        tensor_node(shape=(64,)), tensor_node(offset=128)]}}, bytes(256)),
+    "overlap through metadata": ({"root": {"type": "ordered_dict", "items": [
+        ["w", tensor_node()]], "metadata": tensor_node(shape=(2,))}}, bytes(16)),
+    "huge int key": ({"root": {"type": "dict", "items": [
+        [{"type": "int", "value": "1" * 5000}, None]]}}, b""),
+    "alignment true": ({"alignment": True, "root": None}, b""),
 }
 
 
@@ -733,6 +751,13 @@ def test_declared_sizes_beyond_the_file_are_truncated() -> None:
                          data_nbytes=2**32))
 
 
+@pytest.mark.parametrize("data_nbytes", [17, 2**62])
+def test_sizes_just_over_the_file_are_truncated(data_nbytes: int) -> None:
+    for source in SOURCES.values():
+        with pytest.raises(ValueError, match="truncated"):
+            cr.load(source(craft({"root": tensor_node()}, bytes(16), data_nbytes=data_nbytes)))
+
+
 @pytest.mark.parametrize("shape", [(2**62,), (2**32, 2**32), (2**61, 3)])
 def test_oversized_tensors_are_refused_before_allocation(shape: tuple[int, ...]) -> None:
     # A stream of unknown size cannot be checked against the header's sizes; the byte
@@ -741,6 +766,190 @@ def test_oversized_tensors_are_refused_before_allocation(shape: tuple[int, ...])
     blob = craft({"root": node}, b"", data_nbytes=node["nbytes"])
     with pytest.raises(ValueError, match=r"corrupt.*too large"):
         cr.load(NonSeekable(blob))
+
+
+# ---- memory: nothing is allocated for a tensor before its bytes are proven to exist ------
+
+
+@pytest.fixture
+def allocated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The byte size of every tensor `cr.load` allocates, in order."""
+    sizes: list[int] = []
+    real = reader._empty
+
+    def counting(shape: tuple[int, ...], dtype: str) -> cr.Tensor:
+        sizes.append(math.prod(shape) * reader.ITEMSIZE[dtype])
+        return real(shape, dtype)
+
+    monkeypatch.setattr(reader, "_empty", counting)
+    return sizes
+
+
+def _on_disk(blob: bytes) -> Any:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "ckpt.pt"
+        path.write_bytes(blob)
+        return cr.load(path)
+
+
+SOURCES: dict[str, Any] = {  # every way of handing cr.load a checkpoint's bytes
+    "path": lambda blob: _PathSource(blob),
+    "BytesIO": io.BytesIO,
+    "pipe": NonSeekable,
+    "read_only": ReadOnly,
+}
+
+
+class _PathSource(os.PathLike[str]):
+    """A path to a temporary file holding `blob` (removed when garbage collected)."""
+
+    def __init__(self, blob: bytes) -> None:
+        import tempfile
+
+        fd, self._path = tempfile.mkstemp(suffix=".pt")
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+
+    def __fspath__(self) -> str:
+        return self._path
+
+    def __del__(self) -> None:
+        Path(self._path).unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+@pytest.mark.parametrize("numel", [10**15, 2**58, 2**28])
+def test_huge_sizes_allocate_nothing(source: str, numel: int, allocated: list[int]) -> None:
+    # A 300-byte file whose header asks for up to 2^60 bytes: with a size to check against
+    # it is `truncated` before the data; from a pipe the data is read as it comes, and the
+    # tensor is allocated only once its bytes have arrived, which they never do.
+    node = tensor_node(shape=(numel,))
+    blob = craft({"root": node}, b"", data_nbytes=node["nbytes"])
+    assert len(blob) < 400
+    with pytest.raises(ValueError, match="load: truncated checkpoint"):
+        cr.load(SOURCES[source](blob))
+    assert allocated == []
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_entries_sharing_one_region_are_corrupt_before_allocation(
+        source: str, allocated: list[int]) -> None:
+    # 1,500 entries pointing at one 4 MiB region: 4.4 MB of file, which loaded one tensor per
+    # entry would take 6 GiB. The format has every tensor own its bytes, so it is corrupt.
+    node = tensor_node(shape=(1 << 20,))
+    blob = craft({"root": {"type": "list", "items": [node] * 1500}}, bytes(4 << 20))
+    with pytest.raises(ValueError, match=r"load: corrupt checkpoint.*: the data of the tensor "
+                                         r"at \[1\] \[0, 4194304\) overlaps that of the "
+                                         r"tensor at \[0\] \[0, 4194304\)"):
+        cr.load(SOURCES[source](blob))
+    assert allocated == []
+
+
+def test_overlaps_are_found_in_any_order(allocated: list[int]) -> None:
+    a, b = tensor_node(shape=(32,), offset=128), tensor_node(shape=(48,), offset=64)
+    blob = craft({"root": {"type": "dict", "items": [["a", a], ["b", b]]}}, bytes(256))
+    with pytest.raises(ValueError, match=r"tensor at \['a'\] \[128, 256\) overlaps that of "
+                                         r"the tensor at \['b'\] \[64, 256\)"):
+        load_bytes(blob)
+    assert allocated == []
+
+
+def test_empty_tensors_share_no_bytes(allocated: list[int]) -> None:
+    # Empty tensors take no bytes, wherever their (aligned) offset points.
+    items = [tensor_node(shape=(0, 3), offset=0), tensor_node(shape=(4,)),
+             tensor_node(shape=(0,), offset=0), tensor_node("int64", (2**57, 0), offset=64)]
+    out = load_bytes(craft({"root": {"type": "list", "items": items}},
+                           struct.pack("<4f", 1, 2, 3, 4) + bytes(60)))
+    assert [t.shape for t in out] == [(0, 3), (4,), (0,), (2**57, 0)]
+    assert out[1].tolist() == [1, 2, 3, 4]
+    assert sorted(allocated) == [0, 0, 0, 16]
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_load_allocates_exactly_the_tensor_bytes(source: str, allocated: list[int]) -> None:
+    obj = sample()
+    blob = to_bytes(obj)
+    assert_same(cr.load(SOURCES[source](blob)), obj)
+    tensors = [obj["model"]["w"], obj["model"]["b"], obj["model"]["mask"], obj["empty"],
+               obj["scalar"]]
+    assert sorted(allocated) == sorted(len(raw(t)) for t in tensors)
+    assert sum(allocated) < len(blob)
+
+
+def test_streams_of_unknown_size_gather_large_tensors_first(
+        monkeypatch: pytest.MonkeyPatch, allocated: list[int]) -> None:
+    monkeypatch.setattr(reader, "_CHUNK", 256)
+    obj = {"big": cr.randn(5000), "small": cr.arange(10), "bits": cr.rand(3000) > 0.5}
+    blob = to_bytes(obj)
+    assert_same(cr.load(NonSeekable(blob, step=100)), obj)
+    assert_same(cr.load(ReadOnly(blob)), obj)
+    hlen = struct.unpack_from("<Q", blob, 16)[0]
+    start = 32 + hlen  # "big" (20,000 bytes) is larger than what came before it: gathered
+    for cut in (start, start + 1, start + 256, start + 19_999):
+        allocated.clear()
+        with pytest.raises(ValueError, match=r"truncated.*the data of the tensor at \['big'\] "
+                                             r"\[0, 20000\)"):
+            cr.load(NonSeekable(blob[:cut]))
+        assert allocated == []
+    # A bool tensor gathered in pieces is still checked for bytes other than 0 and 1.
+    damaged = craft({"root": tensor_node("bool", (3000,))}, bytes(2999) + b"\x02")
+    with pytest.raises(ValueError, match=r"corrupt.*bool tensor at the top level"):
+        cr.load(NonSeekable(damaged))
+
+
+def test_header_length_from_a_stream_is_not_trusted(allocated: list[int]) -> None:
+    # The prefix promises a 256 MiB header that never comes: read as it arrives.
+    import tracemalloc
+
+    blob = bytearray(craft({"root": None}))
+    blob[16:24] = struct.pack("<Q", (256 << 20) - 32)
+    blob[28:32] = struct.pack("<I", zlib.crc32(bytes(blob[:28])))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"truncated.*ends inside the header"):
+            cr.load(NonSeekable(bytes(blob)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+
+
+def test_errors_name_the_place_in_the_object(allocated: list[int]) -> None:
+    bad = {**tensor_node(), "dtype": "float16"}
+    header = {"root": {"type": "dict", "items": [
+        ["model", {"type": "ordered_dict", "items": [["w", bad]]}]]}}
+    with pytest.raises(ValueError, match=r"unknown tensor dtype 'float16' .*at "
+                                         r"\['model'\]\['w'\]"):
+        load_bytes(craft(header, bytes(16)))
+    header = {"root": {"type": "list", "items": [None, {"type": "tuple", "items": [
+        {"type": "int", "value": "0x1"}]}]}}
+    with pytest.raises(ValueError, match=r"bad number '0x1' at \[1\]\[0\]"):
+        load_bytes(craft(header))
+    assert allocated == []
+
+
+def test_error_messages_stay_short() -> None:
+    # A hostile value is quoted in a few dozen characters, however large or deep it is.
+    deep: Any = []
+    for _ in range(500):  # as deep as json.dumps and json.loads go by default
+        deep = [deep]
+    for value in (deep, list(range(10**6)), "x" * 10**7):
+        with pytest.raises(ValueError, match="corrupt") as info:
+            load_bytes(craft({"root": {**tensor_node(), "shape": value}}, bytes(16)))
+        assert len(str(info.value)) < 300
+
+
+def test_save_refuses_a_header_load_would_refuse(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    monkeypatch.setattr(serialization, "MAX_HEADER_BYTES", 4096)
+    path = _save(tmp_path, "previous")
+    with pytest.raises(ValueError, match=r"save: the checkpoint's header would take \d+ bytes, "
+                                         "over the format's limit of 4096"):
+        cr.save(list(range(2000)), path)
+    assert cr.load(path) == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.pt"]
 
 
 def test_nesting_limit_is_the_same_for_save_and_load(tmp_path: Path) -> None:
@@ -875,7 +1084,11 @@ def _spawn(path: Path, mode: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), mode], env=env,
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
+    # An editable install may print its rebuild's progress on import, before "ready".
+    lines = []
+    while (line := proc.stdout.readline()) and line.strip() != "ready":
+        lines.append(line)
+    assert line.strip() == "ready", lines
     return proc
 
 
