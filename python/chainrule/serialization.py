@@ -9,10 +9,8 @@ raw little-endian buffers, and every length, offset and checksum is checked befo
 from __future__ import annotations
 
 import collections
-import contextlib
 import json
 import os
-import secrets
 import struct
 import sys
 import zlib
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from chainrule import _C
+from chainrule._atomic_write import write_atomic
 from chainrule._checkpoint_format import (
     ALIGNMENT,
     ITEMSIZE,
@@ -37,7 +36,6 @@ __all__ = ["load", "save"]
 Tensor = _C.Tensor
 
 _CHUNK = 4 << 20  # checksum each chunk while it is still in cache
-_TMP_SUFFIX = ".tmp"
 
 
 # ---- save ------------------------------------------------------------------------------
@@ -205,40 +203,6 @@ def _write(f: IO[bytes], head: bytes, enc: _Encoder) -> None:
     _write_all(f, TRAILER.pack(crc))
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Makes the rename durable; best effort (Windows and some file systems cannot)."""
-    if os.name == "nt":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _save_atomic(path: Path, write: Any) -> None:
-    if path.is_symlink():  # replace the file the link points to, keep the link
-        path = path.resolve()
-    path = path.absolute()
-    # Hidden, unique, and never equal to the target's name: a crash leaves at most
-    # `.<name>.<16 hex digits>.tmp` next to an intact target.
-    tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(8)}{_TMP_SUFFIX}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
 def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: Any = None) -> None:
     """Saves tensors and nested containers of them to a checkpoint file (no pickle).
 
@@ -251,8 +215,11 @@ def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: Any = Non
     tensors on load. The format is documented in ``docs/checkpoint-format.md``.
 
     When ``f`` is a path, the file is replaced atomically: the checkpoint is written to a
-    hidden temporary file ``.<name>.<16 hex digits>.tmp`` in the same directory, flushed,
-    fsynced and renamed over ``f``, so a crash leaves either the old or the new file.
+    hidden temporary file ``.<name>.<pid>-<host tag>-<8 hex digits>.tmp`` in the same
+    directory, flushed, fsynced and renamed over ``f``, so a crash leaves either the old or
+    the new file. If ``save`` raises, its temporary file is removed; a successful save also
+    removes the temporary files of earlier saves of ``f`` whose process is dead (checked on
+    this machine) or that nobody has touched for a day.
 
     Args:
         obj: the object to save, e.g. ``model.state_dict()`` or ``{"model": ..., "optim": ...}``.
@@ -279,7 +246,7 @@ def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: Any = Non
     # Every TypeError and ValueError is raised here, before any file is touched.
     head = _head(enc, enc.encode(obj, ()))
     if isinstance(f, (str, bytes, os.PathLike)):
-        _save_atomic(Path(os.fsdecode(f)), lambda fh: _write(fh, head, enc))
+        write_atomic(Path(os.fsdecode(f)), lambda fh: _write(fh, head, enc))
     elif hasattr(f, "write"):
         _write(f, head, enc)
     else:
