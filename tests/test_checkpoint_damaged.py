@@ -8,6 +8,7 @@ import io
 import json
 import pickle
 import struct
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,6 +20,7 @@ import chainrule as cr
 from _checkpoint_files import (
     SOURCES,
     NonSeekable,
+    assert_same,
     craft,
     load_bytes,
     roundtrip,
@@ -271,3 +273,21 @@ def test_nesting_limit_is_the_same_for_save_and_load(tmp_path: Path) -> None:
     roundtrip(obj, tmp_path)
     with pytest.raises(ValueError, match="save: containers nested more than 100 deep"):
         cr.save([obj], io.BytesIO())
+
+
+def test_deep_call_stacks_raise_value_error() -> None:
+    # A valid file nesting 100 containers, loaded from a stack with few frames left under
+    # the recursion limit: a ValueError that says so, not a RecursionError.
+    obj: Any = cr.ones(1)
+    for _ in range(100):
+        obj = [obj]
+    blob = to_bytes(obj)
+
+    def at_depth(n: int) -> Any:
+        return at_depth(n - 1) if n else load_bytes(blob)
+
+    assert_same(at_depth(400), obj)
+    limit = sys.getrecursionlimit()
+    for depth in (limit - 250, limit - 100):  # out of frames in the decoder, or in json
+        with pytest.raises(ValueError, match=r"load: .*recursion limit \(\d+\)"):
+            at_depth(depth)

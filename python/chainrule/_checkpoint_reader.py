@@ -185,7 +185,10 @@ class Reader:
                 raise self.corrupt(f"{self.size - expected} unexpected bytes after the "
                                    "checkpoint's end")
         decoder = _Decoder(self, data_nbytes)
-        obj = decoder.decode(root, 0, ())
+        try:
+            obj = decoder.decode(root, 0, ())
+        except RecursionError:  # containers nest at most 100 deep, but the caller's stack may
+            raise _too_deep() from None  # leave too few frames under the recursion limit
         specs = self.check_layout(decoder.specs)
         # Only now, with every tensor's bytes proven to lie inside the file (when its size is
         # known) and apart from every other tensor's, is memory allocated for them.
@@ -194,14 +197,21 @@ class Reader:
         (stored,) = TRAILER.unpack(self.read_exact(TRAILER.size, "final checksum"))
         if crc != stored:
             raise self.corrupt("data checksum mismatch (the last 4 bytes)")
-        return decoder.finish(obj)
+        try:
+            return decoder.finish(obj)
+        except RecursionError:
+            raise _too_deep() from None
 
     def parse_header(self, header: bytearray) -> tuple[int, Any]:
         try:
             doc = json.loads(header.decode("utf-8"), parse_constant=_reject_json,
                              parse_float=_reject_json, object_pairs_hook=_unique_keys)
-        except (ValueError, RecursionError) as e:  # JSONDecodeError, UnicodeDecodeError
+        except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
             raise self.corrupt(f"the header is not valid JSON ({short(str(e))})") from None
+        except RecursionError:
+            raise self.corrupt(f"the header's JSON nests deeper than Python's recursion limit "
+                               f"({sys.getrecursionlimit()}) allows from this call (a valid "
+                               "header nests at most about 300 levels)") from None
         if not isinstance(doc, dict) or doc.get("format") != "chainrule-checkpoint":
             raise self.corrupt("the header does not describe a chainrule checkpoint "
                                "(its \"format\" is not \"chainrule-checkpoint\")")
@@ -421,6 +431,12 @@ def _place(obj: Any) -> Any:
         if hasattr(obj, "_metadata"):
             obj._metadata = _place(obj._metadata)
     return obj
+
+
+def _too_deep() -> ValueError:
+    return ValueError(f"load: the checkpoint's containers nest deeper than the stack left "
+                      f"under Python's recursion limit ({sys.getrecursionlimit()}) allows; "
+                      "call load from a shallower stack or raise sys.setrecursionlimit")
 
 
 def _is_key(k: Any) -> bool:
