@@ -403,7 +403,8 @@ Tensor index(const Tensor& x, const std::vector<Tensor>& indices) {
 // x[indices] = values (broadcast, cast to x's dtype); with repeated indices one write wins.
 // Not differentiable here: __setitem__ is for tensors that do not require grad.
 Tensor& index_put_(Tensor& x, const std::vector<Tensor>& indices, const Tensor& values) {
-    check_inplace(x, "index_put_");
+    // An expanded x is like repeated indices: one write wins (PyTorch allows it, deprecated).
+    check_inplace(x, "index_put_", InplaceOverlap::Allow);
     CR_CHECK(!grad_enabled() || (!x.requires_grad() && !values.requires_grad()), RuntimeError,
              "index_put_: in-place indexed assignment is not differentiable in chainrule; the "
              "target and the value must not require grad (use torch-style out-of-place ops, "
