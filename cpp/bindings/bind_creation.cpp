@@ -18,8 +18,23 @@ std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
     return std::nullopt;
 }
 
+// Whether the array's bytes are in the other byte order than this machine's (NumPy writes '='
+// for the native order and '|' where order does not apply, '<' or '>' only for a foreign one).
+bool foreign_byte_order(const py::dtype& dt) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return dt.byteorder() == '<';
+#else
+    return dt.byteorder() == '>';
+#endif
+}
+
 // Wraps a NumPy array without copying; the array stays alive while the storage does.
 Tensor wrap_array(const py::array& a, const char* op) {
+    // The kernels read native numbers: a foreign-order array would be read as garbage.
+    CR_CHECK(!foreign_byte_order(a.dtype()), ValueError, op, ": given numpy array has byte "
+             "order different from the native byte order (dtype ", std::string(py::str(a.dtype())),
+             "). Conversion between byte orders is currently not supported; cr.tensor(array) "
+             "copies it converted, or use array.astype(array.dtype.newbyteorder('='))");
     auto dt = dtype_from_numpy(a.dtype());
     CR_CHECK(dt.has_value(), TypeError, op, ": can't convert a NumPy array of dtype ",
              std::string(py::str(a.dtype())),
