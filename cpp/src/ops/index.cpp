@@ -409,6 +409,7 @@ Tensor& index_put_(Tensor& x, const std::vector<Tensor>& indices, const Tensor& 
              "index_put_: in-place indexed assignment is not differentiable in chainrule; the "
              "target and the value must not require grad (use torch-style out-of-place ops, "
              "or wrap the assignment in `with cr.no_grad():`)");
+    check_scalar_fits(values, x.dtype(), "index_put_");  // a Python number (from __setitem__)
     Resolved r = resolve(x, indices, "index_put_");
     // Leading size-1 dims of the value are dropped, as PyTorch's setitem does.
     Tensor v = values;
