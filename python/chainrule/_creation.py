@@ -112,7 +112,12 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
         dtype is None or (kind is not bool and dtype in (_C.dtype.float32, _C.dtype.float64))
     ):
         return _C.full((), data, dtype=dtype, requires_grad=requires_grad)
-    return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad)
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
+    # Python numbers must fit an int64 dtype (nan, inf, 1e30 raise, as in torch); the values of
+    # an array or a tensor are cast as they are.
+    checked = not isinstance(data, (np.ndarray, Tensor))
+    return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad, checked)
 
 
 def arange(
