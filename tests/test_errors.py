@@ -143,3 +143,39 @@ def test_generator_state_round_trip_and_errors() -> None:
         g.set_state(cr.zeros(3, dtype=cr.int64))
     with pytest.raises(ValueError, match="set_state"):
         cr.set_rng_state(cr.zeros(7, dtype=cr.int64))
+
+
+_X = cr.ones(1, 1, 3, 3)
+
+# Issue #11: None where a tensor is expected used to load as an undefined tensor that the op
+# then dereferenced (a segfault).
+NONE_FOR_A_TENSOR = {
+    "exp": lambda: cr.exp(None),
+    "sum": lambda: cr.sum(None),
+    "relu": lambda: cr.nn.functional.relu(None),
+    "conv2d": lambda: cr.nn.functional.conv2d(_X, None),
+    "conv2d(weight=None)": lambda: cr.nn.functional.conv2d(_X, weight=None),
+    "mm": lambda: cr.ones(2, 2).mm(None),
+    "masked_fill": lambda: cr.ones(2).masked_fill(None, 0),
+    "Tensor.exp(None)": lambda: cr.Tensor.exp(None),
+    "matmul": lambda: cr.matmul(cr.ones(2, 2), None),
+    "cross_entropy": lambda: cr.nn.functional.cross_entropy(None, None),
+}
+
+
+@pytest.mark.parametrize("call", NONE_FOR_A_TENSOR.values(), ids=NONE_FOR_A_TENSOR.keys())
+def test_none_for_a_tensor_is_a_type_error(call) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError):
+        call()
+
+
+def test_arguments_that_may_be_none_still_take_none() -> None:
+    x, w = cr.ones(1, 1, 3, 3), cr.ones(1, 1, 2, 2)
+    assert cr.nn.functional.conv2d(x, w, None).shape == (1, 1, 2, 2)
+    assert cr.nn.functional.linear(cr.ones(2, 3), cr.ones(4, 3), None).shape == (2, 4)
+    assert cr.nn.functional.layer_norm(cr.ones(2, 3), (3,), None, None).shape == (2, 3)
+    assert cr.nn.functional.cross_entropy(cr.ones(2, 3), cr.zeros(2, dtype=cr.int64),
+                                          weight=None).ndim == 0
+    y = (cr.ones(2, requires_grad=True) * 2).sum()
+    y.backward(None)
+    assert cr.sum(cr.ones(2, 3), dim=None).item() == 6.0

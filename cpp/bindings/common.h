@@ -17,6 +17,10 @@ struct type_caster<chainrule::Tensor> {
     using ImplCaster = make_caster<std::shared_ptr<chainrule::TensorImpl>>;
 
     bool load(handle src, bool convert) {
+        // None is not a Tensor. The holder caster below would take it (in convert mode) as a
+        // null shared_ptr, an undefined Tensor that the op then dereferences. Arguments that
+        // may be None are declared std::optional<Tensor> or py::handle + optional_tensor_arg.
+        if (src.ptr() == Py_None) return false;
         ImplCaster c;
         if (!c.load(src, convert)) return false;
         value = chainrule::Tensor(cast_op<std::shared_ptr<chainrule::TensorImpl>>(c));
