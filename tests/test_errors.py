@@ -165,8 +165,41 @@ NONE_FOR_A_TENSOR = {
 
 @pytest.mark.parametrize("call", NONE_FOR_A_TENSOR.values(), ids=NONE_FOR_A_TENSOR.keys())
 def test_none_for_a_tensor_is_a_type_error(call) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"argument '\w+'.* must be Tensor, not NoneType"):
         call()
+
+
+# The C++ ops name the argument as torch does (position from 1, self not counted).
+ARGUMENT_ERRORS = {
+    "exp(): argument 'input' (position 1) must be Tensor, not NoneType": lambda: cr.exp(None),
+    "conv2d(): argument 'weight' (position 2) must be Tensor, not str":
+        lambda: cr.nn.functional.conv2d(_X, weight="w"),
+    "mm(): argument 'mat2' (position 1) must be Tensor, not object":
+        lambda: cr.ones(2, 2).mm(object()),
+    "exp(): argument 'self' must be Tensor, not NoneType": lambda: cr.Tensor.exp(None),
+    "exp(): argument 'input' (position 1) must be Tensor, not ndarray":
+        lambda: cr.exp(np.ones(2)),
+    "unsqueeze(): argument 'dim' (position 2) must be int, not NoneType":
+        lambda: cr.unsqueeze(cr.ones(2), None),
+    "mean(): argument 'keepdim' (position 2) must be bool, not str":
+        lambda: cr.ones(2).mean(0, "x"),
+    "__init__(): argument 'data' (position 1) must be Tensor, not str": lambda: cr.Tensor("x"),
+    "data: the assigned value must be Tensor, not NoneType":
+        lambda: setattr(cr.ones(2), "data", None),
+}
+
+
+@pytest.mark.parametrize("message", ARGUMENT_ERRORS)
+def test_a_wrong_argument_type_names_the_function_and_argument(message: str) -> None:
+    with pytest.raises(TypeError) as info:
+        ARGUMENT_ERRORS[message]()
+    assert str(info.value) == message
+
+
+def test_overloads_keep_the_list_of_signatures() -> None:
+    # cr.max has several overloads: which argument is wrong depends on the one meant.
+    with pytest.raises(TypeError, match=r"max\(\): incompatible function arguments"):
+        cr.max(None)
 
 
 def test_arguments_that_may_be_none_still_take_none() -> None:

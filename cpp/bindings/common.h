@@ -78,5 +78,9 @@ void bind_norm_pool(py::module_& m);
 void bind_attention(py::module_& m);
 // Replaces the Tensor type's + - * / slots by direct calls into the core (after binding).
 void install_fast_slots(py::module_& m);
+// Routes every pybind11 function of `m` through a check that, when a call fails because an
+// argument got a value of the wrong type (None for a Tensor, ...), names that argument
+// (arg_errors.cpp). Called last.
+void install_arg_errors(py::module_& m);
 
 }  // namespace chainrule::bind
