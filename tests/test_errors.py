@@ -186,6 +186,21 @@ ARGUMENT_ERRORS = {
     "__init__(): argument 'data' (position 1) must be Tensor, not str": lambda: cr.Tensor("x"),
     "data: the assigned value must be Tensor, not NoneType":
         lambda: setattr(cr.ones(2), "data", None),
+    # Python-level functions say the same.
+    "zeros_like(): argument 'input' (position 1) must be Tensor, not NoneType":
+        lambda: cr.zeros_like(None),
+    "softsign(): argument 'input' (position 1) must be Tensor, not str":
+        lambda: cr.nn.functional.softsign("x"),
+    "xavier_uniform_(): argument 'tensor' (position 1) must be Tensor, not NoneType":
+        lambda: cr.nn.init.xavier_uniform_(None),
+    "scaled_dot_product_attention(): argument 'key' (position 2) must be Tensor, not NoneType":
+        lambda: cr.nn.functional.scaled_dot_product_attention(cr.ones(2, 2), None, None),
+    "type_as(): argument 'other' (position 1) must be Tensor, not NoneType":
+        lambda: cr.ones(2).type_as(None),
+    "clip_grad_norm_(): argument 'parameters' (position 1) must be a Tensor or an iterable of "
+    "Tensors; got an element of type str": lambda: cr.nn.utils.clip_grad_norm_("x", 1.0),
+    "flatten(): argument 'input' (position 1) must be Tensor, not NoneType":
+        lambda: cr.nn.Flatten()(None),
 }
 
 
