@@ -1,6 +1,7 @@
 """The calls of the bad-argument sweep (test_none_sweep.py): every public callable of
-chainrule's namespaces, found with dir() (not a hand-written list), called with a bad value
-(None, a str, a bare object()) in each argument position and small valid values in the others.
+chainrule's namespaces, found with dir() or __all__ (not a hand-written list), called with a
+bad value (None, a str, a bare object()) in each argument position and small valid values in
+the others.
 
 A call is plain data (a dict that JSON can carry) so that a child process can make it
 (_sweep_runner.py): "target" names the callable, "args"/"kwargs" hold value tokens that
@@ -253,7 +254,9 @@ def sweep_calls() -> list[dict[str, Any]]:
             mod = importlib.import_module(ns)
         except ImportError:
             continue
-        for name in dir(mod):
+        # A module's __all__ where it declares its public names (its helpers imported from
+        # private modules are not API), else everything dir() lists.
+        for name in getattr(mod, "__all__", None) or dir(mod):
             obj = getattr(mod, name)
             func = f"{ns}.{name}"
             if name.startswith("_") or not _is_ours(obj) or id(obj) in seen or func in SKIP:
