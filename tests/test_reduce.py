@@ -185,6 +185,28 @@ def test_var_legacy_positional() -> None:
     compare(lambda m, t: t.var(), [rand(1)])  # N - correction = 0: nan, as in torch
 
 
+@pytest.mark.parametrize("n", [5, 3000])  # one short run; runs longer than a sub-block
+@pytest.mark.parametrize("scale", [1e25, 1e33, 1e-22, 1e-30])
+def test_var_std_norm_at_extreme_float32_magnitudes(scale: float, n: int) -> None:
+    """float32 data whose squares overflow or vanish in float32: var, std and norm are
+    float64's results rounded (std of 1e33s was inf, of 1e-30s 0; found by the op fuzz)."""
+    x64 = RNG.standard_normal((2, n)) * scale
+    x32 = x64.astype(np.float32)
+    ref = x32.astype(np.float64)
+    x = cr.from_numpy(x32)
+    for dim in (None, 1):
+        var = ref.var(axis=dim, ddof=1)
+        for got, want in [(x.var(dim), var), (x.std(dim), np.sqrt(var)),
+                          (x.norm(dim=dim), np.sqrt((ref * ref).sum(axis=dim))),
+                          (cr.std_mean(x, dim)[0], np.sqrt(var))]:
+            with np.errstate(over="ignore"):  # var of 1e25s is inf in float32, as it should be
+                want32 = want.astype(np.float32)
+            np.testing.assert_allclose(_np(got), want32, rtol=1e-5)
+    # a column reduction (the strided path) and a transposed layout
+    np.testing.assert_allclose(_np(x.T.std(0)), np.sqrt(ref.var(axis=1, ddof=1)).astype(np.float32),
+                               rtol=1e-5)
+
+
 # ---- max / min ----------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
