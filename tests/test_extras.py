@@ -611,6 +611,18 @@ def test_unbind_and_iteration() -> None:
         x.unbind(2)
 
 
+def test_masked_fill_broadcasts_input_against_mask() -> None:
+    """Out of place, the input broadcasts against the mask, as in torch (a 0-d input with a
+    (1,) mask gives (1,); it raised; found by the op fuzz). In place keeps self's shape."""
+    torch = pytest.importorskip("torch")
+    for x, mask in [(A34[:, :1], A34[0] > 0), (np.array(1.5), np.array([True])),
+                    (A34[0], A34 > 0)]:
+        _grad_vs_torch(lambda t, m=mask: t.masked_fill(cr.tensor(m), -2.0),
+                       lambda t, m=mask: t.masked_fill(torch.tensor(m), -2.0), x)
+    with pytest.raises(ValueError, match="masked_fill_"):
+        cr.tensor(A34[0]).masked_fill_(cr.tensor(A34 > 0), 0.0)
+
+
 def test_masked_select_nonzero_where() -> None:
     torch = pytest.importorskip("torch")
     mask = A34 > 0
