@@ -247,15 +247,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     CR_CHECK(d != DType::Bool, TypeError, "pow: not supported for bool tensors");
     Tensor y;
     if (d == DType::Int64) {
-        const bool negative = CR_DISPATCH_ALL(b.dtype(), "pow", [&] {
-            Tensor bc = contiguous(b);
-            const scalar_t* p = bc.data<scalar_t>();
-            for (int64_t i = 0; i < bc.numel(); ++i) {
-                if (p[i] < scalar_t(0)) return true;
-            }
-            return false;
-        });
-        CR_CHECK(!negative, RuntimeError,
+        // As PyTorch: a negative Python-number exponent is an error; a tensor exponent's
+        // negative entries give 1 / x^|e| truncated (1, -1 or 0), which the kernel computes.
+        const bool negative_number = is_wrapped_scalar(b) && b.dtype() == DType::Int64 &&
+                                     b.data<int64_t>()[0] < 0;
+        CR_CHECK(!negative_number, RuntimeError,
                  "pow: integers to negative integer powers are not allowed");
         y = binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
             using T = decltype(x);
