@@ -60,10 +60,30 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     return y;
 }
 
+void check_alpha(DType result, bool alpha_is_float, bool alpha_is_bool, const char* op) {
+    CR_CHECK(!alpha_is_bool || result == DType::Bool, TypeError, op,
+             ": a bool alpha is only supported for bool results; got ", dtype_name(result));
+    CR_CHECK(!alpha_is_float || is_floating(result), TypeError, op,
+             ": for integral input tensors, alpha must not be a floating point number; got ",
+             dtype_name(result), " tensors");
+}
+
+DType arith_result_type(const Tensor& a, const Tensor& b) { return detail::result_type(a, b); }
+
+namespace {
+// As PyTorch: no `-` with a bool operand (a tensor or a Python bool), whatever the result.
+void check_sub_bool(const Tensor& a, const Tensor& b, const char* op) {
+    CR_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, TypeError, op,
+             ": subtraction with two bool tensors is not supported; use logical_xor or ~");
+    CR_CHECK(a.dtype() != DType::Bool && b.dtype() != DType::Bool, TypeError, op,
+             ": subtraction with a bool tensor is not supported; to invert a mask use ~ or "
+             "logical_not");
+}
+}  // namespace
+
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
+    check_sub_bool(a, b, "sub");
     const DType d = detail::result_type(a, b);
-    CR_CHECK(d != DType::Bool, TypeError,
-             "sub: subtraction with two bool tensors is not supported; use logical_xor or ~");
     Tensor y = CR_DISPATCH_NUMERIC(d, "sub", [&] {
         const auto al = static_cast<scalar_t>(alpha);
         return arith_forward(a, b, "sub", d, Binary::Sub, alpha,
@@ -98,7 +118,7 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
 Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
     check_inplace(self, "sub_");
     detail::check_into(self, other, "sub_");
-    CR_CHECK(self.dtype() != DType::Bool, TypeError, "sub_: not supported for bool tensors");
+    check_sub_bool(self, other, "sub_");
     std::shared_ptr<SubBackward0> node;
     if (any_needs_grad({&self, &other})) {
         node = make_node<SubBackward0>({&self, &other});

@@ -200,6 +200,7 @@ Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
 std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest,
                                bool sorted) {
     const int64_t d = wrap_dim(dim, x.dim(), "topk");
+    CR_CHECK(x.dtype() != DType::Bool, TypeError, "topk: bool tensors are not supported");
     const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];
     CR_CHECK(k >= 0 && k <= n, IndexError, "topk: selected index k out of range; got k=", k,
              " for dimension ", d, " of size ", n);

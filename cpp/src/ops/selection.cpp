@@ -369,6 +369,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
              "tensors of the same size; got ", shape_str(a.shape()), " and ",
              shape_str(b.shape()));
     check_same_dtype(a, b, "dot");
+    CR_CHECK(a.dtype() != DType::Bool, TypeError, "dot: bool tensors are not supported");
     Tensor y;
     {
         NoGradGuard ng;
