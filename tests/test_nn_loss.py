@@ -601,6 +601,31 @@ def test_errors_elementwise() -> None:
         x,
         pos_weight=cr.ones(3),
     )
+    # torch applies the weights in place on the loss: they must not enlarge it; the target
+    # must be floating (both returned a result here; found by the op fuzz)
+    _raises(
+        ValueError,
+        r"binary_cross_entropy_with_logits: weight of shape \(2, 3, 4\) does not broadcast",
+        bcel,
+        x,
+        x,
+        weight=cr.ones(2, 3, 4),
+    )
+    _raises(
+        ValueError,
+        r"binary_cross_entropy_with_logits: pos_weight of shape \(2, 1, 4\) does not",
+        bcel,
+        x,
+        x,
+        pos_weight=cr.ones(2, 1, 4),
+    )
+    _raises(
+        TypeError,
+        "binary_cross_entropy_with_logits: expected a floating-point target; got dtype int64",
+        bcel,
+        x,
+        cr.ones(3, 4, dtype=cr.int64),
+    )
     _raises(
         RuntimeError,
         "binary_cross_entropy_with_logits: the derivative for 'pos_weight'",

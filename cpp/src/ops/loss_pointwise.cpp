@@ -406,6 +406,17 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     check_no_batchmean(reduction, op);
     CR_CHECK(target.shape() == input.shape(), ValueError, op, ": target shape ",
              shape_str(target.shape()), " must match input shape ", shape_str(input.shape()));
+    CR_CHECK(is_floating(target.dtype()), TypeError, op,
+             ": expected a floating-point target; got dtype ", dtype_name(target.dtype()));
+    // PyTorch applies both weights in place on the loss: they may broadcast to the input's
+    // shape but not enlarge it.
+    for (const Tensor* w : {&weight, &pos_weight}) {
+        if (!w->defined()) continue;
+        const Shape b = broadcast_shapes(input.shape(), w->shape(), op);
+        CR_CHECK(b == input.shape(), ValueError, op, ": ", w == &weight ? "weight" : "pos_weight",
+                 " of shape ", shape_str(w->shape()), " does not broadcast to the input's shape ",
+                 shape_str(input.shape()));
+    }
     if (pos_weight.defined()) {
         return pointwise_loss<BceLogits<true>>(input, target, weight, pos_weight, reduction, 0);
     }
