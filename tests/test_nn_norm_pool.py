@@ -169,6 +169,22 @@ def test_batch_norm_gradcheck(training: bool) -> None:
     assert cr.autograd.gradcheck(fn, (x, w, b))
 
 
+def test_batch_norm_eval_gradient_far_from_running_mean() -> None:
+    """Eval mode: dx = dy * w * invstd even where (x - running_mean) * invstd overflows to -inf
+    (dx was NaN from inf * 0; found by the op fuzz)."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor([[[0.5]], [[-0.9]]], requires_grad=True)
+        w = lib.tensor([1.5], requires_grad=True)
+        y = lib.nn.functional.batch_norm(x, lib.tensor([3.4e38]), lib.tensor([0.5]), w,
+                                         training=False)
+        y.backward(lib.ones(2, 1, 1))
+        grads.append((x.grad.numpy(), w.grad.numpy()))
+    for g, t in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(g, t, rtol=1e-6)
+
+
 def test_batch_norm_errors() -> None:
     with pytest.raises(ValueError, match="BatchNorm2d"):
         nn.BatchNorm2d(3)(cr.randn(2, 3, 4))

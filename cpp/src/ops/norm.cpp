@@ -211,6 +211,16 @@ struct NativeBatchNormBackward0 final : Node {
                     if (dbp) dbp[c] = T(sg);
                     if (!dxp) continue;
                     const double wc = wp ? double(wp[c]) : 1.0;
+                    if (!training) {
+                        // dx = dy * w * invstd: no xh term, which is infinite for x far from
+                        // the running mean (inf * 0 would make dx NaN)
+                        const T s = T(wc * rs);
+                        for (int64_t b = 0; b < B; ++b) {
+                            const int64_t o = (b * C + c) * L;
+                            for (int64_t i = 0; i < L; ++i) dxp[o + i] = gp[o + i] * s;
+                        }
+                        continue;
+                    }
                     const T mg = T(training ? sg / n : 0.0);
                     const T mgx = T(training ? sgx / n : 0.0);
                     for (int64_t b = 0; b < B; ++b) {
