@@ -584,6 +584,11 @@ def test_sort_argsort_topk_vs_torch() -> None:
     assert type(t).__name__ == "topk"
     assert t.values.tolist() == [5.0, 3.0]
     assert cr.tensor([1.0, 2.0]).topk(0).values.shape == (0,)
+    # a 0-d input's result has one element whatever k, the input's (it was left as allocated:
+    # a stale value and a garbage index; found by the op fuzz)
+    for k in (0, 1):
+        z = cr.tensor(2.5).topk(k)
+        assert (z.values.item(), z.indices.item()) == (2.5, 0)
     assert cr.autograd.gradcheck(lambda x: x.sort(0)[0], (cr.tensor(A34, requires_grad=True),))
     assert cr.autograd.gradcheck(lambda x: x.topk(3)[0], (cr.tensor(A34, requires_grad=True),))
     with pytest.raises(IndexError, match="topk"):

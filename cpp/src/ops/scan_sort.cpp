@@ -144,6 +144,9 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t d, bool descending,
     Tensor xc = contiguous(x.detach());
     Shape shape = x.shape();
     if (!shape.empty()) shape[d] = k;
+    // A 0-d result holds one element whatever k (PyTorch: topk(0) of a 0-d tensor is the
+    // tensor, index 0); it must be written, not left as it was allocated.
+    if (shape.empty()) k = 1;
     Tensor values = empty(shape, x.dtype()), indices = empty(shape, DType::Int64);
     CR_DISPATCH_ALL(x.dtype(), op, [&] {
         sort_lanes<scalar_t>(xc, d, descending, k, values, indices, partial);
