@@ -737,6 +737,9 @@ def test_var_mean_std_mean() -> None:
     _grad_vs_torch(lambda x: cr.std_mean(x, dim=1, unbiased=False),
                    lambda x: torch.std_mean(x, dim=1, unbiased=False), A34)
     _grad_vs_torch(lambda x: cr.var_mean(x)[1:], lambda x: torch.var_mean(x)[1:], A34)
+    # std 0 (equal values): std's gradient is 0 there, as torch, not NaN (found by the op fuzz)
+    _grad_vs_torch(lambda x: cr.std_mean(x, 0), lambda x: torch.std_mean(x, 0),
+                   np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]]))
     r = cr.var_mean(cr.tensor([1.0, 2.0, 3.0]))
     assert isinstance(r, tuple)
     assert r[0].item() == 1.0
