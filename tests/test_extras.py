@@ -443,6 +443,21 @@ def test_floor_divide_remainder_vs_torch() -> None:
     assert cr.div(cr.tensor([3]), 2, rounding_mode=None).tolist() == [1.5]
 
 
+def test_div_gradient_with_tiny_or_huge_divisor() -> None:
+    """d(a / b)/db = -dy * (a / b) / b, as torch: b * b overflows or vanishes in float32 for
+    |b| beyond 1e+-19 where the quotients do not (the gradient of x / x was inf; op fuzz)."""
+    torch = pytest.importorskip("torch")
+    vals = np.array([1e-30, -3e-25, 2e25, 1.5], dtype=np.float32)
+    grads = []
+    for lib in (cr, torch):
+        a = lib.tensor(vals, requires_grad=True)
+        b = lib.tensor(vals * 3, requires_grad=True)
+        (a / b + a / a).sum().backward()
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+    for g, t in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(g, t, rtol=1e-6)
+
+
 def test_rounding_gradients() -> None:
     torch = pytest.importorskip("torch")
     a, b = np.array([5.5, -3.25, 1.0]), np.array([2.0, 1.5, -0.75])

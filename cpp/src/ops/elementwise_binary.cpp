@@ -186,7 +186,9 @@ struct DivBackward0 final : Node {
         if (needs_input_grad(0)) da = div(g[0], bv);
         if (needs_input_grad(1)) {
             db = pointwise3(g[0], a.unpack("DivBackward0"), bv,
-                            [](auto dy, auto x, auto z) { return -dy * x / (z * z); });
+                            // (x / z) / z, as PyTorch: z * z under- or overflows for
+                            // |z| beyond 1e+-19 (float) where the quotients stay in range
+                            [](auto dy, auto x, auto z) { return -dy * ((x / z) / z); });
         }
         return {da, db};
     }
