@@ -562,17 +562,15 @@ struct LinalgVectorNormBackward0 final : Node {
         }
         if (pp == 0) return {zeros(xv.shape(), xv.dtype())};
         if (pp == 1) return {mul(sign(xv), dy)};
+        // In terms of |x| / y, which stays in range where |x|^(p-1) and y^(p-1) (or dy / y for
+        // subnormal y) do not.
         return {detail::pointwise3(xv, dy, yv, [pp](auto v, auto d, auto n) {
             using T = decltype(v);
-            if (pp == 2) return n == 0 ? T(0) : v * (d / n);
+            if (pp == 2) return n == 0 ? T(0) : (v / n) * d;
             const T sg = v > 0 ? T(1) : (v < 0 ? T(-1) : T(0));
-            const T a = std::abs(v);
-            if (pp < 1) {  // |x|^(p-1) is infinite at 0: PyTorch masks x == 0 instead
-                const T s = v == 0 ? T(0) : sg * std::pow(a, static_cast<T>(pp - 1));
-                return s * d * std::pow(n, static_cast<T>(1 - pp));
-            }
-            if (n == 0) return T(0);
-            return sg * std::pow(a, static_cast<T>(pp - 1)) * d / std::pow(n, static_cast<T>(pp - 1));
+            // 0 at x == 0 (|x|^(p-1) is infinite there for p < 1: PyTorch masks it)
+            if (v == 0 || n == 0) return T(0);
+            return sg * std::pow(std::abs(v) / n, static_cast<T>(pp - 1)) * d;
         })};
     }
     std::string name() const override { return "LinalgVectorNormBackward0"; }
