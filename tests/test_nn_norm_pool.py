@@ -185,6 +185,21 @@ def test_batch_norm_eval_gradient_far_from_running_mean() -> None:
         np.testing.assert_allclose(g, t, rtol=1e-6)
 
 
+def test_batch_norm_train_gradient_with_extreme_weight() -> None:
+    """w * invstd beyond float32's range while dx is not: dx was inf (found by the op fuzz);
+    compared with float64."""
+    x64 = np.array([[0.5478], [-0.9209], [0.25]])
+    dy = np.array([[1.0], [-0.5], [0.25]])
+    got, want = [], []
+    for dt, out in ((cr.float32, got), (cr.float64, want)):
+        x = cr.tensor(x64, dtype=dt, requires_grad=True)
+        w = cr.tensor([3.4e38], dtype=dt)
+        F.batch_norm(x, None, None, w, training=True).backward(cr.tensor(dy, dtype=dt))
+        out.append(x.grad.numpy().astype(np.float64))
+    assert np.isfinite(got[0]).all()
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+
+
 def test_batch_norm_errors() -> None:
     with pytest.raises(ValueError, match="BatchNorm2d"):
         nn.BatchNorm2d(3)(cr.randn(2, 3, 4))
