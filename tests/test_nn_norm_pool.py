@@ -200,6 +200,17 @@ def test_batch_norm_train_gradient_with_extreme_weight() -> None:
     np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
 
 
+def test_batch_norm_train_with_overflowing_variance() -> None:
+    """Deviations whose squares overflow float64: var is inf, invstd 0, y = bias, as torch
+    (inf - inf made it NaN; found by the op fuzz)."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[1e300], [-0.92], [3.0]])
+    ys = [lib.nn.functional.batch_norm(lib.tensor(x), None, None, lib.tensor([-1.9], dtype=d),
+                                       lib.tensor([1.25], dtype=d), training=True).numpy()
+          for lib, d in ((cr, cr.float64), (torch, torch.float64))]
+    np.testing.assert_array_equal(ys[0], ys[1])
+
+
 def test_batch_norm_errors() -> None:
     with pytest.raises(ValueError, match="BatchNorm2d"):
         nn.BatchNorm2d(3)(cr.randn(2, 3, 4))

@@ -296,7 +296,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                     double st[2] = {0.0, 0.0};
                     for (int64_t b = 0; b < B; ++b) kern.bn_stats(st, xp + (b * C + c) * L, L, x0);
                     const double md = st[0] / n;
-                    const double v = std::max(st[1] - st[0] * md, 0.0);  // sum of squared deviations
+                    // the sum of squared deviations (inf, not inf - inf, when they overflow)
+                    const double v = std::isinf(st[1]) ? st[1] : std::max(st[1] - st[0] * md, 0.0);
                     mu = x0 + md;
                     rs = 1.0 / std::sqrt(v / n + eps);
                     if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
