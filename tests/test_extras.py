@@ -443,6 +443,19 @@ def test_floor_divide_remainder_vs_torch() -> None:
     assert cr.div(cr.tensor([3]), 2, rounding_mode=None).tolist() == [1.5]
 
 
+def test_integer_division_by_minus_one_at_int64_min() -> None:
+    """INT64_MIN / -1 overflows, and the x86 division traps (SIGFPE killed the process; found
+    by the op fuzz): floor and trunc division wrap to INT64_MIN and remainder is 0, as torch's
+    remainder and floor division give."""
+    lo = -(2**63)
+    x, d = cr.tensor([lo, 5, -7]), cr.tensor([-1, -1, -1])
+    assert cr.remainder(x, d).tolist() == [0, 0, 0]
+    assert (x % -1).tolist() == [0, 0, 0]
+    for q in (cr.floor_divide(x, d), x // -1, cr.div(x, d, rounding_mode="floor"),
+              cr.div(x, d, rounding_mode="trunc")):
+        assert q.tolist() == [lo, -5, 7]
+
+
 def test_div_gradient_with_tiny_or_huge_divisor() -> None:
     """d(a / b)/db = -dy * (a / b) / b, as torch: b * b overflows or vanishes in float32 for
     |b| beyond 1e+-19 where the quotients do not (the gradient of x / x was inf; op fuzz)."""
