@@ -107,7 +107,9 @@ struct Bce {
                t * select(l0 < T(-100), T(-100), l0);
     }
     template <class T> static T dx(T x, T t, T, T) {
-        return (x - t) / std::max((T(1) - x) * x, T(1e-12));
+        // PyTorch's clamp is the float 1e-12 (9.99999996e-13) in float64 too: the same
+        // gradient at x = 0 or 1, where it applies
+        return (x - t) / std::max((T(1) - x) * x, T(1e-12f));
     }
     template <class T> static T dt(T x, T, T, T) { return -std::log(x / (T(1) - x)); }
 };
