@@ -216,6 +216,19 @@ def test_pad_modes(mode: str, shape: tuple, pad: tuple) -> None:
     _close(cx.grad, x.grad, torch.float64)
 
 
+@pytest.mark.parametrize("pad", [(-4, 1), (-2, -1), (-3, 0)])
+def test_pad_modes_cropping_to_nothing(pad: tuple) -> None:
+    """reflect and replicate need an output of at least one element, as torch (they returned
+    an empty tensor; found by the op fuzz); circular may crop a dim to nothing."""
+    x = torch.randn(2, 3, 3, dtype=torch.float64)
+    for mode in ("reflect", "replicate"):
+        with pytest.raises(RuntimeError, match="too small"):
+            TF.pad(x, pad, mode=mode)
+        with pytest.raises(ValueError, match=f"pad: input of shape .* is too small for {mode}"):
+            F.pad(_c(x, False), pad, mode=mode)
+    assert F.pad(_c(x, False), pad, mode="circular").shape == TF.pad(x, pad, mode="circular").shape
+
+
 def test_gradcheck_pad() -> None:
     x = cr.from_numpy(np.random.default_rng(1).standard_normal((2, 3, 4))).requires_grad_(True)
     assert cr.autograd.gradcheck(lambda x: F.pad(x, (1, -1, 2, 0)), (x,))

@@ -107,6 +107,11 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
         }
         const int64_t m = n + lo + hi;
         CR_CHECK(m >= 0, ValueError, "pad: negative output size at dimension ", d, " for pad=", pads_str(p));
+        // As PyTorch: reflect and replicate need an output of at least one element (circular
+        // may crop a dim to nothing)
+        CR_CHECK(m > 0 || mode == "circular", ValueError, "pad: input of shape ",
+                 shape_str(input.shape()), " is too small for ", mode, " pad=", pads_str(p),
+                 ": dimension ", d, " would have size ", m);
         Tensor idx = empty({m}, DType::Int64);
         int64_t* ip = idx.data<int64_t>();
         for (int64_t j = 0; j < m; ++j) {
