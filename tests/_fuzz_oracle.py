@@ -134,6 +134,23 @@ def _sum_overflows(x: Ctx) -> bool:
         np.isfinite(v), v, 0))) * v.size > np.finfo(v.dtype).max for v in x.inputs())
 
 
+def _big(v: np.ndarray) -> bool:
+    """Holds a value whose square overflows its dtype (or a non-finite one)."""
+    if v.dtype.kind != "f" or v.size == 0:
+        return False
+    return bool((~np.isfinite(v)).any() or np.abs(v).max() > np.sqrt(np.finfo(v.dtype).max))
+
+
+def _norm_squares_overflow(x: Ctx) -> bool:
+    return x.op.name.startswith("norm") and "chainrule=np.float" in x.what and "(inf)" in x.what \
+        and any(_big(v) for v in x.inputs())
+
+
+def _norm_overflow(x: Ctx) -> bool:
+    return x.op.name.startswith(("F.layer_norm", "F.batch_norm")) and any(
+        _big(v) for v in x.inputs())
+
+
 def _first_arg_ndim(x: Ctx) -> int:
     return x.inputs()[0].ndim if x.inputs() else -1
 
@@ -153,9 +170,31 @@ def _log_softmax_large(x: Ctx) -> bool:
         np.isfinite(v), v, 0))) >= big[v.dtype] for v in x.inputs())
 
 
+def _nonfinite_into_int(x: Ctx) -> bool:
+    plain = [*x.case.args, *x.case.kwargs.values()]
+    return "int64" in x.dtypes() and any(
+        isinstance(v, float) and not np.isfinite(v) for v in plain)
+
+
 KNOWN: list[tuple[str, Callable[[Ctx], bool]]] = [
     ("conv padding='same' with even kernels (being fixed elsewhere)", _conv_same_even_kernel),
     ("log_softmax precision at large magnitudes (being fixed elsewhere)", _log_softmax_large),
+    ("non-finite into int64 tensors (being fixed elsewhere)", _nonfinite_into_int),
+]
+
+
+def _huge_one_hot(op: OpInfo, case: Case) -> bool:
+    """one_hot inferring a huge class count: torch runs out of memory, and after an allocation
+    failure chainrule's allocator crashes the process later (allocator/OOM, being fixed
+    elsewhere), so the case is not run."""
+    return op.name == "F.one_hot" and any(
+        lf.values.dtype.kind in "iu" and lf.values.size and lf.values.max() >= 2**20
+        for lf in case.leaves)
+
+
+# Cases that are not run at all (they would crash or exhaust memory for a known reason).
+NOT_RUN: list[tuple[str, Callable[[OpInfo, Case], bool]]] = [
+    ("allocator/OOM (being fixed elsewhere)", _huge_one_hot),
 ]
 
 # Each entry: why the difference is not a chainrule bug, and the predicate that recognises it.
@@ -206,6 +245,20 @@ UNSUPPORTED: list[tuple[str, Callable[[Ctx], bool]]] = [
      lambda x: x.op.name == "F.scaled_dot_product_attention" and "torch=np.float" in x.what
      and "(nan)" in x.what and any(np.isnan(v).any() for v in x.inputs() if v.dtype.kind == "f")
      and (x.case.kwargs.get("is_causal") or len(x.case.args) > 3)),
+    # torch's logsumexp over dim=() fails to write its 0-d result
+    ("torch: logsumexp over dim=()",
+     lambda x: x.torch_raised and x.op.name.startswith("logsumexp")
+     and [a for a in x.case.args[1:2]] in ([()], [[]])),
+    # squares beyond the dtype's range: torch returns |x| for a single element and inf for
+    # more; chainrule's sum of squares is inf
+    ("torch: 2-norm of values whose squares overflow", _norm_squares_overflow),
+    # normalising values whose squares overflow, or with infinite parameters: both give
+    # non-finite or meaningless outputs, in different places
+    ("layer_norm/batch_norm of values whose squares overflow, or infinite parameters",
+     _norm_overflow),
+    # chainrule asks for one float dtype where torch casts some arguments (conv's bias)
+    ("mixed float32/float64 arguments that chainrule rejects",
+     lambda x: x.cr_raised and "dtype" in x.what and {"float32", "float64"} <= x.dtypes()),
     # torch deprecates .mT on 0-d and 1-d tensors (the identity with a warning)
     ("mT of a tensor with fewer than 2 dims (deprecated in torch)",
      lambda x: x.op.name == "mT" and _first_arg_ndim(x) < 2),
@@ -269,7 +322,7 @@ def _tolerances(op: OpInfo, dtype: np.dtype, f32: bool) -> tuple[float, float]:
 
 
 def _close(got: np.ndarray, want: np.ndarray, ref: np.ndarray | None, op: OpInfo,
-           f32: bool, in_scale: float) -> str | None:
+           f32: bool, in_scale: float, nonfinite_in: bool = False) -> str | None:
     """None when ``got`` (chainrule) matches ``want`` (torch); else the worst elements."""
     if got.dtype.kind != "f":
         bad = got != want
@@ -291,6 +344,7 @@ def _close(got: np.ndarray, want: np.ndarray, ref: np.ndarray | None, op: OpInfo
             rscale = max(1.0, float(rfin.max())) if rfin.size else 1.0
             tol_r = atol * rscale + rtol * np.abs(ref)
             ok |= (got == rc) | (np.isnan(got) & np.isnan(rc))
+            ok |= np.abs(got.astype(np.float64) - ref) <= 4 * err_t + tol_r
             # where the true value overflows the dtype, the order of a sum decides between
             # inf, -inf and NaN
             ok |= (np.abs(ref) > np.finfo(want.dtype).max) & ~np.isfinite(got)
@@ -299,10 +353,10 @@ def _close(got: np.ndarray, want: np.ndarray, ref: np.ndarray | None, op: OpInfo
             ok |= ~np.isfinite(want) & np.isfinite(ref) & ~np.isfinite(got)
             # cancellation among terms as large as the largest input: a few roundings of them
             ok |= np.abs(got.astype(np.float64) - ref) <= 64 * np.finfo(want.dtype).eps * in_scale
-        # inputs so large that their products overflow: inf, -inf and NaN are all possible
-        if in_scale > np.sqrt(np.finfo(want.dtype).max):
+        # inputs so large that their products overflow, or non-finite inputs: which of inf,
+        # -inf and NaN comes out depends on the order of operations
+        if in_scale > np.sqrt(np.finfo(want.dtype).max) or nonfinite_in:
             ok |= ~np.isfinite(want) & ~np.isfinite(got)
-            ok |= np.abs(got.astype(np.float64) - ref) <= 4 * err_t + tol_r
     return None if ok.all() else _show(~ok, got, want, ref)
 
 
@@ -317,7 +371,7 @@ def _show(bad: np.ndarray, got: np.ndarray, want: np.ndarray, ref: np.ndarray | 
 
 
 def _compare_out(g: Any, w: Any, ref: Any, op: OpInfo, what: str, f32: bool,
-                 in_scale: float = 1.0) -> str | None:
+                 in_scale: float = 1.0, nonfinite_in: bool = False) -> str | None:
     import torch
 
     if isinstance(w, torch.Tensor):
@@ -330,10 +384,15 @@ def _compare_out(g: Any, w: Any, ref: Any, op: OpInfo, what: str, f32: bool,
         r = None
         if isinstance(ref, torch.Tensor) and tuple(ref.shape) == tuple(w.shape):
             r = _np(ref)
-        msg = _close(_np(g), _np(w), r, op, f32, in_scale)
+        msg = _close(_np(g), _np(w), r, op, f32, in_scale, nonfinite_in)
         return None if msg is None else f"{what}: {msg}"
     same = g == w or (isinstance(g, float) and isinstance(w, float) and g != g and w != w)
     return None if same else f"{what}: {g!r} != torch's {w!r}"
+
+
+def _nonfinite(ran: Ran) -> bool:
+    return any(hasattr(a, "detach") and a.dtype.is_floating_point and a.numel()
+               and not np.isfinite(_np(a)).all() for a in ran.args)
 
 
 def _in_scale(ran: Ran) -> float:
@@ -376,6 +435,9 @@ def check(op: OpInfo, case: Case) -> Verdict:
 
     import chainrule as cr
 
+    for reason, pred in NOT_RUN:
+        if pred(op, case):
+            return Verdict("known", reason)
     t = Ran(torch, op, case)
     c = Ran(cr, op, case)
     if t.exc is not None:
@@ -405,7 +467,7 @@ def check(op: OpInfo, case: Case) -> Verdict:
         if msg is not None and "elements differ" in msg:
             ref = ref or Ran(torch, op, _upcast(case))
             r = ref.outs[k] if ref.exc is None and len(ref.outs) == len(t.outs) else None
-            msg = _compare_out(g, w, r, op, f"output {k}", f32, _in_scale(t))
+            msg = _compare_out(g, w, r, op, f"output {k}", f32, _in_scale(t), _nonfinite(t))
         if msg is not None:
             return _judge(Ctx(op, case, t, c, msg))
     msg = _compare_leaves(c, t, "input after the call")

@@ -33,7 +33,7 @@ from _fuzz_runner import all_ops, run_ops
 
 pytest.importorskip("torch")
 
-CI_EXAMPLES = 40
+CI_EXAMPLES = 60
 LONG_EXAMPLES = 1500
 LONG = os.environ.get("CHAINRULE_FUZZ_LONG") == "1"
 EXAMPLES = int(os.environ.get("CHAINRULE_FUZZ_EXAMPLES", LONG_EXAMPLES if LONG else CI_EXAMPLES))
