@@ -89,6 +89,15 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
              "-d input; got pad=", pads_str(p), " and input of shape ", shape_str(input.shape()));
     CR_CHECK(is_floating(input.dtype()), TypeError, "pad: ", mode, " padding needs a floating input; got ",
              dtype_name(input.dtype()));
+    // As PyTorch: reflect and replicate raise when every padded dim would be cropped to
+    // nothing (one of them may be; circular may crop any)
+    bool some_left = mode == "circular";
+    for (int64_t i = 0; i < np / 2; ++i) {
+        some_left |= input.shape()[input.dim() - 1 - i] + p[2 * i] + p[2 * i + 1] > 0;
+    }
+    CR_CHECK(some_left, ValueError, "pad: input of shape ", shape_str(input.shape()),
+             " is too small for ", mode, " pad=", pads_str(p), ": every padded dim would have "
+             "size 0 or less");
     Tensor y = input;
     for (int64_t i = 0; i < np / 2; ++i) {
         const int64_t d = input.dim() - 1 - i, lo = p[2 * i], hi = p[2 * i + 1];
@@ -107,11 +116,6 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
         }
         const int64_t m = n + lo + hi;
         CR_CHECK(m >= 0, ValueError, "pad: negative output size at dimension ", d, " for pad=", pads_str(p));
-        // As PyTorch: reflect and replicate need an output of at least one element (circular
-        // may crop a dim to nothing)
-        CR_CHECK(m > 0 || mode == "circular", ValueError, "pad: input of shape ",
-                 shape_str(input.shape()), " is too small for ", mode, " pad=", pads_str(p),
-                 ": dimension ", d, " would have size ", m);
         Tensor idx = empty({m}, DType::Int64);
         int64_t* ip = idx.data<int64_t>();
         for (int64_t j = 0; j < m; ++j) {
