@@ -266,6 +266,21 @@ def test_pow_inplace() -> None:
     assert cr.tensor([1, 2, 3]).pow_(2).tolist() == [1, 4, 9]
 
 
+@pytest.mark.parametrize("inplace", [False, True])
+def test_pow_gradient_with_huge_exponent(inplace: bool) -> None:
+    """d(a^b)/da = dy * (b * a^(b-1)): with b = 1.7e308 and a < 1, a^(b-1) is 0 and so is the
+    gradient, as torch (dy * b overflowed first and gave NaN; found by the op fuzz)."""
+    torch = pytest.importorskip("torch")
+    v, e = np.array([0.75, 0.5, 1.25]), np.array([1.7e308, 2.0, 0.5])
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor(v, requires_grad=True)
+        y = (x * 1.0).pow_(lib.tensor(e)) if inplace else x.pow(lib.tensor(e))
+        y.backward(lib.tensor([-3.0, 1.0, 2.0], dtype=lib.float64))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 def test_clamp_min_max() -> None:
     torch = pytest.importorskip("torch")
     v = np.array([-1.0, 0.25, 0.5, 2.0])

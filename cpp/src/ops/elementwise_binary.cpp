@@ -242,7 +242,9 @@ struct PowBackward0 final : Node {
             da = pointwise3(g[0], av, bv, [](auto dy, auto x, auto e) {
                 using T = decltype(dy);
                 if (e == T(2)) return dy * (e * x);  // x^1 is x: skip the libm call (x.pow(2))
-                return e == T(0) ? T(0) : dy * e * std::pow(x, e - T(1));
+                // dy * (b * a^(b-1)), as PyTorch: a huge b times an underflowed a^(b-1) is
+                // 0, where (dy * b) could overflow first and give inf * 0 = NaN
+                return e == T(0) ? T(0) : dy * (e * std::pow(x, e - T(1)));
             });
         }
         if (needs_input_grad(1)) {
