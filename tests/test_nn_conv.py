@@ -216,6 +216,17 @@ def test_pad_modes(mode: str, shape: tuple, pad: tuple) -> None:
     _close(cx.grad, x.grad, torch.float64)
 
 
+@pytest.mark.parametrize("pad", [(1, -1, -4, 2), (-2, -2), (-3, -1)])
+def test_pad_constant_crop_larger_than_the_dim(pad: tuple) -> None:
+    """Crops must fit in the input on their own, as torch (a crop of 4 from 3 with 2 padded back
+    returned a tensor; found by the op fuzz)."""
+    x = torch.randn(2, 3, 3, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="narrow"):
+        TF.pad(x, pad)
+    with pytest.raises(ValueError, match="pad: .*negative (padding .* crops more|output size)"):
+        F.pad(_c(x, False), pad)
+
+
 @pytest.mark.parametrize(("shape", "pad"), [((2, 3, 3), (-4, 1)), ((2, 3, 3), (-2, -1)),
                                            ((2, 3, 3), (-3, 0)), ((1, 3, 4, 3), (-3, 0, -4, 0))])
 def test_pad_modes_cropping_to_nothing(shape: tuple, pad: tuple) -> None:

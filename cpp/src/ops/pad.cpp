@@ -70,6 +70,13 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
             CR_CHECK(n >= 0, ValueError, "pad: The input size ", input.shape()[d], ", plus negative padding ",
                      p[2 * i], " and ", p[2 * i + 1], " resulted in a negative output size, which is invalid. "
                      "Check dimension ", d, " of your input of shape ", shape_str(input.shape()));
+            // As PyTorch, the crops (negative pads) must fit in the input on their own: a crop of
+            // 4 from a dim of 3 is an error even when the other side's padding makes up for it.
+            const int64_t kept = input.shape()[d] + std::min<int64_t>(p[2 * i], 0) +
+                                 std::min<int64_t>(p[2 * i + 1], 0);
+            CR_CHECK(kept >= 0, ValueError, "pad: negative padding ", p[2 * i], " and ", p[2 * i + 1],
+                     " crops more than the ", input.shape()[d], " elements of dimension ", d,
+                     " of the input of shape ", shape_str(input.shape()));
         }
         Tensor y = constant_pad_raw(input, p, value);
         if (needs_grad(input)) {
