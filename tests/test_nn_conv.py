@@ -223,7 +223,7 @@ def test_pad_constant_crop_larger_than_the_dim(pad: tuple) -> None:
     x = torch.randn(2, 3, 3, dtype=torch.float64)
     with pytest.raises(RuntimeError, match="narrow"):
         TF.pad(x, pad)
-    with pytest.raises(ValueError, match="pad: .*negative (padding .* crops more|output size)"):
+    with pytest.raises(ValueError, match=r"pad: .*negative (padding .* crops more|output size)"):
         F.pad(_c(x, False), pad)
 
 
@@ -236,7 +236,7 @@ def test_pad_modes_cropping_to_nothing(shape: tuple, pad: tuple) -> None:
     for mode in ("reflect", "replicate"):
         with pytest.raises(RuntimeError, match="too small"):
             TF.pad(x, pad, mode=mode)
-        with pytest.raises(ValueError, match=f"pad: input of shape .* is too small for {mode}"):
+        with pytest.raises(ValueError, match=rf"pad: input of shape .* is too small for {mode}"):
             F.pad(_c(x, False), pad, mode=mode)
     assert F.pad(_c(x, False), pad, mode="circular").shape == TF.pad(x, pad, mode="circular").shape
 
