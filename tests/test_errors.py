@@ -177,3 +177,17 @@ def test_generator_state_round_trip_and_errors() -> None:
         g.set_state(cr.zeros(3, dtype=cr.int64))
     with pytest.raises(ValueError, match="set_state"):
         cr.set_rng_state(cr.zeros(7, dtype=cr.int64))
+
+
+def test_empty_tensor_strides_must_fit_int64() -> None:
+    # Zero dims count as 1 in strides: (0, 2^40, 2^40) holds nothing but needs a 2^80 stride.
+    # torch refuses it too ("Stride calculation overflowed"); the outermost dim is no stride.
+    with pytest.raises(RuntimeError, match=r"shape \(0, 1099511627776, 1099511627776\) is too "
+                                           r"large: its strides overflow int64"):
+        cr.empty(0, 2**40, 2**40)
+    with pytest.raises(RuntimeError, match="strides overflow int64"):
+        cr.zeros(0).reshape(0, 2**40, 2**40)
+    t = cr.empty(2**62, 0)
+    assert t.shape == (2**62, 0)
+    assert t.stride() == (1, 1)
+    assert cr.empty(0, 2**62).stride() == (2**62, 1)

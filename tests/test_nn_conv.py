@@ -351,3 +351,78 @@ def test_padding_modes_vs_torch(
     _close(cm.weight.grad, tm.weight.grad, torch.float64)
     _close(cm.bias.grad, tm.bias.grad, torch.float64)
     assert repr(cm) == repr(tm)
+
+
+def test_same_padding_even_kernel_reproducer() -> None:
+    # issue #11: a 2x2 kernel pads only after (left 0, right 1); the unpadded path read past
+    # the input instead and returned a wrong last row/column plus garbage
+    y = F.conv2d(cr.ones(1, 1, 4, 4), cr.ones(1, 1, 2, 2), padding="same")
+    expected = TF.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), padding="same")
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    y1 = F.conv1d(cr.ones(1, 1, 5), cr.ones(1, 1, 2), padding="same")
+    np.testing.assert_array_equal(y1.numpy(), [[[2.0, 2.0, 2.0, 2.0, 1.0]]])
+
+
+# (C, Co, groups): few output channels a group (the pointed-row forward), 32+ input channels
+# a group (one GEMM per kernel tap), grouped, and more than 32 output channels (im2col)
+SAME_CHANNELS = [(3, 2, 1), (32, 4, 1), (4, 6, 2), (2, 40, 1)]
+
+
+def _same_vs_torch(n: int, x: Any, w: Any, b: Any, dilation: int) -> None:
+    conv, tconv = (F.conv2d, TF.conv2d) if n == 2 else (F.conv1d, TF.conv1d)
+    groups = x.shape[1] // w.shape[1]
+    ty = tconv(x, w, b, padding="same", dilation=dilation, groups=groups)
+    cx, cw, cb = _c(x), _c(w), _c(b)
+    cy = conv(cx, cw, cb, padding="same", dilation=dilation, groups=groups)
+    assert tuple(cy.shape) == tuple(ty.shape) == (x.shape[0], w.shape[0], *x.shape[2:])
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    gy = torch.randn_like(ty)
+    gx, gw, gb = torch.autograd.grad(ty, (x, w, b), gy)
+    cy.backward(_c(gy, False))
+    for c, t in ((cx.grad, gx), (cw.grad, gw), (cb.grad, gb)):
+        np.testing.assert_allclose(c.numpy(), t.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("dilation", [1, 2])
+@pytest.mark.parametrize("channels", SAME_CHANNELS)
+def test_conv2d_same_padding_every_kernel_vs_torch(channels: tuple, dilation: int) -> None:
+    # every even/odd kernel size pair: even ones pad one more after than before, a 2-tap
+    # kernel at dilation 1 only after
+    C, Co, g = channels
+    torch.manual_seed(3)
+    for kh in range(1, 5):
+        for kw in range(1, 5):
+            x = torch.randn(2, C, 5, 6, dtype=torch.float64, requires_grad=True)
+            w = torch.randn(Co, C // g, kh, kw, dtype=torch.float64, requires_grad=True)
+            b = torch.randn(Co, dtype=torch.float64, requires_grad=True)
+            _same_vs_torch(2, x, w, b, dilation)
+
+
+@pytest.mark.parametrize("dilation", [1, 2])
+@pytest.mark.parametrize("channels", SAME_CHANNELS)
+def test_conv1d_same_padding_every_kernel_vs_torch(channels: tuple, dilation: int) -> None:
+    C, Co, g = channels
+    torch.manual_seed(4)
+    for k in range(1, 5):
+        x = torch.randn(2, C, 7, dtype=torch.float64, requires_grad=True)
+        w = torch.randn(Co, C // g, k, dtype=torch.float64, requires_grad=True)
+        b = torch.randn(Co, dtype=torch.float64, requires_grad=True)
+        _same_vs_torch(1, x, w, b, dilation)
+
+
+@pytest.mark.parametrize("kernel", [(2, 2), (2, 1), (1, 2), (4, 3)])
+def test_conv2d_same_padding_float32_module(kernel: tuple) -> None:
+    # the float32 module path with a batch big enough for several images a chunk
+    torch.manual_seed(5)
+    tm = torch.nn.Conv2d(3, 5, kernel, padding="same")
+    cm = cr.nn.Conv2d(3, 5, kernel, padding="same")
+    cm.load_state_dict({k: _c(v, False) for k, v in tm.state_dict().items()})
+    x = torch.randn(9, 3, 8, 7, requires_grad=True)
+    cx = _c(x)
+    ty, cy = tm(x), cm(cx)
+    _close(cy, ty, torch.float32)
+    ty.sum().backward()
+    cy.sum().backward()
+    _close(cx.grad, x.grad, torch.float32)
+    _close(cm.weight.grad, tm.weight.grad, torch.float32)
+    _close(cm.bias.grad, tm.bias.grad, torch.float32)

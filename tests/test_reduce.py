@@ -317,6 +317,64 @@ def test_softmax_extremes_and_dtype() -> None:
     compare(lambda m, t: t.softmax(0) * t.log_softmax(0), [rand(4, 3)])  # the engine sums both
 
 
+def test_log_softmax_large_logits_reproducer() -> None:
+    # issue #11: x - (max + log s) rounded log s to max's ulp (all of it at 1e7 in float32)
+    torch = pytest.importorskip("torch")
+    got = cr.log_softmax(cr.tensor([[1e7, 1e7 - 1, 1e7 - 2]]), 1).numpy()
+    ref = torch.log_softmax(torch.tensor([[1e7, 1e7 - 1, 1e7 - 2]]), 1).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, [[-0.40760596, -1.40760596, -2.40760596]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("offset", [1e4, 1e7, -1e7])
+@pytest.mark.parametrize(("shape", "dim"), [((4, 37), 1), ((37, 4), 0), ((3, 37, 5), 1)])
+def test_softmax_family_large_offsets_vs_torch(
+    shape: tuple, dim: int, offset: float, dtype: Any
+) -> None:
+    # rows and column chunks, against torch in the same dtype (logsumexp's gradient
+    # exp(x - lse) inherits the rounding of lse in both)
+    torch = pytest.importorskip("torch")
+    tdt = torch.float32 if dtype == np.float32 else torch.float64
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 3 + offset).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    tol = 2e-6 if dtype == np.float32 else 1e-12
+    F, TF = cr.nn.functional, torch.nn.functional
+    for fn, tfn in (
+        (lambda t: cr.log_softmax(t, dim), lambda t: torch.log_softmax(t, dim)),
+        (lambda t: F.log_softmax(t, dim=dim), lambda t: TF.log_softmax(t, dim=dim)),
+        (lambda t: t.softmax(dim), lambda t: t.softmax(dim)),
+        (lambda t: cr.logsumexp(t, dim), lambda t: torch.logsumexp(t, dim)),
+    ):
+        cx = cr.tensor(x, requires_grad=True)
+        tx = torch.tensor(x, dtype=tdt, requires_grad=True)
+        cy, ty = fn(cx), tfn(tx)
+        np.testing.assert_allclose(_np(cy), ty.detach().numpy(), rtol=tol, atol=tol)
+        g = dy if cy.shape == cx.shape else dy.sum(dim)
+        cy.backward(cr.tensor(g))
+        ty.backward(torch.tensor(g, dtype=tdt))
+        np.testing.assert_allclose(_np(cx.grad), tx.grad.numpy(), rtol=5 * tol, atol=5 * tol)
+    if dim == 1:  # cross-entropy: class indices (plain, smoothed and weighted) and probabilities
+        t = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+        w = (rng.random(shape[1]) + 0.5).astype(dtype)
+        p = rng.random(shape).astype(dtype)
+        for target, tt, kw, tkw in (
+            (cr.tensor(t), torch.tensor(t), {}, {}),
+            (cr.tensor(t), torch.tensor(t), {"label_smoothing": 0.1, "weight": cr.tensor(w)},
+             {"label_smoothing": 0.1, "weight": torch.tensor(w, dtype=tdt)}),
+            (cr.tensor(p), torch.tensor(p, dtype=tdt), {}, {}),
+        ):
+            cx = cr.tensor(x, requires_grad=True)
+            tx = torch.tensor(x, dtype=tdt, requires_grad=True)
+            cl = F.cross_entropy(cx, target, reduction="none", **kw)
+            tl = TF.cross_entropy(tx, tt, reduction="none", **tkw)
+            np.testing.assert_allclose(_np(cl), tl.detach().numpy(), rtol=tol, atol=tol)
+            cl.sum().backward()
+            tl.sum().backward()
+            np.testing.assert_allclose(_np(cx.grad), tx.grad.numpy(), rtol=5 * tol, atol=5 * tol)
+
+
 # ---- finite differences (float64, no torch needed) ---------------------------------------
 FD_CASES = [
     ("sum", lambda x: x.sum((0, 2))),

@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
+from _isa_levels import run_at
+
 LEVELS = ["baseline", "avx2", "avx512"]
 
 # Child: computes every case on fixed inputs and saves the results (npz) to argv[1], at
@@ -256,3 +258,84 @@ def test_all_levels_agree_closely(tmpdir_str):
         for k, v in res.items():
             rtol = 1e-5 if "float32" in k else 1e-12
             np.testing.assert_allclose(v, base[k], rtol=rtol, atol=rtol, err_msg=f"{level} {k}")
+
+
+# Child: softmax, log_softmax, logsumexp and cross-entropy of logits offset by 1e4, 1e7 and -1e7
+# (rows, column chunks and rows longer than one 1024-element sub-block), forward and backward,
+# against torch in the same dtype; prints the cases off by more than the tolerance.
+LARGE_LOGITS_SCRIPT = r"""
+import json
+import numpy as np
+import torch
+import chainrule as cr
+import chainrule.nn.functional as F
+import torch.nn.functional as TF
+
+torch.set_num_threads(1)
+rng = np.random.default_rng(3)
+fails, count = [], 0
+
+def check(got, ref, tol, what):
+    global count
+    count += 1
+    ref = ref.detach().double().numpy()
+    err = np.abs(got.detach().numpy().astype(np.float64) - ref) - tol * (1 + np.abs(ref))
+    if not (err <= 0).all():
+        fails.append(f"{what}: max excess {err.max():.3g}")
+
+for dt, tdt, tol in (("float32", torch.float32, 2e-6), ("float64", torch.float64, 1e-12)):
+    for off in (1e4, 1e7, -1e7):
+        for shape, dim in (((4, 37), 1), ((2, 1100), -1), ((3, 37, 5), 1), ((37, 70), 0)):
+            x = (rng.standard_normal(shape) * 3 + off).astype(dt)
+            dy = rng.standard_normal(shape).astype(dt)
+            tag = f"{dt} {off:g} {shape} dim={dim}"
+            for name, fn, tfn in (
+                ("log_softmax", lambda t: cr.log_softmax(t, dim), lambda t: t.log_softmax(dim)),
+                ("F.log_softmax", lambda t: F.log_softmax(t, dim=dim),
+                 lambda t: TF.log_softmax(t, dim=dim)),
+                ("softmax", lambda t: cr.softmax(t, dim), lambda t: t.softmax(dim)),
+                ("logsumexp", lambda t: cr.logsumexp(t, dim), lambda t: t.logsumexp(dim)),
+            ):
+                cx = cr.tensor(x, requires_grad=True)
+                tx = torch.tensor(x, requires_grad=True)
+                cy, ty = fn(cx), tfn(tx)
+                check(cy, ty, tol, f"{name} {tag}")
+                g = dy if tuple(cy.shape) == shape else dy.sum(dim)
+                cy.backward(cr.tensor(g))
+                ty.backward(torch.tensor(g))
+                check(cx.grad, tx.grad, 5 * tol, f"{name} grad {tag}")
+            if dim != 1:
+                continue
+            t = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+            w = (rng.random(shape[1]) + 0.5).astype(dt)
+            p = rng.random(shape).astype(dt)
+            for name, target, tt, kw, tkw in (
+                ("ce", cr.tensor(t), torch.tensor(t), {}, {}),
+                ("ce_smooth_w", cr.tensor(t), torch.tensor(t),
+                 {"label_smoothing": 0.1, "weight": cr.tensor(w)},
+                 {"label_smoothing": 0.1, "weight": torch.tensor(w)}),
+                ("ce_prob", cr.tensor(p), torch.tensor(p), {}, {}),
+            ):
+                cx = cr.tensor(x, requires_grad=True)
+                tx = torch.tensor(x, requires_grad=True)
+                cl = F.cross_entropy(cx, target, reduction="none", **kw)
+                tl = TF.cross_entropy(tx, tt, reduction="none", **tkw)
+                check(cl, tl, tol, f"{name} {tag}")
+                cl.sum().backward()
+                tl.sum().backward()
+                check(cx.grad, tx.grad, 5 * tol, f"{name} grad {tag}")
+print(json.dumps({"simd": cr.config()["simd"], "fails": fails, "count": count}))
+"""
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_softmax_family_large_logits_at_level(level, best_level):
+    """issue #11: log_softmax as (x - max) - log(sum) (never x - (max + log sum), which loses
+    log sum to max's rounding), in every level's softmax and cross-entropy loops."""
+    pytest.importorskip("torch")
+    if LEVELS.index(level) > LEVELS.index(best_level):
+        pytest.skip(f"{level} is not supported here (best: {best_level})")
+    out, _ = run_at(level, LARGE_LOGITS_SCRIPT)
+    assert out["simd"] == level
+    assert out["fails"] == []
+    assert int(out["count"]) > 150

@@ -38,6 +38,52 @@ def test_numpy_is_a_zero_copy_strided_view() -> None:
     np.testing.assert_array_equal(np.asarray(t), a[:, ::2])
 
 
+FOREIGN_ORDER = ">" if np.little_endian else "<"  # the byte order this machine does not use
+
+
+@pytest.mark.parametrize("code", ["f4", "f8", "i8"])
+def test_from_numpy_refuses_foreign_byte_order(code: str) -> None:
+    # issue #11: from_numpy read a big-endian array's bytes as native numbers (garbage)
+    torch = pytest.importorskip("torch")
+    a = np.arange(4, dtype=FOREIGN_ORDER + code)
+    with pytest.raises(ValueError, match="byte order"):
+        torch.from_numpy(a)
+    with pytest.raises(ValueError, match=r"from_numpy: given numpy array has byte order "
+                       r"different from the native byte order \(dtype [<>]"):
+        cr.from_numpy(a)
+    with pytest.raises(ValueError, match="byte order"):
+        cr.from_numpy(a.reshape(2, 2)[:, ::-1].copy()[:, :1])  # strided and 2-d too
+    with pytest.raises(ValueError, match="byte order"):
+        cr.from_numpy(a[1:2].reshape(()))  # 0-d
+    # the same values in the native order (explicit or not) share memory as before
+    native = a.astype(a.dtype.newbyteorder("="))
+    for arr in (native, native.astype(("<" if np.little_endian else ">") + code)):
+        t = cr.from_numpy(arr)
+        assert t.tolist() == [0, 1, 2, 3]
+        assert np.shares_memory(t.numpy(), arr)
+    assert cr.from_numpy(np.array([True, False], dtype="|b1")).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("code", ["f4", "f8", "i8", "i4", "i2", "f2"])
+def test_tensor_converts_foreign_byte_order(code: str) -> None:
+    # cr.tensor and cr.as_tensor copy such an array converted (torch.tensor refuses it; both
+    # accept the native-order copy, whose values they must match)
+    torch = pytest.importorskip("torch")
+    a = (np.arange(12).reshape(3, 4) * 3 - 7).astype(FOREIGN_ORDER + code)
+    expected = torch.tensor(a.astype(a.dtype.newbyteorder("=")))
+    for t in (cr.tensor(a), cr.as_tensor(a), cr.tensor(a[:, ::2]), cr.tensor([a[0], a[1]]),
+              cr.tensor(a, dtype=cr.float64)):
+        n = t.shape[0]
+        ref = expected[:n, ::2] if t.shape[1] == 2 else expected[:n]
+        np.testing.assert_array_equal(t.numpy(), ref.numpy())
+    x = cr.zeros(3, 4)
+    x[:] = a  # setitem converts through cr.tensor too
+    np.testing.assert_array_equal(x.numpy(), expected.float().numpy())
+    if code[0] == "i":  # an index array in the foreign order
+        idx = np.array([2, 0], dtype=FOREIGN_ORDER + code)
+        assert cr.arange(5)[idx].tolist() == [2, 0]
+
+
 def test_numpy_refuses_tensors_that_require_grad() -> None:
     t = cr.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"detach\(\)"):

@@ -18,8 +18,23 @@ std::optional<DType> dtype_from_numpy(const py::dtype& dt) {
     return std::nullopt;
 }
 
+// Whether the array's bytes are in the other byte order than this machine's (NumPy writes '='
+// for the native order and '|' where order does not apply, '<' or '>' only for a foreign one).
+bool foreign_byte_order(const py::dtype& dt) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return dt.byteorder() == '<';
+#else
+    return dt.byteorder() == '>';
+#endif
+}
+
 // Wraps a NumPy array without copying; the array stays alive while the storage does.
 Tensor wrap_array(const py::array& a, const char* op) {
+    // The kernels read native numbers: a foreign-order array would be read as garbage.
+    CR_CHECK(!foreign_byte_order(a.dtype()), ValueError, op, ": given numpy array has byte "
+             "order different from the native byte order (dtype ", std::string(py::str(a.dtype())),
+             "). Conversion between byte orders is currently not supported; cr.tensor(array) "
+             "copies it converted, or use array.astype(array.dtype.newbyteorder('='))");
     auto dt = dtype_from_numpy(a.dtype());
     CR_CHECK(dt.has_value(), TypeError, op, ": can't convert a NumPy array of dtype ",
              std::string(py::str(a.dtype())),
@@ -65,17 +80,30 @@ void bind_creation(py::module_& m) {
     m.def(
         "from_numpy", [](py::array a) { return wrap_array(a, "from_numpy"); }, py::arg("ndarray"),
         "A tensor sharing memory with the NumPy array (float32, float64, int64 or bool).");
-    // Backs cr.tensor(): copies a NumPy array into a new tensor of `dtype`.
+    // Backs cr.tensor(): copies a NumPy array into a new tensor of `dtype`; `checked`: the
+    // values came from Python numbers, which must fit an int64 dtype.
     m.def(
         "_from_array",
-        [](py::array a, py::object dtype, bool requires_grad) {
+        [](py::array a, py::object dtype, bool requires_grad, bool checked) {
             Tensor src = wrap_array(a, "tensor");
             const DType d = dtype_arg(dtype, src.dtype());
             NoGradGuard ng;
+            if (checked && d == DType::Int64 && is_floating(src.dtype())) {
+                // Python numbers (checked): each must have an int64 value, as torch.tensor
+                // requires; a scan of data that came from Python lists anyway.
+                const Tensor c = contiguous(src);
+                CR_DISPATCH_FLOAT(c.dtype(), "tensor", [&] {
+                    const scalar_t* p = c.data<scalar_t>();
+                    for (int64_t i = 0; i < c.numel(); ++i) {
+                        check_scalar_fits(static_cast<double>(p[i]), d, "tensor");
+                    }
+                });
+            }
             Tensor out = d == src.dtype() ? clone(src) : to_dtype(src, d);
             return finish(out, requires_grad);
         },
-        py::arg("array"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+        py::arg("array"), py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
+        py::arg("checked") = false);
 
     auto factory = [&m](const char* name, double value, const char* doc) {
         m.def(

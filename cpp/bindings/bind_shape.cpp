@@ -232,6 +232,7 @@ void setitem(Tensor& self, py::handle key, py::handle value) {
     CR_CHECK(!grad_enabled() || !v.requires_grad(), RuntimeError,
              "__setitem__: assigning a value that requires grad is not supported (the gradient "
              "would not reach it); build the result out of place (cr.where, cr.cat, cr.stack)");
+    check_scalar_fits(v, self.dtype(), "__setitem__");  // t[i] = nan into int64 raises, as torch
     Parsed p = parse_key(self, key);
     Tensor target = p.view;
     if (!p.indices.empty()) {

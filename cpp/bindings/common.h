@@ -17,6 +17,10 @@ struct type_caster<chainrule::Tensor> {
     using ImplCaster = make_caster<std::shared_ptr<chainrule::TensorImpl>>;
 
     bool load(handle src, bool convert) {
+        // None is not a Tensor. The holder caster below would take it (in convert mode) as a
+        // null shared_ptr, an undefined Tensor that the op then dereferences. Arguments that
+        // may be None are declared std::optional<Tensor> or py::handle + optional_tensor_arg.
+        if (src.ptr() == Py_None) return false;
         ImplCaster c;
         if (!c.load(src, convert)) return false;
         value = chainrule::Tensor(cast_op<std::shared_ptr<chainrule::TensorImpl>>(c));
@@ -74,5 +78,9 @@ void bind_norm_pool(py::module_& m);
 void bind_attention(py::module_& m);
 // Replaces the Tensor type's + - * / slots by direct calls into the core (after binding).
 void install_fast_slots(py::module_& m);
+// Routes every pybind11 function of `m` through a check that, when a call fails because an
+// argument got a value of the wrong type (None for a Tensor, ...), names that argument
+// (arg_errors.cpp). Called last.
+void install_arg_errors(py::module_& m);
 
 }  // namespace chainrule::bind

@@ -31,4 +31,5 @@ PYBIND11_MODULE(_C, m) {
     bind_conv(m);
     bind_attention(m);
     install_fast_slots(m);
+    install_arg_errors(m);
 }

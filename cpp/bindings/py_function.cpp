@@ -76,7 +76,10 @@ void bind_py_function(py::module_& m) {
             // Inputs modified in place by forward (ctx.mark_dirty) become outputs themselves:
             // the checks of any in-place op, before anything changes.
             for (size_t i = 0; i < n; ++i) {
-                if (dirty[i]) check_inplace(py::cast<Tensor>(outputs[i]), name.c_str());
+                // forward has written already: PyTorch does not refuse an expanded input here
+                if (dirty[i]) {
+                    check_inplace(py::cast<Tensor>(outputs[i]), name.c_str(), InplaceOverlap::Allow);
+                }
             }
             auto node = std::make_shared<PyFunctionNode>();
             node->name_ = std::move(name);

@@ -7,6 +7,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from chainrule import _C
+from chainrule._args import check_tensor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -112,7 +113,12 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
         dtype is None or (kind is not bool and dtype in (_C.dtype.float32, _C.dtype.float64))
     ):
         return _C.full((), data, dtype=dtype, requires_grad=requires_grad)
-    return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad)
+    import numpy as np  # lazily: `import chainrule` does not load NumPy
+
+    # Python numbers must fit an int64 dtype (nan, inf, 1e30 raise, as in torch); the values of
+    # an array or a tensor are cast as they are.
+    checked = not isinstance(data, (np.ndarray, Tensor))
+    return _C._from_array(_numpy_of(data, dtype), dtype, requires_grad, checked)
 
 
 def arange(
@@ -188,12 +194,20 @@ def is_tensor(obj: Any) -> builtins.bool:
 
 def numel(input: Tensor) -> int:
     """The number of elements of ``input``."""
-    return input.numel()
+    try:
+        return input.numel()
+    except AttributeError:
+        check_tensor("numel", "input", 1, input)
+        raise
 
 
 def is_floating_point(input: Tensor) -> builtins.bool:
     """True when ``input``'s dtype is float32 or float64."""
-    return input.is_floating_point()
+    try:
+        return input.is_floating_point()
+    except AttributeError:
+        check_tensor("is_floating_point", "input", 1, input)
+        raise
 
 
 def get_default_dtype() -> Any:
@@ -237,21 +251,36 @@ def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     """Zeros with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "zeros_like")
-    return _C.zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    try:
+        shape = input.shape
+    except AttributeError:
+        check_tensor("zeros_like", "input", 1, input)
+        raise
+    return _C.zeros(shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
     """Ones with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "ones_like")
-    return _C.ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    try:
+        shape = input.shape
+    except AttributeError:
+        check_tensor("ones_like", "input", 1, input)
+        raise
+    return _C.ones(shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     """Uninitialised memory with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "empty_like")
-    return _C.empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    try:
+        shape = input.shape
+    except AttributeError:
+        check_tensor("empty_like", "input", 1, input)
+        raise
+    return _C.empty(shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
@@ -267,15 +296,24 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
               requires_grad: builtins.bool = False) -> Tensor:
     """``full`` with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "full_like")
-    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype,
-                   requires_grad=requires_grad)
+    try:
+        shape = input.shape
+    except AttributeError:
+        check_tensor("full_like", "input", 1, input)
+        raise
+    return _C.full(shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
     """Standard normal draws with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "randn_like")
-    return _C.randn(input.shape, dtype=dtype or input.dtype, generator=generator,
+    try:
+        shape = input.shape
+    except AttributeError:
+        check_tensor("randn_like", "input", 1, input)
+        raise
+    return _C.randn(shape, dtype=dtype or input.dtype, generator=generator,
                     requires_grad=requires_grad)
 
 
@@ -283,5 +321,10 @@ def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator
               requires_grad: builtins.bool = False) -> Tensor:
     """Uniform [0, 1) draws with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "rand_like")
-    return _C.rand(input.shape, dtype=dtype or input.dtype, generator=generator,
+    try:
+        shape = input.shape
+    except AttributeError:
+        check_tensor("rand_like", "input", 1, input)
+        raise
+    return _C.rand(shape, dtype=dtype or input.dtype, generator=generator,
                    requires_grad=requires_grad)

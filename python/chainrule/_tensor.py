@@ -10,6 +10,7 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from chainrule import _C
+from chainrule._args import check_tensor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -215,7 +216,11 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 def _type_as(self: Tensor, other: Tensor) -> Tensor:
     """``self`` converted to ``other``'s dtype (``self`` itself when they match)."""
-    return _to(self, other.dtype)
+    try:
+        return _to(self, other.dtype)
+    except AttributeError:
+        check_tensor("type_as", "other", 1, other)
+        raise
 
 
 def _cpu(self: Tensor) -> Tensor:

@@ -121,8 +121,13 @@ std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs, Args&&
 std::shared_ptr<Node> collect_edges(std::shared_ptr<Node> node, const TensorList& inputs);
 // Makes `out` the output_nr-th output of node (records its meta for the engine).
 void set_grad_fn(Tensor& out, const std::shared_ptr<Node>& node, uint32_t output_nr = 0);
-// In-place ops: `self` gets `node` as its new history, after the checks PyTorch makes.
-void check_inplace(const Tensor& self, const char* op);
+// In-place ops: `self` gets `node` as its new history, after the checks PyTorch makes. A
+// self whose elements share memory (an expanded view) is refused unless the op writes one
+// value per location whatever the order (PyTorch allows fill_ with a number, masked_fill_
+// and index_put_ there): Allow.
+enum class InplaceOverlap { Forbid, Allow };
+void check_inplace(const Tensor& self, const char* op,
+                   InplaceOverlap overlap = InplaceOverlap::Forbid);
 void rebase_history(Tensor& self, const std::shared_ptr<Node>& node);
 
 // ---- running backward

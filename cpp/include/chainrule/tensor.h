@@ -69,6 +69,9 @@ class Tensor {
     int64_t numel() const { return numel_of(impl_->shape); }
     int64_t size(int64_t d) const;
     bool is_contiguous() const;
+    // Whether two of its elements certainly share memory (a dim of stride 0 and size > 1, as an
+    // expand gives): an in-place write to it would race with itself. O(ndim).
+    bool has_internal_overlap() const;
     const std::shared_ptr<Storage>& storage() const { return impl_->storage; }
     // Pointer to element 0 (storage base + offset).
     template <class T>

@@ -107,16 +107,24 @@ void set_grad_fn(Tensor& out, const std::shared_ptr<Node>& node, uint32_t output
     m.output_nr = output_nr;
 }
 
-void check_inplace(const Tensor& self, const char* op) {
+void check_inplace(const Tensor& self, const char* op, InplaceOverlap overlap) {
     CR_CHECK(self.storage()->writable(), RuntimeError, op,
              ": the tensor is read-only (it wraps a non-writable NumPy array)");
-    if (!grad_enabled() || !self.requires_grad()) return;
-    CR_CHECK(!self.is_leaf(), RuntimeError, op,
-             ": a leaf Variable that requires grad is being used in an in-place operation; "
-             "wrap it in `with cr.no_grad():` or operate on a clone");
-    CR_CHECK(!self.impl()->autograd->is_view, RuntimeError, op,
-             ": in-place operations on a view of a tensor that requires grad are not supported; "
-             "use the out-of-place op or .clone() first");
+    if (grad_enabled() && self.requires_grad()) {
+        CR_CHECK(!self.is_leaf(), RuntimeError, op,
+                 ": a leaf Variable that requires grad is being used in an in-place operation; "
+                 "wrap it in `with cr.no_grad():` or operate on a clone");
+        CR_CHECK(!self.impl()->autograd->is_view, RuntimeError, op,
+                 ": in-place operations on a view of a tensor that requires grad are not "
+                 "supported; use the out-of-place op or .clone() first");
+    }
+    // Several elements at one address: threads (and vector lanes) would write them in any
+    // order, each reading a value another may have changed.
+    CR_CHECK(overlap == InplaceOverlap::Allow || !self.has_internal_overlap(), RuntimeError, op,
+             ": unsupported operation: more than one element of the written-to tensor refers to "
+             "a single memory location (shape ", shape_str(self.shape()), ", strides ",
+             shape_str(self.strides()),
+             "). Please clone() the tensor before performing the operation.");
 }
 
 void rebase_history(Tensor& self, const std::shared_ptr<Node>& node) {

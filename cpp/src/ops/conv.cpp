@@ -439,10 +439,10 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     if (sd == 2) {
         g.H = in_sp[0], g.W = in_sp[1], g.kh = k_sp[0], g.kw = k_sp[1], g.OH = out_sp[0], g.OW = out_sp[1];
         g.sh = stride[0], g.sw = stride[1], g.dh = dilation[0], g.dw = dilation[1];
-        g.ph = pad_lo[0], g.pw = pad_lo[1];
+        g.ph = pad_lo[0], g.pw = pad_lo[1], g.ph_after = pad_hi[0], g.pw_after = pad_hi[1];
     } else {
         g.H = 1, g.W = in_sp[0], g.kh = 1, g.kw = k_sp[0], g.OH = 1, g.OW = out_sp[0];
-        g.sw = stride[0], g.dw = dilation[0], g.pw = pad_lo[0];
+        g.sw = stride[0], g.dw = dilation[0], g.pw = pad_lo[0], g.pw_after = pad_hi[0];
     }
     Tensor xc, wc;
     {

@@ -20,17 +20,22 @@ struct ConvGeom {
     int64_t O = 0, kh = 1, kw = 1;          // weight (O, C / groups, kh, kw)
     int64_t OH = 0, OW = 0;                 // output
     int64_t sh = 1, sw = 1, dh = 1, dw = 1; // stride, dilation
-    int64_t ph = 0, pw = 0;                 // padding before (padding after only shapes OH, OW)
+    int64_t ph = 0, pw = 0;                 // padding before
+    // Padding after: besides shaping OH and OW, it decides whether the input can be read in
+    // place (wide rows read exactly the unpadded extent); padding="same" with an even kernel
+    // pads only after.
+    int64_t ph_after = 0, pw_after = 0;
     int64_t groups = 1;
+    bool unpadded() const { return ph == 0 && pw == 0 && ph_after == 0 && pw_after == 0; }
     int64_t Cg() const { return C / groups; }
     int64_t Og() const { return O / groups; }
     int64_t Kc() const { return Cg() * kh * kw; }  // rows of the column matrix
     int64_t P() const { return OH * OW; }          // output pixels
     bool pointwise() const {                      // 1x1, stride 1, no padding: col == input
-        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && OH == H && OW == W;
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && unpadded() && OH == H && OW == W;
     }
-    // Stride 1 and no padding: the column rows can be "wide" (below).
-    bool wide() const { return sh == 1 && sw == 1 && ph == 0 && pw == 0 && !pointwise(); }
+    // Stride 1 and no padding on either side: the column rows can be "wide" (below).
+    bool wide() const { return sh == 1 && sw == 1 && unpadded() && !pointwise(); }
     // Columns per image in the column matrix, and the stride between output rows in them.
     int64_t Pc() const { return wide() ? OH * W : P(); }
     int64_t row_stride() const { return wide() ? W : OW; }
@@ -61,15 +66,13 @@ inline ValidSpan valid_span(int64_t off, int64_t stride, int64_t width, int64_t 
 
 // Stride-1 convs with padding run as unpadded ones (wide rows) on a zero-padded copy of each
 // chunk: the copy costs one pass over the input, the per-output-row copies it saves many.
-inline bool pads_first(const ConvGeom& g) {
-    return g.sh == 1 && g.sw == 1 && (g.ph != 0 || g.pw != 0);
-}
+inline bool pads_first(const ConvGeom& g) { return g.sh == 1 && g.sw == 1 && !g.unpadded(); }
 // The unpadded geometry over the padded copy (height OH + dh*(kh-1), the extent stride 1 reads).
 inline ConvGeom padded_geometry(const ConvGeom& g) {
     ConvGeom p = g;
     p.H = g.OH + g.dh * (g.kh - 1);
     p.W = g.OW + g.dw * (g.kw - 1);
-    p.ph = p.pw = 0;
+    p.ph = p.pw = p.ph_after = p.pw_after = 0;
     return p;
 }
 

@@ -39,6 +39,20 @@ Tensor wrapped_scalar(int64_t v) {
 Tensor wrapped_scalar(bool v) { return wrapped(v ? 1.0 : 0.0, DType::Bool); }
 bool is_wrapped_scalar(const Tensor& t) { return t.impl()->wrapped_number; }
 
+void check_scalar_fits(double v, DType dst, const char* op) {
+    if (dst != DType::Int64) return;
+    // [-2^63, 2^63): the doubles whose truncation is an int64 (NaN fails both compares).
+    CR_CHECK(v >= -0x1p63 && v < 0x1p63, RuntimeError, op,
+             ": value cannot be converted to type int64 without overflow (got ", v, ")");
+}
+
+void check_scalar_fits(const Tensor& value, DType dst, const char* op) {
+    if (dst != DType::Int64 || !value.impl()->wrapped_number || !is_floating(value.dtype())) return;
+    const double v = value.dtype() == DType::Float64 ? *value.data<double>()
+                                                     : static_cast<double>(*value.data<float>());
+    check_scalar_fits(v, dst, op);
+}
+
 Tensor arange(double start, double end, double step, DType dtype) {
     CR_CHECK(step != 0, ValueError, "arange: step must be nonzero");
     CR_CHECK(std::isfinite(start) && std::isfinite(end), ValueError,

@@ -139,7 +139,15 @@ struct ClampBackward1 final : Node {
 };
 
 namespace {
+// Whether a bound has an exact int64 value (false for NaN and +-inf too).
+bool int64_valued(double b) { return b == std::floor(b) && b >= -0x1p63 && b < 0x1p63; }
+
 Tensor clamp_values(const Tensor& x, double lo, double hi) {
+    if (lo != lo || hi != hi) {  // a NaN bound gives NaN everywhere, as in PyTorch (x is float)
+        return unary_same_fn(x, "clamp", [](auto v) {
+            return std::numeric_limits<decltype(v)>::quiet_NaN();
+        });
+    }
     return unary_same_fn(x, "clamp", [lo, hi](auto v) {
         using T = decltype(v);
         if (v != v) return v;
@@ -158,8 +166,10 @@ Tensor clamp_values(const Tensor& x, double lo, double hi) {
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
     CR_CHECK(min || max, ValueError, "clamp: at least one of 'min' or 'max' must not be None");
     const double lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
-    // An integer tensor clamped by a float bound becomes float, as in PyTorch.
-    const bool float_bounds = (min && *min != std::floor(*min)) || (max && *max != std::floor(*max));
+    // An integer tensor clamped by a float bound becomes float, as in PyTorch. The bounds come
+    // as doubles: a fractional, NaN, infinite or beyond-int64 one is a float (it has no int64
+    // value to clamp to).
+    const bool float_bounds = (min && !int64_valued(*min)) || (max && !int64_valued(*max));
     Tensor in = (!is_floating(x.dtype()) && float_bounds) ? detail::cast_for_compute(x, kDefaultFloat)
                                                           : x;
     Tensor y = clamp_values(in, lo, hi);

@@ -403,11 +403,13 @@ Tensor index(const Tensor& x, const std::vector<Tensor>& indices) {
 // x[indices] = values (broadcast, cast to x's dtype); with repeated indices one write wins.
 // Not differentiable here: __setitem__ is for tensors that do not require grad.
 Tensor& index_put_(Tensor& x, const std::vector<Tensor>& indices, const Tensor& values) {
-    check_inplace(x, "index_put_");
+    // An expanded x is like repeated indices: one write wins (PyTorch allows it, deprecated).
+    check_inplace(x, "index_put_", InplaceOverlap::Allow);
     CR_CHECK(!grad_enabled() || (!x.requires_grad() && !values.requires_grad()), RuntimeError,
              "index_put_: in-place indexed assignment is not differentiable in chainrule; the "
              "target and the value must not require grad (use torch-style out-of-place ops, "
              "or wrap the assignment in `with cr.no_grad():`)");
+    check_scalar_fits(values, x.dtype(), "index_put_");  // a Python number (from __setitem__)
     Resolved r = resolve(x, indices, "index_put_");
     // Leading size-1 dims of the value are dropped, as PyTorch's setitem does.
     Tensor v = values;

@@ -12,10 +12,14 @@ struct FillBackward0 final : Node {
 };
 
 Tensor& fill_(Tensor& self, const Tensor& value) {
-    check_inplace(self, "fill_");
+    // One value everywhere: an expanded self is fine (PyTorch allows it for a number, not for
+    // a tensor value).
+    check_inplace(self, "fill_",
+                  value.impl()->wrapped_number ? InplaceOverlap::Allow : InplaceOverlap::Forbid);
     CR_CHECK(value.numel() == 1, ValueError,
              "fill_: only supports a 0-dimension value tensor; got shape ",
              shape_str(value.shape()));
+    check_scalar_fits(value, self.dtype(), "fill_");
     std::shared_ptr<Node> node;
     if (needs_grad(self)) node = make_node<FillBackward0>({&self});
     Tensor v = detail::cast_for_compute(value, self.dtype());
@@ -38,6 +42,7 @@ struct CopyBackwards final : Node {
 
 Tensor& copy_(Tensor& self, const Tensor& src) {
     check_inplace(self, "copy_");
+    check_scalar_fits(src, self.dtype(), "copy_");  // a Python number (from __setitem__)
     const Shape b = broadcast_shapes(self.shape(), src.shape(), "copy_");
     CR_CHECK(b == self.shape(), ValueError, "copy_: source of shape ", shape_str(src.shape()),
              " cannot be broadcast to the destination shape ", shape_str(self.shape()));
@@ -79,6 +84,7 @@ void check_mask(const Tensor& mask, const Tensor& value, const char* op) {
 // (1, 4) mask gives (3, 4)); the in-place form below keeps self's shape.
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
     check_mask(mask, value, "masked_fill");
+    check_scalar_fits(value, x.dtype(), "masked_fill");
     const Shape shape = broadcast_shapes(x.shape(), mask.shape(), "masked_fill");
     Tensor v = detail::cast_for_compute(value, x.dtype());
     Tensor y = empty(shape, x.dtype());
@@ -95,8 +101,9 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
 }
 
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
-    check_inplace(self, "masked_fill_");
+    check_inplace(self, "masked_fill_", InplaceOverlap::Allow);  // as PyTorch (deprecated there)
     check_mask(mask, value, "masked_fill_");
+    check_scalar_fits(value, self.dtype(), "masked_fill_");
     const Shape shape = broadcast_shapes(self.shape(), mask.shape(), "masked_fill_");
     CR_CHECK(shape == self.shape(), ValueError, "masked_fill_: mask of shape ",
              shape_str(mask.shape()), " cannot be broadcast to the input shape ",
@@ -107,10 +114,31 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
         node->mask = mask;
     }
     Tensor v = detail::cast_for_compute(value, self.dtype());
-    CR_DISPATCH_ALL(self.dtype(), "masked_fill_", [&] {
-        detail::ternary_loop<scalar_t, scalar_t, bool>(
-            self, self, v, mask, [](scalar_t a, scalar_t b, bool m) { return m ? b : a; });
-    });
+    if (self.has_internal_overlap()) {
+        // An expanded self: write the masked elements only, so that no element writes back
+        // an old value over another's fill of the same address.
+        const Strides sm = kernels::broadcast_strides(mask, self.shape());
+        CR_DISPATCH_ALL(self.dtype(), "masked_fill_", [&] {
+            using T = scalar_t;
+            const T val = *v.data<T>();
+            kernels::for_each<2>(
+                self.shape(), {&self.strides(), &sm},
+                {static_cast<char*>(self.raw_data()), static_cast<char*>(mask.raw_data())},
+                {sizeof(T), sizeof(bool)}, kGrain,
+                [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+                    T* o = reinterpret_cast<T*>(p[0]);
+                    const bool* m = reinterpret_cast<const bool*>(p[1]);
+                    for (int64_t i = 0; i < n; ++i) {
+                        if (m[i * s[1]]) o[i * s[0]] = val;
+                    }
+                });
+        });
+    } else {
+        CR_DISPATCH_ALL(self.dtype(), "masked_fill_", [&] {
+            detail::ternary_loop<scalar_t, scalar_t, bool>(
+                self, self, v, mask, [](scalar_t a, scalar_t b, bool m) { return m ? b : a; });
+        });
+    }
     detail::finish_inplace(self, node);
     return self;
 }
@@ -130,6 +158,10 @@ Tensor& clamp_(Tensor& self, std::optional<double> min, std::optional<double> ma
         node->mask = outside;
     }
     Tensor y = clamp(self.detach(), min, max);
+    // An integer self with a float bound (fractional, NaN, infinite, beyond int64): a float
+    // result that self cannot hold, as clamp_min_ / clamp_max_ refuse.
+    CR_CHECK(y.dtype() == self.dtype(), TypeError, "clamp_: result type ", dtype_name(y.dtype()),
+             " can't be cast to the desired output type ", dtype_name(self.dtype()));
     detail::copy_cast(self, y);
     detail::finish_inplace(self, node);
     return self;

@@ -123,12 +123,16 @@ inline float select(bool c, float a, float b) { return kernels::select(c, a, b);
 inline double select(bool c, double a, double b) { return kernels::select(c, a, b); }
 
 // A row's logsumexp lse = m + log(sum_c exp(x_c - m)), m the row max (subtracted so exp never
-// overflows). Backward gets m and log_s separately, as torch's log_softmax output keeps them:
-// exp((x - m) - log_s) stays exact where a rounded lse near 3e4 would be off by 1e-3.
+// overflows). lse is never formed: forward and backward use lse - x_c = (m - x_c) + log_s, the
+// difference first (exact near the max), as torch's log_softmax does; a rounded lse near 3e4
+// would be off by 1e-3 in float32 and by 1e-9 near 1e7 even in double.
 template <class T>
 struct RowStats {
     T m = 0, log_s = 0;
-    double lse() const { return static_cast<double>(m) + static_cast<double>(log_s); }
+    // lse - x, from the difference up.
+    double lse_minus(T x) const {
+        return (static_cast<double>(m) - static_cast<double>(x)) + static_cast<double>(log_s);
+    }
 };
 
 // A (rows, 2) tensor of T read as rows of RowStats.
@@ -186,19 +190,21 @@ void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* 
                 continue;
             }
             k.row_stats(&st[r].m, p, C);  // the level's loop: (max, log sum exp)
-            const double l = st[r].lse();
             const double wy = w ? static_cast<double>(w[t]) : 1.0;
-            double v = wy * (l - static_cast<double>(p[t]));
+            double v = wy * st[r].lse_minus(p[t]);
             if (a.eps > 0) {
-                double wx = 0;  // sum_c w_c x_c, in double: lse * wsum - wx cancels for big logits
+                // sum_c w_c (lse - x_c) = sum_c w_c (m - x_c) + wsum log_s, differences first
+                const double m = static_cast<double>(st[r].m);
+                double wd = 0;
                 if (w) {
                     for (int64_t c = 0; c < C; ++c) {
-                        wx += static_cast<double>(w[c]) * static_cast<double>(p[c]);
+                        wd += static_cast<double>(w[c]) * (m - static_cast<double>(p[c]));
                     }
                 } else {
-                    for (int64_t c = 0; c < C; ++c) wx += static_cast<double>(p[c]);
+                    for (int64_t c = 0; c < C; ++c) wd += m - static_cast<double>(p[c]);
                 }
-                v = (1 - a.eps) * v + a.eps / static_cast<double>(C) * (l * a.wsum - wx);
+                const double smooth = wd + a.wsum * static_cast<double>(st[r].log_s);
+                v = (1 - a.eps) * v + a.eps / static_cast<double>(C) * smooth;
             }
             loss[r] = v;
         }
@@ -253,7 +259,7 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C * kCols, 1));
     parallel_for(0, a.N * chunks, grain, [&](int64_t b, int64_t e) {
         T m[kCols], s[kCols];
-        double wx[kCols];
+        double wd[kCols];  // sum_c w_c (m - x_c), differences first (see RowStats)
         for (int64_t q = b; q < e; ++q) {
             const int64_t n = q / chunks, j0 = (q % chunks) * kCols;
             const int64_t nc = std::min(kCols, inner - j0);
@@ -269,11 +275,13 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
                 for (int64_t j = 0; j < nc; ++j) s[j] += vexp_nonpositive(r[j] - m[j]);
             }
             if (a.eps > 0) {
-                for (int64_t j = 0; j < nc; ++j) wx[j] = 0;
+                for (int64_t j = 0; j < nc; ++j) wd[j] = 0;
                 for (int64_t c = 0; c < C; ++c) {
                     const T* r = xp + c * inner;
                     const double wc = w ? static_cast<double>(w[c]) : 1.0;
-                    for (int64_t j = 0; j < nc; ++j) wx[j] += wc * static_cast<double>(r[j]);
+                    for (int64_t j = 0; j < nc; ++j) {
+                        wd[j] += wc * (static_cast<double>(m[j]) - static_cast<double>(r[j]));
+                    }
                 }
             }
             for (int64_t j = 0; j < nc; ++j) {
@@ -284,10 +292,12 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
                     loss[row] = 0;
                     continue;
                 }
-                const double l = st[row].lse();
                 const double wy = w ? static_cast<double>(w[t]) : 1.0;
-                double v = wy * (l - static_cast<double>(xp[t * inner + j]));
-                if (a.eps > 0) v = (1 - a.eps) * v + smooth * (l * a.wsum - wx[j]);
+                double v = wy * st[row].lse_minus(xp[t * inner + j]);
+                if (a.eps > 0) {
+                    const double ls = static_cast<double>(st[row].log_s);
+                    v = (1 - a.eps) * v + smooth * (wd[j] + a.wsum * ls);
+                }
                 loss[row] = v;
             }
         }
@@ -339,7 +349,7 @@ void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int6
 
 // ---- class probabilities: forward and backward kernels ------------------------------------
 // t'_c = (1 - eps) t_c + eps / C;  A_r = sum_c w_c t'_c
-// loss_r = sum_c w_c t'_c (lse - x_c) = lse A_r - sum_c w_c t'_c x_c
+// loss_r = sum_c w_c t'_c (lse - x_c) = sum_c w_c t'_c (m - x_c) + A_r log_s
 // dx_c = s_r (A_r softmax_c - w_c t'_c)      dt_c = s_r (1 - eps) w_c (lse - x_c)
 template <class T, bool kUnit>
 void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, const T* w,
@@ -365,15 +375,15 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
             } else {
                 st[r] = row_stats<T, false>(p, C, S);
             }
-            const double l = st[r].lse();
-            double A = 0, B = 0;
+            const double m = static_cast<double>(st[r].m);
+            double A = 0, B = 0;  // B: sum_c w_c t'_c (m - x_c), differences first
             for (int64_t c = 0; c < C; ++c) {
                 const int64_t k = kUnit ? c : c * S;
                 const double wt = static_cast<double>(wc[c]) * (keep * q[k] + add);
                 A += wt;
-                B += wt * static_cast<double>(p[k]);
+                B += wt * (m - static_cast<double>(p[k]));
             }
-            loss[r] = l * A - B;
+            loss[r] = B + A * static_cast<double>(st[r].log_s);
         }
     });
 }

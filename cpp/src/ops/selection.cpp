@@ -295,6 +295,7 @@ Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& 
 
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, double value) {
     const int64_t d = check_scatter(x, dim, index, Tensor(), "scatter");
+    check_scalar_fits(value, x.dtype(), "scatter");
     Tensor y = scatter_values(x.detach(), d, index, Tensor(), value);
     if (needs_grad(x)) {
         auto node = make_node<ScatterBackward>({&x});
@@ -325,6 +326,7 @@ Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& s
 Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, double value) {
     check_inplace(self, "scatter_");
     const int64_t d = check_scatter(self, dim, index, Tensor(), "scatter_");
+    check_scalar_fits(value, self.dtype(), "scatter_");
     std::shared_ptr<ScatterBackward> node;
     if (needs_grad(self)) {
         node = make_node<ScatterBackward>({&self});

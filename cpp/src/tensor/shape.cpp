@@ -14,12 +14,17 @@ int64_t numel_of(const Shape& s) {
 }
 
 Strides contiguous_strides(const Shape& s) {
+    // Zero dims count as 1, so an empty tensor's strides can overflow even though it holds no
+    // bytes: (0, 2^40, 2^40) would need a stride of 2^80. The first dim's extent is no stride.
     Strides st(s.size());
     int64_t acc = 1;
+    bool overflow = false;
     for (size_t i = s.size(); i-- > 0;) {
         st[i] = acc;
-        acc *= std::max<int64_t>(s[i], 1);
+        if (i > 0) overflow |= __builtin_mul_overflow(acc, std::max<int64_t>(s[i], 1), &acc);
     }
+    CR_CHECK(!overflow, RuntimeError, "shape ", shape_str(s),
+             " is too large: its strides overflow int64 (zero dims count as 1)");
     return st;
 }
 

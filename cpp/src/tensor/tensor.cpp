@@ -21,6 +21,17 @@ bool Tensor::is_contiguous() const {
     return true;
 }
 
+bool Tensor::has_internal_overlap() const {
+    const auto& sh = shape();
+    const auto& st = strides();
+    bool zero_stride = false;
+    for (size_t i = 0; i < sh.size(); ++i) {
+        if (sh[i] == 0) return false;  // no elements at all
+        zero_stride = zero_stride || (st[i] == 0 && sh[i] > 1);
+    }
+    return zero_stride;
+}
+
 bool Tensor::requires_grad() const {
     const auto* m = impl_->autograd ? &*impl_->autograd : nullptr;
     return m != nullptr && (m->requires_grad || m->grad_fn != nullptr);

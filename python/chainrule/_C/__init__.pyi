@@ -593,7 +593,10 @@ def _attach_function_node(
 ) -> None: ...
 def _build_info() -> dict[str, bool | str]: ...
 def _from_array(
-    array: _Array, dtype: _DTypeLike | None = None, requires_grad: bool = False
+    array: _Array,
+    dtype: _DTypeLike | None = None,
+    requires_grad: bool = False,
+    checked: bool = False,
 ) -> Tensor: ...
 def _randint(
     low: int,

@@ -8,6 +8,7 @@ compositions PyTorch also writes in Python (``softsign``, ``tanhshrink``) are de
 from __future__ import annotations
 
 from chainrule import _C
+from chainrule._args import check_tensor
 
 __all__ = [
     "celu",
@@ -95,7 +96,11 @@ def softsign(input: Tensor) -> Tensor:
         >>> F.softsign(cr.tensor([-1.0, 0.0, 3.0]))
         tensor([-0.5000,  0.0000,  0.7500])
     """
-    return input / (input.abs() + 1)
+    try:
+        return input / (input.abs() + 1)
+    except AttributeError:
+        check_tensor("softsign", "input", 1, input)
+        raise
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -113,4 +118,8 @@ def tanhshrink(input: Tensor) -> Tensor:
         >>> F.tanhshrink(cr.tensor([0.0, 1.0]))
         tensor([0.0000, 0.2384])
     """
-    return input - input.tanh()
+    try:
+        return input - input.tanh()
+    except AttributeError:
+        check_tensor("tanhshrink", "input", 1, input)
+        raise

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from chainrule import _C
+from chainrule._args import check_optional_tensor, check_tensor
 
 __all__ = [
     "embedding",
@@ -29,6 +30,12 @@ one_hot = _C._nn.one_hot
 
 class PaddingIdxError(ValueError, AssertionError):
     """A padding_idx outside the table: a ValueError, and an AssertionError as torch raises."""
+
+
+def _check_qkv(op: str, query: Any, key: Any, value: Any) -> None:
+    """TypeError naming the first of query, key, value that is not a Tensor (error path)."""
+    for position, (name, v) in enumerate((("query", query), ("key", key), ("value", value))):
+        check_tensor(op, name, position + 1, v)
 
 
 def embedding(
@@ -56,7 +63,11 @@ def embedding(
     Returns:
         A tensor of shape ``(*input.shape, embedding_dim)``.
     """
-    n = weight.shape[0] if weight.dim() >= 1 else 0
+    try:
+        n = weight.shape[0] if weight.dim() >= 1 else 0
+    except AttributeError:
+        check_tensor("embedding", "weight", 2, weight)
+        raise
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise PaddingIdxError(
@@ -137,7 +148,13 @@ def scaled_dot_product_attention(
         kernel), with no gradient.
     """
     op = "scaled_dot_product_attention"
-    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+    try:
+        too_few_dims = query.dim() < 2 or key.dim() < 2 or value.dim() < 2
+    except AttributeError:
+        _check_qkv(op, query, key, value)
+        raise
+    check_optional_tensor(op, "attn_mask", 4, attn_mask)
+    if too_few_dims:
         raise ValueError(
             f"{op}: query, key and value must have at least 2 dims; got shapes "
             f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
@@ -299,8 +316,16 @@ def _multi_head_attention(
     op = "multi_head_attention_forward"
     if static_k is not None or static_v is not None:
         raise NotImplementedError(f"{op}: static_k / static_v are not supported")
-    batched = query.dim() == 3
-    if query.dim() not in (2, 3) or key.dim() != query.dim() or value.dim() != query.dim():
+    try:
+        batched = query.dim() == 3
+        bad_dims = (query.dim() not in (2, 3) or key.dim() != query.dim()
+                    or value.dim() != query.dim())
+    except AttributeError:
+        _check_qkv(op, query, key, value)
+        raise
+    check_optional_tensor(op, "key_padding_mask", None, key_padding_mask)
+    check_optional_tensor(op, "attn_mask", None, attn_mask)
+    if bad_dims:
         raise ValueError(
             f"{op}: query, key and value must all be 3-D (batched) or 2-D (unbatched); got "
             f"shapes {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
@@ -364,6 +389,8 @@ def _multi_head_attention(
     if not use_separate_proj_weight:
         if in_proj_weight is None:
             raise ValueError(f"{op}: in_proj_weight is None and use_separate_proj_weight is False")
+        check_tensor(op, "in_proj_weight", None, in_proj_weight)
+        check_optional_tensor(op, "in_proj_bias", None, in_proj_bias)
         if query is key and key is value:
             q, k, v = _C.linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
         else:

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from chainrule import _C
+from chainrule._args import check_tensor
 from chainrule.autograd.grad_mode import no_grad
 
 __all__ = [
@@ -93,12 +94,14 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fills ``tensor`` with draws from U(a, b)."""
+    check_tensor("uniform_", "tensor", 1, tensor)
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fills ``tensor`` with draws from N(mean, std^2)."""
+    check_tensor("normal_", "tensor", 1, tensor)
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
@@ -113,6 +116,7 @@ def trunc_normal_(
 ) -> Tensor:
     """Fills ``tensor`` with N(mean, std^2) draws truncated to [a, b], redrawing the values
     that fall outside (rejection sampling gives the exact truncated distribution)."""
+    check_tensor("trunc_normal_", "tensor", 1, tensor)
     if not a < b:
         raise ValueError(f"trunc_normal_: expects a < b; got a={a}, b={b}")
     with no_grad():
@@ -130,23 +134,27 @@ def trunc_normal_(
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fills ``tensor`` with ``val``."""
+    check_tensor("constant_", "tensor", 1, tensor)
     with no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor: Tensor) -> Tensor:
     """Fills ``tensor`` with ones."""
+    check_tensor("ones_", "tensor", 1, tensor)
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
     """Fills ``tensor`` with zeros."""
+    check_tensor("zeros_", "tensor", 1, tensor)
     with no_grad():
         return tensor.zero_()
 
 
 def eye_(tensor: Tensor) -> Tensor:
     """Fills a 2-D ``tensor`` with the identity matrix."""
+    check_tensor("eye_", "tensor", 1, tensor)
     if tensor.dim() != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported; got shape {tuple(tensor.shape)}")
     with no_grad():
@@ -155,6 +163,7 @@ def eye_(tensor: Tensor) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot & Bengio (2010): U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
+    check_tensor("xavier_uniform_", "tensor", 1, tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
@@ -163,6 +172,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot & Bengio (2010): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    check_tensor("xavier_normal_", "tensor", 1, tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
@@ -177,6 +187,7 @@ def kaiming_uniform_(
 ) -> Tensor:
     """He et al. (2015): U(-b, b) with b = gain * sqrt(3 / fan), gain from
     ``calculate_gain(nonlinearity, a)``."""
+    check_tensor("kaiming_uniform_", "tensor", 1, tensor)
     if 0 in tuple(tensor.shape):
         return tensor
     fan = _fan(tensor, mode)
@@ -193,6 +204,7 @@ def kaiming_normal_(
     generator: Any = None,
 ) -> Tensor:
     """He et al. (2015): N(0, std^2) with std = gain / sqrt(fan)."""
+    check_tensor("kaiming_normal_", "tensor", 1, tensor)
     if 0 in tuple(tensor.shape):
         return tensor
     fan = _fan(tensor, mode)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 
 from chainrule import _C
+from chainrule._args import check_tensors
 from chainrule.autograd.grad_mode import no_grad
 
 __all__ = [
@@ -19,15 +20,29 @@ __all__ = [
 Tensor = _C.Tensor
 
 
-def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+def _as_list(
+    parameters: Tensor | Iterable[Tensor], fn: str, name: str, position: int = 1
+) -> list[Tensor]:
+    """One tensor or an iterable of tensors, as a list; TypeError naming ``fn`` otherwise."""
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    try:
+        items = iter(parameters)
+    except TypeError:
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position {position}) must be a Tensor or an iterable of "
+            f"Tensors, not {type(parameters).__name__}"
+        ) from None
+    out = list(items)
+    check_tensors(fn, name, position, out)
+    return out
 
 
 def get_total_norm(
     tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False
 ) -> Tensor:
     """The ``norm_type``-norm of all ``tensors`` taken together, as a 0-d tensor."""
-    ts = [t.detach() for t in _as_list(tensors)]
+    ts = [t.detach() for t in _as_list(tensors, "get_total_norm", "tensors")]
     norm_type = float(norm_type)
     if not ts:
         return _C.zeros(())
@@ -67,7 +82,8 @@ def clip_grad_norm_(
     Returns:
         The total norm of the gradients before clipping, as a 0-d tensor.
     """
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad for p in _as_list(parameters, "clip_grad_norm_", "parameters")
+             if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total
@@ -84,14 +100,14 @@ def clip_grad_value_(
     """Clamps every gradient element into ``[-clip_value, clip_value]`` in place."""
     clip_value = float(clip_value)
     with no_grad():
-        for p in _as_list(parameters):
+        for p in _as_list(parameters, "clip_grad_value_", "parameters"):
             if p.grad is not None:
                 p.grad.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one 1-D tensor (with history)."""
-    flat = [p.reshape(-1) for p in parameters]
+    flat = [p.reshape(-1) for p in _as_list(parameters, "parameters_to_vector", "parameters")]
     if not flat:
         raise ValueError("parameters_to_vector: expected at least one parameter")
     return _C.cat(flat)
@@ -103,7 +119,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         raise TypeError(
             f"vector_to_parameters: expected vec to be a Tensor; got {type(vec).__name__}"
         )
-    params = list(parameters)
+    params = _as_list(parameters, "vector_to_parameters", "parameters", 2)
     total = sum(p.numel() for p in params)
     if vec.dim() != 1 or vec.numel() != total:
         raise ValueError(

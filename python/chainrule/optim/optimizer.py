@@ -113,6 +113,8 @@ class Optimizer:
     _param_shaped_state: tuple[str, ...] = ()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        if not isinstance(defaults, dict):
+            raise TypeError(f"Optimizer: defaults must be a dict; got {_typename(defaults)}")
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError(

@@ -30,4 +30,11 @@ Tensor wrapped_scalar(bool v);
 bool is_wrapped_scalar(const Tensor& t);
 Tensor scalar_tensor(double v, DType dtype);
 
+// A number written into a tensor of dtype `dst` must fit it, as PyTorch's checked scalar
+// conversion: into int64, NaN, +-inf and values beyond +-2^63 raise RuntimeError naming `op`
+// (a plain cast gives INT64_MIN); bool and float targets take anything. O(1).
+void check_scalar_fits(double v, DType dst, const char* op);
+// The same for a Python number (a wrapped scalar); tensors are cast unchecked, as in PyTorch.
+void check_scalar_fits(const Tensor& value, DType dst, const char* op);
+
 }  // namespace chainrule

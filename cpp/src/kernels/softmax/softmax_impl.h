@@ -74,8 +74,10 @@ void softmax_row(T* __restrict y, const T* __restrict x, int64_t D) {
     for (int64_t d = 0; d < D; ++d) y[d] = vexp_nonpositive(x[d] - m);  // through y
     const double s = lane_sum<L, T>(D, [y](int64_t i) { return y[i]; });
     if (kLog) {
-        const T shift = m + static_cast<T>(std::log(s));
-        for (int64_t d = 0; d < D; ++d) y[d] = x[d] - shift;
+        // (x - m) - log s, in that order: x - m is exact near the max, while x - (m + log s)
+        // rounds log s to m's ulp (all of it at |x| ~ 1e7 in float32).
+        const T ls = static_cast<T>(std::log(s));
+        for (int64_t d = 0; d < D; ++d) y[d] = (x[d] - m) - ls;
     } else {
         const T inv = static_cast<T>(1.0 / s);
         for (int64_t d = 0; d < D; ++d) y[d] *= inv;
@@ -134,15 +136,15 @@ void cols_forward_impl(T* __restrict y, const T* __restrict x, int64_t D, int64_
             s[j] += ev;
         }
     }
-    T f[kSoftmaxCols];  // log: the shift m + log s; softmax: 1 / s
+    T f[kSoftmaxCols];  // log: log s; softmax: 1 / s
     for (int64_t j = 0; j < nc; ++j) {
-        f[j] = kLog ? m[j] + static_cast<T>(std::log(s[j])) : static_cast<T>(1.0 / s[j]);
+        f[j] = kLog ? static_cast<T>(std::log(s[j])) : static_cast<T>(1.0 / s[j]);
     }
     for (int64_t d = 0; d < D; ++d) {
         const T* r = x + d * inner;
         T* w = y + d * inner;
-        if (kLog) {
-            for (int64_t j = 0; j < nc; ++j) w[j] = r[j] - f[j];
+        if (kLog) {  // (x - m) - log s, as softmax_row
+            for (int64_t j = 0; j < nc; ++j) w[j] = (r[j] - m[j]) - f[j];
         } else {
             for (int64_t j = 0; j < nc; ++j) w[j] *= f[j];
         }

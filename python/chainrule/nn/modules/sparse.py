@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule import _C
+from chainrule._args import check_tensor
 from chainrule.autograd import no_grad
 from chainrule.nn import functional as F
 from chainrule.nn import init
@@ -74,6 +75,7 @@ class Embedding(Module):
             )
             self.reset_parameters()
         else:
+            check_tensor("Embedding", "_weight", None, _weight)
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
                 raise ValueError(
                     f"Embedding: shape of _weight {tuple(_weight.shape)} does not match "

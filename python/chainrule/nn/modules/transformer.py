@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Union
 
 from chainrule import _C
+from chainrule._args import check_tensor
 from chainrule.nn import functional as F
 from chainrule.nn.modules.activation import GELU, ReLU
 from chainrule.nn.modules.attention import MultiheadAttention
@@ -138,7 +139,12 @@ class TransformerEncoderLayer(Module):
             A tensor of ``src``'s shape.
         """
         d_model = self.self_attn.embed_dim
-        if src.dim() not in (2, 3) or src.shape[-1] != d_model:
+        try:
+            bad_shape = src.dim() not in (2, 3) or src.shape[-1] != d_model
+        except AttributeError:
+            check_tensor("TransformerEncoderLayer", "src", 1, src)
+            raise
+        if bad_shape:
             raise ValueError(
                 f"TransformerEncoderLayer: expected src of shape (S, N, {d_model}), "
                 f"(N, S, {d_model}) or (S, {d_model}); got {tuple(src.shape)}"
