@@ -35,6 +35,40 @@ def test_bool_arithmetic_restrictions() -> None:
         ~cr.ones(2)
 
 
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda b, f, i: f - b, TypeError, "sub: subtraction with a bool tensor"),
+        (lambda b, f, i: b - 1, TypeError, "sub: subtraction with a bool tensor"),
+        (lambda b, f, i: f - True, TypeError, "sub: subtraction with a bool tensor"),
+        (lambda b, f, i: True - i, TypeError, "sub: subtraction with a bool tensor"),
+        (lambda b, f, i: f.clone().sub_(b), TypeError, "sub_: subtraction with a bool"),
+        (lambda b, f, i: cr.add(i, b, alpha=2.5), TypeError, "add: for integral input"),
+        (lambda b, f, i: i.sub(1, alpha=2.0), TypeError, "sub: for integral input"),
+        (lambda b, f, i: b.add(b, alpha=0.5), TypeError, "add: for integral input"),
+        (lambda b, f, i: i.clone().add_(1, alpha=0.5), TypeError, "add_: for integral input"),
+        (lambda b, f, i: f.add(f, alpha=True), TypeError, "add: a bool alpha"),
+        (lambda b, f, i: b.abs(), TypeError, "abs: not supported for bool"),
+        (lambda b, f, i: b.topk(1), TypeError, "topk: bool tensors"),
+        (lambda b, f, i: cr.dot(b, b), TypeError, "dot: bool tensors"),
+    ],
+)
+def test_bool_operands_and_alpha_types_torch_rejects(call, exc, match) -> None:
+    """torch raises for these; chainrule computed something (found by the op fuzz)."""
+    b, f, i = cr.ones(2, dtype=cr.bool), cr.ones(2), cr.ones(2, dtype=cr.int64)
+    with pytest.raises(exc, match=match):
+        call(b, f, i)
+
+
+def test_alpha_types_torch_accepts() -> None:
+    b, f, i = cr.ones(2, dtype=cr.bool), cr.ones(2), cr.ones(2, dtype=cr.int64)
+    assert cr.add(i, i, alpha=2).tolist() == [3, 3]
+    assert cr.add(b, b, alpha=True).dtype == cr.bool
+    assert f.add(i, alpha=2.5).tolist() == [3.5, 3.5]
+    assert f.sub(b.long(), alpha=-1).tolist() == [2.0, 2.0]
+    assert i.abs().tolist() == [1, 1]
+
+
 def test_float_only_ops_and_masks() -> None:
     with pytest.raises(TypeError, match="where"):
         cr.where(cr.ones(2), cr.ones(2), cr.ones(2))

@@ -154,6 +154,16 @@ def test_int64_matmul() -> None:
     compare(lambda m, x, y: x @ y, [a[0], b[:, 0]], grad=False)
 
 
+@pytest.mark.parametrize(("beta", "alpha"), [(0.5, -2.0), (1.5, -2.5), (-0.9, 3.0), (2.0, 0.4)])
+def test_int64_addmm_truncates_scales(beta: float, alpha: float) -> None:
+    """Integer addmm takes beta and alpha truncated toward zero, as torch (beta=0.5 drops the
+    input; it was scaled in floating point and rounded after; found by the op fuzz)."""
+    i = RNG.integers(-5, 5, size=(3, 2)).astype(np.int64)
+    a = RNG.integers(-5, 5, size=(3, 4)).astype(np.int64)
+    b = RNG.integers(-5, 5, size=(4, 2)).astype(np.int64)
+    compare(lambda m, x, y, z: x.addmm(y, z, beta=beta, alpha=alpha), [i, a, b], grad=False)
+
+
 def test_rmatmul_and_not_implemented() -> None:
     a = cr.from_numpy(rand(2, 3))
     with pytest.raises(TypeError):

@@ -181,6 +181,34 @@ def test_sdpa_vs_torch(crd: Any, td: Any, tol: float) -> None:
     _sdpa_case(crd, td, tol, (2, 4, 5, 4), (2, 2, 6, 4), (2, 2, 6, 4), enable_gqa=True)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"scale": 0.5}, {"is_causal": True}])
+@pytest.mark.parametrize(("lq", "s", "ev"), [(2, 3, 4), (0, 0, 0), (2, 3, 0)])
+def test_sdpa_zero_embedding_dim(lq: int, s: int, ev: int, kwargs: dict[str, Any]) -> None:
+    """E = 0: the scores are 0 and the result is the mean of value's rows, as torch (the
+    default scale 1 / sqrt(0) raised ZeroDivisionError; found by the op fuzz)."""
+    v = np.random.default_rng(0).standard_normal((2, s, ev)).astype(np.float32)
+    got = F.scaled_dot_product_attention(cr.ones(2, lq, 0), cr.ones(2, s, 0), cr.tensor(v),
+                                         **kwargs)
+    want = TF.scaled_dot_product_attention(torch.ones(2, lq, 0), torch.ones(2, s, 0),
+                                           torch.tensor(v), **kwargs)
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_fused_row_whose_scores_all_overflow(causal: bool) -> None:
+    """A row whose scores all overflow to -inf (no mask needed): 0, as torch's CPU kernel
+    (it was NaN unless a mask was given; found by the op fuzz)."""
+    q = np.array([[[-1e30, 0.0], [2.0, 1.0], [-1e30, 1.0]]], dtype=np.float32)
+    k = np.array([[[1e30, 0.0], [2e30, 1.0], [1.0, 1.0]]], dtype=np.float32)
+    v = np.arange(9, dtype=np.float32).reshape(1, 3, 3)
+    got = F.scaled_dot_product_attention(cr.tensor(q), cr.tensor(k), cr.tensor(v),
+                                         is_causal=causal)
+    want = TF.scaled_dot_product_attention(torch.tensor(q), torch.tensor(k), torch.tensor(v),
+                                           is_causal=causal)
+    np.testing.assert_array_equal(_np(got), _np(want))
+
+
 def test_sdpa_dropout_and_errors() -> None:
     q = cr.randn(2, 3, 4)
     cr.manual_seed(0)

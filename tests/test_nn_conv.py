@@ -216,6 +216,39 @@ def test_pad_modes(mode: str, shape: tuple, pad: tuple) -> None:
     _close(cx.grad, x.grad, torch.float64)
 
 
+@pytest.mark.parametrize("pad", [(1, -1, -4, 2), (-2, -2), (-3, -1)])
+def test_pad_constant_crop_larger_than_the_dim(pad: tuple) -> None:
+    """Crops must fit in the input on their own, as torch (a crop of 4 from 3 with 2 padded back
+    returned a tensor; found by the op fuzz)."""
+    x = torch.randn(2, 3, 3, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="narrow"):
+        TF.pad(x, pad)
+    with pytest.raises(ValueError, match=r"pad: .*negative (padding .* crops more|output size)"):
+        F.pad(_c(x, False), pad)
+
+
+@pytest.mark.parametrize(("shape", "pad"), [((2, 3, 3), (-4, 1)), ((2, 3, 3), (-2, -1)),
+                                           ((2, 3, 3), (-3, 0)), ((1, 3, 4, 3), (-3, 0, -4, 0))])
+def test_pad_modes_cropping_to_nothing(shape: tuple, pad: tuple) -> None:
+    """reflect and replicate raise when every padded dim is cropped to nothing, as torch
+    (they returned an empty tensor; found by the op fuzz); circular may crop any dim."""
+    x = torch.randn(*shape, dtype=torch.float64)
+    for mode in ("reflect", "replicate"):
+        with pytest.raises(RuntimeError, match="too small"):
+            TF.pad(x, pad, mode=mode)
+        with pytest.raises(ValueError, match=rf"pad: input of shape .* is too small for {mode}"):
+            F.pad(_c(x, False), pad, mode=mode)
+    assert F.pad(_c(x, False), pad, mode="circular").shape == TF.pad(x, pad, mode="circular").shape
+
+
+@pytest.mark.parametrize("pad", [(-5, 2, 2, 0), (0, 0, -4, 0)])
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+def test_pad_modes_crop_one_of_two_dims_to_nothing(mode: str, pad: tuple) -> None:
+    """One padded dim cropped to nothing is allowed while another is left, as in torch."""
+    x = torch.randn(1, 3, 4, 3, dtype=torch.float64)
+    assert F.pad(_c(x, False), pad, mode=mode).shape == TF.pad(x, pad, mode=mode).shape
+
+
 def test_gradcheck_pad() -> None:
     x = cr.from_numpy(np.random.default_rng(1).standard_normal((2, 3, 4))).requires_grad_(True)
     assert cr.autograd.gradcheck(lambda x: F.pad(x, (1, -1, 2, 0)), (x,))

@@ -169,6 +169,48 @@ def test_batch_norm_gradcheck(training: bool) -> None:
     assert cr.autograd.gradcheck(fn, (x, w, b))
 
 
+def test_batch_norm_eval_gradient_far_from_running_mean() -> None:
+    """Eval mode: dx = dy * w * invstd even where (x - running_mean) * invstd overflows to -inf
+    (dx was NaN from inf * 0; found by the op fuzz)."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor([[[0.5]], [[-0.9]]], requires_grad=True)
+        w = lib.tensor([1.5], requires_grad=True)
+        y = lib.nn.functional.batch_norm(x, lib.tensor([3.4e38]), lib.tensor([0.5]), w,
+                                         training=False)
+        y.backward(lib.ones(2, 1, 1))
+        grads.append((x.grad.numpy(), w.grad.numpy()))
+    for g, t in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(g, t, rtol=1e-6)
+
+
+def test_batch_norm_train_gradient_with_extreme_weight() -> None:
+    """w * invstd beyond float32's range while dx is not: dx was inf (found by the op fuzz);
+    compared with float64."""
+    x64 = np.array([[0.5478], [-0.9209], [0.25]])
+    dy = np.array([[1.0], [-0.5], [0.25]])
+    got, want = [], []
+    for dt, out in ((cr.float32, got), (cr.float64, want)):
+        x = cr.tensor(x64, dtype=dt, requires_grad=True)
+        w = cr.tensor([3.4e38], dtype=dt)
+        F.batch_norm(x, None, None, w, training=True).backward(cr.tensor(dy, dtype=dt))
+        out.append(x.grad.numpy().astype(np.float64))
+    assert np.isfinite(got[0]).all()
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+
+
+def test_batch_norm_train_with_overflowing_variance() -> None:
+    """Deviations whose squares overflow float64: var is inf, invstd 0, y = bias, as torch
+    (inf - inf made it NaN; found by the op fuzz)."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[1e300], [-0.92], [3.0]])
+    ys = [lib.nn.functional.batch_norm(lib.tensor(x), None, None, lib.tensor([-1.9], dtype=d),
+                                       lib.tensor([1.25], dtype=d), training=True).numpy()
+          for lib, d in ((cr, cr.float64), (torch, torch.float64))]
+    np.testing.assert_array_equal(ys[0], ys[1])
+
+
 def test_batch_norm_errors() -> None:
     with pytest.raises(ValueError, match="BatchNorm2d"):
         nn.BatchNorm2d(3)(cr.randn(2, 3, 4))

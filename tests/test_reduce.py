@@ -185,6 +185,28 @@ def test_var_legacy_positional() -> None:
     compare(lambda m, t: t.var(), [rand(1)])  # N - correction = 0: nan, as in torch
 
 
+@pytest.mark.parametrize("n", [5, 3000])  # one short run; runs longer than a sub-block
+@pytest.mark.parametrize("scale", [1e25, 1e33, 1e-22, 1e-30])
+def test_var_std_norm_at_extreme_float32_magnitudes(scale: float, n: int) -> None:
+    """float32 data whose squares overflow or vanish in float32: var, std and norm are
+    float64's results rounded (std of 1e33s was inf, of 1e-30s 0; found by the op fuzz)."""
+    x64 = RNG.standard_normal((2, n)) * scale
+    x32 = x64.astype(np.float32)
+    ref = x32.astype(np.float64)
+    x = cr.from_numpy(x32)
+    for dim in (None, 1):
+        var = ref.var(axis=dim, ddof=1)
+        for got, want in [(x.var(dim), var), (x.std(dim), np.sqrt(var)),
+                          (x.norm(dim=dim), np.sqrt((ref * ref).sum(axis=dim))),
+                          (cr.std_mean(x, dim)[0], np.sqrt(var))]:
+            with np.errstate(over="ignore"):  # var of 1e25s is inf in float32, as it should be
+                want32 = want.astype(np.float32)
+            np.testing.assert_allclose(_np(got), want32, rtol=1e-5)
+    # a column reduction (the strided path) and a transposed layout
+    np.testing.assert_allclose(_np(x.T.std(0)), np.sqrt(ref.var(axis=1, ddof=1)).astype(np.float32),
+                               rtol=1e-5)
+
+
 # ---- max / min ----------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -254,6 +276,20 @@ def test_norm_p(p: Any, dim: Any) -> None:
     x = rand(3, 4)
     compare(lambda m, t: m.norm(t, p=p, dim=dim), [x])
     compare(lambda m, t: t.norm(p, dim, True), [x])
+
+
+def test_norm_gradient_of_subnormal_and_large_values() -> None:
+    """The p-norm's gradient in terms of |x| / norm: dy / norm overflowed for a subnormal
+    norm (inf where torch gives 1; found by the op fuzz)."""
+    for p in (2, 3, 1.5, 0.5):
+        x = cr.tensor([1e-40, -2e-40, 0.0], requires_grad=True)
+        x.norm(p=p).backward()
+        ref = np.array([1e-40, -2e-40, 0.0], dtype=np.float32).astype(np.float64)
+        n = (np.abs(ref) ** p).sum() ** (1 / p)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(p-1), p < 1: masked
+            want = np.where(ref == 0, 0.0, np.sign(ref) * np.abs(ref / n) ** (p - 1))
+        np.testing.assert_allclose(_np(x.grad), want.astype(np.float32), rtol=1e-5)
+    compare(lambda m, t: t.norm(p=3), [np.array([1e30, -2e30, 5.0], dtype=np.float64)])
 
 
 def test_norm_zero_gradient() -> None:

@@ -114,6 +114,9 @@ def test_view_incompatible_strides_names_reshape() -> None:
         (lambda x: x.select(0, 3), IndexError, "select"),
         (lambda x: x.reshape(12).mT, ValueError, "mT"),
         (lambda x: x.reshape(1, 3, 4).t(), ValueError, "t"),
+        # a 0-d tensor has dims -1 and 0 only (flatten(1) returned a (1,) tensor; op fuzz)
+        (lambda x: x.sum().flatten(1), IndexError, "flatten: dim 1 is out of range"),
+        (lambda x: x.sum().flatten(0, -2), IndexError, "flatten: dim -2 is out of range"),
     ],
 )
 def test_view_errors(fn: Any, exc: type[Exception], match: str) -> None:

@@ -104,6 +104,19 @@ def test_type_promotion_follows_torch() -> None:
     assert (f32 < 1).dtype == cr.bool
 
 
+def test_integer_pow_with_negative_tensor_exponents() -> None:
+    """As torch: an int64 tensor exponent's negative entries give 1 / x^|e| truncated (1, -1
+    or 0); only a negative Python-number exponent is an error (tensor exponents raised
+    too; found by the op fuzz)."""
+    x = cr.tensor([-1, -1, 0, 1, 2, -2, 3])
+    e = cr.tensor([-3, -2, -1, -2, -1, -2, 2])
+    assert cr.pow(x, e).tolist() == [-1, 1, 0, 1, 0, 0, 9]
+    assert x.pow(cr.tensor(-1)).tolist() == [-1, -1, 0, 1, 0, 0, 0]  # a 0-d tensor is a tensor
+    assert (2 ** cr.tensor([-1, 0, 3])).tolist() == [0, 1, 8]
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        x ** -2
+
+
 def test_repr_like_torch() -> None:
     assert repr(cr.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(cr.tensor([1, 2])) == "tensor([1, 2])"

@@ -16,6 +16,14 @@ std::optional<double> opt_double(py::handle h, const char* op) {
 
 DType dtype_of_obj(py::handle h) { return dtype_arg(h, kDefaultFloat); }
 
+// alpha's value, after PyTorch's check of its Python type against the result dtype.
+double alpha_arg(py::handle alpha, DType result, const char* op) {
+    const bool is_bool = PyBool_Check(alpha.ptr());
+    const bool is_float = !is_bool && PyFloat_Check(alpha.ptr());
+    if (is_bool || is_float) check_alpha(result, is_float, is_bool, op);
+    return alpha.cast<double>();
+}
+
 }  // namespace
 
 void bind_elementwise(py::module_& m) {
@@ -78,16 +86,18 @@ void bind_elementwise(py::module_& m) {
                           const char* dunder, const char* rdunder) {
         m.def(
             name,
-            [fn, name](py::object a, py::object b, double alpha) {
-                return fn(to_tensor_arg(a, name), to_tensor_arg(b, name), alpha);
+            [fn, name](py::object a, py::object b, py::object alpha) {
+                Tensor x = to_tensor_arg(a, name), y = to_tensor_arg(b, name);
+                return fn(x, y, alpha_arg(alpha, arith_result_type(x, y), name));
             },
-            py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+            py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
         cls.def(
             name,
-            [fn, name](const Tensor& a, py::object b, double alpha) {
-                return fn(a, to_tensor_arg(b, name), alpha);
+            [fn, name](const Tensor& a, py::object b, py::object alpha) {
+                Tensor y = to_tensor_arg(b, name);
+                return fn(a, y, alpha_arg(alpha, arith_result_type(a, y), name));
             },
-            py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+            py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
         cls.def(dunder, [fn, name](const Tensor& a, py::object b) {
             return fn(a, to_tensor_arg(b, name), 1.0);
         });
@@ -192,16 +202,16 @@ void bind_elementwise(py::module_& m) {
     inplace("div_", "__itruediv__", &div_);
     cls.def(
         "add_",
-        [](Tensor& a, py::object b, double alpha) -> Tensor& {
-            return add_(a, to_tensor_arg(b, "add_"), alpha);
+        [](Tensor& a, py::object b, py::object alpha) -> Tensor& {
+            return add_(a, to_tensor_arg(b, "add_"), alpha_arg(alpha, a.dtype(), "add_"));
         },
-        py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+        py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
     cls.def(
         "sub_",
-        [](Tensor& a, py::object b, double alpha) -> Tensor& {
-            return sub_(a, to_tensor_arg(b, "sub_"), alpha);
+        [](Tensor& a, py::object b, py::object alpha) -> Tensor& {
+            return sub_(a, to_tensor_arg(b, "sub_"), alpha_arg(alpha, a.dtype(), "sub_"));
         },
-        py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+        py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
     cls.def("__iadd__", [](Tensor& a, py::object b) -> Tensor& {
         return add_(a, to_tensor_arg(b, "add_"), 1.0);
     });

@@ -290,14 +290,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                     }
                 }
                 sk.rows_forward(Pi, A, L, S, false);
-                if (has_mask) {
-                    // rows with every position masked out: 0, as PyTorch's CPU kernel
-                    for (int64_t r = 0; r < L; ++r) {
-                        const T* row = A + r * S;
-                        bool dead = true;
-                        for (int64_t c = 0; c < S; ++c) dead &= row[c] == ninf;
-                        if (dead) std::memset(Pi + r * S, 0, static_cast<size_t>(S) * sizeof(T));
-                    }
+                // rows with every score at -inf (masked out, or scores that overflowed with or
+                // without a mask): 0, as PyTorch's CPU kernel (the softmax gives NaN)
+                for (int64_t r = 0; r < L; ++r) {
+                    const T* row = A + r * S;
+                    bool dead = true;
+                    for (int64_t c = 0; c < S; ++c) dead &= row[c] == ninf;
+                    if (dead) std::memset(Pi + r * S, 0, static_cast<size_t>(S) * sizeof(T));
                 }
                 mm<T>(L, Ev, S, T(1), Pi, S, 1, vp + vo[u], v_rs, v_cs, op_ + oo[u], o_rs, o_cs);
             });

@@ -60,10 +60,30 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     return y;
 }
 
+void check_alpha(DType result, bool alpha_is_float, bool alpha_is_bool, const char* op) {
+    CR_CHECK(!alpha_is_bool || result == DType::Bool, TypeError, op,
+             ": a bool alpha is only supported for bool results; got ", dtype_name(result));
+    CR_CHECK(!alpha_is_float || is_floating(result), TypeError, op,
+             ": for integral input tensors, alpha must not be a floating point number; got ",
+             dtype_name(result), " tensors");
+}
+
+DType arith_result_type(const Tensor& a, const Tensor& b) { return detail::result_type(a, b); }
+
+namespace {
+// As PyTorch: no `-` with a bool operand (a tensor or a Python bool), whatever the result.
+void check_sub_bool(const Tensor& a, const Tensor& b, const char* op) {
+    CR_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, TypeError, op,
+             ": subtraction with two bool tensors is not supported; use logical_xor or ~");
+    CR_CHECK(a.dtype() != DType::Bool && b.dtype() != DType::Bool, TypeError, op,
+             ": subtraction with a bool tensor is not supported; to invert a mask use ~ or "
+             "logical_not");
+}
+}  // namespace
+
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
+    check_sub_bool(a, b, "sub");
     const DType d = detail::result_type(a, b);
-    CR_CHECK(d != DType::Bool, TypeError,
-             "sub: subtraction with two bool tensors is not supported; use logical_xor or ~");
     Tensor y = CR_DISPATCH_NUMERIC(d, "sub", [&] {
         const auto al = static_cast<scalar_t>(alpha);
         return arith_forward(a, b, "sub", d, Binary::Sub, alpha,
@@ -98,7 +118,7 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
 Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
     check_inplace(self, "sub_");
     detail::check_into(self, other, "sub_");
-    CR_CHECK(self.dtype() != DType::Bool, TypeError, "sub_: not supported for bool tensors");
+    check_sub_bool(self, other, "sub_");
     std::shared_ptr<SubBackward0> node;
     if (any_needs_grad({&self, &other})) {
         node = make_node<SubBackward0>({&self, &other});
@@ -166,7 +186,9 @@ struct DivBackward0 final : Node {
         if (needs_input_grad(0)) da = div(g[0], bv);
         if (needs_input_grad(1)) {
             db = pointwise3(g[0], a.unpack("DivBackward0"), bv,
-                            [](auto dy, auto x, auto z) { return -dy * x / (z * z); });
+                            // (x / z) / z, as PyTorch: z * z under- or overflows for
+                            // |z| beyond 1e+-19 (float) where the quotients stay in range
+                            [](auto dy, auto x, auto z) { return -dy * ((x / z) / z); });
         }
         return {da, db};
     }
@@ -220,7 +242,9 @@ struct PowBackward0 final : Node {
             da = pointwise3(g[0], av, bv, [](auto dy, auto x, auto e) {
                 using T = decltype(dy);
                 if (e == T(2)) return dy * (e * x);  // x^1 is x: skip the libm call (x.pow(2))
-                return e == T(0) ? T(0) : dy * e * std::pow(x, e - T(1));
+                // dy * (b * a^(b-1)), as PyTorch: a huge b times an underflowed a^(b-1) is
+                // 0, where (dy * b) could overflow first and give inf * 0 = NaN
+                return e == T(0) ? T(0) : dy * (e * std::pow(x, e - T(1)));
             });
         }
         if (needs_input_grad(1)) {
@@ -247,15 +271,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     CR_CHECK(d != DType::Bool, TypeError, "pow: not supported for bool tensors");
     Tensor y;
     if (d == DType::Int64) {
-        const bool negative = CR_DISPATCH_ALL(b.dtype(), "pow", [&] {
-            Tensor bc = contiguous(b);
-            const scalar_t* p = bc.data<scalar_t>();
-            for (int64_t i = 0; i < bc.numel(); ++i) {
-                if (p[i] < scalar_t(0)) return true;
-            }
-            return false;
-        });
-        CR_CHECK(!negative, RuntimeError,
+        // As PyTorch: a negative Python-number exponent is an error; a tensor exponent's
+        // negative entries give 1 / x^|e| truncated (1, -1 or 0), which the kernel computes.
+        const bool negative_number = is_wrapped_scalar(b) && b.dtype() == DType::Int64 &&
+                                     b.data<int64_t>()[0] < 0;
+        CR_CHECK(!negative_number, RuntimeError,
                  "pow: integers to negative integer powers are not allowed");
         y = binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
             using T = decltype(x);

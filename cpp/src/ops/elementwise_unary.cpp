@@ -91,7 +91,8 @@ Tensor neg(const Tensor& x) {
 // ---- abs -------------------------------------------------------------------
 // y = |x|                dx = dy * sgn(x)     (0 at x = 0)
 Tensor abs(const Tensor& x) {
-    Tensor y = x.dtype() == DType::Bool ? clone(x) : unary_same<Unary::Abs>(x, "abs");
+    CR_CHECK(x.dtype() != DType::Bool, TypeError, "abs: not supported for bool tensors");
+    Tensor y = unary_same<Unary::Abs>(x, "abs");
     if (needs_grad(x)) detail::attach_unary<Unary::Abs>(y, x, x, "AbsBackward0");
     return y;
 }

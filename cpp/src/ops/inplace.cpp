@@ -80,15 +80,14 @@ void check_mask(const Tensor& mask, const Tensor& value, const char* op) {
 }
 }  // namespace
 
+// Out of place, x and mask broadcast against each other (as PyTorch: a (3, 1) input with a
+// (1, 4) mask gives (3, 4)); the in-place form below keeps self's shape.
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
     check_mask(mask, value, "masked_fill");
     check_scalar_fits(value, x.dtype(), "masked_fill");
     const Shape shape = broadcast_shapes(x.shape(), mask.shape(), "masked_fill");
-    CR_CHECK(shape == x.shape(), ValueError, "masked_fill: mask of shape ",
-             shape_str(mask.shape()), " cannot be broadcast to the input shape ",
-             shape_str(x.shape()));
     Tensor v = detail::cast_for_compute(value, x.dtype());
-    Tensor y = empty(x.shape(), x.dtype());
+    Tensor y = empty(shape, x.dtype());
     CR_DISPATCH_ALL(x.dtype(), "masked_fill", [&] {
         detail::ternary_loop<scalar_t, scalar_t, bool>(
             y, x, v, mask, [](scalar_t a, scalar_t b, bool m) { return m ? b : a; });

@@ -78,7 +78,8 @@ struct PowInplaceBackward final : Node {
         if (needs_input_grad(0)) {
             da = pointwise3(g[0], av, bv, [](auto dy, auto x, auto e) {
                 using T = decltype(dy);
-                return e == T(0) ? T(0) : dy * e * std::pow(x, e - T(1));
+                // dy * (b * a^(b-1)), as PyTorch and pow's own backward (no inf * 0)
+                return e == T(0) ? T(0) : dy * (e * std::pow(x, e - T(1)));
             });
         }
         if (needs_input_grad(1)) {

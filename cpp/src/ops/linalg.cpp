@@ -266,6 +266,11 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double bet
     CR_CHECK(bs == out_shape, ValueError, "addmm: input of shape ", shape_str(input.shape()),
              " cannot be broadcast to the product's shape ", shape_str(out_shape));
     Tensor y = empty(out_shape, m1.dtype());
+    if (!is_floating(y.dtype())) {
+        // Integer tensors take integer scales, truncated toward zero as PyTorch does (alpha is
+        // truncated by the cast below): beta=0.5 drops the input.
+        beta = std::trunc(beta);
+    }
     if (beta != 0) {
         NoGradGuard ng;
         detail::copy_cast(y, beta == 1 ? input : mul(input, wrapped_scalar(beta)));

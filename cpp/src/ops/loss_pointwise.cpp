@@ -107,7 +107,9 @@ struct Bce {
                t * select(l0 < T(-100), T(-100), l0);
     }
     template <class T> static T dx(T x, T t, T, T) {
-        return (x - t) / std::max((T(1) - x) * x, T(1e-12));
+        // PyTorch's clamp is the float 1e-12 (9.99999996e-13) in float64 too: the same
+        // gradient at x = 0 or 1, where it applies
+        return (x - t) / std::max((T(1) - x) * x, T(1e-12f));
     }
     template <class T> static T dt(T x, T, T, T) { return -std::log(x / (T(1) - x)); }
 };
@@ -406,6 +408,17 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     check_no_batchmean(reduction, op);
     CR_CHECK(target.shape() == input.shape(), ValueError, op, ": target shape ",
              shape_str(target.shape()), " must match input shape ", shape_str(input.shape()));
+    CR_CHECK(is_floating(target.dtype()), TypeError, op,
+             ": expected a floating-point target; got dtype ", dtype_name(target.dtype()));
+    // PyTorch applies both weights in place on the loss: they may broadcast to the input's
+    // shape but not enlarge it.
+    for (const Tensor* w : {&weight, &pos_weight}) {
+        if (!w->defined()) continue;
+        const Shape b = broadcast_shapes(input.shape(), w->shape(), op);
+        CR_CHECK(b == input.shape(), ValueError, op, ": ", w == &weight ? "weight" : "pos_weight",
+                 " of shape ", shape_str(w->shape()), " does not broadcast to the input's shape ",
+                 shape_str(input.shape()));
+    }
     if (pos_weight.defined()) {
         return pointwise_loss<BceLogits<true>>(input, target, weight, pos_weight, reduction, 0);
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "../kernels/dispatch.h"
@@ -211,11 +212,28 @@ struct NativeBatchNormBackward0 final : Node {
                     if (dbp) dbp[c] = T(sg);
                     if (!dxp) continue;
                     const double wc = wp ? double(wp[c]) : 1.0;
-                    const T mg = T(training ? sg / n : 0.0);
-                    const T mgx = T(training ? sgx / n : 0.0);
+                    const double k = wc * rs;  // dx = k * (dy - mg - xh * mgx)
+                    const double mg = training ? sg / n : 0.0, mgx = training ? sgx / n : 0.0;
+                    // An extreme weight can make w * invstd overflow T where dx does not: such
+                    // a channel takes a double loop (as PyTorch multiplies w in last).
+                    const bool fits = std::abs(k) <= double(std::numeric_limits<T>::max());
                     for (int64_t b = 0; b < B; ++b) {
                         const int64_t o = (b * C + c) * L;
-                        kern.bn_dx(dxp + o, xp + o, gp + o, L, T(mu), T(rs), T(wc * rs), mg, mgx);
+                        if (!fits) {
+                            for (int64_t i = 0; i < L; ++i) {
+                                double t = double(gp[o + i]) - mg;
+                                if (training) t -= (double(xp[o + i]) - mu) * rs * mgx;
+                                dxp[o + i] = T(wc * (rs * t));
+                            }
+                        } else if (!training) {
+                            // no xh term in eval mode: it is infinite for x far from the
+                            // running mean (and inf * 0 would make dx NaN)
+                            const T kt = T(k);
+                            for (int64_t i = 0; i < L; ++i) dxp[o + i] = gp[o + i] * kt;
+                        } else {
+                            kern.bn_dx(dxp + o, xp + o, gp + o, L, T(mu), T(rs), T(k), T(mg),
+                                       T(mgx));
+                        }
                     }
                 }
             });
@@ -278,7 +296,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                     double st[2] = {0.0, 0.0};
                     for (int64_t b = 0; b < B; ++b) kern.bn_stats(st, xp + (b * C + c) * L, L, x0);
                     const double md = st[0] / n;
-                    const double v = std::max(st[1] - st[0] * md, 0.0);  // sum of squared deviations
+                    // the sum of squared deviations (inf, not inf - inf, when they overflow)
+                    const double v = std::isinf(st[1]) ? st[1] : std::max(st[1] - st[0] * md, 0.0);
                     mu = x0 + md;
                     rs = 1.0 / std::sqrt(v / n + eps);
                     if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);

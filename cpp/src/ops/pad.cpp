@@ -70,6 +70,13 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
             CR_CHECK(n >= 0, ValueError, "pad: The input size ", input.shape()[d], ", plus negative padding ",
                      p[2 * i], " and ", p[2 * i + 1], " resulted in a negative output size, which is invalid. "
                      "Check dimension ", d, " of your input of shape ", shape_str(input.shape()));
+            // As PyTorch, the crops (negative pads) must fit in the input on their own: a crop of
+            // 4 from a dim of 3 is an error even when the other side's padding makes up for it.
+            const int64_t kept = input.shape()[d] + std::min<int64_t>(p[2 * i], 0) +
+                                 std::min<int64_t>(p[2 * i + 1], 0);
+            CR_CHECK(kept >= 0, ValueError, "pad: negative padding ", p[2 * i], " and ", p[2 * i + 1],
+                     " crops more than the ", input.shape()[d], " elements of dimension ", d,
+                     " of the input of shape ", shape_str(input.shape()));
         }
         Tensor y = constant_pad_raw(input, p, value);
         if (needs_grad(input)) {
@@ -89,6 +96,15 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
              "-d input; got pad=", pads_str(p), " and input of shape ", shape_str(input.shape()));
     CR_CHECK(is_floating(input.dtype()), TypeError, "pad: ", mode, " padding needs a floating input; got ",
              dtype_name(input.dtype()));
+    // As PyTorch: reflect and replicate raise when every padded dim would be cropped to
+    // nothing (one of them may be; circular may crop any)
+    bool some_left = mode == "circular";
+    for (int64_t i = 0; i < np / 2; ++i) {
+        some_left |= input.shape()[input.dim() - 1 - i] + p[2 * i] + p[2 * i + 1] > 0;
+    }
+    CR_CHECK(some_left, ValueError, "pad: input of shape ", shape_str(input.shape()),
+             " is too small for ", mode, " pad=", pads_str(p), ": every padded dim would have "
+             "size 0 or less");
     Tensor y = input;
     for (int64_t i = 0; i < np / 2; ++i) {
         const int64_t d = input.dim() - 1 - i, lo = p[2 * i], hi = p[2 * i + 1];

@@ -345,11 +345,24 @@ Tensor var_impl(const Tensor& x, const Dims& dims, double correction, bool keepd
     const double n_minus_c = static_cast<double>(p.red_numel) - correction;
     Tensor y;
     {
-        NoGradGuard ng;  // two passes (mean, then squared deviations), both accumulated in double
+        // Two passes: the mean, then the squared deviations summed in double, where float32
+        // data beyond ~1e19 (whose squares overflow float) and below ~1e-19 (whose squares
+        // vanish) still give PyTorch's variance; std's square root is taken in double too.
+        NoGradGuard ng;
         Tensor centered = sub(x, mean(x, dims, true));
-        y = div(sum(mul(centered, centered), dims, keepdim),
-                wrapped_scalar(std::max(n_minus_c, 0.0)));
-        if (is_std) y = sqrt(y);
+        const ReducePlan pc = detail::plan_reduce(centered, mask);
+        y = empty(pc.keep_shape, x.dtype());
+        const double denom = std::max(n_minus_c, 0.0);
+        CR_DISPATCH_FLOAT(x.dtype(), op, [&] {
+            using T = scalar_t;
+            auto post = [denom, is_std](double a) {
+                const double v = a / denom;
+                return static_cast<T>(is_std ? std::sqrt(v) : v);
+            };
+            detail::reduce_kernel<T>(centered, pc,
+                                     detail::make_table_sum_op<T, T>(y.data<T>(), post, true));
+        });
+        y = detail::finish_shape(y, pc, mask, keepdim);
     }
     if (needs_grad(x)) {
         auto node = make_node<VarBackward0>({&x});
@@ -549,17 +562,15 @@ struct LinalgVectorNormBackward0 final : Node {
         }
         if (pp == 0) return {zeros(xv.shape(), xv.dtype())};
         if (pp == 1) return {mul(sign(xv), dy)};
+        // In terms of |x| / y, which stays in range where |x|^(p-1) and y^(p-1) (or dy / y for
+        // subnormal y) do not.
         return {detail::pointwise3(xv, dy, yv, [pp](auto v, auto d, auto n) {
             using T = decltype(v);
-            if (pp == 2) return n == 0 ? T(0) : v * (d / n);
+            if (pp == 2) return n == 0 ? T(0) : (v / n) * d;
             const T sg = v > 0 ? T(1) : (v < 0 ? T(-1) : T(0));
-            const T a = std::abs(v);
-            if (pp < 1) {  // |x|^(p-1) is infinite at 0: PyTorch masks x == 0 instead
-                const T s = v == 0 ? T(0) : sg * std::pow(a, static_cast<T>(pp - 1));
-                return s * d * std::pow(n, static_cast<T>(1 - pp));
-            }
-            if (n == 0) return T(0);
-            return sg * std::pow(a, static_cast<T>(pp - 1)) * d / std::pow(n, static_cast<T>(pp - 1));
+            // 0 at x == 0 (|x|^(p-1) is infinite there for p < 1: PyTorch masks it)
+            if (v == 0 || n == 0) return T(0);
+            return sg * std::pow(std::abs(v) / n, static_cast<T>(pp - 1)) * d;
         })};
     }
     std::string name() const override { return "LinalgVectorNormBackward0"; }

@@ -1,6 +1,7 @@
 // Rounding division (floor_divide, remainder, div with rounding_mode), bitwise ops on
 // int64/bool, logical_xor and positive. Integer division by zero raises, as in PyTorch.
 #include <cmath>
+#include <type_traits>
 
 #include "pointwise.h"
 
@@ -19,6 +20,13 @@ void check_int_divisor(const Tensor& b, DType d, const char* op) {
              "zero)");
 }
 
+// -a with wraparound: the quotient by -1 (INT64_MIN / -1 traps on x86, SIGFPE; PyTorch's
+// floor division gives INT64_MIN back, its remainder 0).
+template <class T>
+T negate_wrapping(T a) {
+    return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));
+}
+
 // floor(a / b), PyTorch's div_floor: exact for floats where floor(a / b) would round wrong.
 template <class T>
 T floor_div(T a, T b) {
@@ -32,6 +40,7 @@ T floor_div(T a, T b) {
         if (div - fl > T(0.5)) fl += T(1);
         return fl;
     } else {
+        if (b == T(-1)) return negate_wrapping(a);
         if ((a < 0) != (b < 0)) {
             const T q = a / b, r = a % b;
             return r != 0 ? q - 1 : q;
@@ -47,6 +56,7 @@ T python_mod(T a, T b) {
         if (m != T(0) && (b < T(0)) != (m < T(0))) m += b;
         return m;
     } else {
+        if (b == T(-1)) return T(0);  // INT64_MIN % -1 traps
         T m = a % b;
         if (m != 0 && (m < 0) != (b < 0)) m += b;
         return m;
@@ -165,7 +175,7 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::optional<std::s
                                       } else if constexpr (std::is_same_v<T, bool>) {
                                           return x;
                                       } else {
-                                          return x / z;
+                                          return z == T(-1) ? negate_wrapping(x) : x / z;
                                       }
                                   });
     if (any_needs_grad({&a, &b})) set_grad_fn(y, make_node<DivBackward2>({&a, &b}));

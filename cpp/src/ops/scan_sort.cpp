@@ -144,6 +144,9 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t d, bool descending,
     Tensor xc = contiguous(x.detach());
     Shape shape = x.shape();
     if (!shape.empty()) shape[d] = k;
+    // A 0-d result holds one element whatever k (PyTorch: topk(0) of a 0-d tensor is the
+    // tensor, index 0); it must be written, not left as it was allocated.
+    if (shape.empty()) k = 1;
     Tensor values = empty(shape, x.dtype()), indices = empty(shape, DType::Int64);
     CR_DISPATCH_ALL(x.dtype(), op, [&] {
         sort_lanes<scalar_t>(xc, d, descending, k, values, indices, partial);
@@ -200,6 +203,7 @@ Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
 std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest,
                                bool sorted) {
     const int64_t d = wrap_dim(dim, x.dim(), "topk");
+    CR_CHECK(x.dtype() != DType::Bool, TypeError, "topk: bool tensors are not supported");
     const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];
     CR_CHECK(k >= 0 && k <= n, IndexError, "topk: selected index k out of range; got k=", k,
              " for dimension ", d, " of size ", n);

@@ -371,6 +371,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
              "tensors of the same size; got ", shape_str(a.shape()), " and ",
              shape_str(b.shape()));
     check_same_dtype(a, b, "dot");
+    CR_CHECK(a.dtype() != DType::Bool, TypeError, "dot: bool tensors are not supported");
     Tensor y;
     {
         NoGradGuard ng;
@@ -440,7 +441,12 @@ struct VarMeanBackward final : Node {
     TensorList apply(TensorList&& g) override {
         Tensor xv = x.unpack(nm()), mk = mean_k.unpack(nm());
         Tensor dv = keep(g[0]);
-        if (is_std) dv = div(dv, mul(std_k.unpack(nm()), wrapped_scalar(2.0)));
+        if (is_std) {
+            // dv = ds / (2 s), 0 where s == 0 (as PyTorch and std's own backward), not NaN
+            Tensor sk = std_k.unpack(nm());
+            dv = where(eq(sk, wrapped_scalar(0.0)), scalar_tensor(0.0, dv.dtype()),
+                       div(dv, mul(sk, wrapped_scalar(2.0))));
+        }
         Tensor dx = mul(mul(dv, sub(xv, mk)), wrapped_scalar(2.0 / (n - correction)));
         dx = add(dx, div(keep(g[1]), wrapped_scalar(n)));
         return {dx};

@@ -125,9 +125,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
-    if (x.dim() == 0) return reshape(x, {1});
-    const int64_t s = wrap_dim(start_dim, x.dim(), "flatten");
+    const int64_t s = wrap_dim(start_dim, x.dim(), "flatten");  // 0-d: dims -1 and 0 only
     const int64_t e = wrap_dim(end_dim, x.dim(), "flatten");
+    if (x.dim() == 0) return reshape(x, {1});
     CR_CHECK(s <= e, ValueError, "flatten: start_dim ", start_dim, " comes after end_dim ",
              end_dim);
     if (s == e) return x;

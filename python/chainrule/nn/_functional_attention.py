@@ -187,8 +187,9 @@ def scaled_dot_product_attention(
     L, S = query.shape[-2], key.shape[-2]
     if dropout_p == 0.0 and _fusable(query, key, value, attn_mask):
         return _C._nn.scaled_dot_product_attention(query, key, value, attn_mask, is_causal, scale)
-    scale_factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = _C.matmul(query, key.transpose(-2, -1)) * scale_factor
+    scores = _C.matmul(query, key.transpose(-2, -1))
+    if query.shape[-1] > 0:  # E == 0: the scores are 0 whatever the scale (PyTorch scales q, k)
+        scores = scores * (1.0 / math.sqrt(query.shape[-1]) if scale is None else scale)
     if is_causal:
         keep = _C.ones((L, S), dtype=_C.dtype.bool).tril()
         scores = scores.masked_fill(keep.logical_not(), float("-inf"))

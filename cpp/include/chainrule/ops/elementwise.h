@@ -9,6 +9,11 @@ namespace chainrule {
 // ---- binary arithmetic (a, b broadcast; Python numbers come as wrapped_scalar tensors)
 Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);
 Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
+// add/sub's alpha as PyTorch checks it from its Python type: a float alpha needs a floating
+// result, a bool alpha a bool one. `result` is the dtype the op writes (self's for add_).
+void check_alpha(DType result, bool alpha_is_float, bool alpha_is_bool, const char* op);
+// The dtype add(a, b) / sub(a, b) computes in (PyTorch's promotion with wrapped scalars).
+DType arith_result_type(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);  // true division: ints give float32
 Tensor pow(const Tensor& a, const Tensor& b);

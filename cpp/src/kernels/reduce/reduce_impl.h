@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "../vec_math.h"
 #include "reduce_kernels.h"
@@ -35,16 +36,25 @@ struct Square {
     CR_RED_INLINE T operator()(T v) const { return v * v; }
 };
 
-// One sub-block (n <= kSub): L lanes, combined pairwise (a fixed tree).
-template <int L, class T, class Map>
+// x^2 in double, for float blocks whose float squares overflow or vanish.
+struct SquareWide {
+    CR_RED_INLINE double operator()(float v) const {
+        const double d = v;
+        return d * d;
+    }
+};
+
+// One sub-block (n <= kSub): L lanes of type A (T's own by default), combined pairwise (a
+// fixed tree).
+template <int L, class T, class Map, class A = T>
 CR_RED_INLINE double sum_sub(const T* __restrict x, int64_t n, Map map) {
-    T lane[L];
-    for (int j = 0; j < L; ++j) lane[j] = T(0);
+    A lane[L];
+    for (int j = 0; j < L; ++j) lane[j] = A(0);
     int64_t i = 0;
     for (; i + L <= n; i += L) {
         for (int j = 0; j < L; ++j) lane[j] += map(x[i + j]);
     }
-    T tail = T(0);
+    A tail = A(0);
     for (; i < n; ++i) tail += map(x[i]);
     for (int w = L / 2; w >= 1; w /= 2) {
         for (int j = 0; j < w; ++j) lane[j] += lane[j + w];
@@ -65,9 +75,26 @@ template <int L, class T>
 double sum_plain(const T* x, int64_t n) {
     return sum_impl<L>(x, n, Ident{});
 }
+// Float squares overflow beyond |x| ~ 1.8e19 and fall into subnormals (or to 0) below
+// ~1e-19: a float sub-block whose sum is not finite, or so small that such squares matter,
+// is summed again with double lanes (norm and var of very large or very small values come out
+// as PyTorch's double accumulation gives them). Ordinary blocks keep the float lanes.
 template <int L, class T>
 double sum_squares(const T* x, int64_t n) {
-    return sum_impl<L>(x, n, Square{});
+    if constexpr (std::is_same_v<T, float>) {
+        double total = 0;
+        for (int64_t i = 0; i < n; i += kSub) {
+            const int64_t m = n - i < kSub ? n - i : kSub;
+            double s = sum_sub<L>(x + i, m, Square{});
+            if (!(s >= 1e-25 && s <= 1e300)) {  // overflowed (inf), NaN, tiny or all zero
+                s = sum_sub<L / 2, float, SquareWide, double>(x + i, m, SquareWide{});
+            }
+            total += s;
+        }
+        return total;
+    } else {
+        return sum_impl<L>(x, n, Square{});
+    }
 }
 
 template <class T>
