@@ -713,3 +713,16 @@ def test_set_detect_anomaly_function_and_context():
     with cr.autograd.set_detect_anomaly(True):
         assert cr.autograd.is_anomaly_enabled()
     assert not cr.autograd.is_anomaly_enabled()
+
+
+def test_data_rebinding_to_a_new_shape_gets_gradients_of_that_shape() -> None:
+    # `p.data = ...` with another shape or dtype: the next backward accumulates into a
+    # gradient of the new shape, as in torch (the leaf's accumulator is remade).
+    p = cr.zeros(3, requires_grad=True)
+    (p * 2).sum().backward()
+    p.data = cr.zeros(5, dtype=cr.float64)
+    p.grad = None
+    (p * 2).sum().backward()
+    assert p.grad.shape == (5,)
+    assert p.grad.dtype == cr.float64
+    assert p.grad.tolist() == [2.0] * 5

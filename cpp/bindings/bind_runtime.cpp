@@ -104,6 +104,12 @@ void bind_runtime(py::module_& m) {
         d["simd"] = cpu_capability_name(cpu_capability());  // the dispatch level in use
         return d;
     });
+
+    m.def("_fail_allocation_after", &Storage::fail_allocation_after, py::arg("n"),
+          "Test hook: the n-th tensor allocation from now (0: the next) raises as if out of "
+          "memory; n < 0 disarms.");
+    m.def("_allocation_failure_pending", &Storage::allocation_failure_pending,
+          "Test hook: True while an armed allocation failure has not happened yet.");
 }
 
 }  // namespace chainrule::bind

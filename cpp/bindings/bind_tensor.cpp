@@ -158,16 +158,7 @@ void bind_tensor(py::module_& m) {
         .def("detach", [](const Tensor& t) { return t.detach(); }, "A tensor sharing storage, without history.")
         .def_property(
             "data", [](const Tensor& t) { return t.detach(); },
-            [](Tensor& t, const Tensor& src) {
-                // Rebinds the tensor's data (storage, geometry, dtype), keeping its autograd
-                // identity: the old idiom `p.data = new_values`.
-                TensorImpl* impl = t.impl();
-                impl->storage = src.storage();
-                impl->shape = src.shape();
-                impl->strides = src.strides();
-                impl->offset = src.offset();
-                impl->dtype = src.dtype();
-            })
+            [](Tensor& t, const Tensor& src) { t.set_data(src); })
         .def("numpy",
              [](py::object self) { return to_numpy(py::cast<Tensor>(self), self); },
              "A NumPy array sharing memory (strided like the tensor).")

@@ -60,6 +60,33 @@ void test_version_check() {
     expect(raised, "in-place change of a saved tensor is rejected at backward");
 }
 
+void test_storage_sizes() {
+    // Every size class, the large classes and the huge-page path (sizes that are not
+    // multiples of 2 MiB): the first and last byte of each block are writable.
+    for (int64_t numel : {2, 16, 17, 8192, 8193, 300000, (1 << 20) + 1, 3 << 20}) {
+        for (int rep = 0; rep < 2; ++rep) {
+            Tensor t = full({numel}, 1.0);
+            t.data<float>()[numel - 1] = 2.0F;
+            expect(t.data<float>()[0] == 1.0F && t.data<float>()[numel - 1] == 2.0F,
+                   "storage of every size class");
+        }
+    }
+}
+
+void test_allocation_failure() {
+    Storage::fail_allocation_after(1);
+    Tensor a = zeros({4});
+    bool raised = false;
+    try {
+        Tensor b = zeros({4});
+    } catch (const RuntimeError& e) {
+        raised = std::string(e.what()).find("out of memory") != std::string::npos;
+    }
+    expect(raised && !Storage::allocation_failure_pending(), "the armed allocation fails");
+    Tensor c = full({4}, 3.0);
+    expect(c.data<float>()[3] == 3.0F, "allocation works after a failure");
+}
+
 void test_errors() {
     bool raised = false;
     try {
@@ -76,6 +103,8 @@ int main() {
     test_deep_chain();
     test_version_check();
     test_errors();
+    test_storage_sizes();
+    test_allocation_failure();
     std::printf("%s\n", failures == 0 ? "all C++ core tests passed" : "C++ core tests failed");
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

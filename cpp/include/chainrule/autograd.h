@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -71,22 +72,23 @@ struct Node : std::enable_shared_from_this<Node> {
     std::vector<std::tuple<uint32_t, int64_t, TensorHook>> pre_hooks;
     // Non-leaf outputs that called retain_grad(): (output_nr, tensor).
     std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
+    // Nothing here changes during backward: what a walk learns about a node (dependencies,
+    // gradient buffers) lives in the walk, since several threads may walk graphs that share
+    // nodes at once (a model's parameters, a graph kept with retain_graph).
 
-    // Engine scratch, valid only during one backward walk.
-    int32_t deps_ = 0;
-    uint64_t walk_id_ = 0;
-    bool exec_ = false;     // runs in this walk
-    int32_t capture_ = -1;  // autograd.grad: first capture slot fed by this node, or -1
-    TensorList buffer_;
 };
 
 // Sink node of a leaf: hooks, then accumulation into leaf.grad. The leaf owns it; a graph
-// that outlives the leaf drops the gradient, which nothing could read any more.
+// that outlives the leaf drops the gradient, which nothing could read any more. Backward
+// passes on several threads may finish into the same leaf: the sum is taken under a lock.
 struct AccumulateGrad final : Node {
     explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
     TensorList apply(TensorList&& grads) override;
     std::string name() const override { return "AccumulateGrad"; }
     std::weak_ptr<TensorImpl> leaf;
+
+   private:
+    std::mutex mutex_;
 };
 
 // ---- grad mode (thread-local, as in PyTorch)

@@ -30,6 +30,12 @@ class Storage {
 
     static constexpr size_t kAlignment = 64;
 
+    // Fault injection for tests: the n-th allocation from now (0: the next), cached block or
+    // not, fails as if the system were out of memory; n < 0 disarms.
+    static void fail_allocation_after(int64_t n);
+    // True while an armed failure has not happened yet.
+    static bool allocation_failure_pending();
+
    private:
     void* data_ = nullptr;
     size_t nbytes_ = 0;

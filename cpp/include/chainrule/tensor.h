@@ -98,6 +98,10 @@ class Tensor {
     void remove_hook(int64_t id);
     void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 
+    // Rebinds the data (storage, geometry, dtype) and keeps the autograd identity: the idiom
+    // `p.data = new_values`.
+    void set_data(const Tensor& src);
+
     // Same storage, no history, not requiring grad.
     Tensor detach() const;
     // A new impl aliasing this one's storage and view (history not copied).

@@ -11,8 +11,6 @@ namespace chainrule {
 
 namespace {
 
-uint64_t g_walk = 0;
-
 struct Capture {
     Node* node;
     uint32_t input_nr;
@@ -56,121 +54,207 @@ void accumulate_into(Tensor& slot, Tensor g) {
     }
 }
 
-struct Walk {
-    // The scratch state each node had before this walk, restored when it ends: a walk
-    // started inside a node's backward (autograd.grad in a hook or Function) may share
-    // nodes with the walk that is running.
-    struct Prior {
-        Node* node;
-        uint64_t walk_id;
-        int32_t deps;
-        bool exec;
-        int32_t capture;
-        TensorList buffer;
-    };
-    std::vector<Prior> prior;
-    const std::vector<Capture>* caps = nullptr;
+// What one walk knows about one node. Graphs are shared (a model's parameters by every
+// thread's graph, a retained graph by every walk over it) and a hook may start a walk inside
+// a walk, so none of this is stored on the node.
+struct NodeTask {
+    Node* node = nullptr;
+    int32_t deps = 0;      // edges into this node from nodes of the walk that have not run
+    int32_t capture = -1;  // autograd.grad: first capture slot fed by this node, or -1
+    bool exec = false;     // apply() runs in this walk
+    TensorList grads;      // summed gradient of each output
+};
 
-    ~Walk() {
-        for (auto it = prior.rbegin(); it != prior.rend(); ++it) {
-            Node* n = it->node;
-            n->walk_id_ = it->walk_id;
-            n->deps_ = it->deps;
-            n->exec_ = it->exec;
-            n->capture_ = it->capture;
-            n->buffer_ = std::move(it->buffer);
+// The walk's nodes in discovery order, found by address through open addressing.
+class TaskTable {
+   public:
+    size_t size() const { return tasks_.size(); }
+    NodeTask& operator[](int32_t i) { return tasks_[static_cast<size_t>(i)]; }
+
+    int32_t find(const Node* n) const {
+        for (size_t s = slot_of(n);; s = (s + 1) & mask_) {
+            const int32_t i = slots_[s];
+            if (i < 0 || tasks_[static_cast<size_t>(i)].node == n) return i;
+        }
+    }
+    // The task of `n`, and whether it was added by this call.
+    std::pair<int32_t, bool> insert(Node* n) {
+        if (2 * (tasks_.size() + 1) > slots_.size()) grow();
+        size_t s = slot_of(n);
+        for (; slots_[s] >= 0; s = (s + 1) & mask_) {
+            if (tasks_[static_cast<size_t>(slots_[s])].node == n) return {slots_[s], false};
+        }
+        const auto i = static_cast<int32_t>(tasks_.size());
+        slots_[s] = i;
+        tasks_.emplace_back();
+        tasks_.back().node = n;
+        return {i, true};
+    }
+    void clear() {
+        tasks_.clear();
+        std::fill(slots_.begin(), slots_.end(), -1);
+    }
+    size_t capacity() const { return slots_.size(); }
+
+   private:
+    size_t slot_of(const Node* n) const {
+        // Fibonacci hashing of the address: nodes are 16-byte aligned heap blocks.
+        const auto a = reinterpret_cast<uintptr_t>(n) >> 4;
+        return static_cast<size_t>((a * 0x9E3779B97F4A7C15ull) >> 32) & mask_;
+    }
+    void grow() {
+        const size_t cap = slots_.empty() ? 64 : 2 * slots_.size();
+        slots_.assign(cap, -1);
+        mask_ = cap - 1;
+        for (size_t i = 0; i < tasks_.size(); ++i) {
+            size_t s = slot_of(tasks_[i].node);
+            while (slots_[s] >= 0) s = (s + 1) & mask_;
+            slots_[s] = static_cast<int32_t>(i);
         }
     }
 
-    void init(Node* n) {
-        prior.push_back({n, n->walk_id_, n->deps_, n->exec_, n->capture_, std::move(n->buffer_)});
-        n->walk_id_ = g_walk;
-        n->deps_ = 0;
-        n->exec_ = caps == nullptr;
-        n->capture_ = -1;
+    std::vector<NodeTask> tasks_;
+    std::vector<int32_t> slots_;  // task index, or -1 for an empty slot
+    size_t mask_ = 0;
+};
+
+struct Walk {
+    struct Frame {
+        int32_t task;
+        size_t next;  // the next edge to follow
+    };
+    TaskTable table;
+    std::vector<Frame> stack;
+    std::vector<int32_t> ready;
+    const std::vector<Capture>* caps = nullptr;
+
+    void clear() {
+        table.clear();
+        stack.clear();
+        ready.clear();
+        caps = nullptr;
+    }
+
+    int32_t add(Node* n, bool& fresh) {
+        auto [i, added] = table.insert(n);
+        fresh = added;
+        if (!added) return i;
+        NodeTask& t = table[i];
+        t.exec = caps == nullptr;
         if (caps) {
-            for (size_t i = 0; i < caps->size(); ++i) {
-                if ((*caps)[i].node == n) {
-                    n->capture_ = static_cast<int32_t>(i);
+            for (size_t c = 0; c < caps->size(); ++c) {
+                if ((*caps)[c].node == n) {
+                    t.capture = static_cast<int32_t>(c);
                     break;
                 }
             }
         }
-        n->buffer_.assign(n->outputs.size(), Tensor());
+        t.grads.resize(n->outputs.size());
+        return i;
     }
 
     // Post-order DFS; when capturing, a node executes only if some capture lies below it.
     void discover(const std::vector<Node*>& roots) {
-        ++g_walk;
-        struct Frame {
-            Node* node;
-            size_t next;
-        };
-        std::vector<Frame> stack;
-        stack.reserve(16);
         for (Node* r : roots) {
-            if (r->walk_id_ == g_walk) continue;
-            init(r);
-            stack.push_back({r, 0});
+            bool fresh = false;
+            const int32_t ri = add(r, fresh);
+            if (!fresh) continue;
+            stack.push_back({ri, 0});
             while (!stack.empty()) {
                 Frame& f = stack.back();
-                if (f.next < f.node->next_edges.size()) {
-                    Node* c = f.node->next_edges[f.next++].fn.get();
+                Node* n = table[f.task].node;
+                if (f.next < n->next_edges.size()) {
+                    Node* c = n->next_edges[f.next++].fn.get();
                     if (c == nullptr) continue;
-                    if (c->walk_id_ != g_walk) {
-                        init(c);
-                        stack.push_back({c, 0});
-                    }
-                    ++c->deps_;
+                    const int32_t ci = add(c, fresh);
+                    ++table[ci].deps;
+                    if (fresh) stack.push_back({ci, 0});
                     continue;
                 }
-                Node* n = f.node;
+                const int32_t ni = f.task;
                 stack.pop_back();
                 if (caps) {
                     for (auto& e : n->next_edges) {
-                        if (e.fn && (e.fn->exec_ || e.fn->capture_ >= 0)) n->exec_ = true;
+                        if (!e.fn) continue;
+                        const NodeTask& c = table[table.find(e.fn.get())];
+                        if (c.exec || c.capture >= 0) table[ni].exec = true;
                     }
                 }
             }
+        }
+    }
+
+    // Marks that `n` has run: its children with no other pending parent become ready.
+    void release_children(const Node* n) {
+        for (const Edge& e : n->next_edges) {
+            if (!e.fn) continue;
+            const int32_t ci = table.find(e.fn.get());
+            NodeTask& c = table[ci];
+            if (--c.deps == 0 && (c.exec || c.capture >= 0)) ready.push_back(ci);
         }
     }
 };
 
-void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
-             bool retain_graph, std::vector<Capture>* captures) {
-    Walk walk;
-    walk.prior.reserve(16);  // one block for typical graphs instead of regrowing
-    walk.caps = captures;
-    std::vector<Node*> roots;
-    for (const Edge& e : root_edges) roots.push_back(e.fn.get());
-    walk.discover(roots);
-
-    for (size_t i = 0; i < root_edges.size(); ++i) {
-        Node* n = root_edges[i].fn.get();
-        accumulate_into(n->buffer_[root_edges[i].input_nr], root_grads[i]);
-    }
-
-    std::vector<Node*> ready;
-    ready.reserve(16);
-    for (Node* r : roots) {
-        if (r->deps_ == 0 && std::find(ready.begin(), ready.end(), r) == ready.end()) {
-            ready.push_back(r);
+// Walks are reused per thread (a training step runs one per batch); a walk started inside a
+// walk (autograd.grad in a hook) takes another one.
+class WalkLease {
+   public:
+    WalkLease() {
+        if (pool().empty()) {
+            walk_ = std::make_unique<Walk>();
+        } else {
+            walk_ = std::move(pool().back());
+            pool().pop_back();
         }
     }
-    while (!ready.empty()) {
-        Node* n = ready.back();
-        ready.pop_back();
-        TensorList grads = std::move(n->buffer_);
-        n->buffer_.clear();
+    ~WalkLease() {
+        walk_->clear();
+        // A walk over a huge graph does not keep its memory for the thread's lifetime.
+        if (walk_->table.capacity() <= 4096 && pool().size() < 4) pool().push_back(std::move(walk_));
+    }
+    WalkLease(const WalkLease&) = delete;
+    WalkLease& operator=(const WalkLease&) = delete;
+    Walk& operator*() { return *walk_; }
+
+   private:
+    static std::vector<std::unique_ptr<Walk>>& pool() {
+        thread_local std::vector<std::unique_ptr<Walk>> p;
+        return p;
+    }
+    std::unique_ptr<Walk> walk_;
+};
+
+void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
+             bool retain_graph, std::vector<Capture>* captures) {
+    WalkLease lease;
+    Walk& walk = *lease;
+    walk.caps = captures;
+    std::vector<Node*> roots;
+    roots.reserve(root_edges.size());
+    for (const Edge& e : root_edges) roots.push_back(e.fn.get());
+    walk.discover(roots);
+    TaskTable& table = walk.table;
+
+    for (size_t i = 0; i < root_edges.size(); ++i) {
+        NodeTask& t = table[table.find(root_edges[i].fn.get())];
+        accumulate_into(t.grads[root_edges[i].input_nr], root_grads[i]);
+    }
+    for (Node* r : roots) {
+        const int32_t ri = table.find(r);
+        auto& ready = walk.ready;
+        if (table[ri].deps == 0 && std::find(ready.begin(), ready.end(), ri) == ready.end()) {
+            ready.push_back(ri);
+        }
+    }
+    while (!walk.ready.empty()) {
+        NodeTask& task = table[walk.ready.back()];
+        walk.ready.pop_back();
+        Node* n = task.node;
+        TensorList grads = std::move(task.grads);
         if (std::none_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); })) {
             // Nothing flowed here (every gradient was None): like PyTorch, do not run the
             // node on zeros, so leaves behind it keep grad None.
-            for (const Edge& e : n->next_edges) {
-                Node* c = e.fn.get();
-                if (c != nullptr && --c->deps_ == 0 && (c->exec_ || c->capture_ >= 0)) {
-                    ready.push_back(c);
-                }
-            }
+            walk.release_children(n);
             continue;
         }
         for (size_t i = 0; i < grads.size(); ++i) {
@@ -189,7 +273,7 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
                 m.grad = slot.impl_ptr();
             }
         }
-        if (captures && n->capture_ >= 0) {
+        if (captures && task.capture >= 0) {
             // autograd.grad returns what leaf hooks make of the gradient, as PyTorch does.
             auto* acc = dynamic_cast<AccumulateGrad*>(n);
             if (auto owner = acc ? acc->leaf.lock() : nullptr) {
@@ -204,7 +288,7 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
                 if (c.node == n) accumulate_into(c.grad, grads[c.input_nr]);
             }
         }
-        if (!n->exec_) continue;
+        if (!task.exec) continue;
 
         TensorList outs = n->apply(std::move(grads));
         if (anomaly_enabled()) {
@@ -219,11 +303,13 @@ void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
             const Edge& e = n->next_edges[i];
             Node* c = e.fn.get();
             if (c == nullptr) continue;
+            const int32_t ci = table.find(c);
+            NodeTask& child = table[ci];
             if (i < outs.size() && outs[i].defined()) {
-                accumulate_into(c->buffer_[e.input_nr],
+                accumulate_into(child.grads[e.input_nr],
                                 fit_to_input(std::move(outs[i]), c->outputs[e.input_nr], *n, i));
             }
-            if (--c->deps_ == 0 && (c->exec_ || c->capture_ >= 0)) ready.push_back(c);
+            if (--child.deps == 0 && (child.exec || child.capture >= 0)) walk.ready.push_back(ci);
         }
     }
 }

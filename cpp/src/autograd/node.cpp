@@ -66,6 +66,7 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
         if (r.defined()) g = r;
     }
     NoGradGuard no_grad;
+    std::lock_guard<std::mutex> lock(mutex_);
     if (!m.grad) {
         // Steal a fresh contiguous gradient; copy anything that may be aliased elsewhere.
         const bool owned = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1;
@@ -89,7 +90,9 @@ Edge gradient_edge(const Tensor& t) {
     if (!t.defined() || !t.requires_grad()) return {};
     auto& m = t.impl()->meta();
     if (m.grad_fn) return {m.grad_fn, m.output_nr};
-    if (!m.grad_accumulator) m.grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    if (!m.grad_accumulator) {  // set_requires_grad makes it; a leaf made otherwise gets it here
+        m.grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    }
     return {m.grad_accumulator, 0};
 }
 

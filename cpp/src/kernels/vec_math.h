@@ -49,6 +49,16 @@ CR_VEC_INLINE float bitsf(int32_t i) {
     std::memcpy(&f, &i, sizeof f);
     return f;
 }
+// a - b wrapping around (two's complement) instead of overflowing: bit patterns of negative
+// floats and NaNs go through the same arithmetic as the rest and are masked out afterwards.
+CR_VEC_INLINE int32_t wrap_sub(int32_t a, int32_t b) {
+    return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
+}
+// 2^n as a float for n in [-126, 127], built from its exponent field; the shift is done
+// unsigned so that the masked-out lanes (NaN inputs) do not overflow a signed shift.
+CR_VEC_INLINE float pow2_float(int32_t n) {
+    return bitsf(static_cast<int32_t>((static_cast<uint32_t>(n) + 127u) << 23));
+}
 CR_VEC_INLINE int64_t dbits(double f) {
     int64_t i;
     std::memcpy(&i, &f, sizeof i);
@@ -90,7 +100,7 @@ CR_VEC_INLINE float copysign_bits(float mag, int32_t sign_src_bits) {
 CR_VEC_INLINE float exp_reduce(float xc, int32_t& n) {
     const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
     const float t = xc * 1.44269504088896341f + shifter;
-    n = fbits(t) - fbits(shifter);
+    n = wrap_sub(fbits(t), fbits(shifter));
     const float fn = t - shifter;
     float r = xc - fn * 0.693359375f;
     r = r - fn * -2.12194440e-4f;
@@ -115,7 +125,7 @@ CR_VEC_INLINE float vexp(float x) {
     int32_t n;
     const float y = exp_reduce(xc, n) + 1.0f;
     const int32_t h = n >> 1;  // n in [-150, 128]: both halves are normal exponents
-    const float res = (y * bitsf((h + 127) << 23)) * bitsf((n - h + 127) << 23);
+    const float res = (y * pow2_float(h)) * pow2_float(n - h);
     const int32_t nan = mask32((ix & 0x7FFFFFFF) > 0x7F800000);
     return bitsf(select_bits(nan, fbits(x + x), fbits(res)));
 }
@@ -133,7 +143,7 @@ CR_VEC_INLINE float vexp_nonpositive(float x) {
     const float xc = bitsf(select_bits(low, static_cast<int32_t>(0xC2AE0000u), bx));
     int32_t n;
     const float y = exp_reduce(xc, n) + 1.0f;
-    const int32_t res = fbits(y * bitsf((n + 127) << 23));
+    const int32_t res = fbits(y * pow2_float(n));
     const int32_t zero = mask32(ux > 0xC2AEAC50u);  // x < -87.3365
     const int32_t nan = mask32((bx & 0x7FFFFFFF) > 0x7F800000);
     return bitsf((res & ~zero & ~nan) | (bx & nan));
@@ -152,7 +162,7 @@ CR_VEC_INLINE float vexpm1(float x) {
     const float xc = bitsf(cb);
     int32_t n;
     const float p = exp_reduce(xc, n);  // e^r - 1
-    const float s = bitsf((n - 1 + 127) << 23);  // 2^(n-1), n in [-29, 128]
+    const float s = pow2_float(n - 1);  // 2^(n-1), n in [-29, 128]
     const float res = (s * p + (s - 0.5f)) * 2.0f;
     const int32_t ax = ix & 0x7FFFFFFF;
     int32_t out = select_bits(mask32(ax < 0x33000000), ix, fbits(res));  // |x| < 2^-25
@@ -182,9 +192,9 @@ CR_VEC_INLINE float vlog(float x) {
     const int32_t ix = fbits(x);
     const int32_t sub = mask32(ix < 0x00800000);  // denormals (and 0, negatives: fixed below)
     const int32_t i = select_bits(sub, fbits(x * 8388608.0f), ix);
-    const int32_t tmp = i - 0x3F3504F3;  // bits of sqrt(1/2)
+    const int32_t tmp = wrap_sub(i, 0x3F3504F3);  // bits of sqrt(1/2)
     const int32_t e = (tmp >> 23) - (sub & 23);
-    const float f = bitsf(i - (tmp & static_cast<int32_t>(0xFF800000u))) - 1.0f;
+    const float f = bitsf(wrap_sub(i, tmp & static_cast<int32_t>(0xFF800000u))) - 1.0f;
     int32_t out = fbits(log_core(f, static_cast<float>(e)));
     out = select_bits(mask32(ix >= 0x7F800000), fbits(x + x), out);  // inf, NaN
     out = select_bits(mask32(ix < 0), 0x7FC00000, out);                // negative: NaN
@@ -198,9 +208,9 @@ CR_VEC_INLINE float vlog1p(float x) {
     const int32_t ix = fbits(x);
     const float u = 1.0f + x;
     const int32_t iu = fbits(u);
-    const int32_t tmp = iu - 0x3F3504F3;
+    const int32_t tmp = wrap_sub(iu, 0x3F3504F3);
     const int32_t e = tmp >> 23;
-    const float f = bitsf(iu - (tmp & static_cast<int32_t>(0xFF800000u))) - 1.0f;
+    const float f = bitsf(wrap_sub(iu, tmp & static_cast<int32_t>(0xFF800000u))) - 1.0f;
     const float c = (x - (u - 1.0f)) / u;  // the rounding error of 1 + x, relative to u
     int32_t out = fbits(log_core(f, static_cast<float>(e)) + c);
     out = select_bits(mask32(iu >= 0x7F800000), fbits(u + u), out);  // inf, NaN

@@ -7,6 +7,7 @@
 // page per 4 KiB on the next step: 16 % of a LeNet step's time went to the kernel.
 #include "chainrule/storage.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -56,11 +57,18 @@ BlockCache& cache() {
     return c;
 }
 
+// Fault injection for tests: the allocation `countdown` allocations from the arming fails.
+std::atomic<bool> g_fail_armed{false};
+std::atomic<int64_t> g_fail_countdown{0};
+
+[[noreturn]] void out_of_memory(size_t bytes) {
+    throw RuntimeError(detail::cat_str("out of memory: failed to allocate ", bytes, " bytes"));
+}
+
+// `bytes` must be a multiple of `alignment` (C11 aligned_alloc; sanitizers enforce it).
 void* aligned_block(size_t bytes, size_t alignment = Storage::kAlignment) {
     void* p = std::aligned_alloc(alignment, bytes);
-    if (p == nullptr) {
-        throw RuntimeError(detail::cat_str("out of memory: failed to allocate ", bytes, " bytes"));
-    }
+    if (p == nullptr) out_of_memory(bytes);
     return p;
 }
 
@@ -124,6 +132,7 @@ void* new_large_block(size_t& bytes) {
     // Blocks of several huge pages start on a huge-page boundary and ask for transparent huge
     // pages (where THP is in "madvise" mode): 512x fewer page faults and TLB misses.
     const bool huge = bytes >= 2 * kHugePage;
+    if (huge) bytes = (bytes + kHugePage - 1) / kHugePage * kHugePage;
     void* p = aligned_block(bytes, huge ? kHugePage : Storage::kAlignment);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (huge) madvise(p, bytes, MADV_HUGEPAGE);
@@ -134,6 +143,13 @@ void* new_large_block(size_t& bytes) {
 }  // namespace
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
+    // The storage takes its block only once the block exists: a failed allocation must leave
+    // nothing behind for the destructor to hand to a cache.
+    if (g_fail_armed.load(std::memory_order_relaxed) &&
+        g_fail_countdown.fetch_sub(1, std::memory_order_relaxed) == 0) {
+        g_fail_armed.store(false, std::memory_order_relaxed);
+        out_of_memory(nbytes);
+    }
     auto s = std::make_shared<Storage>(Private{});
     const uint32_t k = size_class_of(nbytes);
     if (k < kClasses) {
@@ -155,6 +171,13 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
     return s;
 }
 
+void Storage::fail_allocation_after(int64_t n) {
+    g_fail_countdown.store(n, std::memory_order_relaxed);
+    g_fail_armed.store(n >= 0, std::memory_order_relaxed);
+}
+
+bool Storage::allocation_failure_pending() { return g_fail_armed.load(std::memory_order_relaxed); }
+
 std::shared_ptr<Storage> Storage::borrow(void* data, size_t nbytes, std::shared_ptr<void> owner,
                                          bool writable) {
     auto s = std::make_shared<Storage>(Private{});
@@ -166,7 +189,7 @@ std::shared_ptr<Storage> Storage::borrow(void* data, size_t nbytes, std::shared_
 }
 
 Storage::~Storage() {
-    if (owner_) return;
+    if (owner_ || data_ == nullptr) return;
     if (size_class_ < kClasses && t_cache_alive) {
         auto& list = cache().free_blocks[size_class_];
         if (list.size() < kMaxCachedPerClass) {

@@ -48,7 +48,25 @@ void Tensor::set_requires_grad(bool r) {
              "requires_grad: only tensors of floating point dtype can require gradients; got ",
              dtype_name(dtype()));
     if (!r && !impl_->autograd) return;
-    impl_->meta().requires_grad = r;
+    AutogradMeta& m = impl_->meta();
+    m.requires_grad = r;
+    // Made here, not on first use: graphs built on several threads at once read the leaf's
+    // accumulator, and a lazily created one would be two, each summing into .grad unlocked.
+    if (r && !m.grad_accumulator) m.grad_accumulator = std::make_shared<AccumulateGrad>(impl_);
+}
+
+void Tensor::set_data(const Tensor& src) {
+    TensorImpl* impl = impl_.get();
+    const bool same_meta = impl->shape == src.shape() && impl->dtype == src.dtype();
+    impl->storage = src.storage();
+    impl->shape = src.shape();
+    impl->strides = src.strides();
+    impl->offset = src.offset();
+    impl->dtype = src.dtype();
+    // The accumulator reduces gradients to the shape and dtype it was made for.
+    if (!same_meta && impl->autograd && impl->autograd->grad_accumulator) {
+        impl->autograd->grad_accumulator = std::make_shared<AccumulateGrad>(impl_);
+    }
 }
 
 bool Tensor::is_leaf() const { return !impl_->autograd || !impl_->autograd->grad_fn; }
