@@ -1,9 +1,9 @@
 // The pointwise ops' math, one struct per op with its forward and derivative side by side:
 //   fwd(x) = y,   bwd(dy, In<T> x) or bwd(dy, Out<T> y) or bwd(dy) = dx.
 // The derivative's parameter types are the declaration of what it reads besides dy (the op's
-// input, its output, or nothing); the op's node saves exactly that (Saves below, and
+// input, its output, or nothing); the op's node saves exactly that (kSaves below, and
 // ops/pointwise_unary.h), so a derivative cannot read a tensor its node did not keep.
-// `domain` says which dtypes the forward takes (Domain below).
+// `domain` says which dtypes the forward takes (Domain, elementwise_kernels.h).
 // Used twice: by the per-ISA contiguous kernels (elementwise_impl.h, through the table in
 // elementwise_kernels.h) and by the op files' strided/broadcast paths, so both compute the
 // same formula. Op constants come in UnaryParams (p0, p1, p2, named per struct).
