@@ -13,12 +13,9 @@ from chainrule.optim.optimizer import Optimizer
 Tensor = _C.Tensor
 
 EPOCH_DEPRECATION_WARNING = (
-    "The epoch parameter in `scheduler.step()` was not necessary and is being "
-    "deprecated where possible. Please use `scheduler.step()` to step the "
-    "scheduler. During the deprecation, if epoch is different from None, the "
-    "closed form is used instead of the new chainable form, where available. "
-    "Please open an issue if you are unable to replicate your use case: "
-    "https://github.com/pytorch/pytorch/issues/new/choose."
+    "Passing the epoch parameter to scheduler.step() is deprecated: call scheduler.step() "
+    "with no argument once per epoch. While the parameter remains, an explicit epoch "
+    "selects the scheduler's closed-form schedule where it has one."
 )
 
 
