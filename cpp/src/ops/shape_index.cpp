@@ -1,5 +1,5 @@
 // Indexing with index tensors: index_select, gather, advanced indexing (index) and its
-// in-place twin index_put_. Basic indexing (ints, slices) is views (views.cpp), and the
+// in-place twin index_put_. Basic indexing (ints, slices) is views (shape_views.cpp), and the
 // Python key parsing of t[...] lives in bind_shape.cpp.
 #include <limits>
 
