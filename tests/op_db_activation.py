@@ -1,4 +1,4 @@
-"""OpInfo entries for the activation ops (nn.functional); op_db.py appends them to OPS.
+"""OpInfo entries for the activation ops (nn.functional); collected by op_db.collect_ops().
 
 Each entry calls ``m.nn.functional.<op>`` with ``m`` being chainrule or torch. The in-place
 forms run on ``a * 1.0`` (a non-leaf), so that gradients flow back to the leaf ``a``.

@@ -1,5 +1,4 @@
-"""OpInfo entries for the lookup and attention ops (embedding, one_hot,
-scaled_dot_product_attention); test_ops.py appends them to its OPS.
+"""OpInfo entries of the embedding family: the lookup ops embedding and one_hot.
 
 Each entry calls ``m.nn.functional.<op>`` with ``m`` being chainrule or torch.
 """
@@ -15,10 +14,6 @@ OPS: list[OpInfo] = []
 
 def _f(m: Any) -> Any:
     return m.nn.functional
-
-
-def _sdpa(m: Any, q: Any, k: Any, v: Any, *rest: Any, **kw: Any) -> Any:
-    return _f(m).scaled_dot_product_attention(q, k, v, *rest, **kw)
 
 
 OPS += [
@@ -50,18 +45,5 @@ OPS += [
         [S(I((2, 3), high=4), 5, name="2d"), S(I((7,), high=4), name="infer"),
          S(I((0,), high=4), 3, name="empty")],
         differentiable=False,
-    ),
-    OpInfo(
-        "F.scaled_dot_product_attention",
-        _sdpa,
-        [
-            S(F((2, 3, 4)), F((2, 5, 4)), F((2, 5, 6)), name="3d"),
-            S(F((2, 2, 3, 4)), F((2, 2, 3, 4)), F((2, 2, 3, 4)), is_causal=True, name="causal"),
-            S(F((4, 3)), F((5, 3)), F((5, 2)), F((4, 5)), name="float_mask"),
-            S(F((2, 3, 4)), F((1, 5, 4)), F((5, 4)), scale=0.3, name="broadcast_scale"),
-            S(F((2, 3, 4)), F((2, 4, 4)), F((2, 4, 4)), is_causal=True, name="causal_rect"),
-        ],
-        atol=1e-5,
-        rtol=1e-4,
     ),
 ]

@@ -1,4 +1,4 @@
-"""OpInfo entries for the loss ops (nn.functional); op_db.py appends them to OPS.
+"""OpInfo entries for the loss ops (nn.functional); collected by op_db.collect_ops().
 
 Targets are inputs that do not require grad (``I`` class indices, ``F(..., grad=False)``
 probabilities) unless the loss is differentiable in its target (regression losses, BCE,

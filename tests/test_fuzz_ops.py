@@ -1,6 +1,6 @@
 """Property-based fuzz of every op of the op database against torch (issue #11).
 
-For each OpInfo (op_db.py and op_db_*.py), hypothesis varies the samples' inputs: shapes
+For each OpInfo (every op_db_<family>.py), hypothesis varies the samples' inputs: shapes
 (empty, size-1 and broadcast dims, 0-d), dtypes, special values, non-contiguous and
 overlapping layouts, out-of-range indices, dims and keyword values (_fuzz_strategies.py).
 Each case runs in torch and in chainrule and is judged by _fuzz_oracle.check: where torch

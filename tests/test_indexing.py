@@ -1,6 +1,7 @@
 """t[key] and t[key] = value: every key form (ints, slices with steps, None, ..., bools,
 bool masks, int64 index tensors, lists, NumPy arrays and combinations, adjacent and separated
-advanced indices) against torch, views sharing storage, and the error paths."""
+advanced indices) against torch, views sharing storage, and the error paths; then the
+selection ops (unbind, masked_select, nonzero, where(cond), repeat_interleave) and scatter."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 import chainrule as cr
 from _shape_helpers import arr, compare, noncontig
+from _torch_grad import grad_vs_torch
 
 
 def T(*v: Any) -> Any:
@@ -130,7 +132,8 @@ def test_getitem_int_tensor_input() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    [1, -1, (0, 1), slice(1, 3), slice(None, None, 2), None, Ellipsis, (Ellipsis, 1), (None, 1, None)],
+    [1, -1, (0, 1), slice(1, 3), slice(None, None, 2), None, Ellipsis, (Ellipsis, 1),
+     (None, 1, None)],
 )
 def test_basic_indexing_returns_views(key: Any) -> None:
     x = cr.zeros(3, 4)
@@ -191,7 +194,8 @@ def test_index_backward_twice_needs_retain_graph() -> None:
         (slice(None, None, 0), ValueError, "slice step cannot be zero"),
         (1.5, IndexError, r"only integers, slices .* \(got float\)"),
         ("a", IndexError, r"only integers, slices .* \(got str\)"),
-        (lambda m: m.tensor([4]), IndexError, "index 4 is out of bounds for dimension 0 with size 4"),
+        (lambda m: m.tensor([4]), IndexError,
+         "index 4 is out of bounds for dimension 0 with size 4"),
         (lambda m: m.tensor([-5]), IndexError, "index -5 is out of bounds"),
         ((slice(None), lambda m: m.tensor([0, 7])), IndexError,
          "index 7 is out of bounds for dimension 1 with size 5"),
@@ -199,7 +203,8 @@ def test_index_backward_twice_needs_retain_graph() -> None:
         ([0.5], IndexError, "tensors used as indices must be long or bool"),
         (lambda m: m.zeros(5, dtype=m.bool), IndexError, r"the shape of the mask \[5\] at index 0"),
         ((lambda m: m.tensor([0, 1]), lambda m: m.tensor([0, 1, 2])), IndexError,
-         r"shape mismatch: indexing tensors could not be broadcast together with shapes \[2\], \[3\]"),
+         r"shape mismatch: indexing tensors could not be broadcast together with shapes "
+         r"\[2\], \[3\]"),
     ],
 )
 def test_getitem_errors(key: Any, exc: type[Exception], match: str) -> None:
@@ -249,7 +254,9 @@ SETITEM_CASES: list[tuple[str, Any, Any, Any]] = [
 @pytest.mark.parametrize("contig", [True, False], ids=["contig", "noncontig"])
 @pytest.mark.parametrize(("name", "key", "value", "tensor_value"), SETITEM_CASES,
                          ids=[c[0] for c in SETITEM_CASES])
-def test_setitem_matches_torch(name: str, key: Any, value: Any, tensor_value: Any, contig: bool) -> None:
+def test_setitem_matches_torch(
+    name: str, key: Any, value: Any, tensor_value: Any, contig: bool
+) -> None:
     x = arr(4, 5, 6)
     if not contig:
         x = noncontig(x)
@@ -354,10 +361,118 @@ def test_setitem_under_no_grad_on_leaf() -> None:
     finally:
         cr._C._set_grad_enabled(True)
     assert w.detach().tolist() == [1.0, 2.0, 0.0]
-    assert w.requires_grad and w.is_leaf
+    assert w.requires_grad
+    assert w.is_leaf
 
 
 def test_index_put_method() -> None:
     x = cr.zeros(3, 4)
     x.index_put_((cr.tensor([0, 2]), None), cr.tensor(1.0))
     np.testing.assert_array_equal(x.numpy().sum(axis=1), [4.0, 0.0, 4.0])
+
+
+# ---- selection and scatter ----
+
+RNG = np.random.default_rng(42)
+A34 = RNG.normal(size=(3, 4))
+A234 = RNG.normal(size=(2, 3, 4))
+
+
+def test_unbind_and_iteration() -> None:
+    torch = pytest.importorskip("torch")
+    grad_vs_torch(lambda x: x.unbind(1), lambda x: x.unbind(1), A34)
+    grad_vs_torch(lambda x: cr.unbind(x)[:1], lambda x: torch.unbind(x)[:1], A234)  # some unused
+    x = cr.arange(6.0).reshape(2, 3)
+    parts = x.unbind(1)
+    assert isinstance(parts, tuple)
+    assert len(parts) == 3
+    assert parts[1].tolist() == [1.0, 4.0]
+    parts[0][0] = 10.0  # views share storage
+    assert x[0, 0].item() == 10.0
+    y = cr.arange(3.0).requires_grad_()
+    assert [v.grad_fn.name() for v in y] == ["UnbindBackward0"] * 3
+    with pytest.raises(IndexError, match="unbind"):
+        cr.tensor(1.0).unbind()
+    with pytest.raises(IndexError, match="unbind"):
+        x.unbind(2)
+
+
+def test_masked_select_nonzero_where() -> None:
+    torch = pytest.importorskip("torch")
+    mask = A34 > 0
+    grad_vs_torch(lambda x: x.masked_select(cr.tensor(mask)),
+                   lambda x: x.masked_select(torch.tensor(mask)), A34)
+    grad_vs_torch(lambda x: cr.masked_select(x, cr.tensor(mask)),
+                   lambda x: torch.masked_select(x, torch.tensor(mask)), A34[0])  # x broadcast
+    x = cr.arange(12.0).reshape(3, 4)
+    assert cr.nonzero(x > 9).tolist() == [[2, 2], [2, 3]]
+    assert cr.nonzero(cr.tensor(3.0)).shape == (1, 0)
+    rows, cols = (x > 9).nonzero(as_tuple=True)
+    assert rows.tolist() == [2, 2]
+    assert cols.tolist() == [2, 3]
+    assert [t.tolist() for t in cr.where(x > 9)] == [[2, 2], [2, 3]]
+    assert [t.tolist() for t in cr.nonzero(cr.tensor(3.0), as_tuple=True)] == [[0]]
+    assert cr.nonzero(cr.tensor([0.0, float("nan")])).tolist() == [[1]]
+    assert cr.argwhere(cr.tensor([0, 2])).tolist() == [[1]]
+    with pytest.raises(TypeError, match="masked_select"):
+        x.masked_select(cr.ones(3, 4))
+    with pytest.raises(ValueError, match="masked_select"):
+        x.masked_select(cr.ones(2, dtype=cr.bool))
+
+
+def test_repeat_interleave() -> None:
+    torch = pytest.importorskip("torch")
+    grad_vs_torch(lambda x: x.repeat_interleave(2), lambda x: x.repeat_interleave(2), A34)
+    grad_vs_torch(lambda x: x.repeat_interleave(3, dim=1),
+                   lambda x: x.repeat_interleave(3, dim=1), A234)
+    grad_vs_torch(lambda x: x.repeat_interleave(cr.tensor([2, 0, 1]), dim=0),
+                   lambda x: x.repeat_interleave(torch.tensor([2, 0, 1]), dim=0), A34)
+    assert cr.repeat_interleave(cr.tensor([1, 2]), 2).tolist() == [1, 1, 2, 2]
+    assert cr.tensor(3).repeat_interleave(2).tolist() == [3, 3]
+    assert cr.ones(2, 3).repeat_interleave(0, dim=1).shape == (2, 0)
+    with pytest.raises(ValueError, match="repeat_interleave"):
+        cr.ones(2).repeat_interleave(-1)
+    with pytest.raises(ValueError, match="repeat_interleave"):
+        cr.ones(2).repeat_interleave(cr.tensor([1, 2, 3]))
+    with pytest.raises(TypeError, match="repeat_interleave"):
+        cr.ones(2).repeat_interleave(cr.tensor([1.0, 2.0]))
+
+
+def test_scatter() -> None:
+    torch = pytest.importorskip("torch")
+    idx = [[0, 2], [1, 3], [3, 0]]
+    src = RNG.normal(size=(3, 2))
+    grad_vs_torch(lambda x, s: x.scatter(1, cr.tensor(idx), s),
+                   lambda x, s: x.scatter(1, torch.tensor(idx), s), A34, src)
+    grad_vs_torch(lambda x: cr.scatter(x, 1, cr.tensor(idx), value=2.5),
+                   lambda x: torch.scatter(x, 1, torch.tensor(idx), value=2.5), A34)
+    grad_vs_torch(lambda x, s: (x * 1.0).scatter_(0, cr.tensor([[2, 0, 1, 0]]), s),
+                   lambda x, s: (x * 1.0).scatter_(0, torch.tensor([[2, 0, 1, 0]]), s),
+                   A34, RNG.normal(size=(1, 4)))
+    # src larger than index: only its leading block is read (and gets gradient)
+    big = RNG.normal(size=(4, 5))
+    assert cr.autograd.gradcheck(lambda x, s: x.scatter(1, cr.tensor(idx), s),
+                                 (cr.tensor(A34, requires_grad=True),
+                                  cr.tensor(big, requires_grad=True)))
+    want = torch.tensor(A34).scatter(1, torch.tensor(idx), torch.tensor(big))
+    np.testing.assert_array_equal(cr.tensor(A34).scatter(1, cr.tensor(idx), cr.tensor(big)).numpy(),
+                                  want.numpy())
+    z = cr.zeros(3, 4)
+    assert z.scatter_(1, cr.tensor([[0], [1], [2]]), 1.0) is z
+    assert z.sum().item() == 3.0
+    with pytest.raises(IndexError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[4]]), 1.0)
+    with pytest.raises(TypeError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1.0]]), 1.0)
+    with pytest.raises(TypeError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1]]), cr.ones(1, 1, dtype=cr.float64))
+    with pytest.raises(ValueError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([1]), 1.0)
+    with pytest.raises(ValueError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1, 2]]), cr.ones(1, 1))
+    with pytest.raises(TypeError, match="scatter"):
+        cr.zeros(3, 4).scatter(1, cr.tensor([[1]]))
+    x = cr.zeros(2, 2)
+    with pytest.raises(IndexError, match="scatter_"):
+        x.scatter_(0, cr.tensor([[5, 0]]), 1.0)
+    assert x.sum().item() == 0.0  # nothing written

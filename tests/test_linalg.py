@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from _torch_grad import grad_vs_torch
 
 RNG = np.random.default_rng(0)
 
@@ -190,7 +191,9 @@ FD = [
 
 
 @pytest.mark.parametrize(("name", "fn", "shapes"), FD, ids=[f[0] for f in FD])
-def test_finite_differences(name: str, fn: Callable[..., Any], shapes: list[tuple[int, ...]]) -> None:
+def test_finite_differences(
+    name: str, fn: Callable[..., Any], shapes: list[tuple[int, ...]]
+) -> None:
     fd_check(fn, [rand(*s) for s in shapes])
 
 
@@ -223,7 +226,8 @@ ERRORS = [
     (RuntimeError, "matmul: expected m1 and m2 to have the same dtype",
      lambda: _t(2, 3) @ _t(3, 2, dtype=np.float64)),
     (RuntimeError, "matmul", lambda: _t(2, 3) @ cr.from_numpy(np.ones((3, 2), dtype=np.int64))),
-    (TypeError, "matmul", lambda: cr.from_numpy(np.ones((2, 2), bool)) @ cr.from_numpy(np.ones((2, 2), bool))),
+    (TypeError, "matmul",
+     lambda: cr.from_numpy(np.ones((2, 2), bool)) @ cr.from_numpy(np.ones((2, 2), bool))),
     (RuntimeError, "mm", lambda: cr.mm(_t(3), _t(3, 3))),
     (RuntimeError, "mm", lambda: cr.mm(_t(3, 3), _t(3, 3, 1))),
     (ValueError, r"mm: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)",
@@ -247,3 +251,27 @@ ERRORS = [
 def test_errors(exc: type[Exception], match: str, fn: Callable[[], Any]) -> None:
     with pytest.raises(exc, match=match):
         fn()
+
+
+RNG = np.random.default_rng(42)
+A34 = RNG.normal(size=(3, 4))
+A234 = RNG.normal(size=(2, 3, 4))
+
+
+
+def test_dot_mv() -> None:
+    torch = pytest.importorskip("torch")
+    v, w = RNG.normal(size=4), RNG.normal(size=4)
+    grad_vs_torch(lambda a, b: cr.dot(a, b), lambda a, b: torch.dot(a, b), v, w)
+    grad_vs_torch(lambda m, b: m.mv(b), lambda m, b: m.mv(b), A34, w)
+    assert cr.dot(cr.tensor([1, 2]), cr.tensor([3, 4])).item() == 11
+    with pytest.raises(ValueError, match="dot"):
+        cr.dot(cr.ones(2, 2), cr.ones(2))
+    with pytest.raises(ValueError, match="dot"):
+        cr.dot(cr.ones(2), cr.ones(3))
+    with pytest.raises(TypeError, match="dot"):
+        cr.dot(cr.ones(2), cr.ones(2, dtype=cr.float64))
+    with pytest.raises(ValueError, match="mv"):
+        cr.mv(cr.ones(2, 3), cr.ones(2))
+    with pytest.raises(ValueError, match="mv"):
+        cr.mv(cr.ones(3), cr.ones(3))

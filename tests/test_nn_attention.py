@@ -1,7 +1,7 @@
 """Embedding, one_hot, scaled_dot_product_attention and MultiheadAttention against torch:
 values, input grads, parameter grads (copied weights), masks, batch_first, error paths.
 
-The generic per-op checks (gradcheck, non-contiguous, 0-d, empty) are in op_db_embedding.py.
+The generic per-op checks (gradcheck, non-contiguous, 0-d, empty) are in op_db_attention.py.
 """
 
 from __future__ import annotations

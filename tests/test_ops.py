@@ -9,21 +9,15 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-import op_db_activation
-import op_db_conv
-import op_db_embedding
-import op_db_loss
-import op_db_norm_pool
-from op_db import OPS as CORE_OPS
-from op_db import B, F, I, OpInfo, Sample
+from op_db import B, F, I, OpInfo, Sample, collect_ops
 
-OPS = CORE_OPS + op_db_activation.OPS + op_db_loss.OPS
-OPS += op_db_embedding.OPS
-OPS += op_db_norm_pool.OPS
-OPS += op_db_conv.OPS
+OPS = collect_ops()  # every tests/op_db_<family>.py, by glob
 
 CASES = [
-    pytest.param(op, sample, noncontig, id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}")
+    pytest.param(
+        op, sample, noncontig,
+        id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}",
+    )
     for op in OPS
     for i, sample in enumerate(op.samples)
     for noncontig in ((False, True) if op.noncontiguous else (False,))
@@ -105,7 +99,8 @@ def test_forward_matches_torch(op: OpInfo, sample: Sample, noncontig: bool, dtyp
     for g, w in zip(got, want):
         assert tuple(g.shape) == tuple(w.shape)
         assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
-        tol = {"atol": op.atol, "rtol": op.rtol} if dtype == np.float32 else {"atol": 1e-10, "rtol": 1e-9}
+        tol = ({"atol": op.atol, "rtol": op.rtol} if dtype == np.float32
+               else {"atol": 1e-10, "rtol": 1e-9})
         np.testing.assert_allclose(_np(g), _np(w), **tol)
 
 
@@ -119,7 +114,8 @@ def test_backward_matches_torch(op: OpInfo, sample: Sample, noncontig: bool) -> 
         out = _outputs(op.fn(lib, *inputs, **sample.kwargs))[0]
         upstream = np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(np.float32)
         out.backward(lib.from_numpy(upstream).to(out.dtype))
-        grads[lib] = [t.grad for t in inputs if isinstance(t, (cr.Tensor, torch.Tensor)) and t.requires_grad]
+        grads[lib] = [t.grad for t in inputs
+                      if isinstance(t, (cr.Tensor, torch.Tensor)) and t.requires_grad]
     for g, w in zip(grads[cr], grads[torch]):
         assert (g is None) == (w is None)
         if g is not None:

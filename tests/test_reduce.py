@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from _torch_grad import grad_vs_torch
 
 
 # ---- helpers ----------------------------------------------------------------------
@@ -247,7 +248,8 @@ def test_max_named_tuple() -> None:
     values, indices = r
     assert type(r).__name__ == "max"
     assert type(cr.min(x, 0)).__name__ == "min"
-    assert r.values is values and r.indices is indices
+    assert r.values is values
+    assert r.indices is indices
     assert indices.dtype == cr.int64
     np.testing.assert_array_equal(indices.numpy(), [1, 0])
     np.testing.assert_array_equal(r[0].numpy(), [5.0, 7.0])
@@ -457,7 +459,9 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("exc", "op", "fn"), ERRORS, ids=[f"{e[1]}-{i}" for i, e in enumerate(ERRORS)])
+@pytest.mark.parametrize(
+    ("exc", "op", "fn"), ERRORS, ids=[f"{e[1]}-{i}" for i, e in enumerate(ERRORS)]
+)
 def test_errors(exc: type[Exception], op: str, fn: Callable[[], Any]) -> None:
     with pytest.raises(exc, match=op):
         fn()
@@ -470,3 +474,33 @@ def test_saved_tensor_modified_in_place() -> None:
     s.mul_(2.0)
     with pytest.raises(RuntimeError, match="SoftmaxBackward0"):
         s.sum().backward()
+
+
+RNG = np.random.default_rng(42)
+A34 = RNG.normal(size=(3, 4))
+A234 = RNG.normal(size=(2, 3, 4))
+
+
+
+def test_var_mean_std_mean() -> None:
+    torch = pytest.importorskip("torch")
+    grad_vs_torch(lambda x: cr.var_mean(x), lambda x: torch.var_mean(x), A34)
+    grad_vs_torch(lambda x: cr.var_mean(x, 1, keepdim=True),
+                   lambda x: torch.var_mean(x, 1, keepdim=True), A234)
+    grad_vs_torch(lambda x: cr.std_mean(x, (0, 2), correction=0),
+                   lambda x: torch.std_mean(x, (0, 2), correction=0), A234)
+    grad_vs_torch(lambda x: cr.std_mean(x, dim=1, unbiased=False),
+                   lambda x: torch.std_mean(x, dim=1, unbiased=False), A34)
+    grad_vs_torch(lambda x: cr.var_mean(x)[1:], lambda x: torch.var_mean(x)[1:], A34)
+    # std 0 (equal values): std's gradient is 0 there, as torch, not NaN (found by the op fuzz)
+    grad_vs_torch(lambda x: cr.std_mean(x, 0), lambda x: torch.std_mean(x, 0),
+                   np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]]))
+    r = cr.var_mean(cr.tensor([1.0, 2.0, 3.0]))
+    assert isinstance(r, tuple)
+    assert r[0].item() == 1.0
+    assert r[1].item() == 2.0
+    assert cr.autograd.gradcheck(lambda x: cr.std_mean(x, 1), (cr.tensor(A34, requires_grad=True),))
+    with pytest.raises(TypeError, match="var_mean"):
+        cr.var_mean(cr.tensor([1, 2]))
+    with pytest.raises(IndexError, match="std_mean"):
+        cr.std_mean(cr.ones(2), 1)

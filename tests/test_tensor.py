@@ -92,7 +92,8 @@ def test_numpy_refuses_tensors_that_require_grad() -> None:
 
 
 def test_type_promotion_follows_torch() -> None:
-    f32, f64, i64, b = cr.ones(2), cr.ones(2, dtype=cr.float64), cr.ones(2, dtype=cr.int64), cr.ones(2, dtype=cr.bool)
+    f32, f64 = cr.ones(2), cr.ones(2, dtype=cr.float64)
+    i64, b = cr.ones(2, dtype=cr.int64), cr.ones(2, dtype=cr.bool)
     assert (f32 + f64).dtype == cr.float64
     assert (i64 + 2.5).dtype == cr.float32  # a Python float is the default dtype
     assert (i64 * 2).dtype == cr.int64
@@ -155,14 +156,18 @@ def test_factories() -> None:
     assert cr.randn_like(x).shape == (3, 2)
     assert sorted(cr.randperm(6).tolist()) == list(range(6))
     r = cr.randint(2, 5, (1000,))
-    assert r.dtype == cr.int64 and set(r.tolist()) == {2, 3, 4}
+    assert r.dtype == cr.int64
+    assert set(r.tolist()) == {2, 3, 4}
 
 
 def test_random_statistics() -> None:
     u = cr.rand(20000).numpy()
-    assert u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.01
+    assert u.min() >= 0.0
+    assert u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.01
     n = cr.randn(20000, dtype=cr.float64).numpy()
-    assert abs(n.mean()) < 0.03 and abs(n.std() - 1.0) < 0.03
+    assert abs(n.mean()) < 0.03
+    assert abs(n.std() - 1.0) < 0.03
 
 
 def test_manual_seed_and_generators_are_reproducible() -> None:
@@ -289,3 +294,160 @@ def test_omp_num_threads_sets_the_initial_count() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120, check=True).stdout.split()
     assert out == ["1", "1"]
+
+
+# ---- devices, .to(), formatting, dtype inference ----
+
+def test_device_class() -> None:
+    d = cr.device("cpu")
+    assert str(d) == "cpu"
+    assert d.type == "cpu"
+    assert d.index is None
+    assert repr(d) == "device(type='cpu')"
+    assert cr.device("cpu:0").index == 0
+    assert cr.device(d) == d
+    assert d == "cpu"
+    for bad in ("cuda", "cuda:0", "mps", "cpu:1"):
+        with pytest.raises(RuntimeError, match="device"):
+            cr.device(bad)
+    with pytest.raises(TypeError, match="device"):
+        cr.device(3)
+
+
+def test_tensor_device_attributes() -> None:
+    x = cr.arange(3.0)
+    assert x.device == cr.device("cpu")
+    assert str(x.device) == "cpu"
+    assert x.is_cuda is False
+    assert x.is_cpu is True
+    assert x.cpu() is x
+
+
+@pytest.mark.parametrize(
+    ("call", "dtype", "same"),
+    [
+        (lambda x: x.to(cr.float32), "float32", True),
+        (lambda x: x.to(cr.float64), "float64", False),
+        (lambda x: x.to("cpu"), "float32", True),
+        (lambda x: x.to(cr.device("cpu")), "float32", True),
+        (lambda x: x.to("cpu", cr.float64), "float64", False),
+        (lambda x: x.to(device="cpu", dtype=cr.int64), "int64", False),
+        (lambda x: x.to(dtype=cr.float64, non_blocking=True), "float64", False),
+        (lambda x: x.to(cr.ones(1, dtype=cr.float64)), "float64", False),
+        (lambda x: x.to(cr.float32, copy=True), "float32", False),
+        (lambda x: x.to(cr.float32, False, True), "float32", False),
+        (lambda x: x.type_as(cr.ones(1, dtype=cr.int64)), "int64", False),
+        (lambda x: x.type_as(x), "float32", True),
+    ],
+)
+def test_to_forms(call, dtype, same) -> None:
+    x = cr.arange(3.0)
+    y = call(x)
+    assert str(y.dtype).endswith(dtype)
+    assert (y is x) == same
+    np.testing.assert_array_equal(y.numpy().astype(np.float64), [0.0, 1.0, 2.0])
+
+
+def test_to_errors() -> None:
+    x = cr.arange(3.0)
+    with pytest.raises(RuntimeError, match="device"):
+        x.to("cuda")
+    with pytest.raises(TypeError, match="to"):
+        x.to(cr.float32, bogus=1)
+    with pytest.raises(TypeError, match="to"):
+        x.to(3)
+
+
+def test_to_keeps_autograd() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to("cpu", cr.float64)
+    assert y.grad_fn.name() == "ToCopyBackward0"
+    (y * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_format_0d() -> None:
+    assert f"{cr.tensor(2.0):.2f}" == "2.00"
+    assert f"{cr.tensor(3):>3}" == "  3"
+    assert f"{cr.tensor(2.5, requires_grad=True) * 2:.3f}" == "5.000"
+    assert f"{cr.tensor([1.0])}" == str(cr.tensor([1.0]))
+    with pytest.raises(TypeError):
+        f"{cr.tensor([1.0, 2.0]):.2f}"
+
+
+def test_tensor_dtype_inference() -> None:
+    assert cr.tensor(1.5).dtype == cr.float32
+    assert cr.tensor(np.float64(1.5)).dtype == cr.float64
+    assert cr.tensor([np.float64(1.5), 2.0]).dtype == cr.float64
+    assert cr.tensor(np.float32(1.5)).dtype == cr.float32
+    assert cr.tensor([1.5, 2.0]).dtype == cr.float32
+    assert cr.tensor(np.float64(1.5), dtype=cr.float32).dtype == cr.float32
+    with np.errstate(all="raise"):
+        assert cr.tensor(1e40).item() == float("inf")
+
+
+def test_small_helpers() -> None:
+    assert cr.is_tensor(cr.ones(2))
+    assert not cr.is_tensor(np.ones(2))
+    assert cr.numel(cr.ones(2, 3)) == 6
+    assert cr.get_default_dtype() == cr.float32
+    assert cr.is_floating_point(cr.ones(2))
+    assert not cr.is_floating_point(cr.arange(2))
+
+
+def test_as_tensor_shares_memory() -> None:
+    a = np.zeros(3)
+    t = cr.as_tensor(a)
+    assert t.dtype == cr.float64
+    a[0] = 1.0
+    assert t[0].item() == 1.0
+    assert cr.as_tensor(a, dtype=cr.float32).dtype == cr.float32  # a copy
+    x = cr.ones(2)
+    assert cr.as_tensor(x) is x
+    assert cr.as_tensor(x, dtype=cr.float64).dtype == cr.float64
+    assert cr.as_tensor([1.0, 2.0]).dtype == cr.float32
+    assert cr.as_tensor(np.arange(4)[::-1]).tolist() == [3, 2, 1, 0]
+    assert cr.as_tensor(np.arange(3, dtype=np.int32)).dtype == cr.int64
+    with pytest.raises(RuntimeError, match="device"):
+        cr.as_tensor([1.0], device="cuda")
+
+
+def test_numpy_force() -> None:
+    x = cr.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="numpy"):
+        x.numpy()
+    a = x.numpy(force=True)
+    assert a.tolist() == [1.0, 1.0]
+
+
+def test_data_setter() -> None:
+    p = cr.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    p.data = p.data - 0.5 * p.grad  # the classic manual SGD step
+    assert p.tolist() == [0.0, 0.0]
+    assert p.is_leaf
+    assert p.requires_grad
+    p.data -= 1.0
+    assert p.tolist() == [-1.0, -1.0]
+    p.data = cr.tensor([5.0, 6.0, 7.0])
+    assert p.shape == (3,)
+
+
+REPR_CASES = [
+    "t.arange(2000.)", "t.arange(2000)", "t.tensor([-1.5, 2.])",
+    "t.tensor([float('nan'), 1.5, float('-inf')])", "t.zeros(2, 0, dtype=t.int64)",
+    "t.zeros(0, dtype=t.bool)", "t.zeros(0, dtype=t.float64)", "t.zeros(0)",
+    "t.tensor([[1e-5, 2.], [3., -4.]])", "t.ones(3, 1000)", "t.tensor([1., float('inf')])",
+    "t.tensor([-0.5, 100.25])", "t.tensor([0., 0.])", "t.tensor([True, False])",
+    "t.tensor([1, -10])", "t.arange(12.).reshape(3, 4) / 7", "t.tensor(3.5)",
+    "t.tensor([1e9, 1.])", "t.ones(2000, 2)", "t.arange(100.).reshape(10, 10) * 1.5",
+    "t.tensor([[1., 2.]], dtype=t.float64)", "t.arange(40.) / 3", "t.tensor([0.1, 1e-5])",
+    "t.tensor(float('nan'))", "t.ones(2, requires_grad=True) * 2",
+]
+
+
+@pytest.mark.parametrize("code", REPR_CASES)
+def test_repr_matches_torch(code: str) -> None:
+    torch = pytest.importorskip("torch")
+    want = repr(eval(code, {"t": torch})).replace("torch.", "chainrule.")
+    assert repr(eval(code, {"t": cr})) == want

@@ -105,4 +105,36 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn)
         py::arg("other"));
 }
 
+double number_arg(py::handle h, const char* op, const char* what) {
+    Tensor t = try_tensor_arg(h);
+    CR_CHECK(t.defined() && t.numel() == 1 && !t.requires_grad(), TypeError, op, ": ", what,
+             " must be a number");
+    return CR_DISPATCH_ALL(t.dtype(), op, [&] { return static_cast<double>(*t.data<scalar_t>()); });
+}
+
+std::optional<double> opt_double(py::handle h, const char* op) {
+    if (h.is_none()) return std::nullopt;
+    Tensor t = try_tensor_arg(h);
+    CR_CHECK(t.defined() && t.numel() == 1, TypeError, op, ": bounds must be numbers");
+    return CR_DISPATCH_ALL(t.dtype(), op, [&] { return static_cast<double>(*t.data<scalar_t>()); });
+}
+
+std::vector<int64_t> opt_dims(py::handle h, const char* op) {
+    if (h.is_none()) return {};
+    if (PyTuple_Check(h.ptr()) && PyTuple_GET_SIZE(h.ptr()) == 0) return {};
+    return dims_arg(h, op);
+}
+
+std::vector<int64_t> red_dims(py::handle h, const char* op) {
+    if (h.is_none()) return {};
+    if (PyTuple_Check(h.ptr()) && PyTuple_GET_SIZE(h.ptr()) == 0) return {};
+    if (PyList_Check(h.ptr()) && PyList_GET_SIZE(h.ptr()) == 0) return {};
+    return dims_arg(h, op);
+}
+
+Tensor cast_opt(const Tensor& x, py::handle dtype) {
+    if (dtype.is_none()) return x;
+    return to_dtype(x, dtype_arg(dtype, x.dtype()));
+}
+
 }  // namespace chainrule::bind

@@ -1,4 +1,5 @@
-// Pointwise ops as cr.<op> functions, Tensor methods and Python operators.
+// Pointwise ops as cr.<op> functions, Tensor methods and Python operators: arithmetic, unary
+// math, comparisons, predicates, rounding division and bitwise ops, dtype conversions.
 #include "common.h"
 
 namespace chainrule::bind {
@@ -6,13 +7,6 @@ namespace chainrule::bind {
 namespace {
 
 using Unary = Tensor (*)(const Tensor&);
-
-std::optional<double> opt_double(py::handle h, const char* op) {
-    if (h.is_none()) return std::nullopt;
-    Tensor t = try_tensor_arg(h);
-    CR_CHECK(t.defined() && t.numel() == 1, TypeError, op, ": bounds must be numbers");
-    return CR_DISPATCH_ALL(t.dtype(), op, [&] { return static_cast<double>(*t.data<scalar_t>()); });
-}
 
 DType dtype_of_obj(py::handle h) { return dtype_arg(h, kDefaultFloat); }
 
@@ -64,8 +58,8 @@ void bind_elementwise(py::module_& m) {
     binary("le", &le, "__le__", nullptr);
     binary("gt", &gt, "__gt__", nullptr);
     binary("ge", &ge, "__ge__", nullptr);
-    binary("logical_and", &logical_and, "__and__", "__rand__");
-    binary("logical_or", &logical_or, "__or__", "__ror__");
+    binary("logical_and", &logical_and, nullptr, nullptr);
+    binary("logical_or", &logical_or, nullptr, nullptr);
     binary("eq", &eq, nullptr, nullptr);
     binary("ne", &ne, nullptr, nullptr);
     // == and != fall back to identity for objects that are not tensors or numbers.
@@ -133,12 +127,6 @@ void bind_elementwise(py::module_& m) {
     unary("contiguous", &contiguous);
     cls.def("__neg__", &neg);
     cls.def("__abs__", &abs);
-    cls.def("__invert__", [](const Tensor& t) {
-        CR_CHECK(t.dtype() == DType::Bool, TypeError,
-                 "bitwise_not: only bool tensors are supported (~ is logical not); got ",
-                 dtype_name(t.dtype()));
-        return logical_not(t);
-    });
 
     auto clamp_fn = [](const Tensor& x, py::object min, py::object max) {
         return clamp(x, opt_double(min, "clamp"), opt_double(max, "clamp"));
@@ -149,12 +137,6 @@ void bind_elementwise(py::module_& m) {
           py::arg("max") = py::none());
     cls.def("clamp", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
     cls.def("clip", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
-    cls.def(
-        "clamp_",
-        [](Tensor& x, py::object min, py::object max) -> Tensor& {
-            return clamp_(x, opt_double(min, "clamp_"), opt_double(max, "clamp_"));
-        },
-        py::arg("min") = py::none(), py::arg("max") = py::none());
 
     m.def(
         "where",
@@ -168,26 +150,7 @@ void bind_elementwise(py::module_& m) {
             return where(cond, self, to_tensor_arg(b, "where"));
         },
         py::arg("condition"), py::arg("other"));
-    m.def(
-        "masked_fill",
-        [](const Tensor& x, const Tensor& mask, py::object v) {
-            return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
-        },
-        py::arg("input"), py::arg("mask"), py::arg("value"));
-    cls.def(
-        "masked_fill",
-        [](const Tensor& x, const Tensor& mask, py::object v) {
-            return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
-        },
-        py::arg("mask"), py::arg("value"));
-    cls.def(
-        "masked_fill_",
-        [](Tensor& x, const Tensor& mask, py::object v) -> Tensor& {
-            return masked_fill_(x, mask, to_tensor_arg(v, "masked_fill_"));
-        },
-        py::arg("mask"), py::arg("value"));
-
-    // ---- in-place
+    // ---- in-place arithmetic (the other in-place ops: bind_inplace.cpp)
     auto inplace = [&](const char* name, const char* dunder,
                        Tensor& (*fn)(Tensor&, const Tensor&)) {
         cls.def(
@@ -218,13 +181,6 @@ void bind_elementwise(py::module_& m) {
     cls.def("__isub__", [](Tensor& a, py::object b) -> Tensor& {
         return sub_(a, to_tensor_arg(b, "sub_"), 1.0);
     });
-    cls.def("zero_", &zero_);
-    cls.def(
-        "fill_", [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
-        py::arg("value"));
-    cls.def(
-        "copy_", [](Tensor& a, const Tensor& src) -> Tensor& { return copy_(a, src); },
-        py::arg("src"));
 
     // ---- dtype conversion
     cls.def(
@@ -234,6 +190,94 @@ void bind_elementwise(py::module_& m) {
     cls.def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); });
     cls.def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); });
     cls.def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); });
+
+    // ---- clamp_min / clamp_max and +x
+    auto clamp_side = [&](const char* name, Tensor (*fn)(const Tensor&, double), const char* arg) {
+        m.def(
+            name,
+            [fn, name](const Tensor& x, py::handle b) { return fn(x, number_arg(b, name, "bound")); },
+            py::arg("input"), py::arg(arg));
+        cls.def(
+            name,
+            [fn, name](const Tensor& x, py::handle b) { return fn(x, number_arg(b, name, "bound")); },
+            py::arg(arg));
+    };
+    clamp_side("clamp_min", &clamp_min, "min");
+    clamp_side("clamp_max", &clamp_max, "max");
+
+    m.def("positive", &positive, py::arg("input"));
+    cls.def("positive", &positive);
+    cls.def("__pos__", &positive);
+
+    // ---- predicates
+    unary("isnan", &isnan);
+    unary("isinf", &isinf);
+    unary("isfinite", &isfinite);
+    auto any_all = [&](const char* name,
+                       Tensor (*fn)(const Tensor&, const std::vector<int64_t>&, bool)) {
+        auto f = [fn, name](const Tensor& x, py::handle dim, bool keepdim) {
+            return fn(x, opt_dims(dim, name), keepdim);
+        };
+        m.def(name, f, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+        cls.def(name, f, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    };
+    any_all("any", &any);
+    any_all("all", &all);
+    m.def("isclose", &isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
+          py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+    cls.def("isclose", &isclose, py::arg("other"), py::arg("rtol") = 1e-05,
+            py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+    m.def("allclose", &allclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
+          py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+    cls.def("allclose", &allclose, py::arg("other"), py::arg("rtol") = 1e-05,
+            py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+    m.def("equal", &equal, py::arg("input"), py::arg("other"));
+    cls.def("equal", &equal, py::arg("other"));
+
+    // ---- rounding division, bitwise and logical ops, with their operators
+    // & | ^ ~ are the bitwise ops (logical on bool), returning NotImplemented for other types.
+    auto bitwise = [&](const char* name, BinaryOp fn, const char* dunder, const char* rdunder) {
+        def_binary(m, cls, name, fn);
+        if (dunder) {
+            cls.def(dunder, [fn](const Tensor& a, py::object b) -> py::object {
+                Tensor t = try_tensor_arg(b);
+                if (!t.defined()) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+                return py::cast(fn(a, t));
+            });
+        }
+        if (rdunder) {
+            cls.def(rdunder, [fn](const Tensor& a, py::object b) -> py::object {
+                Tensor t = try_tensor_arg(b);
+                if (!t.defined()) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+                return py::cast(fn(t, a));
+            });
+        }
+    };
+    bitwise("floor_divide", &floor_divide, "__floordiv__", "__rfloordiv__");
+    bitwise("remainder", &remainder, "__mod__", "__rmod__");
+    bitwise("bitwise_and", &bitwise_and, "__and__", "__rand__");
+    bitwise("bitwise_or", &bitwise_or, "__or__", "__ror__");
+    bitwise("bitwise_xor", &bitwise_xor, "__xor__", "__rxor__");
+    bitwise("logical_xor", &logical_xor, nullptr, nullptr);
+    unary("bitwise_not", &bitwise_not);
+    cls.def("__invert__", &bitwise_not);
+
+    auto div_mode = [](py::object a, py::object b, py::object mode) {
+        std::optional<std::string> md;
+        if (!mode.is_none()) md = py::cast<std::string>(mode);
+        return div_rounding(to_tensor_arg(a, "div"), to_tensor_arg(b, "div"), md);
+    };
+    m.def("div", div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
+          py::arg("rounding_mode") = py::none());
+    m.def("divide", div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
+          py::arg("rounding_mode") = py::none());
+    cls.def(
+        "div", [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
+        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+    cls.def(
+        "divide",
+        [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
+        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 }
 
 }  // namespace chainrule::bind

@@ -29,6 +29,11 @@ void bind_linalg(py::module_& m) {
             py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
     m.def("outer", &outer, py::arg("input"), py::arg("vec2"));
     cls.def("outer", &outer, py::arg("vec2"));
+    m.def("dot", &dot, py::arg("input"), py::arg("tensor"));
+    cls.def("dot", &dot, py::arg("tensor"));
+    m.def("vdot", &dot, py::arg("input"), py::arg("other"));
+    m.def("mv", &mv, py::arg("input"), py::arg("vec"));
+    cls.def("mv", &mv, py::arg("vec"));
 }
 
 }  // namespace chainrule::bind

@@ -1,5 +1,5 @@
-// Bindings of the reduce area: sum, mean, var, std, amax, amin, max, min, argmax, argmin,
-// logsumexp, norm, softmax, log_softmax, as cr.<op> functions and Tensor methods.
+// Bindings of the reduce family: sum, mean, var, std, var_mean, std_mean, amax, amin, max, min,
+// argmax, argmin and norm, as cr.<op> functions and Tensor methods.
 #include <cmath>
 #include <limits>
 
@@ -9,22 +9,9 @@ namespace chainrule::bind {
 
 namespace {
 
-// dim=None or dim=() means every dim.
-Dims red_dims(py::handle h, const char* op) {
-    if (h.is_none()) return {};
-    if (PyTuple_Check(h.ptr()) && PyTuple_GET_SIZE(h.ptr()) == 0) return {};
-    if (PyList_Check(h.ptr()) && PyList_GET_SIZE(h.ptr()) == 0) return {};
-    return dims_arg(h, op);
-}
-
 std::optional<DType> opt_dtype(py::handle h) {
     if (h.is_none()) return std::nullopt;
     return dtype_arg(h, kDefaultFloat);
-}
-
-Tensor cast_opt(const Tensor& x, py::handle dtype) {
-    if (dtype.is_none()) return x;
-    return to_dtype(x, dtype_arg(dtype, x.dtype()));
 }
 
 double correction_arg(py::handle dim, py::handle unbiased, py::handle correction,
@@ -59,6 +46,14 @@ double p_arg(py::handle p) {
     CR_CHECK(PyLong_Check(p.ptr()) || PyFloat_Check(p.ptr()), TypeError,
              "norm: p must be a number or 'fro'");
     return py::cast<double>(p);
+}
+
+double correction_of(py::handle unbiased, py::handle correction, const char* op) {
+    CR_CHECK(unbiased.is_none() || correction.is_none(), TypeError, op,
+             ": pass either unbiased or correction, not both");
+    if (!correction.is_none()) return py::cast<double>(correction);
+    if (!unbiased.is_none()) return py::cast<bool>(unbiased) ? 1.0 : 0.0;
+    return 1.0;
 }
 
 }  // namespace
@@ -141,6 +136,11 @@ void bind_reduce(py::module_& m) {
     };
     mm_like("max", true, max_t);
     mm_like("min", false, min_t);
+    // max(other=...) / min(other=...): the elementwise forms with a keyword
+    m.def("max", &maximum, py::arg("input"), py::arg("other"));
+    cls.def("max", &maximum, py::arg("other"));
+    m.def("min", &minimum, py::arg("input"), py::arg("other"));
+    cls.def("min", &minimum, py::arg("other"));
 
     // ---- argmax / argmin
     auto arg = [&](const char* name, Tensor (*fn)(const Tensor&, std::optional<int64_t>, bool)) {
@@ -150,12 +150,7 @@ void bind_reduce(py::module_& m) {
     arg("argmax", &argmax);
     arg("argmin", &argmin);
 
-    // ---- logsumexp / norm
-    auto lse = [](const Tensor& x, py::handle dim, bool keepdim) {
-        return logsumexp(x, red_dims(dim, "logsumexp"), keepdim);
-    };
-    m.def("logsumexp", lse, py::arg("input"), py::arg("dim"), py::arg("keepdim") = false);
-    cls.def("logsumexp", lse, py::arg("dim"), py::arg("keepdim") = false);
+    // ---- norm
     auto norm_fn = [](const Tensor& x, py::handle p, py::handle dim, bool keepdim,
                       py::handle dtype) {
         return norm(cast_opt(x, dtype), p_arg(p), red_dims(dim, "norm"), keepdim);
@@ -165,16 +160,27 @@ void bind_reduce(py::module_& m) {
     cls.def("norm", norm_fn, py::arg("p") = "fro", py::arg("dim") = py::none(),
             py::arg("keepdim") = false, py::arg("dtype") = py::none());
 
-    // ---- softmax / log_softmax (dtype= casts the input first, as in PyTorch)
-    auto sm = [&](const char* name, Tensor (*fn)(const Tensor&, int64_t)) {
-        auto f = [fn](const Tensor& x, int64_t dim, py::handle dtype) {
-            return fn(cast_opt(x, dtype), dim);
-        };
-        m.def(name, f, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
-        cls.def(name, f, py::arg("dim"), py::arg("dtype") = py::none());
+    // ---- var_mean / std_mean: (var, mean) and (std, mean) in one call
+    auto moments = [&](const char* name, bool is_std) {
+        m.def(
+            name,
+            [is_std, name](const Tensor& x, py::handle dim, py::handle unbiased, bool keepdim,
+                           py::handle correction) {
+                // var_mean(x, True): the legacy unbiased flag in dim's place
+                if (PyBool_Check(dim.ptr())) {
+                    unbiased = dim;
+                    dim = py::none();
+                }
+                const double c = correction_of(unbiased, correction, name);
+                auto r = is_std ? std_mean(x, opt_dims(dim, name), c, keepdim)
+                                : var_mean(x, opt_dims(dim, name), c, keepdim);
+                return py::make_tuple(py::cast(r.first), py::cast(r.second));
+            },
+            py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
+            py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
     };
-    sm("softmax", &softmax);
-    sm("log_softmax", &log_softmax);
+    moments("var_mean", false);
+    moments("std_mean", true);
 }
 
 }  // namespace chainrule::bind

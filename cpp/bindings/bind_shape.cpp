@@ -247,6 +247,11 @@ void setitem(Tensor& self, py::handle key, py::handle value) {
     copy_(target, v);
 }
 
+std::optional<int64_t> opt_int(py::handle h) {
+    if (h.is_none()) return std::nullopt;
+    return py::cast<int64_t>(h);
+}
+
 }  // namespace
 
 void bind_shape(py::module_& m) {
@@ -361,6 +366,61 @@ void bind_shape(py::module_& m) {
         }
         return index_put_(t, idx, values);
     }, py::arg("indices"), py::arg("values"));
+
+    // ---- selection and scatter
+    auto unbind_fn = [](const Tensor& x, int64_t dim) { return tuple_of(unbind(x, dim)); };
+    m.def("unbind", unbind_fn, py::arg("input"), py::arg("dim") = 0);
+    cls.def("unbind", unbind_fn, py::arg("dim") = 0);
+    m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"));
+    cls.def("masked_select", &masked_select, py::arg("mask"));
+    auto nonzero_fn = [](const Tensor& x, bool as_tuple) -> py::object {
+        if (as_tuple) return tuple_of(nonzero_tuple(x));
+        return py::cast(nonzero(x));
+    };
+    m.def("nonzero", nonzero_fn, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
+    cls.def("nonzero", nonzero_fn, py::kw_only(), py::arg("as_tuple") = false);
+    m.def("argwhere", &nonzero, py::arg("input"));
+    cls.def("argwhere", &nonzero);
+    m.def(
+        "where", [](const Tensor& cond) { return tuple_of(nonzero_tuple(cond)); },
+        py::arg("condition"));
+    auto ri = [](const Tensor& x, py::handle repeats, py::handle dim, py::handle) {
+        if (PyLong_Check(repeats.ptr()) && !PyBool_Check(repeats.ptr())) {
+            return repeat_interleave(x, py::cast<int64_t>(repeats), opt_int(dim));
+        }
+        return repeat_interleave(x, to_tensor_arg(repeats, "repeat_interleave"), opt_int(dim));
+    };
+    m.def("repeat_interleave", ri, py::arg("input"), py::arg("repeats"),
+          py::arg("dim") = py::none(), py::kw_only(), py::arg("output_size") = py::none());
+    cls.def("repeat_interleave", ri, py::arg("repeats"), py::arg("dim") = py::none(),
+            py::kw_only(), py::arg("output_size") = py::none());
+
+    // scatter(dim, index, src) / scatter(dim, index, value): a number in src's place (or
+    // value=) is the value form.
+    auto scatter_fn = [](const Tensor& x, int64_t dim, const Tensor& index, py::handle src,
+                         py::handle value) {
+        CR_CHECK(src.is_none() != value.is_none(), TypeError,
+                 "scatter: pass exactly one of src (a tensor) or value (a number)");
+        py::handle s = src.is_none() ? value : src;
+        if (py::isinstance<TensorImpl>(s)) return scatter(x, dim, index, py::cast<Tensor>(s));
+        return scatter(x, dim, index, number_arg(s, "scatter", "value"));
+    };
+    m.def("scatter", scatter_fn, py::arg("input"), py::arg("dim"), py::arg("index"),
+          py::arg("src") = py::none(), py::kw_only(), py::arg("value") = py::none());
+    cls.def("scatter", scatter_fn, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
+            py::kw_only(), py::arg("value") = py::none());
+    cls.def(
+        "scatter_",
+        [](Tensor& x, int64_t dim, const Tensor& index, py::handle src,
+           py::handle value) -> Tensor& {
+            CR_CHECK(src.is_none() != value.is_none(), TypeError,
+                     "scatter_: pass exactly one of src (a tensor) or value (a number)");
+            py::handle s = src.is_none() ? value : src;
+            if (py::isinstance<TensorImpl>(s)) return scatter_(x, dim, index, py::cast<Tensor>(s));
+            return scatter_(x, dim, index, number_arg(s, "scatter_", "value"));
+        },
+        py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
+        py::arg("value") = py::none());
 }
 
 }  // namespace chainrule::bind

@@ -54,6 +54,17 @@ std::vector<int64_t> dims_arg(py::handle h, const char* op);
 Shape shape_args(const py::args& args, const char* op);
 // DType from cr.float32 etc. (py::none -> fallback).
 DType dtype_arg(py::handle h, DType fallback);
+// A number (or a one-element tensor that does not require grad) as a double; anything else is
+// a TypeError "<op>: <what> must be a number".
+double number_arg(py::handle h, const char* op, const char* what);
+// None as nullopt, else a number as for clamp's bounds ("<op>: bounds must be numbers").
+std::optional<double> opt_double(py::handle h, const char* op);
+// dims from None or () (every dim), an int or a non-empty sequence of ints.
+std::vector<int64_t> opt_dims(py::handle h, const char* op);
+// As opt_dims, and [] also means every dim (the reductions' dim=).
+std::vector<int64_t> red_dims(py::handle h, const char* op);
+// x cast to dtype (dtype=None: x itself), for the dtype= of mean, norm and softmax.
+Tensor cast_opt(const Tensor& x, py::handle dtype);
 
 using BinaryOp = Tensor (*)(const Tensor&, const Tensor&);
 // Binds `cr.name(input, other)` and `Tensor.name(other)`; operands may be Python numbers.
@@ -63,18 +74,21 @@ void bind_tensor(py::module_& m);
 void bind_creation(py::module_& m);
 void bind_elementwise(py::module_& m);
 void bind_reduce(py::module_& m);
+void bind_inplace(py::module_& m);
+void bind_softmax(py::module_& m);
+void bind_scan_sort(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_shape(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_runtime(py::module_& m);
-void bind_extras(py::module_& m);
 void bind_nn(py::module_& m);
 void bind_activation(py::module_& m);
 void bind_loss(py::module_& m);
 void bind_embedding(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_conv(py::module_& m);
-void bind_norm_pool(py::module_& m);
+void bind_norm(py::module_& m);
+void bind_pool(py::module_& m);
 void bind_attention(py::module_& m);
 // Replaces the Tensor type's + - * / slots by direct calls into the core (after binding).
 void install_fast_slots(py::module_& m);

@@ -1,14 +1,14 @@
 // Convolutions as im2col + GEMM (kernels/gemm). conv1d runs as a conv2d of height 1. Small
-// images go through the GEMM a chunk at a time (conv_columns.h), large ones one at a time
+// images go through the GEMM a chunk at a time (kernels/conv/columns.h), large ones one at a time
 // straight into the output; a 1x1, stride-1, unpadded conv of a large image reads the input in
 // place as its column matrix.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "../kernels/conv/columns.h"
 #include "../kernels/gemm/gemm.h"
 #include "chainrule/parallel.h"
-#include "conv_columns.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -42,47 +42,6 @@ template <class T>
 T* workspace(Tensor& holder, int64_t n, DType dtype) {  // uninitialised: written before read
     holder = empty({std::max<int64_t>(n, 1)}, dtype);
     return holder.data<T>();
-}
-
-// Copies a chunk between (Og, nb*Pc) (the GEMM's layout, output rows row_stride() apart) and
-// the NCHW tensor's group slice (image i, channel o at nchw + i * image + o * P).
-// to_nchw drops the junk columns of wide rows and adds the bias (if any); to_chunk zeroes them.
-template <class T>
-void chunk_to_nchw(const ConvGeom& g, const T* m, int64_t nb, T* nchw, int64_t image, const T* b,
-                   int64_t bs) {
-    const int64_t P = g.P(), Pc = g.Pc(), rs = g.row_stride(), Og = g.Og(), ld = nb * Pc;
-    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
-    parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-            const int64_t i = t / Og, o = t % Og;
-            const T bias = b ? b[o * bs] : T(0);
-            for (int64_t oh = 0; oh < g.OH; ++oh) {
-                const T* src = m + o * ld + i * Pc + oh * rs;
-                T* dst = nchw + i * image + o * P + oh * g.OW;
-                for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] = src[ow] + bias;
-            }
-        }
-    });
-}
-
-template <class T>
-void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, T* m) {
-    const int64_t P = g.P(), Pc = g.Pc(), rs = g.row_stride(), Og = g.Og(), ld = nb * Pc;
-    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
-    parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-            const int64_t i = t / Og, o = t % Og;
-            T* dst = m + o * ld + i * Pc;
-            if (rs == g.OW) {
-                std::memcpy(dst, nchw + i * image + o * P, static_cast<size_t>(P) * sizeof(T));
-                continue;
-            }
-            std::fill(dst, dst + Pc, T(0));
-            for (int64_t oh = 0; oh < g.OH; ++oh)
-                std::memcpy(dst + oh * rs, nchw + i * image + o * P + oh * g.OW,
-                            static_cast<size_t>(g.OW) * sizeof(T));
-        }
-    });
 }
 
 // Wide rows again, without a column matrix: tap t = (ki, kj) of the kernel sees the input

@@ -1,4 +1,4 @@
-// Private helpers of the along-one-dim op files (scan_sort.cpp, selection.cpp).
+// Private helpers of the along-one-dim op files (scan_sort.cpp, shape_select.cpp).
 #pragma once
 #include "chainrule/ops.h"
 

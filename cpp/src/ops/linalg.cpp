@@ -1,6 +1,7 @@
 // Matrix products: matmul (1-D, 2-D, batched N-D with broadcast batch dims), mm, bmm, addmm,
 // outer. Every product, forward and backward, goes through kernels::gemm, which reads
-// operands through their strides: transposed views are never copied.
+// operands through their strides: transposed views are never copied. The vector products dot
+// and mv (at the end) are composed from those ops, with one node each.
 #include "../kernels/gemm/gemm.h"
 #include "pointwise.h"
 
@@ -305,6 +306,89 @@ Tensor outer(const Tensor& a, const Tensor& b) {
     CR_CHECK(b.dim() == 1, RuntimeError, "outer: expected 1-D argument vec2, but got ", b.dim(),
              "-D");
     return mul(unsqueeze(a, 1), b);
+}
+
+// ---- dot / mv ----------------------------------------------------------------
+// y = sum_i a_i b_i      da = dy * b      db = dy * a
+struct DotBackward0 final : Node {
+    SavedTensor a, b;
+    TensorList apply(TensorList&& g) override {
+        Tensor da, db;
+        if (needs_input_grad(0)) da = mul(g[0], b.unpack("DotBackward0"));
+        if (needs_input_grad(1)) db = mul(g[0], a.unpack("DotBackward0"));
+        return {da, db};
+    }
+    std::string name() const override { return "DotBackward0"; }
+    void release_saved() override {
+        a.reset();
+        b.reset();
+    }
+};
+
+namespace {
+void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+    CR_CHECK(a.dtype() == b.dtype(), TypeError, op,
+             ": expected both operands to have the same dtype; got ", dtype_name(a.dtype()),
+             " and ", dtype_name(b.dtype()));
+}
+}  // namespace
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+    CR_CHECK(a.dim() == 1 && b.dim() == 1, ValueError, "dot: 1D tensors expected; got ",
+             a.dim(), "D and ", b.dim(), "D tensors");
+    CR_CHECK(a.numel() == b.numel(), ValueError, "dot: inconsistent tensor size; expected "
+             "tensors of the same size; got ", shape_str(a.shape()), " and ",
+             shape_str(b.shape()));
+    check_same_dtype(a, b, "dot");
+    CR_CHECK(a.dtype() != DType::Bool, TypeError, "dot: bool tensors are not supported");
+    Tensor y;
+    {
+        NoGradGuard ng;
+        y = sum(mul(a, b));
+    }
+    if (any_needs_grad({&a, &b})) {
+        auto node = make_node<DotBackward0>({&a, &b});
+        if (node->needs_input_grad(0)) node->b = b;
+        if (node->needs_input_grad(1)) node->a = a;
+        set_grad_fn(y, node);
+    }
+    return y;
+}
+
+// y = A v                dA = outer(dy, v)      dv = A^T dy
+struct MvBackward0 final : Node {
+    SavedTensor a, v;
+    TensorList apply(TensorList&& g) override {
+        Tensor da, dv;
+        if (needs_input_grad(0)) da = outer(g[0], v.unpack("MvBackward0"));
+        if (needs_input_grad(1)) dv = matmul(transpose(a.unpack("MvBackward0"), 0, 1), g[0]);
+        return {da, dv};
+    }
+    std::string name() const override { return "MvBackward0"; }
+    void release_saved() override {
+        a.reset();
+        v.reset();
+    }
+};
+
+Tensor mv(const Tensor& a, const Tensor& v) {
+    CR_CHECK(a.dim() == 2 && v.dim() == 1, ValueError, "mv: expected a 2-D matrix and a 1-D "
+             "vector; got shapes ", shape_str(a.shape()), " and ", shape_str(v.shape()));
+    CR_CHECK(a.shape()[1] == v.shape()[0], ValueError, "mv: size mismatch, got input ",
+             shape_str(a.shape()), " and vec ", shape_str(v.shape()));
+    check_same_dtype(a, v, "mv");
+    Tensor y;
+    {
+        NoGradGuard ng;
+        y = matmul(a, v);
+    }
+    if (any_needs_grad({&a, &v})) {
+        auto node = make_node<MvBackward0>({&a, &v});
+        if (node->needs_input_grad(0)) node->v = v;
+        if (node->needs_input_grad(1)) node->a = a;
+        set_grad_fn(y, node);
+    }
+    return y;
 }
 
 }  // namespace chainrule

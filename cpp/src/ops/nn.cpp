@@ -43,9 +43,11 @@ void check_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
              "linear: input and weight must have the same floating dtype; got ",
              dtype_name(x.dtype()), " and ", dtype_name(w.dtype()));
     if (!b.defined()) return;
-    CR_CHECK(b.dim() == 1 && b.shape()[0] == w.shape()[0], ValueError,
-             "linear: bias must have shape (", w.shape()[0], ",) to match weight of shape ",
-             shape_str(w.shape()), "; got ", shape_str(b.shape()));
+    // (N,), or (1,) / () broadcast over the N outputs, as torch's addmm accepts.
+    CR_CHECK(b.dim() == 0 || (b.dim() == 1 && (b.shape()[0] == w.shape()[0] || b.shape()[0] == 1)),
+             ValueError, "linear: bias must have shape (", w.shape()[0],
+             ",) (or broadcast to it) to match weight of shape ", shape_str(w.shape()), "; got ",
+             shape_str(b.shape()));
     CR_CHECK(b.dtype() == w.dtype(), TypeError, "linear: bias must have dtype ",
              dtype_name(w.dtype()), "; got ", dtype_name(b.dtype()));
 }
@@ -57,7 +59,8 @@ void linear_forward(const Tensor& X, const Tensor& W, const Tensor& b, Tensor& Y
     T* y = Y.data<T>();
     if (b.defined()) {
         const T* bp = b.data<T>();
-        const int64_t bs = b.strides()[0];
+        // bs = 0: a (1,) or () bias, one value for every output
+        const int64_t bs = b.dim() == 1 && b.shape()[0] == N ? b.strides()[0] : 0;
         for (int64_t i = 0; i < M; ++i) {
             if (bs == 1) {
                 std::memcpy(y + i * N, bp, static_cast<size_t>(N) * sizeof(T));
@@ -78,7 +81,7 @@ void linear_forward(const Tensor& X, const Tensor& W, const Tensor& b, Tensor& Y
 // db = dy summed over rows
 struct LinearBackward0 final : Node {
     SavedTensor x, w;  // x only when dW is needed, w only when dx is needed
-    Shape x_shape;
+    Shape x_shape, b_shape;
     int64_t N = 0, K = 0;
     DType dtype = DType::Float32;
     bool has_bias = false;
@@ -106,7 +109,7 @@ struct LinearBackward0 final : Node {
                 grads[1] = dw;
             }
         });
-        if (has_bias && needs_input_grad(2)) grads[2] = sum(dy, {0});
+        if (has_bias && needs_input_grad(2)) grads[2] = sum_to(sum(dy, {0}), b_shape);
         return grads;
     }
     std::string name() const override { return has_bias ? "AddmmBackward0" : "MmBackward0"; }
@@ -132,6 +135,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                    : make_node<LinearBackward0>({&x, &weight});
         node->has_bias = bias.defined();
         node->x_shape = x.shape();
+        if (bias.defined()) node->b_shape = bias.shape();
         node->N = weight.shape()[0];
         node->K = weight.shape()[1];
         node->dtype = x.dtype();

@@ -1,7 +1,8 @@
 // Reductions over dims: sum, mean, var, std, amax/amin, max/min (all and with dim), argmax/argmin,
 // norm, and sum_to (the engine's one place for undoing broadcasting). The strided engine is in
-// reduce_kernel.h; softmax, log_softmax and logsumexp live in softmax.cpp.
-#include "reduce_kernel.h"
+// kernels/reduce/strided.h; softmax, log_softmax and logsumexp live in softmax.cpp.
+#include "../kernels/reduce/strided.h"
+#include "pointwise.h"
 
 namespace chainrule {
 

@@ -1,9 +1,10 @@
 // Scans and sorting along one dim: cumsum, sort, argsort, topk. Each works on a contiguous
-// copy viewed as (outer, n, inner) lanes; lanes run in parallel, one lane per task.
+// copy viewed as (outer, n, inner) lanes; the lane loops are in kernels/scan_sort/lanes.h.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
+#include "../kernels/scan_sort/lanes.h"
 #include "lanes.h"
 #include "pointwise.h"
 
@@ -42,21 +43,8 @@ Tensor scan_sum(const Tensor& x, int64_t d, bool reverse) {
     Tensor y = empty(xc.shape(), xc.dtype());
     const Lanes l = lanes_of(xc.shape(), d);
     CR_DISPATCH_NUMERIC(xc.dtype(), "cumsum", [&] {
-        const scalar_t* xp = xc.data<scalar_t>();
-        scalar_t* yp = y.data<scalar_t>();
-        parallel_for(0, l.outer * l.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(l.n, 1)),
-                     [&](int64_t b, int64_t e) {
-                         for (int64_t lane = b; lane < e; ++lane) {
-                             const int64_t a = lane / l.inner, j = lane % l.inner;
-                             const int64_t base = a * l.n * l.inner + j;
-                             scalar_t acc = 0;
-                             for (int64_t k = 0; k < l.n; ++k) {
-                                 const int64_t i = reverse ? l.n - 1 - k : k;
-                                 acc += xp[base + i * l.inner];
-                                 yp[base + i * l.inner] = acc;
-                             }
-                         }
-                     });
+        kernels::scan_lanes(xc.data<scalar_t>(), y.data<scalar_t>(), l.outer, l.n, l.inner,
+                            reverse);
     });
     return y;
 }
@@ -87,56 +75,13 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
 
 namespace {
 
-// Sorted positions of each lane. NaN counts as the largest value (PyTorch's order).
+// Sorted positions of each lane of xc (contiguous): the first k values and their indices.
 template <class T>
 void sort_lanes(const Tensor& xc, int64_t d, bool descending, int64_t k, Tensor& values,
                 Tensor& indices, bool partial) {
     const Lanes l = lanes_of(xc.shape(), d);
-    const T* xp = xc.data<T>();
-    T* vp = values.data<T>();
-    int64_t* ip = indices.data<int64_t>();
-    parallel_for(0, l.outer * l.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(l.n, 1)),
-                 [&](int64_t b, int64_t e) {
-                     std::vector<int64_t> order(static_cast<size_t>(l.n));
-                     for (int64_t lane = b; lane < e; ++lane) {
-                         const int64_t a = lane / l.inner, j = lane % l.inner;
-                         const T* src = xp + a * l.n * l.inner + j;
-                         auto at = [&](int64_t i) { return src[i * l.inner]; };
-                         auto is_nan = [](T v) { return v != v; };
-                         auto less = [&](int64_t p, int64_t q) {
-                             const T u = at(p), w = at(q);
-                             return !is_nan(u) && (is_nan(w) || u < w);
-                         };
-                         auto greater = [&](int64_t p, int64_t q) {
-                             const T u = at(p), w = at(q);
-                             return (is_nan(u) && !is_nan(w)) || u > w;
-                         };
-                         std::iota(order.begin(), order.end(), int64_t{0});
-                         if (partial) {
-                             if (descending) {
-                                 std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                                                   [&](int64_t p, int64_t q) {
-                                                       return greater(p, q) ||
-                                                              (!greater(q, p) && p < q);
-                                                   });
-                             } else {
-                                 std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                                                   [&](int64_t p, int64_t q) {
-                                                       return less(p, q) || (!less(q, p) && p < q);
-                                                   });
-                             }
-                         } else if (descending) {
-                             std::stable_sort(order.begin(), order.end(), greater);
-                         } else {
-                             std::stable_sort(order.begin(), order.end(), less);
-                         }
-                         const int64_t base = a * k * l.inner + j;
-                         for (int64_t i = 0; i < k; ++i) {
-                             vp[base + i * l.inner] = at(order[static_cast<size_t>(i)]);
-                             ip[base + i * l.inner] = order[static_cast<size_t>(i)];
-                         }
-                     }
-                 });
+    kernels::sort_lanes(xc.data<T>(), values.data<T>(), indices.data<int64_t>(), l.outer, l.n,
+                        l.inner, descending, k, partial);
 }
 
 std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t d, bool descending, int64_t k,

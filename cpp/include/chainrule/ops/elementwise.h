@@ -1,6 +1,10 @@
-// Pointwise ops with broadcasting and PyTorch type promotion, and the in-place family.
+// Pointwise ops with broadcasting and PyTorch type promotion: arithmetic (and its in-place
+// forms, defined beside their twins), unary math, comparisons and predicates, rounding
+// division and bitwise ops, dtype conversions and copies. Other in-place ops: inplace.h.
 #pragma once
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "chainrule/tensor.h"
 
@@ -48,22 +52,45 @@ Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);   // NOTE: relu'(0) = 0, as in PyTorch
 Tensor sign(const Tensor& x);   // zero gradient
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
-Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+// clamp_min, clamp_max and positive are defined in inplace_unary.cpp (beside clamp_min_ and
+// clamp_max_) until that file's owner moves them to elementwise_unary.cpp.
+Tensor clamp_min(const Tensor& x, double min);
+Tensor clamp_max(const Tensor& x, double max);
+Tensor positive(const Tensor& x);  // +x: x itself (bool rejected, as in PyTorch)
 
 // ---- dtype and copies
 Tensor to_dtype(const Tensor& x, DType dtype);  // differentiable between float types
 Tensor clone(const Tensor& x);                  // contiguous copy with history
 Tensor contiguous(const Tensor& x);             // x itself when already contiguous
 
-// ---- in-place (bump the version counter; reject leaves that require grad)
+// ---- in-place arithmetic (bump the version counter; reject leaves that require grad)
 Tensor& add_(Tensor& self, const Tensor& other, double alpha = 1.0);
 Tensor& sub_(Tensor& self, const Tensor& other, double alpha = 1.0);
 Tensor& mul_(Tensor& self, const Tensor& other);
 Tensor& div_(Tensor& self, const Tensor& other);
-Tensor& zero_(Tensor& self);
-Tensor& fill_(Tensor& self, const Tensor& value);
-Tensor& copy_(Tensor& self, const Tensor& src);  // src broadcast to self, cast to its dtype
-Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value);
-Tensor& clamp_(Tensor& self, std::optional<double> min, std::optional<double> max);
+
+// ---- predicates (bool results, no gradient)
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+// dims empty: over every element (a 0-d result).
+Tensor any(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor all(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
+               bool equal_nan = false);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
+              bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and the same values
+
+// ---- rounding division and bitwise ops
+Tensor floor_divide(const Tensor& a, const Tensor& b);  // floor(a / b); not differentiable
+Tensor remainder(const Tensor& a, const Tensor& b);     // a - floor(a / b) * b (Python's %)
+// rounding_mode: nullopt (true division), "trunc" or "floor".
+Tensor div_rounding(const Tensor& a, const Tensor& b, const std::optional<std::string>& mode);
+Tensor bitwise_not(const Tensor& x);  // ~ on int64 and bool
+Tensor bitwise_and(const Tensor& a, const Tensor& b);
+Tensor bitwise_or(const Tensor& a, const Tensor& b);
+Tensor bitwise_xor(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 
 }  // namespace chainrule

@@ -1,4 +1,4 @@
-// Reductions over dims (empty dims = all), softmax and log-softmax.
+// Reductions over dims (empty dims = all). softmax, log_softmax and logsumexp: softmax.h.
 #pragma once
 #include <optional>
 #include <utility>
@@ -24,11 +24,13 @@ std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim = f
 std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim = false);
 Tensor norm(const Tensor& x, double p = 2.0, const Dims& dims = {}, bool keepdim = false);
 
-Tensor softmax(const Tensor& x, int64_t dim);
-Tensor log_softmax(const Tensor& x, int64_t dim);
+// (var, mean) and (std, mean) over dims (empty = all), one node for both outputs.
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, const std::vector<int64_t>& dims = {},
+                                   double correction = 1.0, bool keepdim = false);
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, const std::vector<int64_t>& dims = {},
+                                   double correction = 1.0, bool keepdim = false);
 
 // Sums `x` down to `shape` (undoes broadcasting); the engine's one place for it.
 Tensor sum_to(const Tensor& x, const Shape& shape);

@@ -1,5 +1,5 @@
 // Rounding division (floor_divide, remainder, div with rounding_mode), bitwise ops on
-// int64/bool, logical_xor and positive. Integer division by zero raises, as in PyTorch.
+// int64/bool and logical_xor. Integer division by zero raises, as in PyTorch.
 #include <cmath>
 #include <type_traits>
 

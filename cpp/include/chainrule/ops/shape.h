@@ -1,4 +1,5 @@
-// Views (share storage), copies that rearrange data, joining, splitting and indexing.
+// Views (share storage), copies that rearrange data, joining, splitting, indexing, selection
+// and scatter.
 #pragma once
 #include <optional>
 #include <vector>
@@ -42,5 +43,17 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index(const Tensor& x, const std::vector<Tensor>& indices);
 // x[indices] = values, in place (values broadcast); for tensors that do not require grad.
 Tensor& index_put_(Tensor& x, const std::vector<Tensor>& indices, const Tensor& values);
+
+// ---- selection and scatter
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);  // views, one UnbindBackward0
+Tensor masked_select(const Tensor& x, const Tensor& mask);     // 1-D, row-major order
+Tensor nonzero(const Tensor& x);                               // (n, ndim) int64
+std::vector<Tensor> nonzero_tuple(const Tensor& x);            // ndim tensors of (n,)
+Tensor repeat_interleave(const Tensor& x, int64_t repeats, std::optional<int64_t> dim);
+Tensor repeat_interleave(const Tensor& x, const Tensor& repeats, std::optional<int64_t> dim);
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, double value);
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, double value);
 
 }  // namespace chainrule

@@ -1,5 +1,6 @@
-// The column (im2col) side of the convolutions in conv.cpp: the geometry, the gather of input
-// windows into a column matrix and its adjoint, for a chunk of images at once.
+// The column (im2col) side of the convolutions in ops/conv.cpp: the geometry, the gather of
+// input windows into a column matrix and its adjoint, for a chunk of images at once, and the
+// copies between a chunk's GEMM layout and NCHW.
 //
 // A chunk's column matrix is (Kc, nb * P): row r = (c, ki, kj) of the kernel, column
 // i * P + p = output pixel p of the chunk's image i. Putting several small images side by side
@@ -211,6 +212,47 @@ void col2im(const ConvGeom& g, const T* dcol, int64_t ld, int64_t nb, T* dx, int
                     }
                 }
             }
+        }
+    });
+}
+
+// Copies a chunk between (Og, nb*Pc) (the GEMM's layout, output rows row_stride() apart) and
+// the NCHW tensor's group slice (image i, channel o at nchw + i * image + o * P).
+// to_nchw drops the junk columns of wide rows and adds the bias (if any); to_chunk zeroes them.
+template <class T>
+void chunk_to_nchw(const ConvGeom& g, const T* m, int64_t nb, T* nchw, int64_t image, const T* b,
+                   int64_t bs) {
+    const int64_t P = g.P(), Pc = g.Pc(), rs = g.row_stride(), Og = g.Og(), ld = nb * Pc;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
+    parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / Og, o = t % Og;
+            const T bias = b ? b[o * bs] : T(0);
+            for (int64_t oh = 0; oh < g.OH; ++oh) {
+                const T* src = m + o * ld + i * Pc + oh * rs;
+                T* dst = nchw + i * image + o * P + oh * g.OW;
+                for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] = src[ow] + bias;
+            }
+        }
+    });
+}
+
+template <class T>
+void nchw_to_chunk(const ConvGeom& g, const T* nchw, int64_t image, int64_t nb, T* m) {
+    const int64_t P = g.P(), Pc = g.Pc(), rs = g.row_stride(), Og = g.Og(), ld = nb * Pc;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(P, 1));
+    parallel_for(0, nb * Og, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t i = t / Og, o = t % Og;
+            T* dst = m + o * ld + i * Pc;
+            if (rs == g.OW) {
+                std::memcpy(dst, nchw + i * image + o * P, static_cast<size_t>(P) * sizeof(T));
+                continue;
+            }
+            std::fill(dst, dst + Pc, T(0));
+            for (int64_t oh = 0; oh < g.OH; ++oh)
+                std::memcpy(dst + oh * rs, nchw + i * image + o * P + oh * g.OW,
+                            static_cast<size_t>(g.OW) * sizeof(T));
         }
     });
 }

@@ -1,13 +1,16 @@
-// Private to the reduce family: one strided reduction engine driven by small "Op" structs
-// (sum, mean, norms, max/min with or without indices). Not a public header.
+// The strided reduction engine of the reduce family (ops/reduce.cpp, ops/softmax.cpp),
+// driven by small "Op" structs (sum, mean, norms, max/min with or without indices). Not a
+// public header.
 #pragma once
 #include <cmath>
 #include <limits>
 #include <type_traits>
 #include <vector>
 
-#include "../kernels/dispatch.h"
-#include "pointwise.h"
+#include "../dispatch.h"
+#include "../ref/loops.h"
+#include "chainrule/parallel.h"
+#include "chainrule/tensor.h"
 
 namespace chainrule::detail {
 

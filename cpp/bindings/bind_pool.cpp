@@ -1,10 +1,8 @@
-// Python bindings: normalisation (layer_norm, batch_norm) and 2-D pooling (max, avg, adaptive
-// avg), as nn.functional forms in _C._nn with PyTorch's argument names and defaults.
+// Python bindings of the pool family: 2-D max, average and adaptive average pooling, as
+// nn.functional forms in _C._nn with PyTorch's argument names and defaults.
 #include <string>
 
 #include "common.h"
-#include "chainrule/ops/norm.h"
-#include "chainrule/ops/pool.h"
 
 namespace chainrule::bind {
 
@@ -38,41 +36,8 @@ Pool2 stride_arg(py::handle h, Pool2 kernel, const char* op) {
 
 }  // namespace
 
-void bind_norm_pool(py::module_& m) {
+void bind_pool(py::module_& m) {
     py::module_ nn = m.def_submodule("_nn");
-
-    nn.def(
-        "layer_norm",
-        [](const Tensor& input, py::handle normalized_shape, py::handle weight, py::handle bias,
-           double eps) {
-            std::vector<int64_t> ns;
-            if (py::isinstance<py::int_>(normalized_shape)) {
-                ns.push_back(normalized_shape.cast<int64_t>());
-            } else {
-                ns = normalized_shape.cast<std::vector<int64_t>>();
-            }
-            return layer_norm(input, ns, optional_tensor_arg(weight, "layer_norm", "weight"),
-                              optional_tensor_arg(bias, "layer_norm", "bias"), eps);
-        },
-        "Normalises over the trailing dims normalized_shape: (x - mean) / sqrt(var + eps) * "
-        "weight + bias (biased variance).",
-        py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
-        py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
-
-    nn.def(
-        "batch_norm",
-        [](const Tensor& input, py::handle running_mean, py::handle running_var,
-           py::handle weight, py::handle bias, bool training, double momentum, double eps) {
-            return batch_norm(input, optional_tensor_arg(running_mean, "batch_norm", "running_mean"),
-                              optional_tensor_arg(running_var, "batch_norm", "running_var"),
-                              optional_tensor_arg(weight, "batch_norm", "weight"),
-                              optional_tensor_arg(bias, "batch_norm", "bias"), training, momentum, eps);
-        },
-        "Normalises each channel (dim 1) of an (N, C, *) input with the batch statistics "
-        "(training, updating running_mean/running_var in place) or the running ones.",
-        py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
-        py::arg("weight") = py::none(), py::arg("bias") = py::none(),
-        py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
 
     auto max_pool = [](const Tensor& input, py::handle kernel_size, py::handle stride,
                        py::handle padding, py::handle dilation, bool ceil_mode) {

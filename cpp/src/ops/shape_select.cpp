@@ -1,8 +1,9 @@
-// Selection and scatter (unbind, masked_select, nonzero, repeat_interleave, scatter), the
-// vector products dot and mv, and var_mean / std_mean with one node for both outputs.
+// Selection and scatter: unbind (views), masked_select, nonzero, repeat_interleave and
+// scatter / scatter_. Indexing by index tensors is in shape_index.cpp.
 #include <algorithm>
 #include <cmath>
 
+#include "../kernels/shape/scatter.h"
 #include "lanes.h"
 #include "pointwise.h"
 
@@ -212,31 +213,6 @@ int64_t check_scatter(const Tensor& x, int64_t dim, const Tensor& index, const T
     return d;
 }
 
-// out[..., index[p], ...] = src[p] (or value) for every p in index's shape; out contiguous.
-template <class T>
-void scatter_kernel(const Tensor& out, int64_t d, const Tensor& index, const Tensor& src,
-                    T value) {
-    const int64_t nd = index.dim(), total = index.numel();
-    std::vector<int64_t> pos(static_cast<size_t>(nd), 0);
-    const int64_t* ip = index.data<int64_t>();
-    T* o = out.data<T>();
-    const T* sp = src.defined() ? src.data<T>() : nullptr;
-    for (int64_t p = 0; p < total; ++p) {
-        int64_t ioff = 0, soff = 0, ooff = 0;
-        for (int64_t k = 0; k < nd; ++k) {
-            ioff += pos[k] * index.strides()[k];
-            if (sp) soff += pos[k] * src.strides()[k];
-            if (k != d) ooff += pos[k] * out.strides()[k];
-        }
-        if (out.dim() > 0) ooff += ip[ioff] * out.strides()[d];
-        o[ooff] = sp ? sp[soff] : value;
-        for (int64_t k = nd - 1; k >= 0; --k) {
-            if (++pos[k] < index.shape()[k]) break;
-            pos[k] = 0;
-        }
-    }
-}
-
 Tensor scatter_values(const Tensor& x, int64_t d, const Tensor& index, const Tensor& src,
                       double value) {
     Tensor y = empty(x.shape(), x.dtype());
@@ -337,177 +313,6 @@ Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, double value) {
     detail::copy_cast(self, scatter_values(self.detach(), d, index, Tensor(), value));
     detail::finish_inplace(self, node);
     return self;
-}
-
-// ---- dot / mv ----------------------------------------------------------------
-// y = sum_i a_i b_i      da = dy * b      db = dy * a
-struct DotBackward0 final : Node {
-    SavedTensor a, b;
-    TensorList apply(TensorList&& g) override {
-        Tensor da, db;
-        if (needs_input_grad(0)) da = mul(g[0], b.unpack("DotBackward0"));
-        if (needs_input_grad(1)) db = mul(g[0], a.unpack("DotBackward0"));
-        return {da, db};
-    }
-    std::string name() const override { return "DotBackward0"; }
-    void release_saved() override {
-        a.reset();
-        b.reset();
-    }
-};
-
-namespace {
-void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
-    CR_CHECK(a.dtype() == b.dtype(), TypeError, op,
-             ": expected both operands to have the same dtype; got ", dtype_name(a.dtype()),
-             " and ", dtype_name(b.dtype()));
-}
-}  // namespace
-
-Tensor dot(const Tensor& a, const Tensor& b) {
-    CR_CHECK(a.dim() == 1 && b.dim() == 1, ValueError, "dot: 1D tensors expected; got ",
-             a.dim(), "D and ", b.dim(), "D tensors");
-    CR_CHECK(a.numel() == b.numel(), ValueError, "dot: inconsistent tensor size; expected "
-             "tensors of the same size; got ", shape_str(a.shape()), " and ",
-             shape_str(b.shape()));
-    check_same_dtype(a, b, "dot");
-    CR_CHECK(a.dtype() != DType::Bool, TypeError, "dot: bool tensors are not supported");
-    Tensor y;
-    {
-        NoGradGuard ng;
-        y = sum(mul(a, b));
-    }
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<DotBackward0>({&a, &b});
-        if (node->needs_input_grad(0)) node->b = b;
-        if (node->needs_input_grad(1)) node->a = a;
-        set_grad_fn(y, node);
-    }
-    return y;
-}
-
-// y = A v                dA = outer(dy, v)      dv = A^T dy
-struct MvBackward0 final : Node {
-    SavedTensor a, v;
-    TensorList apply(TensorList&& g) override {
-        Tensor da, dv;
-        if (needs_input_grad(0)) da = outer(g[0], v.unpack("MvBackward0"));
-        if (needs_input_grad(1)) dv = matmul(transpose(a.unpack("MvBackward0"), 0, 1), g[0]);
-        return {da, dv};
-    }
-    std::string name() const override { return "MvBackward0"; }
-    void release_saved() override {
-        a.reset();
-        v.reset();
-    }
-};
-
-Tensor mv(const Tensor& a, const Tensor& v) {
-    CR_CHECK(a.dim() == 2 && v.dim() == 1, ValueError, "mv: expected a 2-D matrix and a 1-D "
-             "vector; got shapes ", shape_str(a.shape()), " and ", shape_str(v.shape()));
-    CR_CHECK(a.shape()[1] == v.shape()[0], ValueError, "mv: size mismatch, got input ",
-             shape_str(a.shape()), " and vec ", shape_str(v.shape()));
-    check_same_dtype(a, v, "mv");
-    Tensor y;
-    {
-        NoGradGuard ng;
-        y = matmul(a, v);
-    }
-    if (any_needs_grad({&a, &v})) {
-        auto node = make_node<MvBackward0>({&a, &v});
-        if (node->needs_input_grad(0)) node->v = v;
-        if (node->needs_input_grad(1)) node->a = a;
-        set_grad_fn(y, node);
-    }
-    return y;
-}
-
-// ---- var_mean / std_mean -----------------------------------------------------
-// v = sum((x - m)^2) / (N - c), m = mean(x)   (s = sqrt(v) for std_mean)
-// dx = dv * 2 (x - m) / (N - c) + dm / N       (dv = ds / (2 s) for std_mean)
-struct VarMeanBackward final : Node {
-    bool is_std = false;
-    bool keepdim = false;
-    std::vector<int64_t> dims;  // wrapped, ascending
-    double n = 1, correction = 1;
-    SavedTensor x, mean_k, std_k;
-    const char* nm() const { return is_std ? "StdMeanBackward0" : "VarMeanBackward0"; }
-    Tensor keep(const Tensor& g) const {
-        if (keepdim) return g;
-        Tensor r = g;
-        for (int64_t d : dims) r = unsqueeze(r, d);
-        return r;
-    }
-    TensorList apply(TensorList&& g) override {
-        Tensor xv = x.unpack(nm()), mk = mean_k.unpack(nm());
-        Tensor dv = keep(g[0]);
-        if (is_std) {
-            // dv = ds / (2 s), 0 where s == 0 (as PyTorch and std's own backward), not NaN
-            Tensor sk = std_k.unpack(nm());
-            dv = where(eq(sk, wrapped_scalar(0.0)), scalar_tensor(0.0, dv.dtype()),
-                       div(dv, mul(sk, wrapped_scalar(2.0))));
-        }
-        Tensor dx = mul(mul(dv, sub(xv, mk)), wrapped_scalar(2.0 / (n - correction)));
-        dx = add(dx, div(keep(g[1]), wrapped_scalar(n)));
-        return {dx};
-    }
-    std::string name() const override { return nm(); }
-    void release_saved() override {
-        x.reset();
-        mean_k.reset();
-        std_k.reset();
-    }
-};
-
-namespace {
-std::pair<Tensor, Tensor> var_mean_impl(const Tensor& x, const std::vector<int64_t>& dims,
-                                        double correction, bool keepdim, bool is_std) {
-    const char* op = is_std ? "std_mean" : "var_mean";
-    detail::check_floating(x, op);
-    const std::vector<bool> mask = dim_mask(dims, x.dim(), op);
-    std::vector<int64_t> wrapped;
-    double n = 1;
-    for (int64_t d = 0; d < x.dim(); ++d) {
-        if (mask[static_cast<size_t>(d)]) {
-            wrapped.push_back(d);
-            n *= static_cast<double>(x.shape()[d]);
-        }
-    }
-    Tensor v, m, mk;
-    {
-        NoGradGuard ng;
-        v = is_std ? std(x, wrapped, correction, keepdim) : var(x, wrapped, correction, keepdim);
-        mk = mean(x, wrapped, true);
-        m = keepdim ? mk : mean(x, wrapped, false);
-    }
-    if (needs_grad(x)) {
-        auto node = make_node<VarMeanBackward>({&x});
-        node->is_std = is_std;
-        node->keepdim = keepdim;
-        node->dims = wrapped;
-        node->n = n;
-        node->correction = correction;
-        node->x = x;
-        node->mean_k = mk;
-        if (is_std) {
-            NoGradGuard ng;
-            node->std_k = keepdim ? v : std(x, wrapped, correction, true);
-        }
-        set_grad_fn(v, node, 0);
-        set_grad_fn(m, node, 1);
-    }
-    return {v, m};
-}
-}  // namespace
-
-std::pair<Tensor, Tensor> var_mean(const Tensor& x, const std::vector<int64_t>& dims,
-                                   double correction, bool keepdim) {
-    return var_mean_impl(x, dims, correction, keepdim, false);
-}
-
-std::pair<Tensor, Tensor> std_mean(const Tensor& x, const std::vector<int64_t>& dims,
-                                   double correction, bool keepdim) {
-    return var_mean_impl(x, dims, correction, keepdim, true);
 }
 
 }  // namespace chainrule

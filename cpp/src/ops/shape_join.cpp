@@ -1,6 +1,6 @@
 // Copies that rearrange data (repeat, cat, stack, tril, triu) and splitting (split,
-// split_sizes, chunk: views of the input with one multi-output node). Views are in views.cpp,
-// indexing in index.cpp.
+// split_sizes, chunk: views of the input with one multi-output node). Views are in
+// shape_views.cpp, indexing in shape_index.cpp.
 #include <algorithm>
 #include <numeric>
 

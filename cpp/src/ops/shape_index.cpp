@@ -1,68 +1,17 @@
 // Indexing with index tensors: index_select, gather, advanced indexing (index) and its
-// in-place twin index_put_. Basic indexing (ints, slices) is views (views.cpp), and the
+// in-place twin index_put_. Basic indexing (ints, slices) is views (shape_views.cpp), and the
 // Python key parsing of t[...] lives in bind_shape.cpp.
-#include <limits>
-
+#include "../kernels/shape/index_loops.h"
 #include "pointwise.h"
 
 namespace chainrule {
 
 namespace {
 
-constexpr int64_t kSerial = std::numeric_limits<int64_t>::max();  // grain: never split
-
 std::string sizes_str(const Shape& v) {
     std::string s = "[";
     for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s + "]";
-}
-
-// out[p] = src[src_off(p) + idx[p] * mult] over out's shape; src_strides and idx_strides are
-// given at out's shape (0 where an operand does not move).
-void gather_loop(const Tensor& out, const Tensor& src, const Strides& src_strides,
-                 const Tensor& idx, const Strides& idx_strides, int64_t mult) {
-    CR_DISPATCH_ALL(out.dtype(), "index", [&] {
-        using T = scalar_t;
-        kernels::for_each<3>(
-            out.shape(), {&out.strides(), &src_strides, &idx_strides},
-            {static_cast<char*>(out.raw_data()), static_cast<char*>(src.raw_data()),
-             static_cast<char*>(idx.raw_data())},
-            {sizeof(T), sizeof(T), sizeof(int64_t)}, kGrain,
-            [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
-                T* o = reinterpret_cast<T*>(p[0]);
-                const T* x = reinterpret_cast<const T*>(p[1]);
-                const int64_t* ix = reinterpret_cast<const int64_t*>(p[2]);
-                if (s[0] == 1 && s[1] == 1 && s[2] == 0) {  // a contiguous row (embedding)
-                    const T* row = x + ix[0] * mult;
-                    std::copy(row, row + n, o);
-                    return;
-                }
-                for (int64_t i = 0; i < n; ++i) o[i * s[0]] = x[i * s[1] + ix[i * s[2]] * mult];
-            });
-    });
-}
-
-// dst[dst_off(p) + idx[p] * mult] = (or +=) src[p] over `shape`, serially (indices may repeat).
-void scatter_loop(const Tensor& dst, const Strides& dst_strides, const Tensor& src,
-                  const Strides& src_strides, const Tensor& idx, const Strides& idx_strides,
-                  int64_t mult, const Shape& shape, bool accumulate) {
-    CR_DISPATCH_ALL(dst.dtype(), "index_put_", [&] {
-        using T = scalar_t;
-        kernels::for_each<3>(
-            shape, {&dst_strides, &src_strides, &idx_strides},
-            {static_cast<char*>(dst.raw_data()), static_cast<char*>(src.raw_data()),
-             static_cast<char*>(idx.raw_data())},
-            {sizeof(T), sizeof(T), sizeof(int64_t)}, kSerial,
-            [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
-                T* d = reinterpret_cast<T*>(p[0]);
-                const T* v = reinterpret_cast<const T*>(p[1]);
-                const int64_t* ix = reinterpret_cast<const int64_t*>(p[2]);
-                for (int64_t i = 0; i < n; ++i) {
-                    T& slot = d[i * s[0] + ix[i * s[2]] * mult];
-                    slot = accumulate ? static_cast<T>(slot + v[i * s[1]]) : v[i * s[1]];
-                }
-            });
-    });
 }
 
 void check_index_dtype(const Tensor& index, const char* op) {

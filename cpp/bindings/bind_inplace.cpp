@@ -1,0 +1,105 @@
+// Bindings of the inplace family: fills and copies (zero_, fill_, copy_, masked_fill_,
+// clamp_) and masked_fill, in-place unary math, clamp_min_ / clamp_max_, detach_ and the
+// random fills, as Tensor methods (and cr.<op>_ functions where PyTorch has them).
+#include "common.h"
+
+namespace chainrule::bind {
+
+void bind_inplace(py::module_& m) {
+    TensorClass cls = tensor_class(m);
+
+    // ---- fills and copies
+    cls.def("zero_", &zero_);
+    cls.def(
+        "fill_",
+        [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
+        py::arg("value"));
+    cls.def(
+        "copy_", [](Tensor& a, const Tensor& src) -> Tensor& { return copy_(a, src); },
+        py::arg("src"));
+    m.def(
+        "masked_fill",
+        [](const Tensor& x, const Tensor& mask, py::object v) {
+            return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
+        },
+        py::arg("input"), py::arg("mask"), py::arg("value"));
+    cls.def(
+        "masked_fill",
+        [](const Tensor& x, const Tensor& mask, py::object v) {
+            return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
+        },
+        py::arg("mask"), py::arg("value"));
+    cls.def(
+        "masked_fill_",
+        [](Tensor& x, const Tensor& mask, py::object v) -> Tensor& {
+            return masked_fill_(x, mask, to_tensor_arg(v, "masked_fill_"));
+        },
+        py::arg("mask"), py::arg("value"));
+    cls.def(
+        "clamp_",
+        [](Tensor& x, py::object min, py::object max) -> Tensor& {
+            return clamp_(x, opt_double(min, "clamp_"), opt_double(max, "clamp_"));
+        },
+        py::arg("min") = py::none(), py::arg("max") = py::none());
+
+    // ---- in-place unary math: t.exp_() and cr.exp_(t)
+    auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&)) {
+        cls.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); });
+        m.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); }, py::arg("input"));
+    };
+    inplace_unary("exp_", &exp_);
+    inplace_unary("log_", &log_);
+    inplace_unary("sqrt_", &sqrt_);
+    inplace_unary("neg_", &neg_);
+    inplace_unary("abs_", &abs_);
+    inplace_unary("relu_", &relu_);
+    inplace_unary("sigmoid_", &sigmoid_);
+    inplace_unary("tanh_", &tanh_);
+    inplace_unary("sin_", &sin_);
+    inplace_unary("cos_", &cos_);
+    cls.def("negative_", [](Tensor& t) -> Tensor& { return neg_(t); });
+    cls.def(
+        "pow_",
+        [](Tensor& t, py::object e) -> Tensor& { return pow_(t, to_tensor_arg(e, "pow_")); },
+        py::arg("exponent"));
+    cls.def("detach_", [](Tensor& t) -> Tensor& { return detach_(t); },
+            "Detaches the tensor from its history in place.");
+
+    // clamp_min_ / clamp_max_ (a number bound)
+    auto clamp_side_ = [&](const char* name, const char* op, Tensor& (*fn)(Tensor&, double),
+                           const char* arg) {
+        cls.def(
+            name,
+            [fn, op](Tensor& x, py::handle b) -> Tensor& {
+                return fn(x, number_arg(b, op, "bound"));
+            },
+            py::arg(arg));
+    };
+    clamp_side_("clamp_min_", "clamp_min", &clamp_min_, "min");
+    clamp_side_("clamp_max_", "clamp_max", &clamp_max_, "max");
+
+    // ---- random fills
+    cls.def(
+        "uniform_",
+        [](Tensor& t, double from, double to, Generator* generator) -> Tensor& {
+            return uniform_(t, from, to, generator);
+        },
+        py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(),
+        py::arg("generator") = nullptr, "Fills with draws from U[from, to).");
+    cls.def(
+        "normal_",
+        [](Tensor& t, double mean, double std, Generator* generator) -> Tensor& {
+            return normal_(t, mean, std, generator);
+        },
+        py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(),
+        py::arg("generator") = nullptr, "Fills with draws from N(mean, std^2).");
+    cls.def(
+        "bernoulli_",
+        [](Tensor& t, double p, Generator* generator) -> Tensor& {
+            return bernoulli_(t, p, generator);
+        },
+        py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = nullptr,
+        "Fills with 1 with probability p, else 0.");
+}
+
+}  // namespace chainrule::bind
