@@ -137,7 +137,7 @@ def softmin(
 ) -> Tensor: ...
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor: ...
 
-# ---- normalisation and pooling (cpp/bindings/bind_norm_pool.cpp)
+# ---- normalisation and pooling (cpp/bindings/bind_norm.cpp, bind_pool.cpp)
 def layer_norm(
     input: Tensor,
     normalized_shape: int | Sequence[int],
