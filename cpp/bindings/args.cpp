@@ -93,16 +93,24 @@ DType dtype_arg(py::handle h, DType fallback) {
                                     "cr.int64, cr.bool); got ", std::string(py::repr(h))));
 }
 
-void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn) {
+std::string method_doc(const char* name, const char* doc) {
+    if (doc == nullptr) return {};
+    const std::string d(doc);
+    return d.substr(0, d.find('\n')) + "\n\nSee chainrule." + name +
+           " (self is its input).\n";
+}
+
+void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn,
+                const char* doc) {
     m.def(
         name,
         [fn, name](py::object a, py::object b) {
             return fn(to_tensor_arg(a, name), to_tensor_arg(b, name));
         },
-        py::arg("input"), py::arg("other"));
+        py::arg("input"), py::arg("other"), doc);
     cls.def(
         name, [fn, name](const Tensor& a, py::object b) { return fn(a, to_tensor_arg(b, name)); },
-        py::arg("other"));
+        py::arg("other"), method_doc(name, doc).c_str());
 }
 
 double number_arg(py::handle h, const char* op, const char* what) {

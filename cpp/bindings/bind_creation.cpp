@@ -116,8 +116,16 @@ void bind_creation(py::module_& m) {
             py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
             py::arg("requires_grad") = false, doc);
     };
-    factory("zeros", 0.0, "A tensor of zeros of the given size.");
-    factory("ones", 1.0, "A tensor of ones of the given size.");
+    factory("zeros", 0.0, R"doc(A new tensor filled with 0.
+
+The size is given as ints, one sequence or size=: zeros(2, 3) == zeros((2, 3)).
+dtype defaults to float32; requires_grad=True makes it a leaf that records history.
+)doc");
+    factory("ones", 1.0, R"doc(A new tensor filled with 1.
+
+The size is given as ints, one sequence or size=: ones(2, 3) == ones((2, 3)).
+dtype defaults to float32; requires_grad=True makes it a leaf that records history.
+)doc");
     m.def(
         "empty",
         [](py::args size, py::object size_kw, py::object dtype, bool requires_grad) {
@@ -125,7 +133,11 @@ void bind_creation(py::module_& m) {
                           requires_grad);
         },
         py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
-        py::arg("requires_grad") = false);
+        py::arg("requires_grad") = false, R"doc(A new tensor whose values are not initialised.
+
+The size is given as ints, one sequence or size=; dtype defaults to float32. Fill it
+before reading it (the memory holds whatever was there).
+)doc");
     m.def(
         "full",
         [](py::object size, py::object fill_value, py::object dtype, bool requires_grad) {
@@ -138,7 +150,12 @@ void bind_creation(py::module_& m) {
             return finish(t, requires_grad);
         },
         py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
-        py::arg("requires_grad") = false);
+        py::arg("requires_grad") = false,
+        R"doc(A new tensor of the given size filled with fill_value.
+
+size is a sequence of ints. Without dtype the value decides it: a bool gives bool, an
+int gives int64, a float gives float32.
+)doc");
     m.def(
         "eye",
         [](int64_t n, py::object m_, py::object dtype, bool requires_grad) {
@@ -146,7 +163,11 @@ void bind_creation(py::module_& m) {
             return finish(eye(n, cols, dtype_arg(dtype, kDefaultFloat)), requires_grad);
         },
         py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
-        py::arg("requires_grad") = false);
+        py::arg("requires_grad") = false,
+        R"doc(An (n, m) matrix with ones on the diagonal, zeros elsewhere.
+
+m defaults to n (the identity matrix); dtype defaults to float32.
+)doc");
     m.def(
         "linspace",
         [](double start, double end, int64_t steps, py::object dtype, bool requires_grad) {
@@ -154,7 +175,12 @@ void bind_creation(py::module_& m) {
                           requires_grad);
         },
         py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(),
-        py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+        py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
+        R"doc(steps evenly spaced values from start to end, both included (1-d).
+
+steps=1 gives just start; dtype defaults to float32.
+Example: linspace(0, 1, 5) is [0, 0.25, 0.5, 0.75, 1].
+)doc");
     m.def(
         "_arange",
         [](double start, double end, double step, DType dtype, bool requires_grad) {
@@ -163,7 +189,7 @@ void bind_creation(py::module_& m) {
         py::arg("start"), py::arg("end"), py::arg("step"), py::arg("dtype"),
         py::arg("requires_grad") = false);
 
-    auto random = [&m](const char* name, auto fn) {
+    auto random = [&m](const char* name, auto fn, const char* doc) {
         m.def(
             name,
             [fn, name](py::args size, py::object size_kw, Generator* generator, py::object dtype,
@@ -173,10 +199,20 @@ void bind_creation(py::module_& m) {
                               requires_grad);
             },
             py::kw_only(), py::arg("size") = py::none(), py::arg("generator") = nullptr,
-            py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
+            py::arg("dtype") = py::none(), py::arg("requires_grad") = false, doc);
     };
-    random("rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); });
-    random("randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); });
+    random("rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); },
+           R"doc(A new tensor of values drawn uniformly from [0, 1).
+
+The size is given as ints, one sequence or size=; dtype must be floating (default
+float32). generator= draws from a private cr.Generator instead of the global one.
+)doc");
+    random("randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); },
+           R"doc(A new tensor of draws from the standard normal distribution N(0, 1).
+
+The size is given as ints, one sequence or size=; dtype must be floating (default
+float32). generator= draws from a private cr.Generator instead of the global one.
+)doc");
     m.def(
         "randperm",
         [](int64_t n, Generator* generator, py::object dtype) {

@@ -9,38 +9,52 @@ void bind_inplace(py::module_& m) {
     TensorClass cls = tensor_class(m);
 
     // ---- fills and copies
-    cls.def("zero_", &zero_);
+    cls.def("zero_", &zero_, "Fills self with zeros in place and returns it.");
     cls.def(
-        "fill_",
-        [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
-        py::arg("value"));
+        "fill_", [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
+        py::arg("value"), R"doc(Fills self with value in place and returns it.
+
+value is a number or a 0-d tensor; self keeps its shape and dtype.
+)doc");
     cls.def(
         "copy_", [](Tensor& a, const Tensor& src) -> Tensor& { return copy_(a, src); },
-        py::arg("src"));
+        py::arg("src"), R"doc(Copies src's values into self in place and returns self.
+
+src broadcasts to self's shape and is converted to self's dtype; self keeps its memory.
+)doc");
     m.def(
         "masked_fill",
         [](const Tensor& x, const Tensor& mask, py::object v) {
             return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
         },
-        py::arg("input"), py::arg("mask"), py::arg("value"));
+        py::arg("input"), py::arg("mask"), py::arg("value"),
+        R"doc(A copy of input with value written wherever mask is True.
+
+mask is a bool tensor that broadcasts to input's shape; value is a number or a 0-d
+tensor. Gradient: grad to input at the unmasked places, to a tensor value summed over
+the masked ones.
+)doc");
     cls.def(
         "masked_fill",
         [](const Tensor& x, const Tensor& mask, py::object v) {
             return masked_fill(x, mask, to_tensor_arg(v, "masked_fill"));
         },
-        py::arg("mask"), py::arg("value"));
+        py::arg("mask"), py::arg("value"),
+        "A copy of self with value where mask is True. See chainrule.masked_fill.");
     cls.def(
         "masked_fill_",
         [](Tensor& x, const Tensor& mask, py::object v) -> Tensor& {
             return masked_fill_(x, mask, to_tensor_arg(v, "masked_fill_"));
         },
-        py::arg("mask"), py::arg("value"));
+        py::arg("mask"), py::arg("value"),
+        "In-place masked_fill: writes value into self where mask is True; returns self.");
     cls.def(
         "clamp_",
         [](Tensor& x, py::object min, py::object max) -> Tensor& {
             return clamp_(x, opt_double(min, "clamp_"), opt_double(max, "clamp_"));
         },
-        py::arg("min") = py::none(), py::arg("max") = py::none());
+        py::arg("min") = py::none(), py::arg("max") = py::none(),
+        "In-place chainrule.clamp: limits self to [min, max] and returns self.");
 
     // ---- in-place unary math: t.exp_() and cr.exp_(t)
     auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&)) {

@@ -57,8 +57,10 @@ void bind_runtime(py::module_& m) {
                 g.manual_seed(seed);
                 return g;
             },
-            py::arg("seed"), py::return_value_policy::reference_internal)
-        .def("initial_seed", &Generator::initial_seed)
+            py::arg("seed"), py::return_value_policy::reference_internal,
+            "Restarts this stream from seed (an int); returns the generator.")
+        .def("initial_seed", &Generator::initial_seed,
+             "The seed this stream was last started from.")
         .def(
             "get_state", [](const Generator& g) { return generator_state(g); },
             "The stream's position as an int64 tensor, for set_state.")
@@ -68,7 +70,8 @@ void bind_runtime(py::module_& m) {
                 g.set_state(generator_state_arg(state));
                 return g;
             },
-            py::arg("new_state"), py::return_value_policy::reference_internal);
+            py::arg("new_state"), py::return_value_policy::reference_internal,
+            "Moves the stream to a position saved by get_state; returns the generator.");
     m.def(
         "get_rng_state", [] { return generator_state(default_generator()); },
         "The default generator's state as an int64 tensor.");
@@ -84,8 +87,10 @@ void bind_runtime(py::module_& m) {
         },
         py::arg("seed"), py::return_value_policy::reference,
         "Seeds the default generator, making every random draw reproducible; returns it.");
-    m.def("initial_seed", [] { return default_generator().initial_seed(); });
-    m.def("default_generator", &default_generator, py::return_value_policy::reference);
+    m.def("initial_seed", [] { return default_generator().initial_seed(); },
+          "The seed the default generator was last started from.");
+    m.def("default_generator", &default_generator, py::return_value_policy::reference,
+          "The global cr.Generator used by draws without generator=.");
 
     m.def("_build_info", [] {
         py::dict d;

@@ -262,51 +262,103 @@ void bind_shape(py::module_& m) {
             "A view with another shape (one -1 allowed); needs compatible strides, else "
             "use reshape.");
     cls.def("view_as", [](const Tensor& t, const Tensor& other) { return view(t, other.shape()); },
-            py::arg("other"));
+            py::arg("other"), "self.view(other.shape): a view with other's shape.");
     m.def("reshape", [](const Tensor& t, py::object shape) {
               return reshape(t, shape_arg(shape, "reshape"));
           }, py::arg("input"), py::arg("shape"),
           "The values of input with a new shape: a view when strides allow, else a copy.");
     cls.def("reshape", [](const Tensor& t, py::args shape) {
         return reshape(t, shape_args(shape, "reshape"));
-    });
+    }, R"doc(self with a new shape, given as ints or one sequence (one -1 is inferred).
+
+A view when the strides allow, else a copy. See chainrule.reshape.
+)doc");
     cls.def("reshape_as", [](const Tensor& t, const Tensor& other) {
         return reshape(t, other.shape());
-    }, py::arg("other"));
-    m.def("flatten", &flatten, py::arg("input"), py::arg("start_dim") = 0, py::arg("end_dim") = -1);
-    cls.def("flatten", &flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+    }, py::arg("other"), "self.reshape(other.shape): self's values in other's shape.");
+    m.def("flatten", &flatten, py::arg("input"), py::arg("start_dim") = 0, py::arg("end_dim") = -1,
+          R"doc(Merges dims start_dim..end_dim (inclusive) of input into one.
+
+With the defaults the result is 1-d; a 0-d input gives shape (1,). A view when the
+strides allow, else a copy. Example: a (2, 3, 4) x gives (2, 12) for flatten(x, 1).
+)doc");
+    cls.def("flatten", &flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1,
+            "Merges dims start_dim..end_dim into one. See chainrule.flatten.");
     auto unflatten_fn = [](const Tensor& t, int64_t dim, py::object sizes) {
         return unflatten(t, dim, shape_arg(sizes, "unflatten"));
     };
-    m.def("unflatten", unflatten_fn, py::arg("input"), py::arg("dim"), py::arg("sizes"));
-    cls.def("unflatten", unflatten_fn, py::arg("dim"), py::arg("sizes"));
+    m.def("unflatten", unflatten_fn, py::arg("input"), py::arg("dim"), py::arg("sizes"),
+          R"doc(Splits dim of input into several dims of the given sizes.
+
+The product of sizes must equal input.shape[dim]; one size may be -1 (inferred).
+The inverse of chainrule.flatten; a view when the strides allow.
+)doc");
+    cls.def("unflatten", unflatten_fn, py::arg("dim"), py::arg("sizes"),
+            "Splits dim into dims of the given sizes. See chainrule.unflatten.");
     auto squeeze_fn = [](const Tensor& t, py::object dim) { return squeeze(t, squeeze_dims(dim)); };
-    m.def("squeeze", squeeze_fn, py::arg("input"), py::arg("dim") = py::none());
-    cls.def("squeeze", squeeze_fn, py::arg("dim") = py::none());
-    m.def("unsqueeze", &unsqueeze, py::arg("input"), py::arg("dim"));
-    cls.def("unsqueeze", &unsqueeze, py::arg("dim"));
-    m.def("transpose", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"));
-    cls.def("transpose", &transpose, py::arg("dim0"), py::arg("dim1"));
-    m.def("swapaxes", &transpose, py::arg("input"), py::arg("axis0"), py::arg("axis1"));
-    cls.def("swapaxes", &transpose, py::arg("axis0"), py::arg("axis1"));
-    m.def("swapdims", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"));
-    cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"));
+    m.def("squeeze", squeeze_fn, py::arg("input"), py::arg("dim") = py::none(),
+          R"doc(A view of input without size-1 dims.
+
+dim=None drops every size-1 dim; an int or a tuple of ints drops only those of the
+named dims that have size 1 (the others are left alone, not an error).
+)doc");
+    cls.def("squeeze", squeeze_fn, py::arg("dim") = py::none(),
+            "A view without size-1 dims (all, or those in dim). See chainrule.squeeze.");
+    m.def("unsqueeze", &unsqueeze, py::arg("input"), py::arg("dim"),
+          R"doc(A view of input with a new size-1 dim inserted at position dim.
+
+dim may range over [-input.dim() - 1, input.dim()]; negative values count from the end
+of the result, so unsqueeze(x, -1) appends a dim.
+)doc");
+    cls.def("unsqueeze", &unsqueeze, py::arg("dim"),
+            "A view with a size-1 dim inserted at dim. See chainrule.unsqueeze.");
+    m.def("transpose", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"),
+          R"doc(A view of input with dims dim0 and dim1 swapped (no data is moved).
+
+The result is usually not contiguous; call .contiguous() when a kernel needs it.
+)doc");
+    cls.def("transpose", &transpose, py::arg("dim0"), py::arg("dim1"),
+            "A view with dim0 and dim1 swapped. See chainrule.transpose.");
+    m.def("swapaxes", &transpose, py::arg("input"), py::arg("axis0"), py::arg("axis1"),
+          "A view with axis0 and axis1 swapped; the NumPy name of chainrule.transpose.");
+    cls.def("swapaxes", &transpose, py::arg("axis0"), py::arg("axis1"),
+            "A view with axis0 and axis1 swapped. See chainrule.transpose.");
+    m.def("swapdims", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"),
+          "A view with dim0 and dim1 swapped; another name of chainrule.transpose.");
+    cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"),
+            "A view with dim0 and dim1 swapped. See chainrule.transpose.");
     m.def("permute", [](const Tensor& t, py::object dims) {
               return permute(t, shape_arg(dims, "permute").vec());
-          }, py::arg("input"), py::arg("dims"));
+          }, py::arg("input"), py::arg("dims"),
+          R"doc(A view of input with its dims reordered: result dim i is input dim dims[i].
+
+dims must name every dim exactly once (negative values count from the end).
+Example: permute(x, (0, 2, 1)) swaps the last two dims of a 3-d x.
+)doc");
     cls.def("permute", [](const Tensor& t, py::args dims) {
         return permute(t, shape_args(dims, "permute").vec());
-    });
+    }, "A view with dims reordered, given as ints or one sequence. See chainrule.permute.");
     cls.def("expand", [](const Tensor& t, py::args sizes) {
         return expand(t, shape_args(sizes, "expand"));
     }, "A broadcast view (stride 0) to the given sizes; -1 keeps a size.");
     cls.def("expand_as", [](const Tensor& t, const Tensor& other) {
         return expand(t, other.shape());
-    }, py::arg("other"));
-    m.def("narrow", &narrow, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"));
-    cls.def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
-    m.def("select", &select, py::arg("input"), py::arg("dim"), py::arg("index"));
-    cls.def("select", &select, py::arg("dim"), py::arg("index"));
+    }, py::arg("other"), "self.expand(other.shape): a broadcast view to other's shape.");
+    m.def("narrow", &narrow, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"),
+          R"doc(A view of input restricted to start .. start + length - 1 along dim.
+
+Like input[..., start:start + length, ...] at dim, but out-of-range bounds are errors
+rather than clipped; a negative start counts from the end.
+)doc");
+    cls.def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"),
+            "A view of length elements from start along dim. See chainrule.narrow.");
+    m.def("select", &select, py::arg("input"), py::arg("dim"), py::arg("index"),
+          R"doc(A view of input at position index along dim, with that dim removed.
+
+select(x, 0, i) is x[i]; a negative index counts from the end.
+)doc");
+    cls.def("select", &select, py::arg("dim"), py::arg("index"),
+            "A view at index along dim, that dim removed. See chainrule.select.");
     cls.def_property_readonly("T", [](const Tensor& x) { return t_(x); });
     cls.def_property_readonly("mT", &mT);
     auto t_fn = [](const Tensor& x) {
@@ -314,8 +366,11 @@ void bind_shape(py::module_& m) {
                  x.dim(), "D");
         return t_(x, true);
     };
-    m.def("t", t_fn, py::arg("input"));
-    cls.def("t", t_fn);
+    m.def("t", t_fn, py::arg("input"), R"doc(Transpose of a matrix: a view, dims 0 and 1 swapped.
+
+input must have at most 2 dims; 0-d and 1-d inputs come back as they are (as views).
+)doc");
+    cls.def("t", t_fn, "Transpose of a matrix (at most 2 dims). See chainrule.t.");
 
     // ---- copies
     cls.def("repeat", [](const Tensor& t, py::args sizes) {
@@ -337,22 +392,53 @@ void bind_shape(py::module_& m) {
     m.def("split", split_fn, py::arg("tensor"), py::arg("split_size_or_sections"),
           py::arg("dim") = 0, "Views of pieces of size split_size (the last may be smaller), "
           "or of the given sizes.");
-    cls.def("split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
+    cls.def("split", split_fn, py::arg("split_size"), py::arg("dim") = 0,
+            "A tuple of views of pieces along dim. See chainrule.split.");
     auto chunk_fn = [](const Tensor& t, int64_t chunks, int64_t dim) {
         return tuple_of(chunk(t, chunks, dim));
     };
-    m.def("chunk", chunk_fn, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0);
-    cls.def("chunk", chunk_fn, py::arg("chunks"), py::arg("dim") = 0);
-    m.def("tril", &tril, py::arg("input"), py::arg("diagonal") = 0);
-    cls.def("tril", &tril, py::arg("diagonal") = 0);
-    m.def("triu", &triu, py::arg("input"), py::arg("diagonal") = 0);
-    cls.def("triu", &triu, py::arg("diagonal") = 0);
+    m.def("chunk", chunk_fn, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0,
+          R"doc(Splits input into at most chunks views of equal size along dim.
+
+Each piece has ceil(size / chunks) elements along dim, the last possibly fewer, so
+fewer than chunks pieces can come back. Returns a tuple.
+)doc");
+    cls.def("chunk", chunk_fn, py::arg("chunks"), py::arg("dim") = 0,
+            "Splits into at most chunks equal views along dim. See chainrule.chunk.");
+    m.def("tril", &tril, py::arg("input"), py::arg("diagonal") = 0,
+          R"doc(Lower triangle of the last two dims of input; the rest set to 0.
+
+Keeps the elements with col - row <= diagonal (0: the main diagonal and below it; 1
+adds the first diagonal above). Batched over leading dims; the gradient is masked alike.
+)doc");
+    cls.def("tril", &tril, py::arg("diagonal") = 0,
+            "Lower triangle of the last two dims, the rest 0. See chainrule.tril.");
+    m.def("triu", &triu, py::arg("input"), py::arg("diagonal") = 0,
+          R"doc(Upper triangle of the last two dims of input; the rest set to 0.
+
+Keeps the elements with col - row >= diagonal (0: the main diagonal and above it; -1
+adds the first diagonal below). Batched over leading dims; the gradient is masked alike.
+)doc");
+    cls.def("triu", &triu, py::arg("diagonal") = 0,
+            "Upper triangle of the last two dims, the rest 0. See chainrule.triu.");
 
     // ---- indexing
-    m.def("index_select", &index_select, py::arg("input"), py::arg("dim"), py::arg("index"));
-    cls.def("index_select", &index_select, py::arg("dim"), py::arg("index"));
-    m.def("gather", &gather, py::arg("input"), py::arg("dim"), py::arg("index"));
-    cls.def("gather", &gather, py::arg("dim"), py::arg("index"));
+    m.def("index_select", &index_select, py::arg("input"), py::arg("dim"), py::arg("index"),
+          R"doc(The entries of input at the positions index (1-d, int64) along dim.
+
+The result has input's shape with size len(index) at dim; indices may repeat. It is a
+copy. Gradient: grad added back at the selected positions (repeats accumulate).
+)doc");
+    cls.def("index_select", &index_select, py::arg("dim"), py::arg("index"),
+            "Entries at the positions index along dim. See chainrule.index_select.");
+    m.def("gather", &gather, py::arg("input"), py::arg("dim"), py::arg("index"),
+          R"doc(Picks values of input along dim by an int64 index of the same number of dims.
+
+out[i][j][k] = input[index[i][j][k]][j][k] for dim=0 (likewise for other dims); the
+result has index's shape. Gradient: grad scattered back (added) to the picked places.
+)doc");
+    cls.def("gather", &gather, py::arg("dim"), py::arg("index"),
+            "Values picked along dim by index. See chainrule.gather.");
     cls.def("__len__", [](const Tensor& t) {
         if (t.dim() == 0) throw TypeError("len() of a 0-d tensor");
         return t.shape()[0];
@@ -365,7 +451,11 @@ void bind_shape(py::module_& m) {
             idx.push_back(h.is_none() ? Tensor() : py::cast<Tensor>(h));
         }
         return index_put_(t, idx, values);
-    }, py::arg("indices"), py::arg("values"));
+    }, py::arg("indices"), py::arg("values"), R"doc(In-place self[indices] = values; returns self.
+
+indices is a sequence with one int64/bool index tensor (or None for a full slice) per
+leading dim; values broadcasts to the indexed shape.
+)doc");
 
     // ---- selection and scatter
     auto unbind_fn = [](const Tensor& x, int64_t dim) { return tuple_of(unbind(x, dim)); };

@@ -65,27 +65,37 @@ void bind_tensor(py::module_& m) {
     cls.def_property_readonly("shape", [](const Tensor& t) { return shape_tuple(t.shape()); })
         .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
         .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
-        .def("dim", [](const Tensor& t) { return t.dim(); })
-        .def("numel", [](const Tensor& t) { return t.numel(); })
+        .def("dim", [](const Tensor& t) { return t.dim(); },
+             "The number of dims (0 for a scalar tensor); the same as .ndim.")
+        .def("numel", [](const Tensor& t) { return t.numel(); },
+             "The number of elements: the product of the sizes (1 for a 0-d tensor).")
         .def(
             "size",
             [](const Tensor& t, py::object dim) -> py::object {
                 if (dim.is_none()) return shape_tuple(t.shape());
                 return py::int_(t.size(py::cast<int64_t>(dim)));
             },
-            py::arg("dim") = py::none())
+            py::arg("dim") = py::none(),
+            "The shape as a tuple, or with dim given the size of that dim (negative counts "
+            "from the end).")
         .def(
             "stride",
             [](const Tensor& t, py::object dim) -> py::object {
                 if (dim.is_none()) return shape_tuple(t.strides());
                 return py::int_(t.strides()[wrap_dim(py::cast<int64_t>(dim), t.dim(), "stride")]);
             },
-            py::arg("dim") = py::none())
-        .def("storage_offset", [](const Tensor& t) { return t.offset(); })
-        .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); })
-        .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
-        .def("element_size", [](const Tensor& t) { return itemsize(t.dtype()); })
-        .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
+            py::arg("dim") = py::none(),
+            "The strides in elements (not bytes) as a tuple, or the stride of dim.")
+        .def("storage_offset", [](const Tensor& t) { return t.offset(); },
+             "Where the first element sits in the storage, counted in elements.")
+        .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); },
+             "True when the elements are laid out in row-major order without gaps.")
+        .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); },
+             "The address of the first element, as an int.")
+        .def("element_size", [](const Tensor& t) { return itemsize(t.dtype()); },
+             "The size of one element in bytes (8 for float64 and int64).")
+        .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); },
+             "True for float32 and float64 tensors.")
         .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
         .def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
                       [](Tensor& t, bool r) {
@@ -102,7 +112,12 @@ void bind_tensor(py::module_& m) {
                 t.set_requires_grad(r);
                 return t;
             },
-            py::arg("requires_grad") = true)
+            py::arg("requires_grad") = true,
+            R"doc(Sets whether autograd records operations on self; returns self.
+
+Meant for leaves (tensors created by the user); only floating-point tensors can require
+grad. On a non-leaf, requires_grad_(True) does nothing.
+)doc")
         .def_property("grad", [](const Tensor& t) { return t.grad(); },
                       [](Tensor& t, py::object g) {
                           if (g.is_none()) return t.set_grad(Tensor());
@@ -117,7 +132,8 @@ void bind_tensor(py::module_& m) {
                                [](const Tensor& t) { return t.grad_fn(); })
         .def_property_readonly("output_nr", [](const Tensor& t) { return t.output_nr(); })
         .def_property_readonly("retains_grad", [](const Tensor& t) { return t.retains_grad(); })
-        .def("retain_grad", [](Tensor& t) { t.retain_grad(); })
+        .def("retain_grad", [](Tensor& t) { t.retain_grad(); },
+             "Makes backward() also fill .grad of this non-leaf tensor (leaves always get it).")
         .def("_register_hook", [](Tensor& t, py::function fn) {
             return t.register_hook([fn](const Tensor& g) -> Tensor {
                 py::gil_scoped_acquire gil;

@@ -68,7 +68,12 @@ Tensor cast_opt(const Tensor& x, py::handle dtype);
 
 using BinaryOp = Tensor (*)(const Tensor&, const Tensor&);
 // Binds `cr.name(input, other)` and `Tensor.name(other)`; operands may be Python numbers.
-void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn);
+// `doc` is the function's docstring; the method gets method_doc(name, doc).
+void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn,
+                const char* doc = nullptr);
+// The docstring of a Tensor method bound next to cr.<name>: the function doc's summary line
+// and a pointer to the function (help(t.sum) stays short; pybind11 copies the string).
+std::string method_doc(const char* name, const char* doc);
 
 void bind_tensor(py::module_& m);
 void bind_creation(py::module_& m);

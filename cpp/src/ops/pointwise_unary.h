@@ -2,8 +2,8 @@
 // formula struct kernels::ew::Name (kernels/elementwise/formulas.h: forward, derivative, the
 // dtypes it takes, and, through the derivative's parameter types, what the derivative reads)
 // with its entry kernels::Unary::Name in the per-ISA table, and then
-//     y = unary_op<Unary::Name>(x, "op", "NameBackward0", params);
-//     unary_op_<Unary::Name>(self, "op_", "NameBackward0", params);
+//     y = unary_op<Unary::Name>(x, "op", "<Name>Backward0", params);
+//     unary_op_<Unary::Name>(self, "op_", "<Name>Backward0", params);
 // Everything else follows from the formula: the forward's dtypes, the node's saved tensor
 // (the input, the output or nothing, exactly what the derivative reads: kSaves), and in place
 // when to take a copy of the input before overwriting it. No op names a saved tensor itself.
