@@ -214,9 +214,12 @@ int main(int argc, char** argv) {
             for (auto& t : split(val, ',')) threads.push_back(std::atoi(t.c_str()));
         } else if (key == "--levels") {
             for (auto& l : split(val, ',')) {
-                levels.push_back(l == "avx512" ? CpuCapability::Avx512
-                                 : l == "avx2" ? CpuCapability::Avx2
-                                               : CpuCapability::Baseline);
+                CpuCapability level;
+                if (!cpu_capability_from_name(l.c_str(), &level)) {
+                    std::fprintf(stderr, "bench_gemm: unknown level %s\n", l.c_str());
+                    return 2;
+                }
+                levels.push_back(level);
             }
         } else if (key == "--shapes") {
             shapes.clear();
