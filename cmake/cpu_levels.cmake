@@ -4,6 +4,7 @@
 file(READ ${CMAKE_CURRENT_LIST_DIR}/../cpp/include/chainrule/cpu_levels.def _def)
 string(REGEX REPLACE "//[^\n]*" "" _def "${_def}")  # comments may mention the macro
 string(REGEX REPLACE "#[^\n]*" "" _def "${_def}")   # so may the #error line
+string(REGEX REPLACE "\"[ \n]+\"" "" _def "${_def}") # "a" "b" -> "ab", as in C++
 string(REPLACE ";" "<semicolon>" _def "${_def}")    # the flags' separators, not list items
 string(REGEX MATCHALL "CR_CPU_LEVEL\\(" _calls "${_def}")
 # CR_CPU_LEVEL(Enum, name, <checks without quotes>, "flags", "msvc flags")
