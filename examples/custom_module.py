@@ -49,12 +49,13 @@ def main() -> None:
     print([name for name, _ in model.named_parameters()][:5], "...")
     x, y = cr.randn(64, 64), cr.randint(0, 10, (64,))
     optimizer = optim.Adam(model.parameters(), lr=1e-2)
-    for step in range(20):
+    for _ in range(20):
         optimizer.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
-    print(f"loss after 20 steps {loss.item():.4f}; block 0 ran {model.blocks[0].steps.item()} times")
+    steps = model.blocks[0].steps.item()
+    print(f"loss after 20 steps {loss.item():.4f}; block 0 ran {steps} times")
     copy = Classifier()
     copy.load_state_dict(model.state_dict())
     model.eval()

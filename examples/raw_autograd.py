@@ -1,8 +1,8 @@
 """Trains a small MLP on the bundled handwritten digits with raw tensors: no nn, no optim.
 
-``python examples/raw_autograd.py``. Written with raw tensors and autograd only (parameters, matmul, log-softmax, a hand-written
-SGD-with-momentum step), to show every piece of a training step. It prints the loss per
-epoch, the test accuracy and the time taken.
+``python examples/raw_autograd.py``. Written with raw tensors and autograd only (parameters,
+matmul, log-softmax, a hand-written SGD-with-momentum step), to show every piece of a
+training step. It prints the loss per epoch, the test accuracy and the time taken.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ def main() -> float:
     cr.manual_seed(0)
     x = cr.rand(512, 1) * 4 - 2
     y = (3 * x).sin() + 0.05 * cr.randn(512, 1)
-    model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1))
+    model = nn.Sequential(
+        nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1)
+    )
     optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loss_fn = nn.MSELoss()
     for step in range(1, 1501):

@@ -49,6 +49,24 @@ def test_stubtest(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_stub_only_module_names_exist() -> None:
+    """stubtest skips what __init__.pyi re-exports from the stub-only _functions.pyi (it takes
+    those names for another module's, and that module has no run-time counterpart): every name
+    defined there must still be an attribute of the extension."""
+    tree = ast.parse((STUBS / "_functions.pyi").read_text())
+    names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    names |= {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert "add" in names
+    assert "subtract" in names
+    assert sorted(n for n in names if not hasattr(_C, n)) == []
+
+
 def test_mypy_strict(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
     # A copy of the sources: mypy will not check a package inside site-packages (an installed
@@ -177,6 +195,7 @@ def _stub_targets() -> list[tuple[str, Any, str, list[ast.FunctionDef]]]:
     targets = []
     for stub_file, module in [
         ("__init__.pyi", _C),
+        ("_functions.pyi", _C),  # stub-only: __init__.pyi re-exports its functions
         ("_nn.pyi", _C._nn),
         ("_optim.pyi", _C._optim),
     ]:

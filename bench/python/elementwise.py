@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import fmt_time, header, interleaved  # noqa: E402
+from harness import fmt_time, header, interleaved
 
-import chainrule as cr  # noqa: E402
-import chainrule.nn.functional as F  # noqa: E402
+import chainrule as cr
+import chainrule.nn.functional as F
 
 
 def cases(lib: str, n: int) -> dict[str, Callable[[], object]]:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import header, interleaved  # noqa: E402
+from harness import header, interleaved
 
-import chainrule as cr  # noqa: E402
+import chainrule as cr
 
 # (label, M, K, N, layout): "nn" A @ B; "nt" A @ B^T with B stored (N, K); "tn" A^T @ B with A
 # stored (K, M).
@@ -89,14 +89,17 @@ def main() -> None:
             # chainrule and torch see the same layout: transposed views, never copies.
             a_cr = cr.tensor(np.ascontiguousarray(a_np.T)).mT if layout == "tn" else cr.tensor(a_np)
             b_cr = cr.tensor(np.ascontiguousarray(b_np.T)).mT if layout == "nt" else cr.tensor(b_np)
-            cases: dict[str, Callable[[], object]] = {"chainrule": lambda: cr.matmul(a_cr, b_cr)}
+            # Default arguments bind this iteration's operands into each timed closure.
+            cases: dict[str, Callable[[], object]] = {
+                "chainrule": lambda a=a_cr, b=b_cr: cr.matmul(a, b)
+            }
             if torch is not None:
                 a_t = torch.from_numpy(np.ascontiguousarray(a_np.T)).mT if layout == "tn" else (
                     torch.from_numpy(a_np))
                 b_t = torch.from_numpy(np.ascontiguousarray(b_np.T)).mT if layout == "nt" else (
                     torch.from_numpy(b_np))
-                cases["torch"] = lambda: torch.matmul(a_t, b_t)
-            cases["numpy"] = lambda: a_np @ b_np
+                cases["torch"] = lambda a=a_t, b=b_t: torch.matmul(a, b)
+            cases["numpy"] = lambda a=a_np, b=b_np: a @ b
             flops = 2.0 * m * n * k
             number = max(1, int((0.01 if args.quick else 0.05) * 100e9 / flops))
             times = interleaved(cases, number, rounds=2 if args.quick else 5)

@@ -7,6 +7,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def time_per_call(fn: Callable[[], object], number: int, repeat: int = 7) -> float:
@@ -25,7 +26,9 @@ def time_per_call(fn: Callable[[], object], number: int, repeat: int = 7) -> flo
     return min(runs)
 
 
-def interleaved(cases: dict[str, Callable[[], object]], number: int, rounds: int = 5) -> dict[str, float]:
+def interleaved(
+    cases: dict[str, Callable[[], object]], number: int, rounds: int = 5
+) -> dict[str, float]:
     """Times every case in turn, `rounds` times, so drifts in machine speed hit all alike."""
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(rounds):
@@ -36,7 +39,7 @@ def interleaved(cases: dict[str, Callable[[], object]], number: int, rounds: int
 
 def cpu_name() -> str:
     try:
-        with open("/proc/cpuinfo") as f:
+        with Path("/proc/cpuinfo").open() as f:
             for line in f:
                 if line.startswith("model name"):
                     return line.split(":", 1)[1].strip()

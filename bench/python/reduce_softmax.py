@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import fmt_time, header, interleaved
-
 import numpy as np
+from harness import fmt_time, header, interleaved
 
 import chainrule as cr
 

@@ -167,7 +167,8 @@ def main() -> None:
                 rounds=rounds,
             )
             for lib in ("cr", "torch"):
-                timed[f"backward {lib}"] = timed[f"forward+backward {lib}"] - timed[f"forward {lib}"]
+                both, forward = timed[f"forward+backward {lib}"], timed[f"forward {lib}"]
+                timed[f"backward {lib}"] = both - forward
                 steps[(name, threads, lib)] = timed[f"step {lib}"]
             for part in ("step", "forward", "backward"):
                 c, t = timed[f"{part} cr"], timed[f"{part} torch"]

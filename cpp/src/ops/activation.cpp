@@ -1,12 +1,17 @@
-// Activation functions and their in-place forms. Each one's forward and derivative sit side
-// by side in one struct of kernels/elementwise/formulas.h (the math is repeated in the comment
-// above each op here); contiguous float tensors go through the per-ISA kernel table.
+// Activation functions and their in-place forms. Each one is a formula struct of
+// kernels/elementwise/formulas.h (forward, derivative and what that reads; the math is
+// repeated in the comment above each op here) wired by unary_op/unary_op_
+// (pointwise_unary.h), which decide what the node saves; contiguous float tensors go
+// through the per-ISA kernel table.
 // relu, sigmoid and tanh live in elementwise_unary.cpp, softmax/log_softmax in softmax.cpp.
 // Formulas (and their values at kinks, NaN and infinities) follow PyTorch's CPU kernels.
-#include "pointwise.h"
+// Integer inputs raise (PyTorch's activation kernels are float-only too), but for hardtanh.
+#include "pointwise_unary.h"
 
 namespace chainrule {
 
+using detail::unary_op;
+using detail::unary_op_;
 using kernels::Unary;
 using kernels::UnaryParams;
 
@@ -14,50 +19,6 @@ namespace {
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
-
-// y = f(x) for a floating-point x, in x's dtype. Integer inputs raise (PyTorch's activation
-// kernels are float-only too).
-template <Unary Op>
-Tensor float_map(const Tensor& x, const char* op, const UnaryParams& p = {}) {
-    detail::check_floating(x, op);
-    Tensor y = empty(x.shape(), x.dtype());
-    CR_DISPATCH_FLOAT(x.dtype(), op, [&] { detail::unary_map<Op, scalar_t>(y, x, p); });
-    return y;
-}
-
-// float_map with a UnaryBackward<Op> node (dx = bwd(dy, x)) saving x.
-template <Unary Op>
-Tensor float_map_grad(const Tensor& x, const char* op, const char* name,
-                      const UnaryParams& p = {}) {
-    Tensor y = float_map<Op>(x, op, p);
-    if (needs_grad(x)) detail::attach_unary<Op>(y, x, x, name, p);
-    return y;
-}
-
-// self = f(self) in place, for a floating-point self; the node runs the derivative of BwdOp
-// (Op's, or EluOut's from the output). It saves the output after the write when
-// `saves_output`, else a copy of the input taken before it.
-template <Unary Op, Unary BwdOp = Op>
-Tensor& float_map_(Tensor& self, const char* op, const char* name, bool saves_output,
-                   const UnaryParams& p = {}) {
-    check_inplace(self, op);
-    detail::check_floating(self, op);
-    std::shared_ptr<detail::UnaryBackward<BwdOp>> node;
-    if (needs_grad(self)) {
-        node = std::make_shared<detail::UnaryBackward<BwdOp>>(name, p);
-        node->next_edges.push_back(gradient_edge(self));
-        if (!saves_output) {
-            NoGradGuard ng;
-            node->saved = clone(self.detach());
-        }
-    }
-    // Elementwise, so writing each element over its own input is safe.
-    CR_DISPATCH_FLOAT(self.dtype(), op, [&] { detail::unary_map<Op, scalar_t>(self, self, p); });
-    detail::finish_inplace(self, node);
-    // Saved after the version bump: a later in-place change of self is caught at backward.
-    if (node && saves_output) node->saved = self;
-    return self;
-}
 
 }  // namespace
 
@@ -67,13 +28,16 @@ Tensor& float_map_(Tensor& self, const char* op, const char* name, bool saves_ou
 // In place (LeakyReluBackward1) the output is saved instead: for slope >= 0, y > 0 iff x > 0.
 // PyTorch refuses that backward for a negative slope; here the input is saved instead.
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-    return float_map_grad<Unary::LeakyRelu>(x, "leaky_relu", "LeakyReluBackward0",
-                                            {negative_slope, 0, 0});
+    return unary_op<Unary::LeakyRelu>(x, "leaky_relu", "LeakyReluBackward0",
+                                      {negative_slope, 0, 0});
 }
 
 Tensor& leaky_relu_(Tensor& self, double negative_slope) {
-    return float_map_<Unary::LeakyRelu>(self, "leaky_relu_", "LeakyReluBackward1",
-                                        negative_slope >= 0, {negative_slope, 0, 0});
+    const UnaryParams p{negative_slope, 0, 0};
+    if (negative_slope >= 0) {
+        return unary_op_<Unary::LeakyReluOut>(self, "leaky_relu_", "LeakyReluBackward1", p);
+    }
+    return unary_op_<Unary::LeakyRelu>(self, "leaky_relu_", "LeakyReluBackward1", p);
 }
 
 // ---- elu / selu / celu --------------------------------------------------------
@@ -86,13 +50,14 @@ Tensor& leaky_relu_(Tensor& self, double negative_slope) {
 namespace {
 // p0 = alpha * scale, p1 = scale, p2 = input_scale.
 Tensor elu_impl(const Tensor& x, UnaryParams p, const char* op, const char* name) {
-    return float_map_grad<Unary::Elu>(x, op, name, p);
+    return unary_op<Unary::Elu>(x, op, name, p);
 }
 
 Tensor& elu_impl_(Tensor& self, UnaryParams p, const char* op, const char* name) {
-    // The output determines the input only when alpha * scale >= 0 (and scale > 0).
-    if (p.p0 >= 0 && p.p1 > 0) return float_map_<Unary::Elu, Unary::EluOut>(self, op, name, true, p);
-    return float_map_<Unary::Elu>(self, op, name, false, p);
+    // The output determines the input only when alpha * scale >= 0 (and scale > 0): then the
+    // derivative from the output (EluOut, no copy), else from a copy of the input.
+    if (p.p0 >= 0 && p.p1 > 0) return unary_op_<Unary::EluOut>(self, op, name, p);
+    return unary_op_<Unary::Elu>(self, op, name, p);
 }
 
 UnaryParams celu_params(double alpha, const char* op) {
@@ -135,38 +100,29 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
     const bool tanh_form = approximate == "tanh";
     CR_CHECK(tanh_form || approximate == "none", ValueError,
              "gelu: approximate must be 'none' or 'tanh'; got '", approximate, "'");
-    return tanh_form ? float_map_grad<Unary::GeluTanh>(x, "gelu", "GeluBackward0")
-                     : float_map_grad<Unary::GeluErf>(x, "gelu", "GeluBackward0");
+    return tanh_form ? unary_op<Unary::GeluTanh>(x, "gelu", "GeluBackward0")
+                     : unary_op<Unary::GeluErf>(x, "gelu", "GeluBackward0");
 }
 
 // ---- silu ------------------------------------------------------------------------
 // y = x * sigmoid(x) = x / (1 + exp(-x))
 // dx = dy * sigmoid(x) * (1 + x * (1 - sigmoid(x)))
 // For x -> -inf, exp(-x) overflows to inf and y to -0: no NaN for finite x.
-Tensor silu(const Tensor& x) {
-    return float_map_grad<Unary::Silu>(x, "silu", "SiluBackward0");
-}
-Tensor& silu_(Tensor& self) {
-    return float_map_<Unary::Silu>(self, "silu_", "SiluBackward0", false);
-}
+Tensor silu(const Tensor& x) { return unary_op<Unary::Silu>(x, "silu", "SiluBackward0"); }
+Tensor& silu_(Tensor& self) { return unary_op_<Unary::Silu>(self, "silu_", "SiluBackward0"); }
 
 // ---- mish ------------------------------------------------------------------------
 // y = x * tanh(softplus(x)) = x * tanh(log1p(exp(x)))
 // dx = dy * (tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)),  sp = softplus(x)
-Tensor mish(const Tensor& x) {
-    return float_map_grad<Unary::Mish>(x, "mish", "MishBackward0");
-}
-Tensor& mish_(Tensor& self) {
-    return float_map_<Unary::Mish>(self, "mish_", "MishBackward0", false);
-}
+Tensor mish(const Tensor& x) { return unary_op<Unary::Mish>(x, "mish", "MishBackward0"); }
+Tensor& mish_(Tensor& self) { return unary_op_<Unary::Mish>(self, "mish_", "MishBackward0"); }
 
 // ---- softplus --------------------------------------------------------------------
 // y = beta * x > threshold ? x : log1p(exp(beta * x)) / beta
 // dx = beta * x > threshold ? dy : dy * z / (z + 1),  z = exp(beta * x)
 // The threshold switches to the identity before exp overflows (e^20 is far from it).
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-    return float_map_grad<Unary::Softplus>(x, "softplus", "SoftplusBackward0",
-                                           {beta, threshold, 0});
+    return unary_op<Unary::Softplus>(x, "softplus", "SoftplusBackward0", {beta, threshold, 0});
 }
 
 // ---- logsigmoid ------------------------------------------------------------------
@@ -174,7 +130,7 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 // dx = dy * ([x < 0] - sign'(x) * z / (1 + z)),  z = exp(-|x|),  sign' = x < 0 ? 1 : -1
 // (the stable form of dy * (1 - sigmoid(x)))
 Tensor logsigmoid(const Tensor& x) {
-    return float_map_grad<Unary::Logsigmoid>(x, "logsigmoid", "LogSigmoidBackward0");
+    return unary_op<Unary::Logsigmoid>(x, "logsigmoid", "LogSigmoidBackward0");
 }
 
 // ---- hardtanh / relu6 ------------------------------------------------------------
@@ -191,28 +147,12 @@ void check_hardtanh(const Tensor& x, double lo, double hi, const char* op) {
 
 Tensor hardtanh_impl(const Tensor& x, double lo, double hi, const char* op) {
     check_hardtanh(x, lo, hi, op);
-    const UnaryParams p{lo, hi, 0};
-    Tensor y = empty(x.shape(), x.dtype());
-    CR_DISPATCH_NUMERIC(x.dtype(), op,
-                        [&] { detail::unary_map<Unary::Hardtanh, scalar_t>(y, x, p); });
-    if (needs_grad(x)) detail::attach_unary<Unary::Hardtanh>(y, x, x, "HardtanhBackward0", p);
-    return y;
+    return unary_op<Unary::Hardtanh>(x, op, "HardtanhBackward0", {lo, hi, 0});
 }
 
 Tensor& hardtanh_impl_(Tensor& self, double lo, double hi, const char* op) {
-    check_inplace(self, op);
     check_hardtanh(self, lo, hi, op);
-    const UnaryParams p{lo, hi, 0};
-    std::shared_ptr<detail::UnaryBackward<Unary::Hardtanh>> node;
-    if (needs_grad(self)) {
-        node = std::make_shared<detail::UnaryBackward<Unary::Hardtanh>>("HardtanhBackward0", p);
-        node->next_edges.push_back(gradient_edge(self));
-    }
-    CR_DISPATCH_NUMERIC(self.dtype(), op,
-                        [&] { detail::unary_map<Unary::Hardtanh, scalar_t>(self, self, p); });
-    detail::finish_inplace(self, node);
-    if (node) node->saved = self;
-    return self;
+    return unary_op_<Unary::HardtanhOut>(self, op, "HardtanhBackward0", {lo, hi, 0});
 }
 }  // namespace
 
@@ -228,10 +168,10 @@ Tensor& relu6_(Tensor& self) { return hardtanh_impl_(self, 0.0, 6.0, "relu6_"); 
 // ---- hardsigmoid -----------------------------------------------------------------
 // y = min(max(x + 3, 0), 6) / 6          dx = -3 < x < 3 ? dy / 6 : 0
 Tensor hardsigmoid(const Tensor& x) {
-    return float_map_grad<Unary::Hardsigmoid>(x, "hardsigmoid", "HardsigmoidBackward0");
+    return unary_op<Unary::Hardsigmoid>(x, "hardsigmoid", "HardsigmoidBackward0");
 }
 Tensor& hardsigmoid_(Tensor& self) {
-    return float_map_<Unary::Hardsigmoid>(self, "hardsigmoid_", "HardsigmoidBackward0", false);
+    return unary_op_<Unary::Hardsigmoid>(self, "hardsigmoid_", "HardsigmoidBackward0");
 }
 
 // ---- hardswish -------------------------------------------------------------------
@@ -239,10 +179,10 @@ Tensor& hardsigmoid_(Tensor& self) {
 // dx = x <= -3 ? 0 : (x < 3 ? dy * (x / 3 + 1/2) : dy)
 // NOTE: 0 at x = -3, dy at x = 3 and NaN at NaN, as in PyTorch.
 Tensor hardswish(const Tensor& x) {
-    return float_map_grad<Unary::Hardswish>(x, "hardswish", "HardswishBackward0");
+    return unary_op<Unary::Hardswish>(x, "hardswish", "HardswishBackward0");
 }
 Tensor& hardswish_(Tensor& self) {
-    return float_map_<Unary::Hardswish>(self, "hardswish_", "HardswishBackward0", false);
+    return unary_op_<Unary::Hardswish>(self, "hardswish_", "HardswishBackward0");
 }
 
 }  // namespace chainrule

@@ -1,18 +1,25 @@
-// Binary pointwise ops with broadcasting: forward and derivative of each, side by side.
-// Gradients come back at the broadcast shape; the engine reduces them (sum_to).
+// Binary pointwise ops with broadcasting. Each differentiable one is a formula struct: its
+// forward (fwd, and into for the in-place form) and its derivative in each operand (da, db),
+// whose parameter types declare what it reads (A, B, Out, Alpha: pointwise_binary.h, which
+// derives the node's saving from them). Gradients come back at the broadcast shape; the
+// engine reduces them (sum_to).
 // add/sub/mul/div on contiguous float operands (same shape, a scalar, a bias row or a column)
 // run the per-ISA kernels of kernels/elementwise/ (arith_forward in pointwise.h).
-#include "pointwise.h"
+#include "pointwise_binary.h"
 
 namespace chainrule {
 
+using detail::A;
+using detail::Alpha;
 using detail::arith_forward;
-using detail::binary_loop;
-using kernels::Binary;
-using detail::cast_for_compute;
-using detail::pointwise2;
+using detail::B;
 using detail::binary_forward;
+using detail::binary_loop;
+using detail::cast_for_compute;
+using detail::Out;
+using detail::pointwise2;
 using detail::pointwise3;
+using kernels::Binary;
 
 namespace {
 
@@ -20,44 +27,82 @@ Tensor scaled(const Tensor& g, double alpha) {
     return alpha == 1.0 ? g : mul(g, wrapped_scalar(alpha));
 }
 
-}  // namespace
+// y = F::fwd(a, b) with F's node when a or b needs grad.
+template <class F>
+Tensor binary_op(const Tensor& a, const Tensor& b, const char* node_name, double alpha = 1.0) {
+    Tensor y = F::fwd(a, b, alpha);
+    detail::attach_binary<F>(y, a, b, node_name, alpha);
+    return y;
+}
+
+// self = F::fwd(self, other) in place (F::into), after the in-place checks.
+template <class F>
+Tensor& binary_op_(Tensor& self, const Tensor& other, const char* op, const char* node_name,
+                   double alpha = 1.0) {
+    return detail::inplace_binary<F>(self, other, node_name, alpha,
+                                     [&] { F::into(self, other, op, alpha); });
+}
 
 // ---- add / sub -------------------------------------------------------------
 // y = a + alpha*b        da = dy        db = alpha*dy
-struct AddBackward0 final : Node {
-    double alpha = 1.0;
-    TensorList apply(TensorList&& g) override {
-        return {g[0], needs_input_grad(1) ? scaled(g[0], alpha) : Tensor()};
+struct Add {
+    static Tensor fwd(const Tensor& a, const Tensor& b, double alpha) {
+        const DType d = detail::result_type(a, b);
+        if (alpha == 1.0) {
+            return arith_forward(a, b, "add", d, Binary::Add, alpha,
+                                 [](auto x, auto z) { return x + z; });
+        }
+        return CR_DISPATCH_ALL(d, "add", [&] {
+            const auto al = static_cast<scalar_t>(alpha);
+            return arith_forward(a, b, "add", d, Binary::Add, alpha,
+                                 [al](auto x, auto z) { return x + al * z; });
+        });
     }
-    std::string name() const override { return "AddBackward0"; }
+    static void into(const Tensor& self, const Tensor& other, const char* op, double alpha) {
+        CR_DISPATCH_ALL(self.dtype(), op, [&] {
+            const auto al = static_cast<scalar_t>(alpha);
+            detail::arith_into(self, other, op, Binary::Add, alpha,
+                               [al](auto x, auto z) { return x + al * z; });
+        });
+    }
+    static Tensor da(const Tensor& dy) { return dy; }
+    static Tensor db(const Tensor& dy, Alpha alpha) { return scaled(dy, alpha.v); }
 };
 
 // y = a - alpha*b        da = dy        db = -alpha*dy
-struct SubBackward0 final : Node {
-    double alpha = 1.0;
-    const char* nm = "SubBackward0";  // RsubBackward1 for `number - tensor`, as PyTorch
-    TensorList apply(TensorList&& g) override {
-        return {g[0], needs_input_grad(1) ? scaled(g[0], -alpha) : Tensor()};
+struct Sub {
+    static Tensor fwd(const Tensor& a, const Tensor& b, double alpha) {
+        const DType d = detail::result_type(a, b);
+        return CR_DISPATCH_NUMERIC(d, "sub", [&] {
+            const auto al = static_cast<scalar_t>(alpha);
+            return arith_forward(a, b, "sub", d, Binary::Sub, alpha,
+                                 [al](auto x, auto z) { return x - al * z; });
+        });
     }
-    std::string name() const override { return nm; }
+    static void into(const Tensor& self, const Tensor& other, const char* op, double alpha) {
+        CR_DISPATCH_ALL(self.dtype(), op, [&] {
+            const auto al = static_cast<scalar_t>(alpha);
+            detail::arith_into(self, other, op, Binary::Sub, alpha,
+                               [al](auto x, auto z) { return x - al * z; });
+        });
+    }
+    static Tensor da(const Tensor& dy) { return dy; }
+    static Tensor db(const Tensor& dy, Alpha alpha) { return scaled(dy, -alpha.v); }
 };
 
+// As PyTorch: no `-` with a bool operand (a tensor or a Python bool), whatever the result.
+void check_sub_bool(const Tensor& a, const Tensor& b, const char* op) {
+    CR_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, TypeError, op,
+             ": subtraction with two bool tensors is not supported; use logical_xor or ~");
+    CR_CHECK(a.dtype() != DType::Bool && b.dtype() != DType::Bool, TypeError, op,
+             ": subtraction with a bool tensor is not supported; to invert a mask use ~ or "
+             "logical_not");
+}
+
+}  // namespace
+
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
-    const DType d = detail::result_type(a, b);
-    Tensor y = alpha == 1.0
-                   ? arith_forward(a, b, "add", d, Binary::Add, alpha,
-                                   [](auto x, auto z) { return x + z; })
-                   : CR_DISPATCH_ALL(d, "add", [&] {
-                         const auto al = static_cast<scalar_t>(alpha);
-                         return arith_forward(a, b, "add", d, Binary::Add, alpha,
-                                              [al](auto x, auto z) { return x + al * z; });
-                     });
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<AddBackward0>({&a, &b});
-        node->alpha = alpha;
-        set_grad_fn(y, node);
-    }
-    return y;
+    return binary_op<Add>(a, b, "AddBackward0", alpha);
 }
 
 void check_alpha(DType result, bool alpha_is_float, bool alpha_is_bool, const char* op) {
@@ -70,148 +115,76 @@ void check_alpha(DType result, bool alpha_is_float, bool alpha_is_bool, const ch
 
 DType arith_result_type(const Tensor& a, const Tensor& b) { return detail::result_type(a, b); }
 
-namespace {
-// As PyTorch: no `-` with a bool operand (a tensor or a Python bool), whatever the result.
-void check_sub_bool(const Tensor& a, const Tensor& b, const char* op) {
-    CR_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, TypeError, op,
-             ": subtraction with two bool tensors is not supported; use logical_xor or ~");
-    CR_CHECK(a.dtype() != DType::Bool && b.dtype() != DType::Bool, TypeError, op,
-             ": subtraction with a bool tensor is not supported; to invert a mask use ~ or "
-             "logical_not");
-}
-}  // namespace
-
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
     check_sub_bool(a, b, "sub");
-    const DType d = detail::result_type(a, b);
-    Tensor y = CR_DISPATCH_NUMERIC(d, "sub", [&] {
-        const auto al = static_cast<scalar_t>(alpha);
-        return arith_forward(a, b, "sub", d, Binary::Sub, alpha,
-                             [al](auto x, auto z) { return x - al * z; });
-    });
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<SubBackward0>({&a, &b});
-        node->alpha = alpha;
-        if (is_wrapped_scalar(a)) node->nm = "RsubBackward1";
-        set_grad_fn(y, node);
-    }
-    return y;
+    // RsubBackward1 for `number - tensor`, as PyTorch
+    return binary_op<Sub>(a, b, is_wrapped_scalar(a) ? "RsubBackward1" : "SubBackward0", alpha);
 }
 
 Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
     check_inplace(self, "add_");
     detail::check_into(self, other, "add_");
-    std::shared_ptr<AddBackward0> node;
-    if (any_needs_grad({&self, &other})) {
-        node = make_node<AddBackward0>({&self, &other});
-        node->alpha = alpha;
-    }
-    CR_DISPATCH_ALL(self.dtype(), "add_", [&] {
-        const auto al = static_cast<scalar_t>(alpha);
-        detail::arith_into(self, other, "add_", Binary::Add, alpha,
-                           [al](auto x, auto z) { return x + al * z; });
-    });
-    detail::finish_inplace(self, node);
-    return self;
+    return binary_op_<Add>(self, other, "add_", "AddBackward0", alpha);
 }
 
 Tensor& sub_(Tensor& self, const Tensor& other, double alpha) {
     check_inplace(self, "sub_");
     detail::check_into(self, other, "sub_");
     check_sub_bool(self, other, "sub_");
-    std::shared_ptr<SubBackward0> node;
-    if (any_needs_grad({&self, &other})) {
-        node = make_node<SubBackward0>({&self, &other});
-        node->alpha = alpha;
-    }
-    CR_DISPATCH_ALL(self.dtype(), "sub_", [&] {
-        const auto al = static_cast<scalar_t>(alpha);
-        detail::arith_into(self, other, "sub_", Binary::Sub, alpha,
-                           [al](auto x, auto z) { return x - al * z; });
-    });
-    detail::finish_inplace(self, node);
-    return self;
+    return binary_op_<Sub>(self, other, "sub_", "SubBackward0", alpha);
 }
 
 // ---- mul -------------------------------------------------------------------
 // y = a * b              da = dy * b        db = dy * a
-struct MulBackward0 final : Node {
-    SavedTensor a, b;
-    TensorList apply(TensorList&& g) override {
-        Tensor da, db;
-        if (needs_input_grad(0)) da = mul(g[0], b.unpack("MulBackward0"));
-        if (needs_input_grad(1)) db = mul(g[0], a.unpack("MulBackward0"));
-        return {da, db};
+namespace {
+struct Mul {
+    static Tensor fwd(const Tensor& a, const Tensor& b, double) {
+        return arith_forward(a, b, "mul", detail::result_type(a, b), Binary::Mul, 1.0,
+                             [](auto x, auto z) { return x * z; });
     }
-    std::string name() const override { return "MulBackward0"; }
-    void release_saved() override {
-        a.reset();
-        b.reset();
+    static void into(const Tensor& self, const Tensor& other, const char* op, double) {
+        detail::arith_into(self, other, op, Binary::Mul, 1.0,
+                           [](auto x, auto z) { return x * z; });
     }
+    static Tensor da(const Tensor& dy, B b) { return mul(dy, b.t); }
+    static Tensor db(const Tensor& dy, A a) { return mul(dy, a.t); }
 };
+}  // namespace
 
-Tensor mul(const Tensor& a, const Tensor& b) {
-    const DType d = detail::result_type(a, b);
-    Tensor y = arith_forward(a, b, "mul", d, Binary::Mul, 1.0, [](auto x, auto z) { return x * z; });
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<MulBackward0>({&a, &b});
-        if (node->needs_input_grad(0)) node->b = b;
-        if (node->needs_input_grad(1)) node->a = a;
-        set_grad_fn(y, node);
-    }
-    return y;
-}
+Tensor mul(const Tensor& a, const Tensor& b) { return binary_op<Mul>(a, b, "MulBackward0"); }
 
 Tensor& mul_(Tensor& self, const Tensor& other) {
     check_inplace(self, "mul_");
     detail::check_into(self, other, "mul_");
-    std::shared_ptr<MulBackward0> node;
-    if (any_needs_grad({&self, &other})) {
-        node = make_node<MulBackward0>({&self, &other});
-        if (node->needs_input_grad(0)) node->b = other;
-        if (node->needs_input_grad(1)) node->a = clone(self.detach());  // the value before
-    }
-    detail::arith_into(self, other, "mul_", Binary::Mul, 1.0, [](auto x, auto z) { return x * z; });
-    detail::finish_inplace(self, node);
-    return self;
+    return binary_op_<Mul>(self, other, "mul_", "MulBackward0");
 }
 
 // ---- div -------------------------------------------------------------------
 // y = a / b              da = dy / b        db = -dy * a / b^2
-struct DivBackward0 final : Node {
-    SavedTensor a, b;
-    TensorList apply(TensorList&& g) override {
-        Tensor bv = b.unpack("DivBackward0");
-        Tensor da, db;
-        if (needs_input_grad(0)) da = div(g[0], bv);
-        if (needs_input_grad(1)) {
-            db = pointwise3(g[0], a.unpack("DivBackward0"), bv,
-                            // (x / z) / z, as PyTorch: z * z under- or overflows for
-                            // |z| beyond 1e+-19 (float) where the quotients stay in range
-                            [](auto dy, auto x, auto z) { return -dy * ((x / z) / z); });
-        }
-        return {da, db};
+namespace {
+struct Div {
+    static Tensor fwd(const Tensor& a, const Tensor& b, double) {
+        DType d = detail::result_type(a, b);
+        if (!is_floating(d)) d = kDefaultFloat;  // true division
+        return arith_forward(a, b, "div", d, Binary::Div, 1.0,
+                             [](auto x, auto z) { return x / z; });
     }
-    const char* nm = "DivBackward0";  // MulBackward0 for `number / tensor` (PyTorch's name)
-    std::string name() const override { return nm; }
-    void release_saved() override {
-        a.reset();
-        b.reset();
+    static void into(const Tensor& self, const Tensor& other, const char* op, double) {
+        detail::arith_into(self, other, op, Binary::Div, 1.0,
+                           [](auto x, auto z) { return x / z; });
+    }
+    static Tensor da(const Tensor& dy, B b) { return div(dy, b.t); }
+    static Tensor db(const Tensor& dy, A a, B b) {
+        // (x / z) / z, as PyTorch: z * z under- or overflows for |z| beyond 1e+-19 (float)
+        // where the quotients stay in range
+        return pointwise3(dy, a.t, b.t, [](auto g, auto x, auto z) { return -g * ((x / z) / z); });
     }
 };
+}  // namespace
 
 Tensor div(const Tensor& a, const Tensor& b) {
-    DType d = detail::result_type(a, b);
-    if (!is_floating(d)) d = kDefaultFloat;  // true division
-    Tensor y = arith_forward(a, b, "div", d, Binary::Div, 1.0, [](auto x, auto z) { return x / z; });
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<DivBackward0>({&a, &b});
-        node->b = b;
-        if (node->needs_input_grad(1)) node->a = a;
-        if (is_wrapped_scalar(a)) node->nm = "MulBackward0";
-        set_grad_fn(y, node);
-    }
-    return y;
+    // MulBackward0 for `number / tensor` (PyTorch's name)
+    return binary_op<Div>(a, b, is_wrapped_scalar(a) ? "MulBackward0" : "DivBackward0");
 }
 
 Tensor& div_(Tensor& self, const Tensor& other) {
@@ -219,57 +192,43 @@ Tensor& div_(Tensor& self, const Tensor& other) {
     detail::check_into(self, other, "div_");
     CR_CHECK(is_floating(self.dtype()), TypeError, "div_: result type float32 can't be cast to "
              "the desired output type ", dtype_name(self.dtype()));
-    std::shared_ptr<DivBackward0> node;
-    if (any_needs_grad({&self, &other})) {
-        node = make_node<DivBackward0>({&self, &other});
-        node->b = other;
-        if (node->needs_input_grad(1)) node->a = clone(self.detach());
-    }
-    detail::arith_into(self, other, "div_", Binary::Div, 1.0, [](auto x, auto z) { return x / z; });
-    detail::finish_inplace(self, node);
-    return self;
+    return binary_op_<Div>(self, other, "div_", "DivBackward0");
 }
 
 // ---- pow -------------------------------------------------------------------
 // y = a^b    da = dy * b * a^(b-1)  (0 where b == 0)    db = dy * y * log(a)  (0 where a == 0
 // and b >= 0, as in PyTorch, so that 0^b stays differentiable in b)
-struct PowBackward0 final : Node {
-    SavedTensor a, b, y;
-    TensorList apply(TensorList&& g) override {
-        Tensor av = a.unpack("PowBackward0"), bv = b.unpack("PowBackward0");
-        Tensor da, db;
-        if (needs_input_grad(0)) {
-            da = pointwise3(g[0], av, bv, [](auto dy, auto x, auto e) {
-                using T = decltype(dy);
-                if (e == T(2)) return dy * (e * x);  // x^1 is x: skip the libm call (x.pow(2))
-                // dy * (b * a^(b-1)), as PyTorch: a huge b times an underflowed a^(b-1) is
-                // 0, where (dy * b) could overflow first and give inf * 0 = NaN
-                return e == T(0) ? T(0) : dy * (e * std::pow(x, e - T(1)));
-            });
+namespace {
+struct Pow {
+    static Tensor fwd(const Tensor& a, const Tensor& b, double);
+    static void into(const Tensor& self, const Tensor& other, const char*, double) {
+        Tensor y;
+        {
+            NoGradGuard ng;
+            y = fwd(self.detach(), other.detach(), 1.0);
         }
-        if (needs_input_grad(1)) {
-            db = pointwise3(g[0], av, y.unpack("PowBackward0"), [](auto dy, auto x, auto out) {
-                using T = decltype(dy);
-                return x == T(0) ? T(0) : dy * out * std::log(x);
-            });
-            // The exponent's sign matters only at a == 0, where PyTorch gives 0 for b >= 0.
-        }
-        return {da, db};
+        detail::copy_cast(self, y);
     }
-    // PowBackward0: tensor ** number, 1: tensor ** tensor, 2: number ** tensor (PyTorch's).
-    const char* nm = "PowBackward0";
-    std::string name() const override { return nm; }
-    void release_saved() override {
-        a.reset();
-        b.reset();
-        y.reset();
+    static Tensor da(const Tensor& dy, A a, B b) {
+        return pointwise3(dy, a.t, b.t, [](auto g, auto x, auto e) {
+            using T = decltype(g);
+            if (e == T(2)) return g * (e * x);  // x^1 is x: skip the libm call (x.pow(2))
+            // dy * (b * a^(b-1)), as PyTorch: a huge b times an underflowed a^(b-1) is
+            // 0, where (dy * b) could overflow first and give inf * 0 = NaN
+            return e == T(0) ? T(0) : g * (e * std::pow(x, e - T(1)));
+        });
+    }
+    // The exponent's sign matters only at a == 0, where PyTorch gives 0 for b >= 0.
+    static Tensor db(const Tensor& dy, A a, Out y) {
+        return pointwise3(dy, a.t, y.t, [](auto g, auto x, auto out) {
+            using T = decltype(g);
+            return x == T(0) ? T(0) : g * out * std::log(x);
+        });
     }
 };
 
-Tensor pow(const Tensor& a, const Tensor& b) {
+Tensor Pow::fwd(const Tensor& a, const Tensor& b, double) {
     const DType d = detail::result_type(a, b);
-    CR_CHECK(d != DType::Bool, TypeError, "pow: not supported for bool tensors");
-    Tensor y;
     if (d == DType::Int64) {
         // As PyTorch: a negative Python-number exponent is an error; a tensor exponent's
         // negative entries give 1 / x^|e| truncated (1, -1 or 0), which the kernel computes.
@@ -277,7 +236,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
                                      b.data<int64_t>()[0] < 0;
         CR_CHECK(!negative_number, RuntimeError,
                  "pow: integers to negative integer powers are not allowed");
-        y = binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
+        return binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
             using T = decltype(x);
             if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
                 if (e < 0) return T(x == 1 ? 1 : (x == -1 ? ((e & 1) ? -1 : 1) : 0));
@@ -291,78 +250,70 @@ Tensor pow(const Tensor& a, const Tensor& b) {
                 return x;  // not reached: d is int64 here
             }
         });
-    } else {
-        y = binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
-            using T = decltype(x);
-            if constexpr (std::is_floating_point_v<T>) {
-                if (e == T(2)) return x * x;
-                return std::pow(x, e);
-            } else {
-                return x;  // not reached: d is floating here
-            }
-        });
     }
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<PowBackward0>({&a, &b});
-        node->nm = is_wrapped_scalar(a)   ? "PowBackward2"
-                   : is_wrapped_scalar(b) ? "PowBackward0"
-                                          : "PowBackward1";
-        node->a = a;
-        node->b = b;
-        if (node->needs_input_grad(1)) node->y = y;
-        set_grad_fn(y, node);
-    }
-    return y;
+    return binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
+        using T = decltype(x);
+        if constexpr (std::is_floating_point_v<T>) {
+            if (e == T(2)) return x * x;
+            return std::pow(x, e);
+        } else {
+            return x;  // not reached: d is floating here
+        }
+    });
+}
+}  // namespace
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+    CR_CHECK(detail::result_type(a, b) != DType::Bool, TypeError,
+             "pow: not supported for bool tensors");
+    // PowBackward0: tensor ** number, 1: tensor ** tensor, 2: number ** tensor (PyTorch's).
+    const char* name = is_wrapped_scalar(a)   ? "PowBackward2"
+                       : is_wrapped_scalar(b) ? "PowBackward0"
+                                              : "PowBackward1";
+    return binary_op<Pow>(a, b, name);
+}
+
+// a = a^b in place: the same formula; the node reads a's value before the write from a copy.
+Tensor& pow_(Tensor& self, const Tensor& exponent) {
+    check_inplace(self, "pow_");
+    detail::check_into(self, exponent, "pow_");
+    CR_CHECK(self.dtype() != DType::Bool, TypeError, "pow_: not supported for bool tensors");
+    return binary_op_<Pow>(self, exponent, "pow_",
+                           is_wrapped_scalar(exponent) ? "PowBackward0" : "PowBackward1");
 }
 
 // ---- maximum / minimum -----------------------------------------------------
 // y = max(a, b)   da = dy * ([a > b] + [a == b]/2)   db = dy * ([b > a] + [a == b]/2)
-struct MaximumBackward0 final : Node {
-    SavedTensor a, b;
-    bool is_max = true;
-    TensorList apply(TensorList&& g) override {
-        const char* nm = is_max ? "MaximumBackward0" : "MinimumBackward0";
-        Tensor av = a.unpack(nm), bv = b.unpack(nm);
-        const bool mx = is_max;
-        auto share = [mx](auto dy, auto x, auto z) {
-            using T = decltype(dy);
-            if (x == z) return dy / T(2);
-            return (mx ? x > z : x < z) ? dy : T(0);
-        };
-        Tensor da, db;
-        if (needs_input_grad(0)) da = pointwise3(g[0], av, bv, share);
-        if (needs_input_grad(1)) db = pointwise3(g[0], bv, av, share);
-        return {da, db};
-    }
-    std::string name() const override { return is_max ? "MaximumBackward0" : "MinimumBackward0"; }
-    void release_saved() override {
-        a.reset();
-        b.reset();
-    }
-};
-
+// NaN propagates, as in PyTorch.
 namespace {
-Tensor extremum(const Tensor& a, const Tensor& b, bool is_max) {
-    const char* op = is_max ? "maximum" : "minimum";
-    const DType d = detail::result_type(a, b);
-    // NaN propagates, as in PyTorch.
-    Tensor y = is_max ? binary_forward(a, b, op, d, std::nullopt,
-                                       [](auto x, auto z) { return (x != x || x > z) ? x : z; })
-                      : binary_forward(a, b, op, d, std::nullopt,
-                                       [](auto x, auto z) { return (x != x || x < z) ? x : z; });
-    if (any_needs_grad({&a, &b})) {
-        auto node = make_node<MaximumBackward0>({&a, &b});
-        node->is_max = is_max;
-        node->a = a;
-        node->b = b;
-        set_grad_fn(y, node);
+template <bool kMax>
+struct Extremum {
+    static Tensor fwd(const Tensor& a, const Tensor& b, double) {
+        const char* op = kMax ? "maximum" : "minimum";
+        return binary_forward(a, b, op, detail::result_type(a, b), std::nullopt,
+                              [](auto x, auto z) {
+                                  return (x != x || (kMax ? x > z : x < z)) ? x : z;
+                              });
     }
-    return y;
-}
+    // dy where `mine` wins, half of it at a tie
+    static Tensor share(const Tensor& dy, const Tensor& mine, const Tensor& other) {
+        return pointwise3(dy, mine, other, [](auto g, auto x, auto z) {
+            using T = decltype(g);
+            if (x == z) return g / T(2);
+            return (kMax ? x > z : x < z) ? g : T(0);
+        });
+    }
+    static Tensor da(const Tensor& dy, A a, B b) { return share(dy, a.t, b.t); }
+    static Tensor db(const Tensor& dy, A a, B b) { return share(dy, b.t, a.t); }
+};
 }  // namespace
 
-Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(a, b, true); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(a, b, false); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+    return binary_op<Extremum<true>>(a, b, "MaximumBackward0");
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+    return binary_op<Extremum<false>>(a, b, "MinimumBackward0");
+}
 
 // ---- where -----------------------------------------------------------------
 // y = cond ? a : b       da = cond ? dy : 0         db = cond ? 0 : dy

@@ -185,25 +185,11 @@ Tensor pointwise3(const Tensor& a, const Tensor& b, const Tensor& c, const F& f)
     return out;
 }
 
-// A node whose gradient is dx = f(dy, s) for one saved tensor s (the input or the output),
-// shared by the unary ops and their in-place forms.
-template <class F>
-struct PointwiseBackward final : Node {
-    PointwiseBackward(const char* nm, F fn) : name_(nm), f(fn) {}
-    SavedTensor saved;
-    TensorList apply(TensorList&& g) override {
-        return {pointwise2(g[0], saved.unpack(name_), f)};
-    }
-    std::string name() const override { return name_; }
-    void release_saved() override { saved.reset(); }
-    const char* name_;
-    F f;
-};
-
 // ---- the per-ISA elementwise table (kernels/elementwise/) -----------------------------------
 // Contiguous float32/float64 operands go through the table of the CPU level in use, one call
 // per parallel_for chunk; everything else (strided, broadcast in other patterns, int64/bool)
-// through the loops above with the same formula (kernels/elementwise/formulas.h).
+// through the loops above with the same formula (kernels/elementwise/formulas.h). The unary
+// ops' use of it is in pointwise_unary.h.
 
 template <class T>
 constexpr bool kHasElementwiseTable = std::is_same_v<T, float> || std::is_same_v<T, double>;
@@ -215,81 +201,6 @@ const kernels::ElementwiseKernel<T>& elementwise_table() {
     } else {
         return kernels::kernel_table().elementwise.d;
     }
-}
-
-// The formula struct (kernels::ew::Name) of each table op.
-template <kernels::Unary Op>
-struct UnaryFormula;
-#define CR_UNARY_FORMULA(Name)                          \
-    template <>                                         \
-    struct UnaryFormula<kernels::Unary::Name> {         \
-        using type = kernels::ew::Name;                 \
-    };
-CR_ELEMENTWISE_UNARY(CR_UNARY_FORMULA)
-#undef CR_UNARY_FORMULA
-
-// out = fwd(a) elementwise over a's shape, in T; out is contiguous (fresh, or a itself for an
-// in-place op).
-template <kernels::Unary Op, class T>
-void unary_map(const Tensor& out, const Tensor& a, const kernels::UnaryParams& p) {
-    if constexpr (kHasElementwiseTable<T>) {
-        if (a.shape() == out.shape() && a.is_contiguous() && out.is_contiguous()) {
-            const auto k = elementwise_table<T>().unary[static_cast<int>(Op)];
-            const T* x = a.template data<T>();
-            T* o = out.template data<T>();
-            parallel_for(0, out.numel(), kGrain,
-                         [&](int64_t lo, int64_t hi) { k(x + lo, o + lo, hi - lo, p); });
-            return;
-        }
-    }
-    // Captures the params, not the struct: a lambda of this header may not hold a member of
-    // an unnamed-namespace type (-Wsubobject-linkage).
-    using F = typename UnaryFormula<Op>::type;
-    unary_loop<T, T>(out, a, [p](T v) { return F(p).template fwd<T>(v); });
-}
-
-// dx = bwd(dy, s) for a unary table op (s: the saved input or output), no history.
-template <kernels::Unary Op>
-Tensor unary_grad(const Tensor& dy, const Tensor& s, const kernels::UnaryParams& p) {
-    if (dy.dtype() == s.dtype() && is_floating(s.dtype()) && dy.shape() == s.shape() &&
-        dy.is_contiguous() && s.is_contiguous()) {
-        Tensor out = empty(s.shape(), s.dtype());
-        CR_DISPATCH_FLOAT(s.dtype(), "backward", [&] {
-            const auto k = elementwise_table<scalar_t>().unary_backward[static_cast<int>(Op)];
-            const scalar_t* g = dy.data<scalar_t>();
-            const scalar_t* v = s.data<scalar_t>();
-            scalar_t* o = out.data<scalar_t>();
-            parallel_for(0, out.numel(), kGrain,
-                         [&](int64_t lo, int64_t hi) { k(g + lo, v + lo, o + lo, hi - lo, p); });
-        });
-        return out;
-    }
-    using F = typename UnaryFormula<Op>::type;
-    return pointwise2(dy, s, [p](auto g, auto v) { return F(p).bwd(g, v); });
-}
-
-// The node of a unary table op: dx = bwd(dy, saved).
-template <kernels::Unary Op>
-struct UnaryBackward final : Node {
-    UnaryBackward(const char* nm, const kernels::UnaryParams& p) : name_(nm), params(p) {}
-    SavedTensor saved;
-    TensorList apply(TensorList&& g) override {
-        return {unary_grad<Op>(g[0], saved.unpack(name_), params)};
-    }
-    std::string name() const override { return name_; }
-    void release_saved() override { saved.reset(); }
-    const char* name_;
-    kernels::UnaryParams params;
-};
-
-// Makes y the output of a UnaryBackward<Op> node with x's edge, saving s (x or y).
-template <kernels::Unary Op>
-void attach_unary(Tensor& y, const Tensor& x, const Tensor& s, const char* name,
-                  const kernels::UnaryParams& p = {}) {
-    auto node = std::make_shared<UnaryBackward<Op>>(name, p);
-    node->next_edges.push_back(gradient_edge(x));
-    node->saved = s;
-    set_grad_fn(y, node);
 }
 
 // The table path of out = a op b (add/sub/mul/div) in T: all three contiguous, and b and a

@@ -205,7 +205,7 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor: ...
 def adaptive_avg_pool2d(
-    input: Tensor, output_size: int | None | Sequence[int | None]
+    input: Tensor, output_size: int | Sequence[int | None] | None
 ) -> Tensor: ...
 def scaled_dot_product_attention(
     query: Tensor,

@@ -31,7 +31,14 @@ from chainrule.nn._functional_loss import __all__ as _loss_all
 
 __all__ = ["dropout", "linear", *_activation_all, *_loss_all]
 __all__ += _attention_all
-__all__ += ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "max_pool2d", "max_pool2d_with_indices"]  # noqa: E501
+__all__ += [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "layer_norm",
+    "max_pool2d",
+    "max_pool2d_with_indices",
+]
 __all__ += ["conv1d", "conv2d", "pad"]
 
 Tensor = _C.Tensor

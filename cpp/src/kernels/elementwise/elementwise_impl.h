@@ -104,7 +104,7 @@ CR_VEC_INLINE void fwd_block_inplace(T* y, const F& f) {
 template <class T, class F>
 CR_VEC_INLINE void bwd_block(const T* __restrict dy, const T* __restrict s, T* __restrict dx,
                              const F& f) {
-    for (int64_t j = 0; j < kBlock<T>; ++j) dx[j] = f.bwd(dy[j], s[j]);
+    for (int64_t j = 0; j < kBlock<T>; ++j) dx[j] = ew::derivative(f, dy[j], s[j]);
 }
 
 template <class T, class F>

@@ -10,11 +10,14 @@
 namespace chainrule::kernels {
 
 // Every unary op of the table, in the order of its arrays. X(Name) per op; formulas.h has a
-// struct ew::Name for each.
+// struct ew::Name for each (its forward, its derivative and what that reads). *Out entries
+// are the in-place forms' derivatives, read from the output.
 #define CR_ELEMENTWISE_UNARY(X)                                                              \
     X(Exp) X(Log) X(Log1p) X(Expm1) X(Sqrt) X(Rsqrt) X(Sin) X(Cos) X(Tanh) X(Sigmoid)        \
-    X(Relu) X(Neg) X(Abs) X(GeluErf) X(GeluTanh) X(Silu) X(Mish) X(Softplus) X(Logsigmoid)   \
-    X(Elu) X(EluOut) X(LeakyRelu) X(Hardtanh) X(Hardsigmoid) X(Hardswish)
+    X(Relu) X(Neg) X(Abs) X(Sign) X(Clamp) X(GeluErf) X(GeluTanh) X(Silu) X(Mish) X(Softplus) \
+    X(Logsigmoid)                                                                            \
+    X(Elu) X(EluOut) X(LeakyRelu) X(LeakyReluOut) X(Hardtanh) X(HardtanhOut) X(Hardsigmoid)  \
+    X(Hardswish)
 
 #define CR_ELEMENTWISE_ENUM(Name) Name,
 enum class Unary : int { CR_ELEMENTWISE_UNARY(CR_ELEMENTWISE_ENUM) Count };
@@ -24,6 +27,16 @@ constexpr int kUnaryCount = static_cast<int>(Unary::Count);
 // out = a + alpha*b, a - alpha*b, a * b, a / b (alpha ignored by Mul and Div).
 enum class Binary : int { Add, Sub, Mul, Div, Count };
 constexpr int kBinaryCount = static_cast<int>(Binary::Count);
+
+// Which tensor an op's node saves for its derivative: derived from the derivative's signature
+// in formulas.h (kSaves), never stated by hand.
+enum class Saves { None, Input, Output };
+
+// The dtypes an op's forward takes (each formula's `domain`). Promote: floating dtypes as they
+// are, integers and bool computed in float32 (exp of an int64 tensor); the in-place form then
+// rejects them, as its result could not be stored. Floating: float32/float64 only (TypeError
+// otherwise). Numeric: float32/float64/int64 in their own dtype (fwd has an integral branch).
+enum class Domain { Promote, Floating, Numeric };
 
 // An op's constants (leaky_relu's slope, elu's alpha*scale/scale/input_scale, softplus' beta
 // and threshold, hardtanh's bounds); see each struct in formulas.h. Zero for the others.
@@ -38,7 +51,8 @@ template <class T>
 struct ElementwiseKernel {
     // y[i] = f(x[i]), i < n. y == x (in place) is allowed; other overlaps are not.
     void (*unary[kUnaryCount])(const T* x, T* y, int64_t n, const UnaryParams& p);
-    // dx[i] = f'(dy[i], s[i]) (s the saved input or output, see formulas.h). dx may be dy or s.
+    // dx[i] = f'(dy[i], s[i]), s the saved input or output as the op's formula declares
+    // (formulas.h; s is ignored, and may be dy, when it reads neither). dx may be dy or s.
     void (*unary_backward[kUnaryCount])(const T* dy, const T* s, T* dx, int64_t n,
                                         const UnaryParams& p);
     // out[i] = a[i] op b[i]. out may be a or b.
