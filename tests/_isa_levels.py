@@ -1,6 +1,6 @@
-"""Running a check script in a child process forced to one CPU level (CHAINRULE_CPU_CAPABILITY),
-for the per-level kernel tests (test_gemm.py, test_elementwise_isa.py; the `best_level` fixture
-is in conftest.py)."""
+"""The CPU levels, as the library lists them (chainrule/cpu_levels.def), and running a check
+script in a child process forced to one level (CHAINRULE_CPU_CAPABILITY), for the per-level
+kernel tests (test_gemm.py, test_*_isa.py; the `best_level` fixture is in conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ import json
 import os
 import subprocess
 import sys
+
+from chainrule import _C
+
+# Every level the library knows, lowest first, and those this CPU, OS and build can run.
+LEVELS: list[str] = [name for name, _ in _C._cpu_levels()]
+AVAILABLE: list[str] = [name for name, available in _C._cpu_levels() if available]
 
 SIMD_SCRIPT = "import json, chainrule as cr; print(json.dumps({'simd': cr.config()['simd']}))"
 

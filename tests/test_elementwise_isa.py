@@ -10,11 +10,9 @@ import textwrap
 
 import pytest
 
-from _isa_levels import run_at
+from _isa_levels import LEVELS, run_at
 
 pytest.importorskip("torch")
-
-LEVELS = ["baseline", "avx2", "avx512"]
 
 CHECK_SCRIPT = textwrap.dedent(
     """

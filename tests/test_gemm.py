@@ -14,9 +14,7 @@ import textwrap
 import pytest
 
 import chainrule as cr
-from _isa_levels import SIMD_SCRIPT, run_at
-
-LEVELS = ["baseline", "avx2", "avx512"]
+from _isa_levels import AVAILABLE, LEVELS, SIMD_SCRIPT, run_at
 
 # Runs in a fresh interpreter (the level is chosen once per process at first use).
 CHECK_SCRIPT = textwrap.dedent(
@@ -111,6 +109,17 @@ def test_config_reports_a_level() -> None:
     assert cr.config()["simd"] in LEVELS
 
 
+def test_level_list_from_the_library(best_level: str) -> None:
+    # chainrule/cpu_levels.def, lowest first: the baseline runs everywhere, and a process
+    # without the override runs the best level the list says is available.
+    assert LEVELS[0] == "baseline"
+    assert len(set(LEVELS)) == len(LEVELS)
+    assert AVAILABLE[0] == "baseline"
+    assert set(AVAILABLE) <= set(LEVELS)
+    assert best_level == AVAILABLE[-1]
+    assert [n for n in LEVELS if n in AVAILABLE] == AVAILABLE  # in the same order
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_products_at_level(level: str, best_level: str) -> None:
     if LEVELS.index(level) > LEVELS.index(best_level):
@@ -137,6 +146,7 @@ def test_override_unknown_value_warns(best_level: str) -> None:
     out, err = run_at("sse9", SIMD_SCRIPT)
     assert out["simd"] == best_level
     assert "ignoring CHAINRULE_CPU_CAPABILITY=sse9" in err
+    assert f"(expected one of {', '.join(LEVELS)})" in err
 
 
 # A large product (the threaded paths: shared packed B blocks with a barrier, column split,

@@ -15,9 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from _isa_levels import run_at
-
-LEVELS = ["baseline", "avx2", "avx512"]
+from _isa_levels import LEVELS, run_at
 
 # Child: computes every case on fixed inputs and saves the results (npz) to argv[1], at
 # argv[2] threads; prints the level it ran.

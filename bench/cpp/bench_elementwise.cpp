@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
         {"silu", Unary::Silu, silu_ref, -20, 20},
         {"relu", Unary::Relu, relu_ref, -5, 5},
     };
-    const CpuCapability levels[] = {CpuCapability::Baseline, CpuCapability::Avx2,
-                                    CpuCapability::Avx512};
+    CpuCapability levels[kCpuCapabilityCount];
+    for (int l = 0; l < kCpuCapabilityCount; ++l) levels[l] = static_cast<CpuCapability>(l);
     std::mt19937 gen(0);
     int failures = 0;
     for (const int64_t n : {big, int64_t{65536}}) {

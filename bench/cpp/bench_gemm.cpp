@@ -1,5 +1,5 @@
 // SGEMM/DGEMM throughput (GFLOP/s) of every available CPU level against a measured FMA peak:
-// each shape is checked against kernels::gemm_ref first, warmed up, then timed (median).
+// each shape is checked against kernels::gemm_baseline first, warmed up, then timed (median).
 //   bench_gemm [--threads 1,2] [--levels avx512,avx2,baseline] [--dtype f32|f64]
 //              [--shapes MxKxN,...] [--kc N --nc N] [--path auto|packed|direct] [--runs N]
 //              [--split auto|rows|blocks|cols|serial] (how threads share the packed path)
@@ -20,9 +20,9 @@
 
 #include "chainrule/cpu.h"
 #include "chainrule/parallel.h"
+#include "kernels/baseline/gemm.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm.h"
-#include "kernels/ref/gemm.h"
 
 using namespace chainrule;
 using kernels::GemmConfig;
@@ -160,7 +160,7 @@ bool check(const GemmConfig& cfg, const Shape3& s) {
     for (auto& x : B) x = static_cast<T>(nd(rng));
     kernels::gemm_with<T>(cfg, M, N, K, T(1), A.data(), K, 1, B.data(), N, 1, T(0), C.data(), N,
                           1);
-    kernels::gemm_ref<T>(M, N, K, T(1), A.data(), K, 1, B.data(), N, 1, false, R.data(), N, 1);
+    kernels::gemm_baseline<T>(M, N, K, T(1), A.data(), K, 1, B.data(), N, 1, false, R.data(), N, 1);
     const double tol = (sizeof(T) == 4 ? 1e-5 : 1e-13) * std::sqrt(static_cast<double>(K)) * 4;
     for (int64_t i = 0; i < M * N; ++i) {
         if (!(std::fabs(C[i] - R[i]) <= tol * (1 + std::fabs(R[i])))) {
@@ -214,9 +214,12 @@ int main(int argc, char** argv) {
             for (auto& t : split(val, ',')) threads.push_back(std::atoi(t.c_str()));
         } else if (key == "--levels") {
             for (auto& l : split(val, ',')) {
-                levels.push_back(l == "avx512" ? CpuCapability::Avx512
-                                 : l == "avx2" ? CpuCapability::Avx2
-                                               : CpuCapability::Baseline);
+                CpuCapability level;
+                if (!cpu_capability_from_name(l.c_str(), &level)) {
+                    std::fprintf(stderr, "bench_gemm: unknown level %s\n", l.c_str());
+                    return 2;
+                }
+                levels.push_back(level);
             }
         } else if (key == "--shapes") {
             shapes.clear();

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     // Check: one step from the same state, every level against the baseline.
     int failures = 0;
     std::vector<float> ref;
-    for (int l = 0; l < 3; ++l) {
+    for (int l = 0; l < kCpuCapabilityCount; ++l) {
         const auto* t = kernels::kernel_table_at(static_cast<CpuCapability>(l));
         if (t == nullptr) continue;
         std::vector<float> p = p0, m(n, 0.0f), v(n, 0.0f);
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     std::vector<float> p = p0, m(n, 0.0f), v(n, 0.0f);
     std::vector<double> times[3];
     for (int r = 0; r < 11; ++r) {
-        for (int l = 0; l < 3; ++l) {
+        for (int l = 0; l < kCpuCapabilityCount; ++l) {
             const auto* t = kernels::kernel_table_at(static_cast<CpuCapability>(l));
             if (t == nullptr) continue;
             const auto s = std::chrono::steady_clock::now();
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(n), get_num_threads());
     std::printf("%-8s %12s %12s %8s\n", "level", "median ms", "GB/s", "vs base");
     double base = 0;
-    for (int l = 0; l < 3; ++l) {
+    for (int l = 0; l < kCpuCapabilityCount; ++l) {
         if (times[l].empty()) continue;
         std::sort(times[l].begin(), times[l].end());
         const double med = times[l][times[l].size() / 2];

@@ -48,7 +48,7 @@ int main() {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     const int64_t sizes[] = {4096, 65536, 1 << 22};
     std::printf("%-8s %-22s %10s %10s\n", "level", "kernel", "elements", "GB/s");
-    for (int l = 0; l < 3; ++l) {
+    for (int l = 0; l < kCpuCapabilityCount; ++l) {
         const auto level = static_cast<CpuCapability>(l);
         const KernelTable* t = kernel_table_at(level);
         if (t == nullptr) continue;

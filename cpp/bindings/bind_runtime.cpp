@@ -110,6 +110,20 @@ void bind_runtime(py::module_& m) {
         return d;
     });
 
+    m.def(
+        "_cpu_levels",
+        [] {
+            py::list out;
+            for (int l = 0; l < kCpuCapabilityCount; ++l) {
+                const auto level = static_cast<CpuCapability>(l);
+                out.append(py::make_tuple(cpu_capability_name(level),
+                                          cpu_capability_available(level)));
+            }
+            return out;
+        },
+        "The CPU levels of the kernels (chainrule/cpu_levels.def), lowest first, each as (name, "
+        "available here): the values CHAINRULE_CPU_CAPABILITY accepts.");
+
     m.def("_fail_allocation_after", &Storage::fail_allocation_after, py::arg("n"),
           "Test hook: the n-th tensor allocation from now (0: the next) raises as if out of "
           "memory; n < 0 disarms.");

@@ -1,6 +1,6 @@
-// kernels::gemm at every CPU level this machine has, against gemm_ref in double: awkward sizes
-// (0, 1, MR+-1, NR+-1, KC+-1, primes), every transpose combination, alpha/beta (beta = 0 over
-// NaN garbage), strided and column-major C, float and double, small blockings that exercise
+// kernels::gemm at every CPU level this machine has, against gemm_baseline in double: awkward
+// sizes (0, 1, MR+-1, NR+-1, KC+-1, primes), every transpose combination, alpha/beta (beta = 0
+// over NaN garbage), strided and column-major C, float and double, small blockings that exercise
 // every loop of the driver, and 1 vs 2 threads bit for bit.
 #include <algorithm>
 #include <array>
@@ -14,9 +14,9 @@
 
 #include "chainrule/cpu.h"
 #include "chainrule/parallel.h"
+#include "kernels/baseline/gemm.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm.h"
-#include "kernels/ref/gemm.h"
 #ifdef CHAINRULE_OPENMP
 #include <omp.h>
 #endif
@@ -91,7 +91,7 @@ void check_case(const GemmConfig& cfg, const Case& c, std::mt19937& rng) {
     std::vector<T> C0(static_cast<size_t>(csize));
     std::uniform_real_distribution<double> ud(-1, 1);
     for (auto& x : C0) x = c.beta == 0 ? T(NAN) : static_cast<T>(ud(rng));  // garbage for beta 0
-    // Reference: gemm_ref in double on the same values, and |A| @ |B| for the error bound.
+    // Reference: gemm_baseline in double on the same values, and |A| @ |B| for the error bound.
     std::vector<double> Ad(static_cast<size_t>(c.M * c.K)), Aa(Ad.size()),
         Bd(static_cast<size_t>(c.K * c.N)), Ba(Bd.size()), R(static_cast<size_t>(c.M * c.N)),
         Ra(R.size());
@@ -108,10 +108,10 @@ void check_case(const GemmConfig& cfg, const Case& c, std::mt19937& rng) {
         }
     }
     set_num_threads(1);
-    kernels::gemm_ref<double>(c.M, c.N, c.K, 1.0, Ad.data(), c.K, 1, Bd.data(), c.N, 1, false,
-                              R.data(), c.N, 1);
-    kernels::gemm_ref<double>(c.M, c.N, c.K, 1.0, Aa.data(), c.K, 1, Ba.data(), c.N, 1, false,
-                              Ra.data(), c.N, 1);
+    kernels::gemm_baseline<double>(c.M, c.N, c.K, 1.0, Ad.data(), c.K, 1, Bd.data(), c.N, 1, false,
+                                   R.data(), c.N, 1);
+    kernels::gemm_baseline<double>(c.M, c.N, c.K, 1.0, Aa.data(), c.K, 1, Ba.data(), c.N, 1, false,
+                                   Ra.data(), c.N, 1);
     const T alpha = static_cast<T>(c.alpha), beta = static_cast<T>(c.beta);
     std::vector<T> C1 = C0, C2 = C0;
     kernels::gemm_with<T>(cfg, c.M, c.N, c.K, alpha, A.data.data(), A.rs, A.cs, B.data.data(),
@@ -244,33 +244,15 @@ void run_level(CpuCapability level, int64_t& cases) {
     }
 }
 
-// The level in use is the best supported one unless CHAINRULE_CPU_CAPABILITY lowers it.
-void test_dispatch() {
-    const CpuCapability best = cpu_capability_supported();
-    const char* env = std::getenv("CHAINRULE_CPU_CAPABILITY");
-    if (env == nullptr || *env == '\0') {
-        expect(cpu_capability() == best, "no override: the best supported level is in use");
-    }
-    expect(static_cast<int>(cpu_capability()) <= static_cast<int>(best),
-           "the level in use is supported");
-    expect(kernels::kernel_table().level == cpu_capability(), "kernel_table() is the level in use");
-    for (int l = 0; l <= static_cast<int>(best); ++l) {
-        expect(kernels::kernel_table_at(static_cast<CpuCapability>(l)) != nullptr,
-               std::string("level available: ") +
-                   cpu_capability_name(static_cast<CpuCapability>(l)));
-    }
-    const auto& cs = kernels::cache_sizes();
-    expect(cs.l1d >= 4096 && cs.l2 >= cs.l1d, "cache sizes are sane");
-}
-
-// int64 goes through gemm_ref; beta other than 0/1 scales C first.
+// int64 goes through gemm_baseline; beta other than 0/1 scales C first.
 void test_int64() {
     const int64_t M = 5, N = 7, K = 9;
     std::vector<int64_t> A(M * K), B(K * N), C(M * N, 3), R(M * N);
     for (int64_t i = 0; i < M * K; ++i) A[i] = i % 7 - 3;
     for (int64_t i = 0; i < K * N; ++i) B[i] = i % 5 - 2;
     kernels::gemm<int64_t>(M, N, K, 2, A.data(), K, 1, B.data(), N, 1, 2, C.data(), N, 1);
-    kernels::gemm_ref<int64_t>(M, N, K, 2, A.data(), K, 1, B.data(), N, 1, false, R.data(), N, 1);
+    kernels::gemm_baseline<int64_t>(M, N, K, 2, A.data(), K, 1, B.data(), N, 1, false, R.data(), N,
+                                    1);
     bool ok = true;
     for (int64_t i = 0; i < M * N; ++i) ok = ok && C[i] == R[i] + 6;
     expect(ok, "int64 gemm = 2 * A @ B + 2 * C");
@@ -340,8 +322,8 @@ void test_pointed() {
                     std::vector<float> got = C0, want = C0;
                     kernels::gemm_pointed<float>(M, N, K, 1.0f, A.data(), K, 1, rows.data(),
                                                  beta, got.data(), N);
-                    kernels::gemm_ref<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1,
-                                             beta != 0, want.data(), N, 1);
+                    kernels::gemm_baseline<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1,
+                                                  beta != 0, want.data(), N, 1);
                     double worst = 0;
                     for (size_t i = 0; i < got.size(); ++i)
                         worst = std::max(worst, static_cast<double>(std::fabs(got[i] - want[i])));
@@ -358,7 +340,6 @@ void test_pointed() {
 }  // namespace
 
 int main() {
-    test_dispatch();
     test_pointed();
     test_int64();
     test_inside_region();

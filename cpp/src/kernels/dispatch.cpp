@@ -11,6 +11,9 @@
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
 #endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#endif
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define CR_X86_GNU 1
@@ -24,6 +27,54 @@
 namespace chainrule {
 
 namespace {
+
+// The levels of chainrule/cpu_levels.def: name and checks.
+enum class Reg { eax, ebx, ecx, edx };
+struct CpuidBit {
+    unsigned leaf, sub;  // leaf 0: an unused slot
+    Reg reg;
+    unsigned bit;
+};
+struct LevelSpec {
+    const char* name;
+    uint64_t xcr0;   // register states the OS must save
+    unsigned xcomp;  // Linux: state component to request with ARCH_REQ_XCOMP_PERM; 0 none
+    CpuidBit cpuid[8];
+};
+#define CR_LIST(...) __VA_ARGS__
+#define CR_CPUID(leaf, sub, reg, bit) CpuidBit{leaf, sub, Reg::reg, bit}
+#define CR_CPU_LEVEL(Enum, name, xcr0, xcomp, cpuid, ...) {#name, xcr0, xcomp, {CR_LIST cpuid}},
+constexpr LevelSpec kLevels[] = {
+#include "chainrule/cpu_levels.def"
+};
+#undef CR_CPUID
+#undef CR_LIST
+static_assert(sizeof(kLevels) / sizeof(kLevels[0]) == kCpuCapabilityCount);
+
+// Each level's row of getters, one per kernel family: <family>_kernels_<level>.
+struct Getters {
+#define CR_GETTER(Type, member, _) bool (*member)(kernels::Type*);
+    CR_KERNEL_FAMILIES(CR_GETTER, _)
+#undef CR_GETTER
+};
+#define CR_GETTER_OF(Type, member, level) &kernels::member##_kernels_##level,
+#define CR_CPU_LEVEL(Enum, name, ...) {CR_KERNEL_FAMILIES(CR_GETTER_OF, name)},
+constexpr Getters kGetters[] = {
+#include "chainrule/cpu_levels.def"
+};
+#undef CR_GETTER_OF
+
+// Fills every family of *t with the level's kernels; false when this build lacks any of them
+// (not x86-64, or a unit compiled without its level's flags).
+bool fill(int level, kernels::KernelTable* t) {
+    const Getters& g = kGetters[level];
+    t->level = static_cast<CpuCapability>(level);
+    bool ok = true;
+#define CR_FILL(Type, member, _) ok = g.member(&t->member) && ok;
+    CR_KERNEL_FAMILIES(CR_FILL, _)
+#undef CR_FILL
+    return ok;
+}
 
 #if defined(CR_X86_GNU) || defined(CR_X86_MSVC)
 void cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
@@ -47,77 +98,86 @@ uint64_t xcr0() {
 #endif
 }
 
-CpuCapability detect_cpu() {
+// Whether CPUID reports the bit. A leaf past the highest one (of its range: basic or
+// 0x8000_0000 extended) reads as zeros; so does a subleaf past the highest one that subleaf 0
+// reports in EAX (as leaf 7 does).
+bool has_bit(const CpuidBit& b) {
     unsigned r[4];
-    cpuid(0, 0, r);
-    const unsigned max_leaf = r[0];
-    if (max_leaf < 7) return CpuCapability::Baseline;
-    cpuid(1, 0, r);
-    const bool osxsave = (r[2] >> 27) & 1, fma = (r[2] >> 12) & 1, avx = (r[2] >> 28) & 1;
-    if (!osxsave || !avx) return CpuCapability::Baseline;
-    const uint64_t xcr = xcr0();
-    const bool os_avx = (xcr & 0x6) == 0x6;            // XMM and YMM state
-    const bool os_avx512 = (xcr & 0xE6) == 0xE6;       // plus opmask, ZMM_Hi256, Hi16_ZMM
-    cpuid(7, 0, r);
-    const bool avx2 = (r[1] >> 5) & 1;
-    const bool avx512f = (r[1] >> 16) & 1, avx512bw = (r[1] >> 30) & 1,
-               avx512vl = (r[1] >> 31) & 1;
-    if (os_avx512 && avx512f && avx512bw && avx512vl && avx2 && fma) return CpuCapability::Avx512;
-    if (os_avx && avx2 && fma) return CpuCapability::Avx2;
-    return CpuCapability::Baseline;
-}
-#else
-CpuCapability detect_cpu() { return CpuCapability::Baseline; }
-#endif
-
-// Whether this build has every family's code for the level (the ISA units compiled with
-// their flags).
-bool build_has(CpuCapability level) {
-    kernels::GemmKernels g{};
-    kernels::ElementwiseKernels e{};
-    kernels::ReduceKernels r{};
-    kernels::SoftmaxKernels s{};
-    kernels::OptimKernels o{};
-    kernels::NormKernels nk{};
-    switch (level) {
-        case CpuCapability::Avx512:
-            return kernels::gemm_kernels_avx512(&g) && kernels::elementwise_kernels_avx512(&e) &&
-                   kernels::reduce_kernels_avx512(&r) && kernels::softmax_kernels_avx512(&s) &&
-                   kernels::optim_kernels_avx512(&o) && kernels::norm_kernels_avx512(&nk);
-        case CpuCapability::Avx2:
-            return kernels::gemm_kernels_avx2(&g) && kernels::elementwise_kernels_avx2(&e) &&
-                   kernels::reduce_kernels_avx2(&r) && kernels::softmax_kernels_avx2(&s) &&
-                   kernels::optim_kernels_avx2(&o) && kernels::norm_kernels_avx2(&nk);
-        case CpuCapability::Baseline: return true;
+    cpuid(b.leaf & 0x80000000u, 0, r);
+    if (b.leaf > r[0]) return false;
+    if (b.sub > 0) {
+        cpuid(b.leaf, 0, r);
+        if (b.sub > r[0]) return false;
     }
-    return false;
+    cpuid(b.leaf, b.sub, r);
+    return (r[static_cast<int>(b.reg)] >> b.bit) & 1;
 }
 
-CpuCapability supported() {
-    CpuCapability best = detect_cpu();
-    while (best != CpuCapability::Baseline && !build_has(best)) {
-        best = static_cast<CpuCapability>(static_cast<int>(best) - 1);
+// Linux: dynamically enabled register state (AMX tile data) is usable only once the process
+// asked for it; other systems enable what XCR0 shows.
+bool xcomp_granted(unsigned component) {
+#if defined(__linux__) && defined(__x86_64__)
+    constexpr long kArchReqXcompPerm = 0x1023;  // ARCH_REQ_XCOMP_PERM, asm/prctl.h
+    return syscall(SYS_arch_prctl, kArchReqXcompPerm, static_cast<unsigned long>(component)) == 0;
+#else
+    (void)component;
+    return true;
+#endif
+}
+
+// The highest level whose checks, and those of every level below it, pass here.
+int detect_cpu() {
+    unsigned r[4];
+    cpuid(1, 0, r);
+    const bool osxsave = (r[2] >> 27) & 1;
+    const uint64_t xcr = osxsave ? xcr0() : 0;
+    int best = 0;
+    for (int l = 1; l < kCpuCapabilityCount; ++l) {
+        const LevelSpec& s = kLevels[l];
+        if ((xcr & s.xcr0) != s.xcr0) break;
+        bool bits = true;
+        for (const CpuidBit& b : s.cpuid) bits = bits && (b.leaf == 0 || has_bit(b));
+        if (!bits || (s.xcomp != 0 && !xcomp_granted(s.xcomp))) break;
+        best = l;
     }
     return best;
 }
+#else
+int detect_cpu() { return 0; }
+#endif
 
+struct Tables {
+    kernels::KernelTable at[kCpuCapabilityCount];
+    bool available[kCpuCapabilityCount];
+    int best = 0;  // the highest available level
+    Tables() : at{}, available{} {
+        const int cpu = detect_cpu();
+        for (int l = 0; l <= cpu; ++l) {  // the baseline's units are always built
+            available[l] = fill(l, &at[l]);
+            if (available[l]) best = l;
+        }
+    }
+};
+
+const Tables& tables() {
+    static const Tables t;
+    return t;
+}
+
+// The level a process runs at: the best available one, or CHAINRULE_CPU_CAPABILITY's (the
+// highest available one at or below it).
 CpuCapability choose() {
     const CpuCapability best = cpu_capability_supported();
     const char* env = std::getenv("CHAINRULE_CPU_CAPABILITY");
     if (env == nullptr || *env == '\0') return best;
     CpuCapability want;
-    const std::string s(env);
-    if (s == "baseline") {
-        want = CpuCapability::Baseline;
-    } else if (s == "avx2") {
-        want = CpuCapability::Avx2;
-    } else if (s == "avx512") {
-        want = CpuCapability::Avx512;
-    } else {
+    if (!cpu_capability_from_name(env, &want)) {
+        std::string names;
+        for (const LevelSpec& s : kLevels) names += std::string(names.empty() ? "" : ", ") + s.name;
         std::fprintf(stderr,
-                     "chainrule: ignoring CHAINRULE_CPU_CAPABILITY=%s (expected baseline, avx2 "
-                     "or avx512); using %s\n",
-                     env, cpu_capability_name(best));
+                     "chainrule: ignoring CHAINRULE_CPU_CAPABILITY=%s (expected one of %s); "
+                     "using %s\n",
+                     env, names.c_str(), cpu_capability_name(best));
         return best;
     }
     if (static_cast<int>(want) > static_cast<int>(best)) {
@@ -127,58 +187,9 @@ CpuCapability choose() {
                      env, cpu_capability_name(best));
         return best;
     }
-    return want;
-}
-
-kernels::KernelTable make_table(CpuCapability level) {
-    kernels::KernelTable t{};
-    t.level = level;
-    switch (level) {
-        case CpuCapability::Avx512:
-            kernels::gemm_kernels_avx512(&t.gemm);
-            kernels::elementwise_kernels_avx512(&t.elementwise);
-            kernels::reduce_kernels_avx512(&t.reduce);
-            kernels::softmax_kernels_avx512(&t.softmax);
-            kernels::optim_kernels_avx512(&t.optim);
-            kernels::norm_kernels_avx512(&t.norm);
-            break;
-        case CpuCapability::Avx2:
-            kernels::gemm_kernels_avx2(&t.gemm);
-            kernels::elementwise_kernels_avx2(&t.elementwise);
-            kernels::reduce_kernels_avx2(&t.reduce);
-            kernels::softmax_kernels_avx2(&t.softmax);
-            kernels::optim_kernels_avx2(&t.optim);
-            kernels::norm_kernels_avx2(&t.norm);
-            break;
-        case CpuCapability::Baseline:
-            kernels::gemm_kernels_baseline(&t.gemm);
-            kernels::elementwise_kernels_baseline(&t.elementwise);
-            kernels::reduce_kernels_baseline(&t.reduce);
-            kernels::softmax_kernels_baseline(&t.softmax);
-            kernels::optim_kernels_baseline(&t.optim);
-            kernels::norm_kernels_baseline(&t.norm);
-            break;
-    }
-    return t;
-}
-
-struct Tables {
-    kernels::KernelTable at[3];
-    bool available[3];
-    Tables() : at{}, available{} {
-        const int best = static_cast<int>(cpu_capability_supported());
-        for (int l = 0; l <= best; ++l) {
-            const auto level = static_cast<CpuCapability>(l);
-            if (!build_has(level)) continue;
-            at[l] = make_table(level);
-            available[l] = true;
-        }
-    }
-};
-
-const Tables& tables() {
-    static const Tables t;
-    return t;
+    int l = static_cast<int>(want);
+    while (l > 0 && !tables().available[l]) --l;
+    return static_cast<CpuCapability>(l);
 }
 
 int64_t sysconf_size(int name) {
@@ -232,8 +243,7 @@ int64_t cache_size(int sc_name, int level, int64_t fallback) {
 }  // namespace
 
 CpuCapability cpu_capability_supported() {
-    static const CpuCapability best = supported();
-    return best;
+    return static_cast<CpuCapability>(tables().best);
 }
 
 CpuCapability cpu_capability() {
@@ -241,13 +251,24 @@ CpuCapability cpu_capability() {
     return level;
 }
 
+bool cpu_capability_available(CpuCapability level) {
+    const int l = static_cast<int>(level);
+    return l >= 0 && l < kCpuCapabilityCount && tables().available[l];
+}
+
 const char* cpu_capability_name(CpuCapability level) {
-    switch (level) {
-        case CpuCapability::Avx512: return "avx512";
-        case CpuCapability::Avx2: return "avx2";
-        case CpuCapability::Baseline: return "baseline";
+    const int l = static_cast<int>(level);
+    return l >= 0 && l < kCpuCapabilityCount ? kLevels[l].name : "unknown";
+}
+
+bool cpu_capability_from_name(const char* name, CpuCapability* out) {
+    for (int l = 0; l < kCpuCapabilityCount; ++l) {
+        if (std::strcmp(name, kLevels[l].name) == 0) {
+            *out = static_cast<CpuCapability>(l);
+            return true;
+        }
     }
-    return "baseline";
+    return false;
 }
 
 namespace kernels {
@@ -258,9 +279,7 @@ const KernelTable& kernel_table() {
 }
 
 const KernelTable* kernel_table_at(CpuCapability level) {
-    const int l = static_cast<int>(level);
-    if (l < 0 || l > 2 || !tables().available[l]) return nullptr;
-    return &tables().at[l];
+    return cpu_capability_available(level) ? &tables().at[static_cast<int>(level)] : nullptr;
 }
 
 const CacheSizes& cache_sizes() {

@@ -14,17 +14,24 @@
 
 namespace chainrule::kernels {
 
-// One member per kernel family, each filled from the same level's ISA units. A new family
-// adds a member here, a `bool <family>_kernels_<isa>(Family*)` getter per ISA unit (internal
-// linkage inside the unit, as gemm/ukernel_avx512.cpp) and a line in make_table().
+// The kernel families, each X(type, member): a KernelTable member filled at every level
+// (chainrule/cpu_levels.def) by `bool <member>_kernels_<level>(<type>*)`, defined in the
+// family's unit for that level (internal linkage inside it, as gemm/ukernel_avx512.cpp) and
+// declared in its header. A new family adds a line here and those units.
+#define CR_KERNEL_FAMILIES(X, arg)            \
+    X(GemmKernels, gemm, arg)                 \
+    X(ElementwiseKernels, elementwise, arg)   \
+    X(ReduceKernels, reduce, arg)             \
+    X(SoftmaxKernels, softmax, arg)           \
+    X(OptimKernels, optim, arg)               \
+    X(NormKernels, norm, arg)
+
+// One member per kernel family, each filled from the same level's units.
 struct KernelTable {
     CpuCapability level;
-    GemmKernels gemm;
-    ElementwiseKernels elementwise;
-    ReduceKernels reduce;
-    SoftmaxKernels softmax;
-    OptimKernels optim;
-    NormKernels norm;
+#define CR_TABLE_MEMBER(Type, member, _) Type member;
+    CR_KERNEL_FAMILIES(CR_TABLE_MEMBER, _)
+#undef CR_TABLE_MEMBER
 };
 
 // The table of the level in use (cpu_capability()).

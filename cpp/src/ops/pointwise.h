@@ -5,7 +5,7 @@
 
 #include "../kernels/dispatch.h"
 #include "../kernels/elementwise/formulas.h"
-#include "../kernels/ref/loops.h"
+#include "../kernels/baseline/loops.h"
 #include "chainrule/autograd.h"
 #include "chainrule/ops.h"
 

@@ -74,9 +74,9 @@ struct ElementwiseKernels {
     ElementwiseKernel<double> d;
 };
 
-// Fill *out and return true, or return false when this build has no code for the level.
-bool elementwise_kernels_baseline(ElementwiseKernels* out);
-bool elementwise_kernels_avx2(ElementwiseKernels* out);
-bool elementwise_kernels_avx512(ElementwiseKernels* out);
+// Fill *out and return true, or return false when this build has no code for the level:
+// one getter per level of chainrule/cpu_levels.def, each defined in that level's unit.
+#define CR_CPU_LEVEL(Enum, name, ...) bool elementwise_kernels_##name(ElementwiseKernels* out);
+#include "chainrule/cpu_levels.def"
 
 }  // namespace chainrule::kernels

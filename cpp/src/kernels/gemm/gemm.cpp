@@ -15,8 +15,8 @@
 #endif
 #include <type_traits>
 
+#include "../baseline/gemm.h"
 #include "../dispatch.h"
-#include "../ref/gemm.h"
 #include "chainrule/parallel.h"
 
 namespace chainrule::kernels {
@@ -418,7 +418,7 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
           const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc) {
     if constexpr (std::is_same_v<T, int64_t>) {
         if (beta != 0 && beta != 1) scale(M, N, beta, C, rsc, csc);
-        gemm_ref<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta != 0, C, rsc, csc);
+        gemm_baseline<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta != 0, C, rsc, csc);
     } else {
         const KernelTable& t = kernel_table();
         static const GemmBlocking bl = blocking(kernel_of<T>(t), nullptr);

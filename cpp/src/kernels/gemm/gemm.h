@@ -1,5 +1,5 @@
 // The matrix-product entry point: C = alpha * A @ B + beta * C for float and double through
-// the blocked SIMD kernels of the CPU level in use (int64 goes to the reference gemm_ref).
+// the blocked SIMD kernels of the CPU level in use (int64 goes to the reference gemm_baseline).
 // Every operand is read through its element strides: transposed views are absorbed by packing.
 #pragma once
 #include <cstdint>

@@ -58,10 +58,9 @@ struct GemmKernels {
     GemmKernel<double> d;
 };
 
-// Fill *out and return true, or return false when this build has no code for the level
-// (not x86-64, or the unit was compiled without its ISA flags).
-bool gemm_kernels_baseline(GemmKernels* out);
-bool gemm_kernels_avx2(GemmKernels* out);
-bool gemm_kernels_avx512(GemmKernels* out);
+// Fill *out and return true, or return false when this build has no code for the level:
+// one getter per level of chainrule/cpu_levels.def, each defined in that level's unit.
+#define CR_CPU_LEVEL(Enum, name, ...) bool gemm_kernels_##name(GemmKernels* out);
+#include "chainrule/cpu_levels.def"
 
 }  // namespace chainrule::kernels

@@ -38,9 +38,9 @@ struct NormKernels {
     NormKernel<double> d;
 };
 
-// Fill *out and return true, or return false when this build has no code for the level.
-bool norm_kernels_baseline(NormKernels* out);
-bool norm_kernels_avx2(NormKernels* out);
-bool norm_kernels_avx512(NormKernels* out);
+// Fill *out and return true, or return false when this build has no code for the level:
+// one getter per level of chainrule/cpu_levels.def, each defined in that level's unit.
+#define CR_CPU_LEVEL(Enum, name, ...) bool norm_kernels_##name(NormKernels* out);
+#include "chainrule/cpu_levels.def"
 
 }  // namespace chainrule::kernels

@@ -70,8 +70,9 @@ struct OptimKernels {
     OptimKernel<double> d;
 };
 
-bool optim_kernels_baseline(OptimKernels* out);
-bool optim_kernels_avx2(OptimKernels* out);
-bool optim_kernels_avx512(OptimKernels* out);
+// Fill *out and return true, or return false when this build has no code for the level:
+// one getter per level of chainrule/cpu_levels.def, each defined in that level's unit.
+#define CR_CPU_LEVEL(Enum, name, ...) bool optim_kernels_##name(OptimKernels* out);
+#include "chainrule/cpu_levels.def"
 
 }  // namespace chainrule::kernels

@@ -31,9 +31,9 @@ struct ReduceKernels {
     ReduceKernel<double> d;
 };
 
-// Fill *out and return true, or return false when this build has no code for the level.
-bool reduce_kernels_baseline(ReduceKernels* out);
-bool reduce_kernels_avx2(ReduceKernels* out);
-bool reduce_kernels_avx512(ReduceKernels* out);
+// Fill *out and return true, or return false when this build has no code for the level:
+// one getter per level of chainrule/cpu_levels.def, each defined in that level's unit.
+#define CR_CPU_LEVEL(Enum, name, ...) bool reduce_kernels_##name(ReduceKernels* out);
+#include "chainrule/cpu_levels.def"
 
 }  // namespace chainrule::kernels

@@ -38,9 +38,9 @@ struct SoftmaxKernels {
     SoftmaxKernel<double> d;
 };
 
-// Fill *out and return true, or return false when this build has no code for the level.
-bool softmax_kernels_baseline(SoftmaxKernels* out);
-bool softmax_kernels_avx2(SoftmaxKernels* out);
-bool softmax_kernels_avx512(SoftmaxKernels* out);
+// Fill *out and return true, or return false when this build has no code for the level:
+// one getter per level of chainrule/cpu_levels.def, each defined in that level's unit.
+#define CR_CPU_LEVEL(Enum, name, ...) bool softmax_kernels_##name(SoftmaxKernels* out);
+#include "chainrule/cpu_levels.def"
 
 }  // namespace chainrule::kernels

@@ -1,6 +1,7 @@
-// Portable cache-blocked GEMM (BLIS shape, plain C++ that the compiler auto-vectorises):
-// A is packed into MR-row panels and B into NR-column panels of depth KC; an MR x NR register
-// tile of C is accumulated over the panel depth. SIMD microkernels are a later issue.
+// Portable cache-blocked GEMM (BLIS shape, plain C++ that the compiler auto-vectorises, built
+// with the baseline flags): the int64 product, and the reference the tests and benchmarks check
+// the per-level kernels (gemm/) against. A is packed into MR-row panels and B into NR-column
+// panels of depth KC; an MR x NR register tile of C is accumulated over the panel depth.
 #include "gemm.h"
 
 #include <algorithm>
@@ -76,9 +77,9 @@ inline void microkernel(T (&acc)[MR][NR], const T* Ap, const T* Bp, int64_t kc) 
 }  // namespace
 
 template <class T>
-void gemm_ref(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
-              const T* B, int64_t rsb, int64_t csb, bool accumulate, T* C, int64_t rsc,
-              int64_t csc) {
+void gemm_baseline(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
+                   int64_t csa, const T* B, int64_t rsb, int64_t csb, bool accumulate, T* C,
+                   int64_t rsc, int64_t csc) {
     constexpr int64_t MR = Tile<T>::MR, NR = Tile<T>::NR;
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
@@ -127,13 +128,14 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
     });
 }
 
-template void gemm_ref<float>(int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
-                              const float*, int64_t, int64_t, bool, float*, int64_t, int64_t);
-template void gemm_ref<double>(int64_t, int64_t, int64_t, double, const double*, int64_t,
-                               int64_t, const double*, int64_t, int64_t, bool, double*, int64_t,
-                               int64_t);
-template void gemm_ref<int64_t>(int64_t, int64_t, int64_t, int64_t, const int64_t*, int64_t,
-                                int64_t, const int64_t*, int64_t, int64_t, bool, int64_t*,
-                                int64_t, int64_t);
+template void gemm_baseline<float>(int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                   int64_t, const float*, int64_t, int64_t, bool, float*,
+                                   int64_t, int64_t);
+template void gemm_baseline<double>(int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                    int64_t, const double*, int64_t, int64_t, bool, double*,
+                                    int64_t, int64_t);
+template void gemm_baseline<int64_t>(int64_t, int64_t, int64_t, int64_t, const int64_t*, int64_t,
+                                     int64_t, const int64_t*, int64_t, int64_t, bool, int64_t*,
+                                     int64_t, int64_t);
 
 }  // namespace chainrule::kernels
