@@ -16,31 +16,9 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 
-# Docs in notes, inserted after the extras split: these names (or one of their overloads) are
-# bound in cpp/bindings/bind_extras.cpp, which is being split into the per-family files; their
-# docstrings are written in notes/extras_docs.md and land after that merge.
-PENDING_EXTRAS = {
-    # in-place unary math
-    *(f"{owner}.{op}_" for owner in ("cr", "Tensor")
-      for op in ("exp", "log", "sqrt", "neg", "abs", "relu", "sigmoid", "tanh", "sin", "cos")),
-    "F.relu_",  # nn.functional re-exports cr.relu_
-    "Tensor.negative_", "Tensor.pow_", "cr.positive", "Tensor.positive",
-    "cr.clamp_min", "Tensor.clamp_min", "Tensor.clamp_min_",
-    "cr.clamp_max", "Tensor.clamp_max", "Tensor.clamp_max_",
-    # predicates
-    *(f"{owner}.{op}" for owner in ("cr", "Tensor")
-      for op in ("any", "all", "isclose", "allclose", "equal",
-                 "floor_divide", "remainder", "bitwise_and", "bitwise_or", "bitwise_xor",
-                 "logical_xor")),
-    # overloads added by bind_extras.cpp to names documented elsewhere
-    "cr.div", "Tensor.div", "cr.divide", "Tensor.divide",
-    "cr.max", "Tensor.max", "cr.min", "Tensor.min", "cr.where",
-    # scans, sorting, selection, scatter, products, moments
-    *(f"{owner}.{op}" for owner in ("cr", "Tensor")
-      for op in ("cumsum", "sort", "argsort", "topk", "unbind", "masked_select", "nonzero",
-                 "argwhere", "repeat_interleave", "scatter", "dot", "mv")),
-    "Tensor.scatter_", "cr.vdot", "cr.var_mean", "cr.std_mean",
-}
+# Names still waiting for a docstring, each a strict xfail (a documented name that stays listed
+# fails). Empty since the bind_extras.cpp docs (notes/extras_docs.md) landed in the family files.
+PENDING_EXTRAS: set[str] = set()
 
 
 def _is_pybind(f) -> bool:
@@ -104,7 +82,7 @@ def test_pending_names_exist():
 
 @pytest.mark.parametrize(
     "qualname",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="docs in notes/extras_docs.md"))
+    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="docstring pending"))
      if n in PENDING_EXTRAS else n for n in sorted(BOUND)])
 def test_bound_op_has_docstring(qualname):
     f = BOUND[qualname]

@@ -354,21 +354,38 @@ gradient; float to int64 truncates toward zero.
             "self as bool: True where nonzero. Same as self.to(cr.bool).");
 
     // ---- clamp_min / clamp_max and +x
-    auto clamp_side = [&](const char* name, Tensor (*fn)(const Tensor&, double), const char* arg) {
+    auto clamp_side = [&](const char* name, Tensor (*fn)(const Tensor&, double), const char* arg,
+                          const char* doc) {
         m.def(
             name,
             [fn, name](const Tensor& x, py::handle b) { return fn(x, number_arg(b, name, "bound")); },
-            py::arg("input"), py::arg(arg));
+            py::arg("input"), py::arg(arg), doc);
         cls.def(
             name,
             [fn, name](const Tensor& x, py::handle b) { return fn(x, number_arg(b, name, "bound")); },
-            py::arg(arg));
+            py::arg(arg), method_doc(name, doc).c_str());
     };
-    clamp_side("clamp_min", &clamp_min, "min");
-    clamp_side("clamp_max", &clamp_max, "max");
+    clamp_side("clamp_min", &clamp_min, "min",
+               R"doc(Elementwise max(input, min): limits input from below only.
 
-    m.def("positive", &positive, py::arg("input"));
-    cls.def("positive", &positive);
+min is a number. Same shape and dtype as input. Gradient: grad where the element was
+not clamped, 0 where it was.
+)doc");
+    clamp_side("clamp_max", &clamp_max, "max",
+               R"doc(Elementwise min(input, max): limits input from above only.
+
+max is a number. Same shape and dtype as input. Gradient: grad where the element was
+not clamped, 0 where it was.
+)doc");
+
+    m.def("positive", &positive, py::arg("input"),
+          R"doc(Unary plus: returns input unchanged (the same values, no copy).
+
+Refuses bool tensors, as unary minus does.
+)doc");
+    cls.def("positive", &positive,
+            R"doc(Unary plus: returns self unchanged. See chainrule.positive.
+)doc");
     cls.def("__pos__", &positive);
 
     // ---- predicates
@@ -385,30 +402,64 @@ Integer and bool inputs are never infinite (all False).
 Integer and bool inputs are always finite (all True).
 )doc");
     auto any_all = [&](const char* name,
-                       Tensor (*fn)(const Tensor&, const std::vector<int64_t>&, bool)) {
+                       Tensor (*fn)(const Tensor&, const std::vector<int64_t>&, bool),
+                       const char* doc) {
         auto f = [fn, name](const Tensor& x, py::handle dim, bool keepdim) {
             return fn(x, opt_dims(dim, name), keepdim);
         };
-        m.def(name, f, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
-        cls.def(name, f, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+        m.def(name, f, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false,
+              doc);
+        cls.def(name, f, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+                method_doc(name, doc).c_str());
     };
-    any_all("any", &any);
-    any_all("all", &all);
+    any_all("any", &any,
+            R"doc(Whether any element is nonzero, over all dims or over dim, as a bool tensor.
+
+dim: an int or a tuple of ints (None: every dim, giving a 0-d result); keepdim keeps
+the reduced dims as size 1. Use .item() for a Python bool.
+)doc");
+    any_all("all", &all,
+            R"doc(Whether every element is nonzero, over all dims or over dim, as a bool tensor.
+
+dim: an int or a tuple of ints (None: every dim, giving a 0-d result); keepdim keeps
+the reduced dims as size 1. Use .item() for a Python bool.
+)doc");
     m.def("isclose", &isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
-          py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+          py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
+          R"doc(Elementwise closeness test |input - other| <= atol + rtol * |other|, as a bool tensor.
+
+input and other broadcast. Infinities are close only to themselves; NaN is close to NaN
+only with equal_nan=True. Not symmetric: the tolerance scales with other.
+)doc");
     cls.def("isclose", &isclose, py::arg("other"), py::arg("rtol") = 1e-05,
-            py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+            py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
+            R"doc(Elementwise closeness test against other. See chainrule.isclose.
+)doc");
     m.def("allclose", &allclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
-          py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
+          py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
+          R"doc(True when every element pair of input and other is close (see chainrule.isclose).
+
+Returns a Python bool; input and other must broadcast together.
+)doc");
     cls.def("allclose", &allclose, py::arg("other"), py::arg("rtol") = 1e-05,
-            py::arg("atol") = 1e-08, py::arg("equal_nan") = false);
-    m.def("equal", &equal, py::arg("input"), py::arg("other"));
-    cls.def("equal", &equal, py::arg("other"));
+            py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
+            R"doc(Whether self and other are close everywhere. See chainrule.allclose.
+)doc");
+    m.def("equal", &equal, py::arg("input"), py::arg("other"),
+          R"doc(True when input and other have the same shape and the same values (a Python bool).
+
+Unlike chainrule.eq it does not broadcast and answers for the whole tensors; a NaN
+makes the answer False.
+)doc");
+    cls.def("equal", &equal, py::arg("other"),
+            R"doc(Whether self and other have the same shape and values. See chainrule.equal.
+)doc");
 
     // ---- rounding division, bitwise and logical ops, with their operators
     // & | ^ ~ are the bitwise ops (logical on bool), returning NotImplemented for other types.
-    auto bitwise = [&](const char* name, BinaryOp fn, const char* dunder, const char* rdunder) {
-        def_binary(m, cls, name, fn);
+    auto bitwise = [&](const char* name, BinaryOp fn, const char* dunder, const char* rdunder,
+                       const char* doc) {
+        def_binary(m, cls, name, fn, doc);
         if (dunder) {
             cls.def(dunder, [fn](const Tensor& a, py::object b) -> py::object {
                 Tensor t = try_tensor_arg(b);
@@ -424,12 +475,38 @@ Integer and bool inputs are always finite (all True).
             });
         }
     };
-    bitwise("floor_divide", &floor_divide, "__floordiv__", "__rfloordiv__");
-    bitwise("remainder", &remainder, "__mod__", "__rmod__");
-    bitwise("bitwise_and", &bitwise_and, "__and__", "__rand__");
-    bitwise("bitwise_or", &bitwise_or, "__or__", "__ror__");
-    bitwise("bitwise_xor", &bitwise_xor, "__xor__", "__rxor__");
-    bitwise("logical_xor", &logical_xor, nullptr, nullptr);
+    bitwise("floor_divide", &floor_divide, "__floordiv__", "__rfloordiv__",
+            R"doc(Elementwise input / other rounded down (toward -inf).
+
+The operands broadcast and may be numbers; integer inputs stay integer (division by an
+integer 0 is an error). No gradient flows through the rounding.
+)doc");
+    bitwise("remainder", &remainder, "__mod__", "__rmod__",
+            R"doc(Elementwise input modulo other, with the sign of other (Python's % rule).
+
+input - floor(input / other) * other; the operands broadcast and may be numbers.
+Gradient: grad for input; other's gradient is -grad * floor(input / other).
+)doc");
+    bitwise("bitwise_and", &bitwise_and, "__and__", "__rand__",
+            R"doc(Elementwise bitwise AND of two int64 or bool tensors (logical AND for bools).
+
+The operands broadcast and may be Python ints or bools; floating tensors are refused.
+)doc");
+    bitwise("bitwise_or", &bitwise_or, "__or__", "__ror__",
+            R"doc(Elementwise bitwise OR of two int64 or bool tensors (logical OR for bools).
+
+The operands broadcast and may be Python ints or bools; floating tensors are refused.
+)doc");
+    bitwise("bitwise_xor", &bitwise_xor, "__xor__", "__rxor__",
+            R"doc(Elementwise bitwise XOR of two int64 or bool tensors (logical XOR for bools).
+
+The operands broadcast and may be Python ints or bools; floating tensors are refused.
+)doc");
+    bitwise("logical_xor", &logical_xor, nullptr, nullptr,
+            R"doc(Elementwise exclusive OR of the truth values of input and other (nonzero is True).
+
+The operands broadcast; the result is a bool tensor without gradient.
+)doc");
     unary("bitwise_not", &bitwise_not, R"doc(Elementwise bitwise NOT: ~x for int64 tensors, logical NOT for bool tensors.
 
 Floating tensors are refused. The ~ operator calls it.
@@ -442,16 +519,36 @@ Floating tensors are refused. The ~ operator calls it.
         return div_rounding(to_tensor_arg(a, "div"), to_tensor_arg(b, "div"), md);
     };
     m.def("div", div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
-          py::arg("rounding_mode") = py::none());
+          py::arg("rounding_mode") = py::none(),
+          R"doc(Elementwise input / other, optionally rounded.
+
+rounding_mode: None gives the true quotient (integers give a floating result), 'trunc'
+rounds toward zero and 'floor' toward -inf (integer inputs then stay integer). The
+operands broadcast and may be numbers.
+)doc");
     m.def("divide", div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
-          py::arg("rounding_mode") = py::none());
+          py::arg("rounding_mode") = py::none(),
+          R"doc(Elementwise input / other, optionally rounded.
+
+rounding_mode: None gives the true quotient (integers give a floating result), 'trunc'
+rounds toward zero and 'floor' toward -inf (integer inputs then stay integer). The
+operands broadcast and may be numbers.
+)doc");
     cls.def(
         "div", [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
-        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
+        R"doc(self / other, optionally rounded (rounding_mode None, 'trunc' or 'floor').
+
+See chainrule.div.
+)doc");
     cls.def(
         "divide",
         [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
-        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
+        R"doc(self / other, optionally rounded (rounding_mode None, 'trunc' or 'floor').
+
+See chainrule.div.
+)doc");
 }
 
 }  // namespace chainrule::bind

@@ -57,40 +57,102 @@ the masked ones.
         "In-place chainrule.clamp: limits self to [min, max] and returns self.");
 
     // ---- in-place unary math: t.exp_() and cr.exp_(t)
-    auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&)) {
-        cls.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); });
-        m.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); }, py::arg("input"));
+    auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&), const char* doc) {
+        cls.def(
+            name, [fn](Tensor& t) -> Tensor& { return fn(t); }, method_doc(name, doc).c_str());
+        m.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); }, py::arg("input"), doc);
     };
-    inplace_unary("exp_", &exp_);
-    inplace_unary("log_", &log_);
-    inplace_unary("sqrt_", &sqrt_);
-    inplace_unary("neg_", &neg_);
-    inplace_unary("abs_", &abs_);
-    inplace_unary("relu_", &relu_);
-    inplace_unary("sigmoid_", &sigmoid_);
-    inplace_unary("tanh_", &tanh_);
-    inplace_unary("sin_", &sin_);
-    inplace_unary("cos_", &cos_);
-    cls.def("negative_", [](Tensor& t) -> Tensor& { return neg_(t); });
+    inplace_unary("exp_", &exp_,
+                  R"doc(In-place exp: replaces every element x of input by e ** x; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("log_", &log_,
+                  R"doc(In-place log: replaces every element x of input by its natural logarithm; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("sqrt_", &sqrt_,
+                  R"doc(In-place sqrt: replaces every element x of input by its square root; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("neg_", &neg_,
+                  R"doc(In-place neg: replaces every element x of input by its negation; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("abs_", &abs_,
+                  R"doc(In-place abs: replaces every element x of input by its absolute value; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("relu_", &relu_,
+                  R"doc(In-place relu: replaces every element x of input by max(x, 0); returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("sigmoid_", &sigmoid_,
+                  R"doc(In-place sigmoid: replaces every element x of input by its logistic sigmoid; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("tanh_", &tanh_,
+                  R"doc(In-place tanh: replaces every element x of input by its hyperbolic tangent; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("sin_", &sin_,
+                  R"doc(In-place sin: replaces every element x of input by its sine; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    inplace_unary("cos_", &cos_,
+                  R"doc(In-place cos: replaces every element x of input by its cosine; returns input.
+
+input keeps its shape and dtype, so the result must fit it (a floating result cannot
+be written into an int64 tensor). Not allowed on a leaf that requires grad.
+)doc");
+    cls.def("negative_", [](Tensor& t) -> Tensor& { return neg_(t); },
+            R"doc(In-place negation, the same as self.neg_(); returns self.
+)doc");
     cls.def(
         "pow_",
         [](Tensor& t, py::object e) -> Tensor& { return pow_(t, to_tensor_arg(e, "pow_")); },
-        py::arg("exponent"));
+        py::arg("exponent"),
+        R"doc(In-place self **= exponent; returns self.
+
+exponent is a number or a tensor that broadcasts to self's shape; the result must fit
+self's dtype.
+)doc");
     cls.def("detach_", [](Tensor& t) -> Tensor& { return detach_(t); },
             "Detaches the tensor from its history in place.");
 
     // clamp_min_ / clamp_max_ (a number bound)
     auto clamp_side_ = [&](const char* name, const char* op, Tensor& (*fn)(Tensor&, double),
-                           const char* arg) {
+                           const char* arg, const char* doc) {
         cls.def(
             name,
             [fn, op](Tensor& x, py::handle b) -> Tensor& {
                 return fn(x, number_arg(b, op, "bound"));
             },
-            py::arg(arg));
+            py::arg(arg), doc);
     };
-    clamp_side_("clamp_min_", "clamp_min", &clamp_min_, "min");
-    clamp_side_("clamp_max_", "clamp_max", &clamp_max_, "max");
+    clamp_side_("clamp_min_", "clamp_min", &clamp_min_, "min",
+                R"doc(In-place clamp_min: limits self from below by min; returns self.
+)doc");
+    clamp_side_("clamp_max_", "clamp_max", &clamp_max_, "max",
+                R"doc(In-place clamp_max: limits self from above by max; returns self.
+)doc");
 
     // ---- random fills
     cls.def(

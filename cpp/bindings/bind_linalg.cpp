@@ -56,11 +56,25 @@ shape (p,) is the usual case). With beta=0 input's values are ignored (NaN inclu
 input of size n and vec2 of size m give an (n, m) matrix.
 )doc");
     cls.def("outer", &outer, py::arg("vec2"), "Outer product with vec2. See chainrule.outer.");
-    m.def("dot", &dot, py::arg("input"), py::arg("tensor"));
-    cls.def("dot", &dot, py::arg("tensor"));
-    m.def("vdot", &dot, py::arg("input"), py::arg("other"));
-    m.def("mv", &mv, py::arg("input"), py::arg("vec"));
-    cls.def("mv", &mv, py::arg("vec"));
+    m.def("dot", &dot, py::arg("input"), py::arg("tensor"),
+          R"doc(Dot product of two 1-d tensors of the same size and dtype, as a 0-d tensor.
+
+No broadcasting. Gradient: grad * tensor for input and grad * input for tensor.
+)doc");
+    cls.def("dot", &dot, py::arg("tensor"),
+            R"doc(Dot product of 1-d self and tensor. See chainrule.dot.
+)doc");
+    m.def("vdot", &dot, py::arg("input"), py::arg("other"),
+          R"doc(Dot product of two 1-d tensors; for real tensors the same as chainrule.dot.
+)doc");
+    m.def("mv", &mv, py::arg("input"), py::arg("vec"),
+          R"doc(Matrix-vector product: an (n, m) input times an (m,) vec gives an (n,) result.
+
+No broadcasting (see chainrule.matmul for that).
+)doc");
+    cls.def("mv", &mv, py::arg("vec"),
+            R"doc(Matrix-vector product self @ vec. See chainrule.mv.
+)doc");
 }
 
 }  // namespace chainrule::bind

@@ -188,10 +188,18 @@ indices) over that int dim, indices an int64 tensor. min(input, other): the elem
 chainrule.minimum. The gradient of the dim form goes to the element that was picked.
 )doc");
     // max(other=...) / min(other=...): the elementwise forms with a keyword
-    m.def("max", &maximum, py::arg("input"), py::arg("other"));
-    cls.def("max", &maximum, py::arg("other"));
-    m.def("min", &minimum, py::arg("input"), py::arg("other"));
-    cls.def("min", &minimum, py::arg("other"));
+    m.def("max", &maximum, py::arg("input"), py::arg("other"),
+          R"doc(Elementwise larger of input and other; the same as chainrule.maximum.
+)doc");
+    cls.def("max", &maximum, py::arg("other"),
+            R"doc(Elementwise larger of self and other; see chainrule.maximum.
+)doc");
+    m.def("min", &minimum, py::arg("input"), py::arg("other"),
+          R"doc(Elementwise smaller of input and other; the same as chainrule.minimum.
+)doc");
+    cls.def("min", &minimum, py::arg("other"),
+            R"doc(Elementwise smaller of self and other; see chainrule.minimum.
+)doc");
 
     // ---- argmax / argmin
     auto arg = [&](const char* name, Tensor (*fn)(const Tensor&, std::optional<int64_t>, bool),
@@ -230,7 +238,7 @@ of all reduced elements. dim: int, tuple or None; keepdim keeps reduced dims as 
             "p-norm over all dims or over dim. See chainrule.norm.");
 
     // ---- var_mean / std_mean: (var, mean) and (std, mean) in one call
-    auto moments = [&](const char* name, bool is_std) {
+    auto moments = [&](const char* name, bool is_std, const char* doc) {
         m.def(
             name,
             [is_std, name](const Tensor& x, py::handle dim, py::handle unbiased, bool keepdim,
@@ -246,10 +254,20 @@ of all reduced elements. dim: int, tuple or None; keepdim keeps reduced dims as 
                 return py::make_tuple(py::cast(r.first), py::cast(r.second));
             },
             py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
-            py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
+            py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none(), doc);
     };
-    moments("var_mean", false);
-    moments("std_mean", true);
+    moments("var_mean", false,
+            R"doc(The variance and the mean of input in one pass, as the tuple (var, mean).
+
+Takes the arguments of chainrule.var: dim (int, tuple or None), correction
+(default 1) or the older unbiased flag, and keepdim.
+)doc");
+    moments("std_mean", true,
+            R"doc(The standard deviation and the mean of input in one pass, as the tuple (std, mean).
+
+Takes the arguments of chainrule.std: dim (int, tuple or None), correction
+(default 1) or the older unbiased flag, and keepdim.
+)doc");
 }
 
 }  // namespace chainrule::bind

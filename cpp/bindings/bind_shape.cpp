@@ -459,21 +459,49 @@ leading dim; values broadcasts to the indexed shape.
 
     // ---- selection and scatter
     auto unbind_fn = [](const Tensor& x, int64_t dim) { return tuple_of(unbind(x, dim)); };
-    m.def("unbind", unbind_fn, py::arg("input"), py::arg("dim") = 0);
-    cls.def("unbind", unbind_fn, py::arg("dim") = 0);
-    m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"));
-    cls.def("masked_select", &masked_select, py::arg("mask"));
+    m.def("unbind", unbind_fn, py::arg("input"), py::arg("dim") = 0,
+          R"doc(Splits input along dim into a tuple of views, one per index, with that dim removed.
+
+A (3, 4) input gives three (4,) views for dim=0 (x[0], x[1], x[2]).
+)doc");
+    cls.def("unbind", unbind_fn, py::arg("dim") = 0,
+            R"doc(A tuple of views, one per index along dim. See chainrule.unbind.
+)doc");
+    m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"),
+          R"doc(A new 1-d tensor of the elements of input where mask is True, in row-major order.
+
+mask is a bool tensor; input and mask broadcast together. Gradient: grad scattered back
+to the selected places.
+)doc");
+    cls.def("masked_select", &masked_select, py::arg("mask"),
+            R"doc(The elements of self where mask is True, as a 1-d tensor. See chainrule.masked_select.
+)doc");
     auto nonzero_fn = [](const Tensor& x, bool as_tuple) -> py::object {
         if (as_tuple) return tuple_of(nonzero_tuple(x));
         return py::cast(nonzero(x));
     };
-    m.def("nonzero", nonzero_fn, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
-    cls.def("nonzero", nonzero_fn, py::kw_only(), py::arg("as_tuple") = false);
-    m.def("argwhere", &nonzero, py::arg("input"));
-    cls.def("argwhere", &nonzero);
+    m.def("nonzero", nonzero_fn, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false,
+          R"doc(The positions of the nonzero elements of input, in row-major order.
+
+Returns an int64 tensor of shape (count, input.dim()), one row per element; with
+as_tuple=True a tuple of input.dim() 1-d tensors, one per dim (usable as an index).
+)doc");
+    cls.def("nonzero", nonzero_fn, py::kw_only(), py::arg("as_tuple") = false,
+            R"doc(The positions of the nonzero elements. See chainrule.nonzero.
+)doc");
+    m.def("argwhere", &nonzero, py::arg("input"),
+          R"doc(The positions of the nonzero elements of input as a (count, input.dim()) int64 tensor.
+
+The same as chainrule.nonzero(input).
+)doc");
+    cls.def("argwhere", &nonzero,
+            R"doc(The positions of the nonzero elements. See chainrule.argwhere.
+)doc");
     m.def(
         "where", [](const Tensor& cond) { return tuple_of(nonzero_tuple(cond)); },
-        py::arg("condition"));
+        py::arg("condition"),
+        R"doc(where(condition) with only a condition: the same as nonzero(condition, as_tuple=True).
+)doc");
     auto ri = [](const Tensor& x, py::handle repeats, py::handle dim, py::handle) {
         if (PyLong_Check(repeats.ptr()) && !PyBool_Check(repeats.ptr())) {
             return repeat_interleave(x, py::cast<int64_t>(repeats), opt_int(dim));
@@ -481,9 +509,17 @@ leading dim; values broadcasts to the indexed shape.
         return repeat_interleave(x, to_tensor_arg(repeats, "repeat_interleave"), opt_int(dim));
     };
     m.def("repeat_interleave", ri, py::arg("input"), py::arg("repeats"),
-          py::arg("dim") = py::none(), py::kw_only(), py::arg("output_size") = py::none());
+          py::arg("dim") = py::none(), py::kw_only(), py::arg("output_size") = py::none(),
+          R"doc(Repeats each element of input repeats times along dim.
+
+repeats is an int or a 1-d int64 tensor with one count per element along dim; dim=None
+works on the flattened input. output_size is accepted for compatibility.
+Example: repeat_interleave(cr.tensor([1, 2]), 2) is [1, 1, 2, 2].
+)doc");
     cls.def("repeat_interleave", ri, py::arg("repeats"), py::arg("dim") = py::none(),
-            py::kw_only(), py::arg("output_size") = py::none());
+            py::kw_only(), py::arg("output_size") = py::none(),
+            R"doc(Each element repeated along dim. See chainrule.repeat_interleave.
+)doc");
 
     // scatter(dim, index, src) / scatter(dim, index, value): a number in src's place (or
     // value=) is the value form.
@@ -496,9 +532,17 @@ leading dim; values broadcasts to the indexed shape.
         return scatter(x, dim, index, number_arg(s, "scatter", "value"));
     };
     m.def("scatter", scatter_fn, py::arg("input"), py::arg("dim"), py::arg("index"),
-          py::arg("src") = py::none(), py::kw_only(), py::arg("value") = py::none());
+          py::arg("src") = py::none(), py::kw_only(), py::arg("value") = py::none(),
+          R"doc(A copy of input with values written at the positions index along dim.
+
+For dim=0: out[index[i][j]][j] = src[i][j] (likewise for other dims); index is int64
+with the number of dims of input. Pass exactly one of src (a tensor) or value (a
+number). Where an index repeats, which write wins is unspecified.
+)doc");
     cls.def("scatter", scatter_fn, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
-            py::kw_only(), py::arg("value") = py::none());
+            py::kw_only(), py::arg("value") = py::none(),
+            R"doc(A copy of self with src/value written at index along dim. See chainrule.scatter.
+)doc");
     cls.def(
         "scatter_",
         [](Tensor& x, int64_t dim, const Tensor& index, py::handle src,
@@ -510,7 +554,11 @@ leading dim; values broadcasts to the indexed shape.
             return scatter_(x, dim, index, number_arg(s, "scatter_", "value"));
         },
         py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
-        py::arg("value") = py::none());
+        py::arg("value") = py::none(),
+        R"doc(In-place scatter: writes src or value into self at index along dim; returns self.
+
+See chainrule.scatter.
+)doc");
 }
 
 }  // namespace chainrule::bind
