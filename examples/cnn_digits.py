@@ -60,8 +60,10 @@ def main(argv: list[str] | None = None) -> float:
     )
     elapsed = time.perf_counter() - start
     losses = history.history["loss"]
-    print(f"trained {len(losses)} epochs in {elapsed:.1f} s; train loss "
-          f"{losses[0]:.3f} -> {losses[-1]:.3f}")
+    print(
+        f"trained {len(losses)} epochs in {elapsed:.1f} s; train loss "
+        f"{losses[0]:.3f} -> {losses[-1]:.3f}"
+    )
     result = evaluate(model, (x_test, y_test), metrics=["accuracy"])
     accuracy = float(result["accuracy"])
     print(f"test accuracy: {accuracy:.4f}")

@@ -63,25 +63,44 @@ def roundtrip(obj: Any, tmp_path: Path) -> Any:
     return out
 
 
-def craft(header: Any, data: bytes = b"", *, version: int = 1, reserved: int = 0,
-          data_nbytes: int | None = None) -> bytes:
+def craft(
+    header: Any,
+    data: bytes = b"",
+    *,
+    version: int = 1,
+    reserved: int = 0,
+    data_nbytes: int | None = None,
+) -> bytes:
     """A file with valid checksums around an arbitrary header (dict or raw bytes)."""
     if isinstance(header, dict):
-        header = {"format": "chainrule-checkpoint", "alignment": 64, "checksum": "crc32",
-                  "data_nbytes": len(data) if data_nbytes is None else data_nbytes, **header}
+        header = {
+            "format": "chainrule-checkpoint",
+            "alignment": 64,
+            "checksum": "crc32",
+            "data_nbytes": len(data) if data_nbytes is None else data_nbytes,
+            **header,
+        }
         header = json.dumps(header).encode()
     header += b" " * (-(32 + len(header)) % 64)
-    head = struct.pack("<8sIIQI", b"\x89CRCKPT\n", version, reserved, len(header),
-                       zlib.crc32(header))
+    head = struct.pack(
+        "<8sIIQI", b"\x89CRCKPT\n", version, reserved, len(header), zlib.crc32(header)
+    )
     body = head + struct.pack("<I", zlib.crc32(head)) + header + data
     return body + struct.pack("<I", zlib.crc32(body))
 
 
-def tensor_node(dtype: str = "float32", shape: Any = (4,), offset: int = 0,
-                **extra: Any) -> dict[str, Any]:
+def tensor_node(
+    dtype: str = "float32", shape: Any = (4,), offset: int = 0, **extra: Any
+) -> dict[str, Any]:
     itemsize = {"float32": 4, "float64": 8, "int64": 8, "bool": 1}.get(dtype, 4)
-    node = {"type": "tensor", "dtype": dtype, "shape": list(shape), "offset": offset,
-            "nbytes": math.prod(shape) * itemsize, "requires_grad": False}
+    node = {
+        "type": "tensor",
+        "dtype": dtype,
+        "shape": list(shape),
+        "offset": offset,
+        "nbytes": math.prod(shape) * itemsize,
+        "requires_grad": False,
+    }
     node.update(extra)
     return node
 
@@ -94,7 +113,8 @@ def sample() -> dict[str, Any]:
     """A small checkpoint with every kind of node, gaps between tensors and an empty one."""
     return {
         "model": collections.OrderedDict(
-            [("w", cr.randn(3, 5)), ("b", cr.arange(3)), ("mask", cr.tensor([True, False]))]),
+            [("w", cr.randn(3, 5)), ("b", cr.arange(3)), ("mask", cr.tensor([True, False]))]
+        ),
         "empty": cr.zeros(0, 4),
         "scalar": cr.tensor(2.5, dtype=cr.float64),
         "state": {0: {"step": 7, "lr": 1e-3}, 1: None},

@@ -51,11 +51,19 @@ def seeds() -> dict[str, Any]:
     for dtype in (cr.float32, cr.float64, cr.int64, cr.bool):
         name = str(dtype).rsplit(".", 1)[-1]
         full = (cr.randn(4, 5) > 0) if dtype == cr.bool else cr.randn(4, 5).to(dtype)
-        every_dtype[name] = [full, full[0, 0].clone().reshape(()), full[:0], full.t(),
-                             full[::2, 1::2], full[:1].expand(3, 5), cr.zeros(2, 0, 3).to(dtype)]
+        every_dtype[name] = [
+            full,
+            full[0, 0].clone().reshape(()),
+            full[:0],
+            full.t(),
+            full[::2, 1::2],
+            full[:1].expand(3, 5),
+            cr.zeros(2, 0, 3).to(dtype),
+        ]
     every_dtype["int64_extremes"] = cr.tensor([-(2**63), 2**63 - 1, 0, -1], dtype=cr.int64)
-    every_dtype["specials"] = cr.tensor([math.nan, math.inf, -math.inf, -0.0, 5e-324],
-                                        dtype=cr.float64)
+    every_dtype["specials"] = cr.tensor(
+        [math.nan, math.inf, -math.inf, -0.0, 5e-324], dtype=cr.float64
+    )
     every_dtype["big"] = cr.randn(4096)  # 16 KiB: over the 4 KiB chunks the child uses
     every_dtype["grad"] = cr.randn(3, requires_grad=True)
     import chainrule.nn as nn
@@ -72,13 +80,16 @@ def seeds() -> dict[str, Any]:
     values = {
         None: [None, True, False, 0, -1, 2**64, -(3**200), 10**300],
         (1, "x", (None, 2.5)): [0.0, -0.0, 1e-5, -1.5e300, math.nan, math.inf],
-        "strings": ["", "héllo ☃ 😀", "quotes \" \\ \n\t\x00", "a" * 300],
+        "strings": ["", "héllo ☃ 😀", 'quotes " \\ \n\t\x00', "a" * 300],
         "nested": ((), [], {}, collections.OrderedDict(), [[(1, [2, (3,)])]]),
         "deep": deep,
     }
-    return {"sample": sample(), "every_dtype": every_dtype,
-            "model": {"model": model.state_dict(), "optim": opt.state_dict(), "epoch": 3},
-            "values": values}
+    return {
+        "sample": sample(),
+        "every_dtype": every_dtype,
+        "model": {"model": model.state_dict(), "optim": opt.state_dict(), "epoch": 3},
+        "values": values,
+    }
 
 
 def header_len(blob: bytes) -> int:
@@ -93,15 +104,16 @@ def tensor_ranges(blob: bytes) -> list[tuple[int, int]]:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("type") == "tensor":
-                out.append((32 + hlen + node["offset"], 32 + hlen + node["offset"]
-                            + node["nbytes"]))
+                out.append(
+                    (32 + hlen + node["offset"], 32 + hlen + node["offset"] + node["nbytes"])
+                )
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
             for v in node:
                 walk(v)
 
-    walk(json.loads(blob[32:32 + hlen]))
+    walk(json.loads(blob[32 : 32 + hlen]))
     return out
 
 
@@ -112,7 +124,7 @@ def reseal(blob: bytes | bytearray) -> bytes:
         return bytes(b)
     hlen = header_len(b)
     if 32 + hlen <= len(b) - 4:
-        b[24:28] = struct.pack("<I", zlib.crc32(b[32:32 + hlen]))
+        b[24:28] = struct.pack("<I", zlib.crc32(b[32 : 32 + hlen]))
     b[28:32] = struct.pack("<I", zlib.crc32(b[:28]))
     b[-4:] = struct.pack("<I", zlib.crc32(b[:-4]))
     return bytes(b)
@@ -122,7 +134,7 @@ def with_header(blob: bytes, header: bytes) -> bytes:
     """`blob` with its header replaced (re-padded to the alignment) and checksums resealed."""
     hlen = header_len(blob)
     header += b" " * (-(32 + len(header)) % 64)
-    b = bytearray(blob[:32] + header + blob[32 + hlen:])
+    b = bytearray(blob[:32] + header + blob[32 + hlen :])
     b[16:24] = struct.pack("<Q", len(header))
     return reseal(b)
 
@@ -159,8 +171,12 @@ def flips(blobs: dict[str, bytes], rng: random.Random) -> Iterator[Case]:
     caught) and resealed (the parser sees the damage; a load may succeed)."""
     for name, blob in blobs.items():
         data = 32 + header_len(blob)
-        regions = {"prefix": (0, 32), "header": (32, data), "data": (data, len(blob) - 4),
-                   "anywhere": (0, len(blob))}
+        regions = {
+            "prefix": (0, 32),
+            "header": (32, data),
+            "data": (data, len(blob) - 4),
+            "anywhere": (0, len(blob)),
+        }
         for i in range(150 * SCALE):
             region = ("header", "header", "data", "prefix", "anywhere")[i % 5]
             lo, hi = regions[region]
@@ -188,8 +204,31 @@ _NUMBER = re.compile(rb"-?\d+")
 def _numbers(blob: bytes) -> list[bytes]:
     """Interesting values for a header's integers, given the file."""
     d = len(blob) - 36 - header_len(blob)
-    small = [0, 1, -1, 3, 63, 64, 65, 4095, 2**31, 2**32 + 64, 2**60, 2**60 + 64, 2**62,
-             2**63, 2**64, -(2**63), 10**20, d - 64, d - 1, d, d + 1, d + 64, len(blob)]
+    small = [
+        0,
+        1,
+        -1,
+        3,
+        63,
+        64,
+        65,
+        4095,
+        2**31,
+        2**32 + 64,
+        2**60,
+        2**60 + 64,
+        2**62,
+        2**63,
+        2**64,
+        -(2**63),
+        10**20,
+        d - 64,
+        d - 1,
+        d,
+        d + 1,
+        d + 64,
+        len(blob),
+    ]
     return [str(v).encode() for v in small] + [b"1" + b"0" * 4300]  # over int()'s limit
 
 
@@ -199,7 +238,7 @@ def header_mutations(blobs: dict[str, bytes], rng: random.Random) -> Iterator[Ca
     see it."""
     for name, blob in blobs.items():
         hlen = header_len(blob)
-        text = blob[32:32 + hlen].rstrip(b" ")
+        text = blob[32 : 32 + hlen].rstrip(b" ")
         numbers = list(_NUMBER.finditer(text))
         values = _numbers(blob)
         for i in range(250 * SCALE):
@@ -208,25 +247,25 @@ def header_mutations(blobs: dict[str, bytes], rng: random.Random) -> Iterator[Ca
             if op == 0:  # replace a byte
                 pos = rng.randrange(len(h))
                 h[pos] = _JSON_BYTES[rng.randrange(len(_JSON_BYTES))]
-                what = f"byte {pos} = {bytes(h[pos:pos + 1])!r}"
+                what = f"byte {pos} = {bytes(h[pos : pos + 1])!r}"
             elif op == 1:  # insert a byte
                 pos = rng.randrange(len(h) + 1)
                 h[pos:pos] = _JSON_BYTES[rng.randrange(len(_JSON_BYTES))].to_bytes(1, "little")
-                what = f"insert {bytes(h[pos:pos + 1])!r} at {pos}"
+                what = f"insert {bytes(h[pos : pos + 1])!r} at {pos}"
             elif op == 2:  # delete a span
                 pos = rng.randrange(len(h))
                 n = rng.choice((1, 1, 2, 5, 20))
-                del h[pos:pos + n]
+                del h[pos : pos + n]
                 what = f"delete {n} at {pos}"
             elif op == 3:  # duplicate a span (a repeated key, item or node)
                 pos = rng.randrange(len(h))
                 n = rng.choice((2, 10, 40, 200))
-                h[pos:pos] = h[pos:pos + n]
+                h[pos:pos] = h[pos : pos + n]
                 what = f"duplicate {n} at {pos}"
             else:  # a number set to a boundary value
                 m = numbers[rng.randrange(len(numbers))]
                 value = rng.choice(values)
-                h[m.start():m.end()] = value
+                h[m.start() : m.end()] = value
                 what = f"number at {m.start()} = {value[:20].decode()}"
             yield f"{name}: header {what}", with_header(blob, bytes(h)), "any"
 
@@ -250,46 +289,109 @@ def hostile(blobs: dict[str, bytes], rng: random.Random) -> Iterator[Case]:
         root = open_ * depth + b"null" + close * depth
         if kind == "key":
             root = b'{"type":"dict","items":[[' + root + b",null]]}"
-        return (b'{"format":"chainrule-checkpoint","alignment":64,"checksum":"crc32",'
-                b'"data_nbytes":0,"root":' + root + b"}")
+        return (
+            b'{"format":"chainrule-checkpoint","alignment":64,"checksum":"crc32",'
+            b'"data_nbytes":0,"root":' + root + b"}"
+        )
 
     big = 4 << 20
     cases: list[tuple[str, Any, bytes, dict[str, Any], str]] = [
-        ("huge size, nothing behind it", {"root": t(shape=(10**15,))}, b"",
-         {"data_nbytes": 4 * 10**15}, "truncated"),
-        ("2^60-byte tensor", {"root": t("bool", (2**60,))}, b"", {"data_nbytes": 2**60},
-         "truncated"),
+        (
+            "huge size, nothing behind it",
+            {"root": t(shape=(10**15,))},
+            b"",
+            {"data_nbytes": 4 * 10**15},
+            "truncated",
+        ),
+        (
+            "2^60-byte tensor",
+            {"root": t("bool", (2**60,))},
+            b"",
+            {"data_nbytes": 2**60},
+            "truncated",
+        ),
         ("over 2^60 bytes", {"root": t(shape=(2**59,))}, b"", {"data_nbytes": 2**61}, "error"),
         ("dims of 2^62", {"root": t(shape=(2**62,))}, b"", {"data_nbytes": 2**64}, "error"),
         ("2^31 x 2^31", {"root": t(shape=(2**31, 2**31))}, b"", {}, "error"),
         ("data just over the file", {"root": t()}, bytes(16), {"data_nbytes": 17}, "truncated"),
-        ("tensor 1 byte past the data", {"root": {**t(shape=(5,)), "nbytes": 20}}, bytes(16),
-         {}, "error"),
+        (
+            "tensor 1 byte past the data",
+            {"root": {**t(shape=(5,)), "nbytes": 20}},
+            bytes(16),
+            {},
+            "error",
+        ),
         ("offset past EOF", {"root": t(offset=1 << 40)}, bytes(16), {}, "error"),
-        ("offset 2^62", {"root": t(offset=2**62)}, bytes(16), {"data_nbytes": 2**62 + 16},
-         "truncated"),
+        (
+            "offset 2^62",
+            {"root": t(offset=2**62)},
+            bytes(16),
+            {"data_nbytes": 2**62 + 16},
+            "truncated",
+        ),
         ("data_nbytes 2^62", {"root": None}, b"", {"data_nbytes": 2**62}, "truncated"),
         ("data_nbytes 2^64", {"root": None}, b"", {"data_nbytes": 2**64}, "truncated"),
-        ("1500 entries on one 4 MiB region", {"root": lst(*[t(shape=(big // 4,))] * 1500)},
-         bytes(big), {}, "error"),
-        ("partial overlap", {"root": lst(t(shape=(32,)), t(shape=(32,), offset=64))},
-         bytes(192), {}, "error"),
-        ("one region inside another", {"root": lst(t(shape=(64,)), t(offset=128))},
-         bytes(256), {}, "error"),
-        ("duplicate JSON key", b'{"format":"chainrule-checkpoint","alignment":64,'
-         b'"checksum":"crc32","data_nbytes":0,"root":null,"root":null}', b"", {}, "error"),
-        ("duplicate dict key", {"root": {"type": "dict", "items": [["a", 1], ["a", 2]]}},
-         b"", {}, "error"),
-        ("duplicate key 1 and True", {"root": {"type": "dict", "items": [
-            [{"type": "int", "value": "1"}, None], [True, None]]}}, b"", {}, "error"),
+        (
+            "1500 entries on one 4 MiB region",
+            {"root": lst(*[t(shape=(big // 4,))] * 1500)},
+            bytes(big),
+            {},
+            "error",
+        ),
+        (
+            "partial overlap",
+            {"root": lst(t(shape=(32,)), t(shape=(32,), offset=64))},
+            bytes(192),
+            {},
+            "error",
+        ),
+        (
+            "one region inside another",
+            {"root": lst(t(shape=(64,)), t(offset=128))},
+            bytes(256),
+            {},
+            "error",
+        ),
+        (
+            "duplicate JSON key",
+            b'{"format":"chainrule-checkpoint","alignment":64,'
+            b'"checksum":"crc32","data_nbytes":0,"root":null,"root":null}',
+            b"",
+            {},
+            "error",
+        ),
+        (
+            "duplicate dict key",
+            {"root": {"type": "dict", "items": [["a", 1], ["a", 2]]}},
+            b"",
+            {},
+            "error",
+        ),
+        (
+            "duplicate key 1 and True",
+            {
+                "root": {
+                    "type": "dict",
+                    "items": [[{"type": "int", "value": "1"}, None], [True, None]],
+                }
+            },
+            b"",
+            {},
+            "error",
+        ),
         ("negative dim", {"root": {**t(), "shape": [-4]}}, bytes(16), {}, "error"),
         ("negative offset", {"root": t(offset=-64)}, bytes(16), {}, "error"),
         ("negative nbytes", {"root": {**t(shape=(0,)), "nbytes": -1}}, b"", {}, "error"),
         ("strides field", {"root": t(strides=[1])}, bytes(16), {}, "error"),
         ("negative strides", {"root": t(strides=[-1])}, bytes(16), {}, "error"),
         ("huge strides", {"root": t(strides=[2**63])}, bytes(16), {}, "error"),
-        ("empty tensor, overflowing strides", {"root": t(shape=(0, 2**40, 2**40))}, b"", {},
-         "error"),
+        (
+            "empty tensor, overflowing strides",
+            {"root": t(shape=(0, 2**40, 2**40))},
+            b"",
+            {},
+            "error",
+        ),
         ("empty tensor, dims 2^62", {"root": t(shape=(2**62, 0, 2**62))}, b"", {}, "error"),
         ("ndim 65", {"root": t(shape=(1,) * 65)}, bytes(16), {}, "error"),
         ("ndim 10^6", {"root": {**t(), "shape": [1] * 10**6}}, bytes(16), {}, "error"),
@@ -300,27 +402,40 @@ def hostile(blobs: dict[str, bytes], rng: random.Random) -> Iterator[Case]:
         ("count 2^62 in a shape", {"root": t("bool", (2**62,))}, b"", {}, "error"),
         ("count 2^62 as nbytes", {"root": {**t(), "nbytes": 2**62}}, bytes(16), {}, "error"),
         ("bool byte 2", {"root": t("bool", (4,))}, b"\x00\x01\x02\x01", {}, "error"),
-        ("int with 5000 digits", {"root": {"type": "int", "value": "7" * 5000}}, b"", {},
-         "error"),
-        ("JSON int with 5000 digits", b'{"format":"chainrule-checkpoint","alignment":64,'
-         b'"checksum":"crc32","data_nbytes":' + b"9" * 5000 + b',"root":null}', b"", {},
-         "error"),
+        ("int with 5000 digits", {"root": {"type": "int", "value": "7" * 5000}}, b"", {}, "error"),
+        (
+            "JSON int with 5000 digits",
+            b'{"format":"chainrule-checkpoint","alignment":64,'
+            b'"checksum":"crc32","data_nbytes":' + b"9" * 5000 + b',"root":null}',
+            b"",
+            {},
+            "error",
+        ),
         ("JSON nested 100000 deep", b"[" * 100_000 + b"]" * 100_000, b"", {}, "error"),
-        ("JSON nested 100000 deep, unclosed", b"{\"a\":" * 100_000, b"", {}, "error"),
+        ("JSON nested 100000 deep, unclosed", b'{"a":' * 100_000, b"", {}, "error"),
         ("invalid UTF-8", b'{"format":"chainrule-checkpoint\xff"}', b"", {}, "error"),
-        ("UTF-16 header", '{"format":"chainrule-checkpoint"}'.encode("utf-16"), b"", {},
-         "error"),
+        ("UTF-16 header", '{"format":"chainrule-checkpoint"}'.encode("utf-16"), b"", {}, "error"),
         ("not an object", b"[]", b"", {}, "error"),
         ("version 2", {"root": None}, b"", {"version": 2}, "error"),
         ("reserved 1", {"root": None}, b"", {"reserved": 1}, "error"),
-        ("requires_grad on int64", {"root": t("int64", (2,), requires_grad=True)}, bytes(16),
-         {}, "error"),
+        (
+            "requires_grad on int64",
+            {"root": t("int64", (2,), requires_grad=True)},
+            bytes(16),
+            {},
+            "error",
+        ),
         ("parameter string", {"root": t(parameter="yes")}, bytes(16), {}, "error"),
         ("valid: 100 lists deep", nest("list", 100), b"", {}, "any"),
         ("valid: 100 tuple keys deep", nest("key", 99), b"", {}, "any"),
         ("valid: 100 metadata deep", nest("metadata", 100), b"", {}, "any"),
-        ("valid: 1000 empty tensors at one offset", {"root": lst(*[t(shape=(0,))] * 1000)},
-         b"", {}, "any"),
+        (
+            "valid: 1000 empty tensors at one offset",
+            {"root": lst(*[t(shape=(0,))] * 1000)},
+            b"",
+            {},
+            "any",
+        ),
         ("valid: 64 dims", {"root": t(shape=(1,) * 63 + (4,))}, bytes(16), {}, "any"),
         ("valid: empty tensor, dims 2^57", {"root": t("int64", (2**57, 0))}, b"", {}, "any"),
     ]
@@ -350,48 +465,108 @@ def hypothesis_cases(blobs: dict[str, bytes], rng: random.Random) -> Iterator[Ca
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    ints = st.sampled_from([0, 1, 4, 16, 63, 64, 65, 2**31, 2**60, 2**62, 2**63, 2**64, -1,
-                            -(2**63), 10**30]) | st.integers(-5, 300)
-    words = st.sampled_from(["float32", "float64", "int64", "bool", "float16", "", "tensor",
-                             "list", "tuple", "dict", "ordered_dict", "int", "float", "nan",
-                             "-0", "1e5", "0x10", "inf", "01"])
+    ints = st.sampled_from(
+        [0, 1, 4, 16, 63, 64, 65, 2**31, 2**60, 2**62, 2**63, 2**64, -1, -(2**63), 10**30]
+    ) | st.integers(-5, 300)
+    words = st.sampled_from(
+        [
+            "float32",
+            "float64",
+            "int64",
+            "bool",
+            "float16",
+            "",
+            "tensor",
+            "list",
+            "tuple",
+            "dict",
+            "ordered_dict",
+            "int",
+            "float",
+            "nan",
+            "-0",
+            "1e5",
+            "0x10",
+            "inf",
+            "01",
+        ]
+    )
     scalars = st.none() | st.booleans() | ints | words | st.text(max_size=4)
-    field = st.sampled_from(["type", "items", "value", "dtype", "shape", "offset", "nbytes",
-                             "requires_grad", "parameter", "metadata", "strides"])
+    field = st.sampled_from(
+        [
+            "type",
+            "items",
+            "value",
+            "dtype",
+            "shape",
+            "offset",
+            "nbytes",
+            "requires_grad",
+            "parameter",
+            "metadata",
+            "strides",
+        ]
+    )
     tensor = st.fixed_dictionaries(
-        {"type": st.just("tensor"), "dtype": words, "shape": st.lists(ints, max_size=4),
-         "offset": ints, "nbytes": ints, "requires_grad": st.booleans()},
-        optional={"parameter": st.booleans(), "strides": st.lists(ints, max_size=3)})
+        {
+            "type": st.just("tensor"),
+            "dtype": words,
+            "shape": st.lists(ints, max_size=4),
+            "offset": ints,
+            "nbytes": ints,
+            "requires_grad": st.booleans(),
+        },
+        optional={"parameter": st.booleans(), "strides": st.lists(ints, max_size=3)},
+    )
 
     def extend(children: Any) -> Any:
-        return (st.lists(children, max_size=4)
-                | st.dictionaries(field, children, max_size=6)
-                | st.builds(lambda kind, items: {"type": kind, "items": items},
-                            st.sampled_from(["list", "tuple"]), st.lists(children, max_size=4))
-                | st.builds(lambda kind, items: {"type": kind, "items": items},
-                            st.sampled_from(["dict", "ordered_dict"]),
-                            st.lists(st.lists(children, min_size=2, max_size=2), max_size=3)))
+        return (
+            st.lists(children, max_size=4)
+            | st.dictionaries(field, children, max_size=6)
+            | st.builds(
+                lambda kind, items: {"type": kind, "items": items},
+                st.sampled_from(["list", "tuple"]),
+                st.lists(children, max_size=4),
+            )
+            | st.builds(
+                lambda kind, items: {"type": kind, "items": items},
+                st.sampled_from(["dict", "ordered_dict"]),
+                st.lists(st.lists(children, min_size=2, max_size=2), max_size=3),
+            )
+        )
 
     tree = st.recursive(scalars | tensor, extend, max_leaves=30)
     out: list[Case] = []
 
-    @settings(max_examples=(4000 if LONG else 150), derandomize=True, database=None,
-              deadline=None, suppress_health_check=list(HealthCheck))
-    @given(root=tree, data_len=st.sampled_from([0, 16, 64, 100, 256]),
-           declared=st.none() | ints)
+    @settings(
+        max_examples=(4000 if LONG else 150),
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(root=tree, data_len=st.sampled_from([0, 16, 64, 100, 256]), declared=st.none() | ints)
     def draw(root: Any, data_len: int, declared: int | None) -> None:
         header = {"root": root}
         blob = craft(header, bytes(range(256))[:data_len], data_nbytes=declared)
-        out.append((f"hypothesis: {json.dumps(header)[:300]} data {data_len} "
-                    f"declared {declared}", blob, "any"))
+        out.append(
+            (
+                f"hypothesis: {json.dumps(header)[:300]} data {data_len} declared {declared}",
+                blob,
+                "any",
+            )
+        )
 
     draw()
     yield from out
 
 
 GROUPS: dict[str, Callable[[dict[str, bytes], random.Random], Iterator[Case]]] = {
-    "truncations": truncations, "flips": flips, "header_mutations": header_mutations,
-    "hostile": hostile, "hypothesis": hypothesis_cases,
+    "truncations": truncations,
+    "flips": flips,
+    "header_mutations": header_mutations,
+    "hostile": hostile,
+    "hypothesis": hypothesis_cases,
 }
 
 
@@ -471,16 +646,22 @@ class Fuzz:
                 self.check_allocated(label, name, blob)
                 self.check_error(label, name, expect, str(e))
             except BaseException:
-                fail(label, name, "raised something other than ValueError:\n"
-                     + traceback.format_exc())
+                fail(
+                    label,
+                    name,
+                    "raised something other than ValueError:\n" + traceback.format_exc(),
+                )
             else:
                 self.check_allocated(label, name, blob)
                 self.check_value(label, name, expect, blob, out)
 
     def check_allocated(self, label: str, source: str, blob: bytes) -> None:
         if self.allocated > len(blob):
-            fail(label, source, f"allocated {self.allocated} tensor bytes from a "
-                 f"{len(blob)}-byte file")
+            fail(
+                label,
+                source,
+                f"allocated {self.allocated} tensor bytes from a {len(blob)}-byte file",
+            )
 
     def check_error(self, label: str, source: str, expect: str, msg: str) -> None:
         if not msg.startswith("load: "):
@@ -496,8 +677,7 @@ class Fuzz:
                 fail(label, source, f"a file object may hold more after the file: {msg}")
         self.outcomes["ValueError"] += 1
 
-    def check_value(self, label: str, source: str, expect: str, blob: bytes,
-                    out: Any) -> None:
+    def check_value(self, label: str, source: str, expect: str, blob: bytes, out: Any) -> None:
         if expect in ("error", "truncated") or (expect == "trailing" and source == "path"):
             fail(label, source, f"a damaged file loaded: {str(out)[:200]}")
         again = to_bytes(out)  # save is deterministic: equal bytes, equal values
@@ -546,8 +726,16 @@ def main(argv: list[str]) -> None:
         fuzz.run(label, blob, expect, i, every_source=group == "hostile")
         cases += 1
     fuzz.note("(finished)")
-    print(json.dumps({"cases": cases, "outcomes": dict(fuzz.outcomes),
-                      "largest_file": fuzz.largest, "peak_growth": _vm_peak() - base}))
+    print(
+        json.dumps(
+            {
+                "cases": cases,
+                "outcomes": dict(fuzz.outcomes),
+                "largest_file": fuzz.largest,
+                "peak_growth": _vm_peak() - base,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

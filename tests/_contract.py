@@ -50,7 +50,8 @@ def _same(got: Any, want: Any, where: str = "r") -> None:
         np.testing.assert_array_equal(got, want, err_msg=where)
     elif isinstance(want, (tuple, list)):
         assert isinstance(got, tuple if isinstance(want, tuple) else list), (
-            f"{where}: expected {type(want).__name__}, got {type(got).__name__}")
+            f"{where}: expected {type(want).__name__}, got {type(got).__name__}"
+        )
         assert len(got) == len(want), f"{where}: length"
         for i, (a, b) in enumerate(zip(got, want)):
             _same(a, b, f"{where}[{i}]")
@@ -60,7 +61,8 @@ def _same(got: Any, want: Any, where: str = "r") -> None:
     elif isinstance(want, float):
         assert type(got) is float, f"{where}: expected float, got {type(got).__name__}"
         assert got == pytest.approx(want, rel=1e-5, abs=1e-6, nan_ok=True) or (
-            math.isnan(got) and math.isnan(want)), where
+            math.isnan(got) and math.isnan(want)
+        ), where
     else:
         assert type(got) is type(want), f"{where}: {type(got).__name__} vs {type(want).__name__}"
         assert got == want, f"{where}: {got!r} != {want!r}"

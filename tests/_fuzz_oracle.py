@@ -72,13 +72,18 @@ def _wrong_kind_dtype(x: Ctx) -> bool:
     """An int64/bool tensor where the spec has a float, or a float index/mask."""
     if not x.cr_raised or not ("TypeError" in x.what or "dtype" in x.what):
         return False
-    return any((lf.kind == "F") != (lf.values.dtype.kind == "f") or
-               (lf.kind == "B" and lf.values.dtype != np.bool_) for lf in x.case.leaves)
+    return any(
+        (lf.kind == "F") != (lf.values.dtype.kind == "f")
+        or (lf.kind == "B" and lf.values.dtype != np.bool_)
+        for lf in x.case.leaves
+    )
 
 
 def _mixed_float_loss(x: Ctx) -> bool:
-    return x.op.fn.__qualname__.startswith(("_fn.", "_weighted.")) and \
-        {"float32", "float64"} <= x.dtypes()
+    return (
+        x.op.fn.__qualname__.startswith(("_fn.", "_weighted."))
+        and {"float32", "float64"} <= x.dtypes()
+    )
 
 
 def _torch_backward_only(x: Ctx) -> bool:
@@ -87,18 +92,27 @@ def _torch_backward_only(x: Ctx) -> bool:
 
 def _subnormal_f64(x: Ctx) -> bool:
     tiny = np.finfo(np.float64).tiny
-    return "float64" in x.dtypes() and "elements differ" in x.what and any(
-        ((np.abs(v) < tiny) & (v != 0)).any() for v in x.inputs() if v.dtype == np.float64)
+    return (
+        "float64" in x.dtypes()
+        and "elements differ" in x.what
+        and any(((np.abs(v) < tiny) & (v != 0)).any() for v in x.inputs() if v.dtype == np.float64)
+    )
 
 
 def _welford_mean(x: Ctx) -> bool:
-    return x.op.name in ("var_mean", "var_mean_all", "std_mean") and "torch=np.float" in x.what \
+    return (
+        x.op.name in ("var_mean", "var_mean_all", "std_mean")
+        and "torch=np.float" in x.what
         and any(np.isinf(v).any() for v in x.inputs() if v.dtype.kind == "f")
+    )
 
 
 def _remainder_overflow(x: Ctx) -> bool:
-    return x.op.name.startswith(("remainder", "rremainder")) and "torch=np.float" in x.what \
+    return (
+        x.op.name.startswith(("remainder", "rremainder"))
+        and "torch=np.float" in x.what
         and "(nan)" in x.what
+    )
 
 
 def _norm_flat_group(x: Ctx) -> bool:
@@ -111,8 +125,11 @@ def _norm_flat_group(x: Ctx) -> bool:
         if v.size == 0 or v.ndim == 0:
             return False
         tol = 1e-6 * max(1.0, float(np.abs(v).max()))
-        return any(bool((np.ptp(v, axis=axes) <= tol).any())
-                   for r in range(1, v.ndim + 1) for axes in combinations(range(v.ndim), r))
+        return any(
+            bool((np.ptp(v, axis=axes) <= tol).any())
+            for r in range(1, v.ndim + 1)
+            for axes in combinations(range(v.ndim), r)
+        )
     v = x.inputs()[0].astype(np.float64)
     if v.ndim == 0 or v.size == 0:
         return False
@@ -163,7 +180,8 @@ def _norm_squares_overflow(x: Ctx) -> bool:
 
 def _norm_overflow(x: Ctx) -> bool:
     return x.op.name.startswith(("F.layer_norm", "F.batch_norm")) and any(
-        _big(v) for v in x.inputs())
+        _big(v) for v in x.inputs()
+    )
 
 
 def _first_arg_ndim(x: Ctx) -> int:
@@ -182,8 +200,12 @@ def _log_softmax_large(x: Ctx) -> bool:
         return False
     f64 = all(getattr(w, "dtype", None) != _torch().float32 for w in x.t.outs)
     big = 1e12 if f64 else 1e4  # where the spacing of the output dtype's numbers nears 1e-3
-    return any(v.dtype.kind in "fiu" and v.size and np.nanmax(np.abs(np.where(
-        np.isfinite(v), v, 0))) >= big for v in x.inputs())
+    return any(
+        v.dtype.kind in "fiu"
+        and v.size
+        and np.nanmax(np.abs(np.where(np.isfinite(v), v, 0))) >= big
+        for v in x.inputs()
+    )
 
 
 def _torch() -> Any:
@@ -195,14 +217,17 @@ def _torch() -> Any:
 def _nonfinite_into_int(x: Ctx) -> bool:
     plain = [*x.case.args, *x.case.kwargs.values()]
     return "int64" in x.dtypes() and any(
-        isinstance(v, float) and not abs(v) < 2.0**63 for v in plain)
+        isinstance(v, float) and not abs(v) < 2.0**63 for v in plain
+    )
 
 
 KNOWN: list[tuple[str, Callable[[Ctx], bool]]] = [
     ("conv padding='same' with even kernels (being fixed elsewhere)", _conv_same_even_kernel),
     ("log_softmax precision at large magnitudes (being fixed elsewhere)", _log_softmax_large),
-    ("non-finite (or beyond int64) into int64 tensors (being fixed elsewhere)",
-     _nonfinite_into_int),
+    (
+        "non-finite (or beyond int64) into int64 tensors (being fixed elsewhere)",
+        _nonfinite_into_int,
+    ),
 ]
 
 
@@ -212,7 +237,8 @@ def _huge_one_hot(op: OpInfo, case: Case) -> bool:
     elsewhere), so the case is not run."""
     return op.name == "F.one_hot" and any(
         lf.values.dtype.kind in "iu" and lf.values.size and lf.values.max() >= 2**20
-        for lf in case.leaves)
+        for lf in case.leaves
+    )
 
 
 # Cases that are not run at all (they would crash or exhaust memory for a known reason).
@@ -242,24 +268,38 @@ UNSUPPORTED: list[tuple[str, Callable[[Ctx], bool]]] = [
     # torch's conv gives inconsistent output shapes for a zero-size kernel
     ("torch: conv with a zero-size weight", _conv_empty_kernel),
     # API.md: __setitem__ works on tensors that do not require grad
-    ("setitem on a tensor that requires grad",
-     lambda x: x.op.name == "setitem" and "requires grad" in x.what),
+    (
+        "setitem on a tensor that requires grad",
+        lambda x: x.op.name == "setitem" and "requires grad" in x.what,
+    ),
     # torch's var/std backward over dim=() (all dims) divides by 1 instead of N
     ("torch: var/std gradient over dim=()", _var_empty_dims),
     # torch's batch_norm backward reads a strided weight (or running stats) as if it were
     # contiguous
-    ("torch: batch_norm backward with a non-contiguous weight or running stats",
-     lambda x: x.backward and x.op.name.startswith("F.batch_norm") and any(
-         hasattr(a, "is_contiguous") and not a.is_contiguous() for a in x.t.args[1:])),
+    (
+        "torch: batch_norm backward with a non-contiguous weight or running stats",
+        lambda x: (
+            x.backward
+            and x.op.name.startswith("F.batch_norm")
+            and any(hasattr(a, "is_contiguous") and not a.is_contiguous() for a in x.t.args[1:])
+        ),
+    ),
     # chainrule rejects label_smoothing outside [0, 1], NaN included; torch's check lets NaN
     # through and returns NaN
-    ("label_smoothing=nan (chainrule rejects it)",
-     lambda x: x.cr_raised and "label_smoothing" in x.what and "nan" in x.what),
+    (
+        "label_smoothing=nan (chainrule rejects it)",
+        lambda x: x.cr_raised and "label_smoothing" in x.what and "nan" in x.what,
+    ),
     # torch's composed attention returns query's batch shape for empty operands without
     # broadcasting it against value's
-    ("torch: scaled_dot_product_attention's shape for empty operands",
-     lambda x: x.op.name == "F.scaled_dot_product_attention" and "shape" in x.what
-     and any(v.size == 0 for v in x.inputs())),
+    (
+        "torch: scaled_dot_product_attention's shape for empty operands",
+        lambda x: (
+            x.op.name == "F.scaled_dot_product_attention"
+            and "shape" in x.what
+            and any(v.size == 0 for v in x.inputs())
+        ),
+    ),
     # values within a factor N of the dtype's largest: chainrule's sum for the mean
     # overflows, or beyond its square root: the squared deviations do; torch's Welford
     # update does not (and gives exactly 0 for equal values)
@@ -268,37 +308,68 @@ UNSUPPORTED: list[tuple[str, Callable[[Ctx], bool]]] = [
     # the row NaN; chainrule leaves masked positions out. And a score whose products overflow
     # (inf - inf with separate multiply and add) can stay finite or -inf with chainrule's
     # fused multiply-add.
-    ("torch: scaled_dot_product_attention with non-finite or overflowing scores",
-     lambda x: x.op.name == "F.scaled_dot_product_attention" and "torch=np.float" in x.what
-     and "(nan)" in x.what and any(_big(v) for v in x.inputs())),
+    (
+        "torch: scaled_dot_product_attention with non-finite or overflowing scores",
+        lambda x: (
+            x.op.name == "F.scaled_dot_product_attention"
+            and "torch=np.float" in x.what
+            and "(nan)" in x.what
+            and any(_big(v) for v in x.inputs())
+        ),
+    ),
     # torch's logsumexp over dim=() fails to write its 0-d result
-    ("torch: logsumexp over dim=()",
-     lambda x: x.torch_raised and x.op.name.startswith("logsumexp")
-     and [a for a in x.case.args[1:2]] in ([()], [[]])),
+    (
+        "torch: logsumexp over dim=()",
+        lambda x: (
+            x.torch_raised
+            and x.op.name.startswith("logsumexp")
+            and [a for a in x.case.args[1:2]] in ([()], [[]])
+        ),
+    ),
     # squares beyond the dtype's range: torch returns |x| for a single element and inf (or 0)
     # for more; chainrule's sum of squares is inf (or 0)
     ("torch: 2-norm of values whose squares overflow or underflow", _norm_squares_overflow),
     # normalising values whose squares overflow, or with infinite parameters: both give
     # non-finite or meaningless outputs, in different places
-    ("layer_norm/batch_norm of values whose squares overflow, or infinite parameters",
-     _norm_overflow),
+    (
+        "layer_norm/batch_norm of values whose squares overflow, or infinite parameters",
+        _norm_overflow,
+    ),
     # chainrule asks for one float dtype where torch casts some arguments (conv's bias)
-    ("mixed float32/float64 arguments that chainrule rejects",
-     lambda x: x.cr_raised and "dtype" in x.what and {"float32", "float64"} <= x.dtypes()),
+    (
+        "mixed float32/float64 arguments that chainrule rejects",
+        lambda x: x.cr_raised and "dtype" in x.what and {"float32", "float64"} <= x.dtypes(),
+    ),
     # class weights that sum to 0: the weighted mean divides by 0 (torch NaN, chainrule inf)
-    ("weighted loss whose weights sum to 0 or less",
-     lambda x: "weight" in x.op.name and "torch=np.float" in x.what
-     and ("nan" in x.what or "inf" in x.what)
-     and any(lf.kind == "F" and not lf.grad and (lf.values <= 0).any() for lf in x.case.leaves
-             if lf.values.dtype.kind == "f")),
+    (
+        "weighted loss whose weights sum to 0 or less",
+        lambda x: (
+            "weight" in x.op.name
+            and "torch=np.float" in x.what
+            and ("nan" in x.what or "inf" in x.what)
+            and any(
+                lf.kind == "F" and not lf.grad and (lf.values <= 0).any()
+                for lf in x.case.leaves
+                if lf.values.dtype.kind == "f"
+            )
+        ),
+    ),
     # a gradient summed over an empty broadcast is 0; torch's is NaN where the other operand
     # overflows (inf * 0)
-    ("torch: NaN gradient through an empty broadcast",
-     lambda x: x.backward and "torch=np.float" in x.what and "(nan)" in x.what
-     and any(v.size == 0 for v in x.inputs())),
+    (
+        "torch: NaN gradient through an empty broadcast",
+        lambda x: (
+            x.backward
+            and "torch=np.float" in x.what
+            and "(nan)" in x.what
+            and any(v.size == 0 for v in x.inputs())
+        ),
+    ),
     # torch deprecates .mT on 0-d and 1-d tensors (the identity with a warning)
-    ("mT of a tensor with fewer than 2 dims (deprecated in torch)",
-     lambda x: x.op.name == "mT" and _first_arg_ndim(x) < 2),
+    (
+        "mT of a tensor with fewer than 2 dims (deprecated in torch)",
+        lambda x: x.op.name == "mT" and _first_arg_ndim(x) < 2,
+    ),
     # torch's vectorised remainder computes a - b * floor(a / b): NaN when a / b overflows;
     # chainrule gives the exact remainder, as numpy and fmod do
     ("torch: remainder whose quotient overflows (torch gives NaN)", _remainder_overflow),
@@ -306,8 +377,10 @@ UNSUPPORTED: list[tuple[str, Callable[[Ctx], bool]]] = [
     # 1/sqrt(eps); which library's roundoff cancels to exactly 0 is luck
     ("layer_norm/batch_norm/std gradient over a constant group", _norm_flat_group),
     # torch's hardsigmoid backward uses float32's 1/6 in float64
-    ("torch: hardsigmoid float64 gradient (torch's slope is float32's 1/6)",
-     lambda x: x.op.name.startswith("F.hardsigmoid") and x.backward and "float64" in x.dtypes()),
+    (
+        "torch: hardsigmoid float64 gradient (torch's slope is float32's 1/6)",
+        lambda x: x.op.name.startswith("F.hardsigmoid") and x.backward and "float64" in x.dtypes(),
+    ),
 ]
 
 
@@ -358,8 +431,15 @@ def _tolerances(op: OpInfo, dtype: np.dtype, f32: bool) -> tuple[float, float]:
     return 1e-10, 1e-9
 
 
-def _close(got: np.ndarray, want: np.ndarray, ref: np.ndarray | None, op: OpInfo,
-           f32: bool, in_scale: float, nonfinite_in: bool = False) -> str | None:
+def _close(
+    got: np.ndarray,
+    want: np.ndarray,
+    ref: np.ndarray | None,
+    op: OpInfo,
+    f32: bool,
+    in_scale: float,
+    nonfinite_in: bool = False,
+) -> str | None:
     """None when ``got`` (chainrule) matches ``want`` (torch); else the worst elements."""
     if got.dtype.kind != "f":
         bad = got != want
@@ -409,8 +489,16 @@ def _show(bad: np.ndarray, got: np.ndarray, want: np.ndarray, ref: np.ndarray | 
     return f"{int(bad.sum())}/{bad.size} elements differ: " + "; ".join(parts)
 
 
-def _compare_out(g: Any, w: Any, ref: Any, op: OpInfo, what: str, f32: bool,
-                 in_scale: float = 1.0, nonfinite_in: bool = False) -> str | None:
+def _compare_out(
+    g: Any,
+    w: Any,
+    ref: Any,
+    op: OpInfo,
+    what: str,
+    f32: bool,
+    in_scale: float = 1.0,
+    nonfinite_in: bool = False,
+) -> str | None:
     import torch
 
     if isinstance(w, torch.Tensor):
@@ -430,8 +518,13 @@ def _compare_out(g: Any, w: Any, ref: Any, op: OpInfo, what: str, f32: bool,
 
 
 def _nonfinite(ran: Ran) -> bool:
-    return any(hasattr(a, "detach") and a.dtype.is_floating_point and a.numel()
-               and not np.isfinite(_np(a)).all() for a in ran.args)
+    return any(
+        hasattr(a, "detach")
+        and a.dtype.is_floating_point
+        and a.numel()
+        and not np.isfinite(_np(a)).all()
+        for a in ran.args
+    )
 
 
 def _in_scale(ran: Ran) -> float:
@@ -456,8 +549,10 @@ def _has_ties(ran: Ran) -> bool:
 
 
 def _upcast(case: Case) -> Case:
-    leaves = [Leaf(lf.values.astype(np.float64) if lf.values.dtype == np.float32 else lf.values,
-                   lf.grad) for lf in case.leaves]
+    leaves = [
+        Leaf(lf.values.astype(np.float64) if lf.values.dtype == np.float32 else lf.values, lf.grad)
+        for lf in case.leaves
+    ]
     return Case(leaves, case.args, case.kwargs, case.sample, case.notes)
 
 
@@ -497,7 +592,8 @@ def check(op: OpInfo, case: Case) -> Verdict:
     ties = op.name in TIE_OPS and _has_ties(t)
     # float32 tolerances wherever float32 takes part: a float32 leaf or a float32 result
     f32 = any(lf.values.dtype == np.float32 for lf in case.leaves) or any(
-        getattr(w, "dtype", None) == torch.float32 for w in t.outs)
+        getattr(w, "dtype", None) == torch.float32 for w in t.outs
+    )
     ref: Ran | None = None
     for k, (g, w) in enumerate(zip(c.outs, t.outs)):
         if ties and hasattr(w, "dtype") and not w.dtype.is_floating_point:
@@ -516,12 +612,16 @@ def check(op: OpInfo, case: Case) -> Verdict:
         return Verdict("match", "forward")
     # Gradients at NaN or infinite inputs depend on which branch a comparison with them takes
     # (torch's relu passes NaN's gradient, its maximum gives it to both sides): not compared.
-    if any(not np.isfinite(v).all() for v in Ctx(op, case, t, c, "").inputs()
-           if v.dtype.kind == "f"):
+    if any(
+        not np.isfinite(v).all() for v in Ctx(op, case, t, c, "").inputs() if v.dtype.kind == "f"
+    ):
         return Verdict("match", "forward (non-finite inputs: no gradient check)")
     # Likewise where the forward overflowed: its gradient is inf / inf or 0 by formula.
-    if any(not np.isfinite(_np(w)).all() for w in t.outs
-           if hasattr(w, "dtype") and w.dtype.is_floating_point):
+    if any(
+        not np.isfinite(_np(w)).all()
+        for w in t.outs
+        if hasattr(w, "dtype") and w.dtype.is_floating_point
+    ):
         return Verdict("match", "forward (overflowed: no gradient check)")
     return _check_grads(op, case, t, c, f32)
 
@@ -542,8 +642,7 @@ def _check_grads(op: OpInfo, case: Case, t: Ran, c: Ran, f32: bool) -> Verdict:
     pos = [k for k, w in enumerate(t.outs) if isinstance(w, torch.Tensor) and w.requires_grad]
     for k, g in enumerate(c.outs):
         if getattr(g, "requires_grad", False) != (k in pos):
-            what = (f"output {k}: requires_grad={k not in pos} in chainrule but {k in pos} in "
-                    "torch")
+            what = f"output {k}: requires_grad={k not in pos} in chainrule but {k in pos} in torch"
             return _judge(Ctx(op, case, t, c, what))
     if not pos:
         return Verdict("match", "forward")
@@ -577,8 +676,10 @@ def _check_grads(op: OpInfo, case: Case, t: Ran, c: Ran, f32: bool) -> Verdict:
         if g is None or w is None:
             other = w if g is None else g
             if other is not None and bool((other != 0).any()):
-                what = (f"grad of leaf {k}: chainrule {'None' if g is None else 'a tensor'}, "
-                        f"torch {'None' if w is None else 'a tensor'} (not all zero)")
+                what = (
+                    f"grad of leaf {k}: chainrule {'None' if g is None else 'a tensor'}, "
+                    f"torch {'None' if w is None else 'a tensor'} (not all zero)"
+                )
                 return _judge(Ctx(op, case, t, c, what, backward=True))
             continue
         msg = _compare_out(g, w, None, op, f"grad of leaf {k}", f32)
@@ -586,8 +687,9 @@ def _check_grads(op: OpInfo, case: Case, t: Ran, c: Ran, f32: bool) -> Verdict:
             ref = ref or _grads64(op, case, pos, gouts)
             scale = _in_scale(t) * max([1.0] + [float(np.abs(go).max()) for go in gouts if go.size])
             terms = [np.abs(_np(a.grad)) for a in views if a.grad is not None and a.grad.numel()]
-            terms = [float(v[np.isfinite(v)].max()) * len(views) for v in terms
-                     if np.isfinite(v).any()]
+            terms = [
+                float(v[np.isfinite(v)].max()) * len(views) for v in terms if np.isfinite(v).any()
+            ]
             scale = max([scale, *terms])
             msg = _compare_out(g, w, ref[k] if ref else None, op, f"grad of leaf {k}", f32, scale)
         if msg is not None:
@@ -607,8 +709,11 @@ def _grads64(op: OpInfo, case: Case, pos: list[int], gouts: list[np.ndarray]) ->
     import torch
 
     r = Ran(torch, op, _upcast(case))
-    if r.exc is not None or _backward(torch, [r.outs[k] for k in pos],
-                                      [g.astype(np.float64) for g in gouts]) is not None:
+    if (
+        r.exc is not None
+        or _backward(torch, [r.outs[k] for k in pos], [g.astype(np.float64) for g in gouts])
+        is not None
+    ):
         return None
     return [lf.grad for lf in r.leaves]
 

@@ -50,8 +50,11 @@ def _selftest_ops() -> list[Any]:
         return a + 1 if m.__name__ == "chainrule" else a
 
     samples = [S(F((3, 4)))]
-    return [OpInfo("_selftest_abort", abort, samples), OpInfo("_selftest_wrong", wrong, samples),
-            OpInfo("_selftest_ok", lambda m, a: a * 2, samples)]
+    return [
+        OpInfo("_selftest_abort", abort, samples),
+        OpInfo("_selftest_wrong", wrong, samples),
+        OpInfo("_selftest_ok", lambda m, a: a * 2, samples),
+    ]
 
 
 class FuzzFailure(AssertionError):
@@ -70,9 +73,15 @@ def _fuzz_op(op: Any, examples: int, seed: int, emit: Any) -> dict[str, Any]:
 
     stats: Counter[str] = Counter()
 
-    @settings(max_examples=examples, database=None, deadline=None, print_blob=False,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-              phases=[Phase.generate, Phase.shrink])
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        phases=[Phase.generate, Phase.shrink],
+    )
     @hyp_seed(seed)
     @given(data=st.data())
     def run(data: Any) -> None:
@@ -127,8 +136,7 @@ def _worker(examples: int, seed: int) -> None:
         emit({"done": _fuzz_op(ops[name], examples, op_seed, emit)})
 
 
-def _run_queue(names: queue.Queue[str], examples: int, seed: int,
-               results: dict[str, Any]) -> None:
+def _run_queue(names: queue.Queue[str], examples: int, seed: int, results: dict[str, Any]) -> None:
     proc: subprocess.Popen[str] | None = None
     err: Any = None
     while True:
@@ -140,7 +148,10 @@ def _run_queue(names: queue.Queue[str], examples: int, seed: int,
             err = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by _close)
             proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), str(examples), str(seed)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
             )
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -152,7 +163,7 @@ def _run_queue(names: queue.Queue[str], examples: int, seed: int,
         for line in proc.stdout:
             if not line.startswith(_MARK):
                 continue
-            msg = json.loads(line[len(_MARK):])
+            msg = json.loads(line[len(_MARK) :])
             if "case" in msg:
                 last_case, n_cases = msg["case"], n_cases + 1
             else:
@@ -163,8 +174,13 @@ def _run_queue(names: queue.Queue[str], examples: int, seed: int,
             err.seek(err_start)
             tail = err.read()[-4000:]
             hung = "Timeout (" in tail
-            done = {"op": name, "crash": "hang" if hung else code, "case": last_case,
-                    "examples_before": n_cases - 1, "stderr": tail}
+            done = {
+                "op": name,
+                "crash": "hang" if hung else code,
+                "case": last_case,
+                "examples_before": n_cases - 1,
+                "stderr": tail,
+            }
             _close(proc, err)
             proc = None
         results[name] = done
@@ -189,8 +205,10 @@ def run_ops(names: list[str], examples: int, seed: int, workers: int = 2) -> dic
     for n in names:
         q.put(n)
     results: dict[str, Any] = {}
-    threads = [threading.Thread(target=_run_queue, args=(q, examples, seed, results))
-               for _ in range(workers)]
+    threads = [
+        threading.Thread(target=_run_queue, args=(q, examples, seed, results))
+        for _ in range(workers)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -76,11 +76,14 @@ class Case:
                 return f"L{a.leaf}" + "".join(_view_str(s) for s in a.views)
             return repr(a)
 
-        args = ", ".join([arg(a) for a in self.args]
-                         + [f"{k}={v!r}" for k, v in self.kwargs.items()])
-        return (f"sample={self.sample!r} call=({args}) "
-                f"leaves=[{'; '.join(leaf(i) for i in range(len(self.leaves)))}] "
-                f"notes={self.notes}")
+        args = ", ".join(
+            [arg(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        )
+        return (
+            f"sample={self.sample!r} call=({args}) "
+            f"leaves=[{'; '.join(leaf(i) for i in range(len(self.leaves)))}] "
+            f"notes={self.notes}"
+        )
 
 
 def _view_str(step: tuple[Any, ...]) -> str:
@@ -167,15 +170,34 @@ def perturb_shape(draw: Any, shape: tuple[int, ...]) -> tuple[tuple[int, ...], s
 
 
 # ---- values ---------------------------------------------------------------------------
-F32_SPECIALS = (math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 1e30, -1e30, 3.4e38,
-                -3.4e38, 1e-30, 1e-40, -1e-42, 1e-45, 88.7, -103.0, 1e7)
+F32_SPECIALS = (
+    math.nan,
+    math.inf,
+    -math.inf,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    1e30,
+    -1e30,
+    3.4e38,
+    -3.4e38,
+    1e-30,
+    1e-40,
+    -1e-42,
+    1e-45,
+    88.7,
+    -103.0,
+    1e7,
+)
 F64_SPECIALS = (*F32_SPECIALS, 1e300, -1e300, 1.7e308, 5e-324, 1e-310, 710.0, -745.0)
 INT_SPECIALS = (0, -1, 1, 2**31, -(2**31) - 1, 2**62, 2**63 - 1, -(2**63))
 
 
 @st.composite
-def float_values(draw: Any, spec: F, shape: tuple[int, ...], dtype: np.dtype,
-                 rng: np.random.Generator) -> tuple[np.ndarray, str]:
+def float_values(
+    draw: Any, spec: F, shape: tuple[int, ...], dtype: np.dtype, rng: np.random.Generator
+) -> tuple[np.ndarray, str]:
     mode = draw(st.sampled_from(["spec"] * 5 + ["specials", "specials", "wide", "ints"]))
     n = math.prod(shape)
     with np.errstate(over="ignore", under="ignore"):
@@ -199,8 +221,9 @@ def float_values(draw: Any, spec: F, shape: tuple[int, ...], dtype: np.dtype,
 
 
 @st.composite
-def int_values(draw: Any, low: int, high: int, shape: tuple[int, ...], index: bool,
-               rng: np.random.Generator) -> tuple[np.ndarray, str]:
+def int_values(
+    draw: Any, low: int, high: int, shape: tuple[int, ...], index: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, str]:
     n = math.prod(shape)
     v = rng.integers(low, max(high, low + 1), size=shape, dtype=np.int64)
     mode = "in_range"
@@ -291,8 +314,9 @@ def plain_value(draw: Any, v: Any, ndim: int) -> Any:
     if isinstance(v, float):
         if draw(st.integers(0, 4)):
             return v
-        return draw(st.sampled_from([0.0, -0.0, -v, 2 * v, math.nan, math.inf, -math.inf, 1e-12,
-                                     1e30]))
+        return draw(
+            st.sampled_from([0.0, -0.0, -v, 2 * v, math.nan, math.inf, -math.inf, 1e-12, 1e30])
+        )
     if isinstance(v, (tuple, list)) and all(isinstance(x, int) for x in v):
         if not v or draw(st.integers(0, 3)):
             return v
@@ -317,8 +341,15 @@ def plain_value(draw: Any, v: Any, ndim: int) -> Any:
 FLOATS = ("float32",) * 3 + ("float64",) * 2 + ("int64", "bool")
 
 
-def _tensor_values(draw: Any, spec: Any, shape: tuple[int, ...], dtype: str,
-                   high: int, rng: np.random.Generator, notes: list[str]) -> np.ndarray:
+def _tensor_values(
+    draw: Any,
+    spec: Any,
+    shape: tuple[int, ...],
+    dtype: str,
+    high: int,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> np.ndarray:
     if dtype == "bool":
         return rng.random(size=shape) < 0.5
     if isinstance(spec, I):
@@ -367,8 +398,11 @@ def cases(draw: Any, sample: Sample) -> Case:
         elif draw(st.integers(0, 7)):
             dtype = "int64" if isinstance(spec, I) else "bool"
         else:
-            dtype = draw(st.sampled_from(("float32", "bool") if isinstance(spec, I)
-                                         else ("int64", "float32")))
+            dtype = draw(
+                st.sampled_from(
+                    ("float32", "bool") if isinstance(spec, I) else ("int64", "float32")
+                )
+            )
             notes.append(f"dtype{k}:{dtype}")
         high = smap.get(spec.high, spec.high) if isinstance(spec, I) else 0
         v = _tensor_values(draw, spec, shapes[k], dtype, high, rng, notes)

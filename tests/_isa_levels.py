@@ -30,4 +30,3 @@ def run_at(level: str | None, script: str) -> tuple[dict[str, object], str]:
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
-

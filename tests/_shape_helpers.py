@@ -33,7 +33,9 @@ def _np(t: Any) -> np.ndarray:
     return np.asarray(t.detach().numpy())
 
 
-def run(lib: Any, fn: Callable[..., Any], inputs: Sequence[Any], grad: bool) -> tuple[list[Any], list[Any]]:
+def run(
+    lib: Any, fn: Callable[..., Any], inputs: Sequence[Any], grad: bool
+) -> tuple[list[Any], list[Any]]:
     """fn(lib, *tensors) with float arrays requiring grad; returns (outputs, leaf tensors)."""
     ts = []
     for v in inputs:
@@ -47,7 +49,9 @@ def run(lib: Any, fn: Callable[..., Any], inputs: Sequence[Any], grad: bool) -> 
     return _outputs(fn(lib, *ts)), ts
 
 
-def compare(fn: Callable[..., Any], *inputs: Any, grad: bool = True, names: bool = True) -> list[Any]:
+def compare(
+    fn: Callable[..., Any], *inputs: Any, grad: bool = True, names: bool = True
+) -> list[Any]:
     """Checks fn's outputs (shape, dtype, values), input gradients and, when ``names``,
     the grad_fn names against torch."""
     torch = pytest.importorskip("torch")

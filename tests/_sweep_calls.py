@@ -44,23 +44,69 @@ BAD_VALUES = ("None", "str", "object")
 # Valid stand-ins for a required argument, by its name, then by its annotation; a (2, 2)
 # float tensor otherwise.
 _BY_NAME = {
-    "dim": "lit:0", "dim0": "lit:0", "dim1": "lit:1", "axis": "lit:0", "start_dim": "lit:0",
-    "dims": "lit:(0, 1)", "size": "lit:(2, 2)", "shape": "lit:(2, 2)",
-    "normalized_shape": "lit:(2,)", "kernel_size": "lit:1", "stride": "lit:1",
-    "padding": "lit:0", "output_size": "lit:1", "pad": "lit:(1, 1)", "p": "lit:0.5",
-    "lr": "lit:0.1", "value": "lit:0.0", "fill_value": "lit:0.0", "exponent": "lit:2.0",
-    "n": "lit:2", "m": "lit:2", "k": "lit:1", "start": "lit:0", "end": "lit:2", "steps": "lit:2",
-    "chunks": "lit:2", "repeats": "lit:2", "diagonal": "lit:0", "num_classes": "lit:2",
-    "split_size_or_sections": "lit:1", "seed": "lit:0", "requires_grad": "lit:False",
-    "device": "lit:'cpu'", "dtype": "dtype", "params": "params", "parameters": "params",
-    "optimizer": "optim", "module": "module", "model": "module", "dataset": "dataset",
-    "mask": "B", "attn_mask": "B", "index": "L", "indices": "L",
-    "fn": "fn", "func": "fn", "hook": "fn", "lr_lambda": "fn", "closure": "fn",
-    "callback": "fn", "lambd": "lit:0.5", "mode": "lit:'min'", "unflattened_size": "lit:(2, 1)",
+    "dim": "lit:0",
+    "dim0": "lit:0",
+    "dim1": "lit:1",
+    "axis": "lit:0",
+    "start_dim": "lit:0",
+    "dims": "lit:(0, 1)",
+    "size": "lit:(2, 2)",
+    "shape": "lit:(2, 2)",
+    "normalized_shape": "lit:(2,)",
+    "kernel_size": "lit:1",
+    "stride": "lit:1",
+    "padding": "lit:0",
+    "output_size": "lit:1",
+    "pad": "lit:(1, 1)",
+    "p": "lit:0.5",
+    "lr": "lit:0.1",
+    "value": "lit:0.0",
+    "fill_value": "lit:0.0",
+    "exponent": "lit:2.0",
+    "n": "lit:2",
+    "m": "lit:2",
+    "k": "lit:1",
+    "start": "lit:0",
+    "end": "lit:2",
+    "steps": "lit:2",
+    "chunks": "lit:2",
+    "repeats": "lit:2",
+    "diagonal": "lit:0",
+    "num_classes": "lit:2",
+    "split_size_or_sections": "lit:1",
+    "seed": "lit:0",
+    "requires_grad": "lit:False",
+    "device": "lit:'cpu'",
+    "dtype": "dtype",
+    "params": "params",
+    "parameters": "params",
+    "optimizer": "optim",
+    "module": "module",
+    "model": "module",
+    "dataset": "dataset",
+    "mask": "B",
+    "attn_mask": "B",
+    "index": "L",
+    "indices": "L",
+    "fn": "fn",
+    "func": "fn",
+    "hook": "fn",
+    "lr_lambda": "fn",
+    "closure": "fn",
+    "callback": "fn",
+    "lambd": "lit:0.5",
+    "mode": "lit:'min'",
+    "unflattened_size": "lit:(2, 1)",
 }
 _BY_ANNOTATION = (
-    ("Tensor", "T"), ("Module", "module"), ("Optimizer", "optim"), ("Dataset", "dataset"),
-    ("Callable", "fn"), ("SupportsInt", "lit:2"), ("int", "lit:2"), ("float", "lit:0.5"),
+    ("Tensor", "T"),
+    ("Module", "module"),
+    ("Optimizer", "optim"),
+    ("Dataset", "dataset"),
+    ("Callable", "fn"),
+    ("SupportsInt", "lit:2"),
+    ("int", "lit:2"),
+    ("float", "lit:0.5"),
     ("bool", "lit:False"),
 )
 
@@ -161,12 +207,18 @@ def signatures(obj: Any, drop_self: bool = False) -> list[list[Param]]:
     for pybind11 functions (which have no inspectable signature)."""
     try:
         sig = inspect.signature(obj)
-        sigs = [[
-            Param(p.name, _KINDS[p.kind], p.default is inspect.Parameter.empty
-                  and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY),
-                  str(p.annotation) if p.annotation is not p.empty else "")
-            for p in sig.parameters.values()
-        ]]
+        sigs = [
+            [
+                Param(
+                    p.name,
+                    _KINDS[p.kind],
+                    p.default is inspect.Parameter.empty
+                    and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY),
+                    str(p.annotation) if p.annotation is not p.empty else "",
+                )
+                for p in sig.parameters.values()
+            ]
+        ]
     except (ValueError, TypeError):  # pybind11: the docstring; a class's is its __init__'s
         sigs = _doc_signatures(obj.__init__ if inspect.isclass(obj) else obj)
     if drop_self:
@@ -181,8 +233,9 @@ def calls_for(func: str, target: list[Any], params: list[Param]) -> list[dict[st
     positional = [p for p in params if p.kind in ("pos", "posonly")]
     required = [p for p in positional if p.required]
     fills = [fill_for(p.name, p.annotation) for p in required]
-    kw_required = {p.name: fill_for(p.name, p.annotation)
-                   for p in params if p.kind == "kw" and p.required}
+    kw_required = {
+        p.name: fill_for(p.name, p.annotation) for p in params if p.kind == "kw" and p.required
+    }
     first = [p.name for p in required] or [p.name for p in params[:1]]
     out: list[tuple[list[str], dict[str, str], list[str]]] = [
         (["None"] * max(len(required), 1), {}, first)
@@ -207,8 +260,9 @@ def calls_for(func: str, target: list[Any], params: list[Param]) -> list[dict[st
         key = (tuple(args), tuple(sorted(kwargs.items())))
         if key not in seen:
             seen.add(key)
-            calls.append({"func": func, "target": target, "args": args, "kwargs": kwargs,
-                          "bad": bad})
+            calls.append(
+                {"func": func, "target": target, "args": args, "kwargs": kwargs, "bad": bad}
+            )
     return calls
 
 
@@ -237,8 +291,9 @@ def _is_module_class(obj: Any) -> bool:
 def _forward_calls(func: str, ns: str, name: str, cls: Any) -> list[dict[str, Any]]:
     """An nn.Module built from stand-in arguments, then called with bad inputs."""
     ctor = next(iter(signatures(cls)))
-    ctor_args = [fill_for(p.name, p.annotation) for p in ctor if p.kind in ("pos", "posonly")
-                 and p.required]
+    ctor_args = [
+        fill_for(p.name, p.annotation) for p in ctor if p.kind in ("pos", "posonly") and p.required
+    ]
     out = []
     for params in signatures(cls.forward, drop_self=True):
         out += calls_for(f"{func}()", ["forward", ns, name, ctor_args], params)

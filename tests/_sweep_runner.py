@@ -107,10 +107,16 @@ def _run_range(spec: str, start: int, end: int, results: list[Any]) -> None:
     cwd = str(Path(spec).parent)  # a call given a str path writes (or reads) there
     i = start
     while i < end:
-        with tempfile.TemporaryFile(mode="w+") as err, subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), spec, str(i), str(end)],
-            stdout=subprocess.PIPE, stderr=err, text=True, cwd=cwd,
-        ) as proc:
+        with (
+            tempfile.TemporaryFile(mode="w+") as err,
+            subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), spec, str(i), str(end)],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                cwd=cwd,
+            ) as proc,
+        ):
             assert proc.stdout is not None
             for line in proc.stdout:
                 if line.startswith(_MARK):

@@ -125,7 +125,6 @@ def dim_samples(**kwargs: Any) -> list[Sample]:
     ]
 
 
-
 def collect_ops() -> list[OpInfo]:
     """The OPS of every tests/op_db_*.py, found by name (no list to keep up to date)."""
     ops: list[OpInfo] = []

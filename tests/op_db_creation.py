@@ -17,6 +17,10 @@ OPS: list[OpInfo] = [
     # a factory result added to a differentiable input: the gradient passes through the input
     OpInfo("zeros_like", lambda m, a: m.zeros_like(a) + a, unary_samples()),
     OpInfo("full_like", lambda m, a: a * m.full_like(a, 2.5), unary_samples()),
-    OpInfo("ones_like_float64", lambda m, a: m.ones_like(a, dtype=m.float64),
-           [S(F((3, 4)))], differentiable=False),
+    OpInfo(
+        "ones_like_float64",
+        lambda m, a: m.ones_like(a, dtype=m.float64),
+        [S(F((3, 4)))],
+        differentiable=False,
+    ),
 ]

@@ -42,8 +42,11 @@ OPS += [
     OpInfo(
         "F.one_hot",
         lambda m, i, *a: _f(m).one_hot(i, *a),
-        [S(I((2, 3), high=4), 5, name="2d"), S(I((7,), high=4), name="infer"),
-         S(I((0,), high=4), 3, name="empty")],
+        [
+            S(I((2, 3), high=4), 5, name="2d"),
+            S(I((7,), high=4), name="infer"),
+            S(I((0,), high=4), 3, name="empty"),
+        ],
         differentiable=False,
     ),
 ]

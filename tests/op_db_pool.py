@@ -19,15 +19,31 @@ def _img(shape: tuple[int, ...]) -> F:
 
 
 OPS: list[OpInfo] = [
-    OpInfo("F.max_pool2d", lambda m, a: _f(m).max_pool2d(a, 3, 2, 1),
-           [S(_img((2, 2, 5, 6))), S(_img((2, 5, 5)))], gradcheck=False),
-    OpInfo("F.max_pool2d_ceil", lambda m, a: _f(m).max_pool2d(a, 2, ceil_mode=True),
-           [S(_img((1, 2, 5, 5)))], gradcheck=False),
-    OpInfo("F.avg_pool2d", lambda m, a: _f(m).avg_pool2d(a, 3, 2, 1),
-           [S(F((2, 2, 5, 6))), S(F((2, 5, 5)))]),
-    OpInfo("F.avg_pool2d_nopad_count",
-           lambda m, a: _f(m).avg_pool2d(a, 3, 2, 1, ceil_mode=True, count_include_pad=False),
-           [S(F((1, 2, 6, 6)))]),
-    OpInfo("F.adaptive_avg_pool2d", lambda m, a: _f(m).adaptive_avg_pool2d(a, (2, 3)),
-           [S(F((2, 2, 5, 7))), S(F((2, 5, 5)))]),
+    OpInfo(
+        "F.max_pool2d",
+        lambda m, a: _f(m).max_pool2d(a, 3, 2, 1),
+        [S(_img((2, 2, 5, 6))), S(_img((2, 5, 5)))],
+        gradcheck=False,
+    ),
+    OpInfo(
+        "F.max_pool2d_ceil",
+        lambda m, a: _f(m).max_pool2d(a, 2, ceil_mode=True),
+        [S(_img((1, 2, 5, 5)))],
+        gradcheck=False,
+    ),
+    OpInfo(
+        "F.avg_pool2d",
+        lambda m, a: _f(m).avg_pool2d(a, 3, 2, 1),
+        [S(F((2, 2, 5, 6))), S(F((2, 5, 5)))],
+    ),
+    OpInfo(
+        "F.avg_pool2d_nopad_count",
+        lambda m, a: _f(m).avg_pool2d(a, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        [S(F((1, 2, 6, 6)))],
+    ),
+    OpInfo(
+        "F.adaptive_avg_pool2d",
+        lambda m, a: _f(m).adaptive_avg_pool2d(a, (2, 3)),
+        [S(F((2, 2, 5, 7))), S(F((2, 5, 5)))],
+    ),
 ]

@@ -6,10 +6,13 @@ from op_db import F, OpInfo, S, Sample, dim_samples
 
 
 def softmax_samples() -> list[Sample]:
-    return [S(F((3, 5)), 1, name="last"), S(F((2, 3, 4)), 1, name="middle"),
-            S(F((2, 3, 4)), 0, name="first"), S(F(()), 0, name="0d"),
-            S(F((0, 4)), 1, name="empty")]
-
+    return [
+        S(F((3, 5)), 1, name="last"),
+        S(F((2, 3, 4)), 1, name="middle"),
+        S(F((2, 3, 4)), 0, name="first"),
+        S(F(()), 0, name="0d"),
+        S(F((0, 4)), 1, name="empty"),
+    ]
 
 
 OPS: list[OpInfo] = [

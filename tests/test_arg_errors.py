@@ -35,35 +35,45 @@ def test_none_for_a_tensor_is_a_type_error(call) -> None:  # type: ignore[no-unt
 # The C++ ops name the argument as torch does (position from 1, self not counted).
 ARGUMENT_ERRORS = {
     "exp(): argument 'input' (position 1) must be Tensor, not NoneType": lambda: cr.exp(None),
-    "conv2d(): argument 'weight' (position 2) must be Tensor, not str":
-        lambda: cr.nn.functional.conv2d(_X, weight="w"),
-    "mm(): argument 'mat2' (position 1) must be Tensor, not object":
-        lambda: cr.ones(2, 2).mm(object()),
+    "conv2d(): argument 'weight' (position 2) must be Tensor, not str": lambda: (
+        cr.nn.functional.conv2d(_X, weight="w")
+    ),
+    "mm(): argument 'mat2' (position 1) must be Tensor, not object": lambda: cr.ones(2, 2).mm(
+        object()
+    ),
     "exp(): argument 'self' must be Tensor, not NoneType": lambda: cr.Tensor.exp(None),
-    "exp(): argument 'input' (position 1) must be Tensor, not ndarray":
-        lambda: cr.exp(np.ones(2)),
-    "unsqueeze(): argument 'dim' (position 2) must be int, not NoneType":
-        lambda: cr.unsqueeze(cr.ones(2), None),
-    "mean(): argument 'keepdim' (position 2) must be bool, not str":
-        lambda: cr.ones(2).mean(0, "x"),
+    "exp(): argument 'input' (position 1) must be Tensor, not ndarray": lambda: cr.exp(np.ones(2)),
+    "unsqueeze(): argument 'dim' (position 2) must be int, not NoneType": lambda: cr.unsqueeze(
+        cr.ones(2), None
+    ),
+    "mean(): argument 'keepdim' (position 2) must be bool, not str": lambda: cr.ones(2).mean(
+        0, "x"
+    ),
     "__init__(): argument 'data' (position 1) must be Tensor, not str": lambda: cr.Tensor("x"),
-    "data: the assigned value must be Tensor, not NoneType":
-        lambda: setattr(cr.ones(2), "data", None),
+    "data: the assigned value must be Tensor, not NoneType": lambda: setattr(
+        cr.ones(2), "data", None
+    ),
     # Python-level functions say the same.
-    "zeros_like(): argument 'input' (position 1) must be Tensor, not NoneType":
-        lambda: cr.zeros_like(None),
-    "softsign(): argument 'input' (position 1) must be Tensor, not str":
-        lambda: cr.nn.functional.softsign("x"),
-    "xavier_uniform_(): argument 'tensor' (position 1) must be Tensor, not NoneType":
-        lambda: cr.nn.init.xavier_uniform_(None),
-    "scaled_dot_product_attention(): argument 'key' (position 2) must be Tensor, not NoneType":
-        lambda: cr.nn.functional.scaled_dot_product_attention(cr.ones(2, 2), None, None),
-    "type_as(): argument 'other' (position 1) must be Tensor, not NoneType":
-        lambda: cr.ones(2).type_as(None),
+    "zeros_like(): argument 'input' (position 1) must be Tensor, not NoneType": lambda: (
+        cr.zeros_like(None)
+    ),
+    "softsign(): argument 'input' (position 1) must be Tensor, not str": lambda: (
+        cr.nn.functional.softsign("x")
+    ),
+    "xavier_uniform_(): argument 'tensor' (position 1) must be Tensor, not NoneType": lambda: (
+        cr.nn.init.xavier_uniform_(None)
+    ),
+    (
+        "scaled_dot_product_attention(): argument 'key' (position 2) must be Tensor, not NoneType"
+    ): lambda: cr.nn.functional.scaled_dot_product_attention(cr.ones(2, 2), None, None),
+    "type_as(): argument 'other' (position 1) must be Tensor, not NoneType": lambda: cr.ones(
+        2
+    ).type_as(None),
     "clip_grad_norm_(): argument 'parameters' (position 1) must be a Tensor or an iterable of "
     "Tensors; got an element of type str": lambda: cr.nn.utils.clip_grad_norm_("x", 1.0),
-    "flatten(): argument 'input' (position 1) must be Tensor, not NoneType":
-        lambda: cr.nn.Flatten()(None),
+    "flatten(): argument 'input' (position 1) must be Tensor, not NoneType": lambda: (
+        cr.nn.Flatten()(None)
+    ),
 }
 
 
@@ -85,8 +95,10 @@ def test_arguments_that_may_be_none_still_take_none() -> None:
     assert cr.nn.functional.conv2d(x, w, None).shape == (1, 1, 2, 2)
     assert cr.nn.functional.linear(cr.ones(2, 3), cr.ones(4, 3), None).shape == (2, 4)
     assert cr.nn.functional.layer_norm(cr.ones(2, 3), (3,), None, None).shape == (2, 3)
-    assert cr.nn.functional.cross_entropy(cr.ones(2, 3), cr.zeros(2, dtype=cr.int64),
-                                          weight=None).ndim == 0
+    assert (
+        cr.nn.functional.cross_entropy(cr.ones(2, 3), cr.zeros(2, dtype=cr.int64), weight=None).ndim
+        == 0
+    )
     y = (cr.ones(2, requires_grad=True) * 2).sum()
     y.backward(None)
     assert cr.sum(cr.ones(2, 3), dim=None).item() == 6.0

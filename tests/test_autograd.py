@@ -271,7 +271,7 @@ def test_next_functions_and_node_repr():
     x = leaf([1.0])
     y = x * 2
     z = y.exp()
-    (acc, nr), = y.grad_fn.next_functions[:1]
+    ((acc, nr),) = y.grad_fn.next_functions[:1]
     assert acc.name() == "AccumulateGrad"
     assert nr == 0
     assert y.grad_fn.next_functions[1] == (None, 0)  # the Python scalar
@@ -524,7 +524,7 @@ def test_grad_matches_torch_on_a_small_mlp_like_graph():
 
 def test_grad_errors():
     x = leaf([1.0, 2.0])
-    with pytest.raises(NotImplementedError, match="create_graph=True .*not supported"):
+    with pytest.raises(NotImplementedError, match=r"create_graph=True .*not supported"):
         cr.autograd.grad(x * 2, x, cr.ones(2), create_graph=True)
     with pytest.raises(RuntimeError, match="grad: one of the differentiated tensors"):
         cr.autograd.grad(x * 2, cr.ones(2), cr.ones(2))
@@ -577,8 +577,11 @@ def test_modified_exp_output_raises_at_backward():
     x = leaf([1.0, 2.0])
     y = x.exp()
     y.add_(1)
-    with pytest.raises(RuntimeError, match="ExpBackward0: one of the variables needed for "
-                       "gradient computation has been modified by an inplace operation"):
+    with pytest.raises(
+        RuntimeError,
+        match="ExpBackward0: one of the variables needed for "
+        "gradient computation has been modified by an inplace operation",
+    ):
         total(y).backward()
 
 
@@ -586,7 +589,7 @@ def test_modified_sigmoid_output_raises_at_backward():
     x = leaf([1.0, 2.0])
     y = x.sigmoid()
     y.mul_(2)
-    with pytest.raises(RuntimeError, match="SigmoidBackward0.*modified by an inplace operation"):
+    with pytest.raises(RuntimeError, match=r"SigmoidBackward0.*modified by an inplace operation"):
         y.backward(cr.ones(2))
 
 
@@ -595,7 +598,7 @@ def test_modified_saved_input_raises_at_backward():
     h = x * 1  # a non-leaf, so it may be modified in place
     y = h.log()  # LogBackward0 saves its input
     h.zero_()
-    with pytest.raises(RuntimeError, match="LogBackward0.*modified by an inplace operation"):
+    with pytest.raises(RuntimeError, match=r"LogBackward0.*modified by an inplace operation"):
         y.backward(cr.ones(2))
 
 
@@ -604,7 +607,7 @@ def test_modified_saved_tensor_that_needs_no_grad():
     x = leaf([3.0, 4.0])
     y = x * w
     w.fill_(5.0)
-    with pytest.raises(RuntimeError, match="MulBackward0.*modified by an inplace operation"):
+    with pytest.raises(RuntimeError, match=r"MulBackward0.*modified by an inplace operation"):
         y.backward(cr.ones(2))
 
 
@@ -671,8 +674,9 @@ def test_inplace_under_no_grad_on_non_leaf_is_still_version_checked():
 def test_detect_anomaly_names_the_op():
     x = leaf([0.0, 1.0])
     y = x.sqrt()  # d sqrt at 0 = inf
-    with cr.autograd.detect_anomaly(), pytest.raises(
-        RuntimeError, match="Function 'SqrtBackward0' returned nan or inf values"
+    with (
+        cr.autograd.detect_anomaly(),
+        pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned nan or inf values"),
     ):
         y.backward(cr.ones(2))
     assert not cr.autograd.is_anomaly_enabled()

@@ -111,8 +111,9 @@ def test_backward_may_return_none_for_an_input():
     out.backward(ones_like(out))
     np.testing.assert_allclose(np_of(a.grad), [1.0])
     assert b.grad is None  # a leaf reached only through a None gradient keeps grad None
-    (da, db) = cr.autograd.grad(FirstOnly.apply(a, b), [a, b], cr.ones(1, dtype=cr.float64),
-                                allow_unused=True)
+    (da, db) = cr.autograd.grad(
+        FirstOnly.apply(a, b), [a, b], cr.ones(1, dtype=cr.float64), allow_unused=True
+    )
     np.testing.assert_allclose(np_of(da), [1.0])
     assert db is None or float(np_of(db)[0]) == 0.0
 
@@ -246,8 +247,11 @@ def test_mark_dirty_rewrites_the_input_history():
 
 def test_mark_dirty_errors():
     x = leaf([1.0, 2.0])
-    with pytest.raises(RuntimeError, match="ScaleInplaceBackward: a leaf Variable that requires "
-                       "grad is being used in an in-place operation"):
+    with pytest.raises(
+        RuntimeError,
+        match="ScaleInplaceBackward: a leaf Variable that requires "
+        "grad is being used in an in-place operation",
+    ):
         ScaleInplace.apply(x)
 
     class Forgets(Function):
@@ -261,8 +265,11 @@ def test_mark_dirty_errors():
         def backward(ctx, g):
             return g
 
-    with pytest.raises(RuntimeError, match=r"ForgetsBackward: a tensor marked dirty with "
-                       r"ctx\.mark_dirty was not returned"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"ForgetsBackward: a tensor marked dirty with "
+        r"ctx\.mark_dirty was not returned",
+    ):
         Forgets.apply(leaf([1.0]) * 1)
 
 
@@ -421,8 +428,11 @@ def test_second_backward_needs_retain_graph_only_with_saved_tensors():
     y.backward(ones_like(y), retain_graph=True)
     y.backward(ones_like(y))
     np.testing.assert_allclose(np_of(x.grad), [4.0])
-    with pytest.raises(RuntimeError, match=r"SquareBackward: trying to backward through the "
-                       r"graph a second time.*retain_graph=True"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"SquareBackward: trying to backward through the "
+        r"graph a second time.*retain_graph=True",
+    ):
         y.backward(ones_like(y))
 
     class Double(Function):
@@ -567,8 +577,10 @@ def test_wrong_gradient_type_and_gradient_for_non_tensor_input():
     with pytest.raises(TypeError, match="function NotATensorBackward returned a float"):
         y.backward(ones_like(y))
     z = GradForNumber.apply(x, 2.0)
-    with pytest.raises(RuntimeError, match="GradForNumberBackward returned a gradient different "
-                       "than None at position 2"):
+    with pytest.raises(
+        RuntimeError,
+        match="GradForNumberBackward returned a gradient different than None at position 2",
+    ):
         z.backward(ones_like(z))
 
 

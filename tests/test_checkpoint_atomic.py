@@ -88,10 +88,12 @@ class _DiskFull(io.RawIOBase):
         super().close()
 
 
-@pytest.mark.parametrize("fail", ["write", "disk_full", "fsync", "replace", "interrupt",
-                                  "interrupt_after_create"])
-def test_failed_save_keeps_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         fail: str) -> None:
+@pytest.mark.parametrize(
+    "fail", ["write", "disk_full", "fsync", "replace", "interrupt", "interrupt_after_create"]
+)
+def test_failed_save_keeps_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: str
+) -> None:
     path = save_to(tmp_path, {"x": cr.ones(3), "tag": "old"})
     before = path.read_bytes()
     interrupt = fail.startswith("interrupt")
@@ -161,8 +163,9 @@ else:
 
 def _spawn(path: Path, mode: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(Path(cr.__file__).resolve().parents[1]))
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), mode], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path), mode], env=env, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     # An editable install may print its rebuild's progress on import, before "ready".
     lines = []
@@ -240,8 +243,9 @@ def test_a_live_writers_temporary_file_is_kept(tmp_path: Path) -> None:
 _made = iter(range(1 << 30))
 
 
-def _temporary(directory: Path, target: str, pid: int, host: str | None = None,
-               age: float = 0.0) -> str:
+def _temporary(
+    directory: Path, target: str, pid: int, host: str | None = None, age: float = 0.0
+) -> str:
     """A temporary file named as save names them, by `pid` on `host` (default: this one)."""
     name = f".{target}.{pid}-{host or _atomic_write._host_tag()}-{next(_made):08x}.tmp"
     (directory / name).write_bytes(b"partial")
@@ -278,8 +282,9 @@ def test_stale_temporaries_are_removed_by_the_nextsave_to(tmp_path: Path) -> Non
         (tmp_path / ".ckpt.pt.0123456789abcdef.tmp").write_bytes(b"")
         (tmp_path / "ckpt.pt.1-0123abcd-0123abcd.tmp").write_bytes(b"")
         (tmp_path / "notes.txt").write_bytes(b"")
-        not_files = {f".ckpt.pt.{dead}-{_atomic_write._host_tag()}-ffffff0{i}.tmp"
-                     for i in range(2)}
+        not_files = {
+            f".ckpt.pt.{dead}-{_atomic_write._host_tag()}-ffffff0{i}.tmp" for i in range(2)
+        }
         first, second = sorted(not_files)
         (tmp_path / first).mkdir()
         if hasattr(os, "symlink"):

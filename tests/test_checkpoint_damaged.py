@@ -37,8 +37,19 @@ def test_truncated_at_every_offset(tmp_path: Path) -> None:
     hlen = struct.unpack_from("<Q", blob, 16)[0]
     data = 32 + hlen
     # Files on disk at the boundaries and inside each part (rewriting a file is slow) ...
-    cuts = {*range(34), data // 2, data - 1, data, data + 1, data + 60, data + 64,
-            len(blob) - 5, len(blob) - 4, len(blob) - 3, len(blob) - 1}
+    cuts = {
+        *range(34),
+        data // 2,
+        data - 1,
+        data,
+        data + 1,
+        data + 60,
+        data + 64,
+        len(blob) - 5,
+        len(blob) - 4,
+        len(blob) - 3,
+        len(blob) - 1,
+    }
     path = tmp_path / "cut.pt"
     for cut in sorted(cuts):
         path.write_bytes(blob[:cut])
@@ -147,8 +158,10 @@ _BAD_HEADERS: dict[str, tuple[Any, bytes]] = {
     "unaligned offset": ({"root": tensor_node(offset=4)}, bytes(20)),
     "negative offset": ({"root": tensor_node(offset=-64)}, bytes(16)),
     "offset outside data": ({"root": tensor_node(offset=64)}, bytes(64)),
-    "overlap": ({"root": {"type": "list", "items": [tensor_node(shape=(32,)),
-                                                     tensor_node(offset=64)]}}, bytes(128)),
+    "overlap": (
+        {"root": {"type": "list", "items": [tensor_node(shape=(32,)), tensor_node(offset=64)]}},
+        bytes(128),
+    ),
     "int requires_grad": ({"root": tensor_node("int64", (2,), requires_grad=True)}, bytes(16)),
     "int parameter": ({"root": tensor_node("int64", (2,), parameter=True)}, bytes(16)),
     "requires_grad not bool": ({"root": tensor_node(requires_grad=1)}, bytes(16)),
@@ -170,13 +183,16 @@ _BAD_HEADERS: dict[str, tuple[Any, bytes]] = {
     "float nan sign": ({"root": {"type": "float", "value": "+nan"}}, b""),
     "items not list": ({"root": {"type": "list", "items": {}}}, b""),
     "dict item not pair": ({"root": {"type": "dict", "items": [["a"]]}}, b""),
-    "unhashable key": ({"root": {"type": "dict", "items": [[{"type": "list", "items": []},
-                                                               None]]}}, b""),
-    "tensor key": ({"root": {"type": "dict", "items": [[tensor_node(shape=(0,)), None]]}},
-                   b""),
+    "unhashable key": (
+        {"root": {"type": "dict", "items": [[{"type": "list", "items": []}, None]]}},
+        b"",
+    ),
+    "tensor key": ({"root": {"type": "dict", "items": [[tensor_node(shape=(0,)), None]]}}, b""),
     "duplicate key": ({"root": {"type": "dict", "items": [["a", 1], ["a", 2]]}}, b""),
-    "duplicate int/bool key": ({"root": {"type": "dict", "items": [
-        [{"type": "int", "value": "1"}, None], [True, None]]}}, b""),
+    "duplicate int/bool key": (
+        {"root": {"type": "dict", "items": [[{"type": "int", "value": "1"}, None], [True, None]]}},
+        b"",
+    ),
     "metadata on dict": ({"root": {"type": "dict", "items": [], "metadata": None}}, b""),
     "wrong format": ({"format": "safetensors", "root": None}, b""),
     "wrong alignment": ({"alignment": 32, "root": None}, b""),
@@ -194,12 +210,24 @@ _BAD_HEADERS: dict[str, tuple[Any, bytes]] = {
     "offset 2**62": ({"root": tensor_node(offset=2**62)}, bytes(16)),
     "offset + nbytes past data": ({"root": tensor_node(shape=(17,), offset=0)}, bytes(64)),
     "same region twice": ({"root": {"type": "list", "items": [tensor_node()] * 2}}, bytes(16)),
-    "region inside another": ({"root": {"type": "tuple", "items": [
-        tensor_node(shape=(64,)), tensor_node(offset=128)]}}, bytes(256)),
-    "overlap through metadata": ({"root": {"type": "ordered_dict", "items": [
-        ["w", tensor_node()]], "metadata": tensor_node(shape=(2,))}}, bytes(16)),
-    "huge int key": ({"root": {"type": "dict", "items": [
-        [{"type": "int", "value": "1" * 5000}, None]]}}, b""),
+    "region inside another": (
+        {"root": {"type": "tuple", "items": [tensor_node(shape=(64,)), tensor_node(offset=128)]}},
+        bytes(256),
+    ),
+    "overlap through metadata": (
+        {
+            "root": {
+                "type": "ordered_dict",
+                "items": [["w", tensor_node()]],
+                "metadata": tensor_node(shape=(2,)),
+            }
+        },
+        bytes(16),
+    ),
+    "huge int key": (
+        {"root": {"type": "dict", "items": [[{"type": "int", "value": "1" * 5000}, None]]}},
+        b"",
+    ),
     "alignment true": ({"alignment": True, "root": None}, b""),
 }
 
@@ -216,14 +244,18 @@ def test_invalid_headers_are_corrupt(tmp_path: Path, case: str) -> None:
         cr.load(path)
 
 
-@pytest.mark.parametrize("header", [
-    b"not json",
-    b'{"format": "chainrule-checkpoint", "root": NaN}',
-    b'{"format": "chainrule-checkpoint", "format": "chainrule-checkpoint"}',
-    b"\xff\xfe invalid utf-8",
-    b"[" * 100_000,
-    b'"just a string"',
-], ids=["not_json", "nan_token", "duplicate_json_key", "bad_utf8", "deep_json", "string"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"not json",
+        b'{"format": "chainrule-checkpoint", "root": NaN}',
+        b'{"format": "chainrule-checkpoint", "format": "chainrule-checkpoint"}',
+        b"\xff\xfe invalid utf-8",
+        b"[" * 100_000,
+        b'"just a string"',
+    ],
+    ids=["not_json", "nan_token", "duplicate_json_key", "bad_utf8", "deep_json", "string"],
+)
 def test_malformed_json_is_corrupt(header: bytes) -> None:
     with pytest.raises(ValueError, match="load: corrupt checkpoint"):
         load_bytes(craft(header))
@@ -245,8 +277,7 @@ def test_prefix_fields_are_checked() -> None:
 def test_declared_sizes_beyond_the_file_are_truncated() -> None:
     # Valid checksums, but the header promises more data than the file holds.
     with pytest.raises(ValueError, match=r"truncated.*expected"):
-        load_bytes(craft({"root": tensor_node(shape=(2**30,))}, bytes(16),
-                         data_nbytes=2**32))
+        load_bytes(craft({"root": tensor_node(shape=(2**30,))}, bytes(16), data_nbytes=2**32))
 
 
 @pytest.mark.parametrize("data_nbytes", [17, 2**62])

@@ -43,23 +43,33 @@ def _last_json_line(out: str) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize(("group", "min_cases", "must_load"), [
-    ("truncations", 10_000, False),
-    ("flips", 1000, True),
-    ("header_mutations", 1000, True),
-    ("hostile", 80, True),
-    ("hypothesis", 150, True),
-])
+@pytest.mark.parametrize(
+    ("group", "min_cases", "must_load"),
+    [
+        ("truncations", 10_000, False),
+        ("flips", 1000, True),
+        ("header_mutations", 1000, True),
+        ("hostile", 80, True),
+        ("hypothesis", 150, True),
+    ],
+)
 def test_fuzz(tmp_path: Path, group: str, min_cases: int, must_load: bool) -> None:
     case_file = tmp_path / "case.txt"
     cmd = [sys.executable, str(TESTS / "_checkpoint_fuzz.py"), group, str(case_file)]
-    proc = subprocess.run(cmd + (["long"] if LONG else []), env=_child_env(),
-                          capture_output=True, text=True, timeout=3600 if LONG else 300)
+    proc = subprocess.run(
+        cmd + (["long"] if LONG else []),
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=3600 if LONG else 300,
+    )
     if proc.returncode != 0:
         case = case_file.read_text(errors="replace").strip() if case_file.exists() else "?"
-        pytest.fail(f"fuzz group {group!r} exited with {proc.returncode} during case "
-                    f"{case!r}\n--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n"
-                    f"{proc.stderr[-4000:]}")
+        pytest.fail(
+            f"fuzz group {group!r} exited with {proc.returncode} during case "
+            f"{case!r}\n--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n"
+            f"{proc.stderr[-4000:]}"
+        )
     summary = _last_json_line(proc.stdout)
     assert summary["cases"] >= min_cases, summary
     outcomes = summary["outcomes"]
@@ -119,8 +129,10 @@ def _valid_large() -> bytes:
 
 def _tiny_json_values() -> bytes:
     # 2 MiB of `[],` under a top-level key readers ignore: the most objects per header byte.
-    header = (b'{"format":"chainrule-checkpoint","alignment":64,"checksum":"crc32",'
-              b'"data_nbytes":0,"root":null,"x":[' + b"[]," * (700_000) + b"[]]}")
+    header = (
+        b'{"format":"chainrule-checkpoint","alignment":64,"checksum":"crc32",'
+        b'"data_nbytes":0,"root":null,"x":[' + b"[]," * (700_000) + b"[]]}"
+    )
     return craft(header)
 
 
@@ -132,8 +144,13 @@ _MEMORY_CASES: dict[str, tuple[Any, str, str, float, int]] = {
     "256 MiB header declared, pipe": (_header_length_lie, "pipe", "truncated", 0.0, 32 * MiB),
     "24 MiB checkpoint, path": (_valid_large, "path", "loaded", 1.1, 32 * MiB),
     "24 MiB checkpoint, pipe": (_valid_large, "pipe", "loaded", 2.1, 32 * MiB),
-    "24 MiB checkpoint cut in half, pipe": (lambda: _valid_large()[:12 * MiB], "pipe",
-                                            "truncated", 2.1, 32 * MiB),
+    "24 MiB checkpoint cut in half, pipe": (
+        lambda: _valid_large()[: 12 * MiB],
+        "pipe",
+        "truncated",
+        2.1,
+        32 * MiB,
+    ),
     "2 MiB header of tiny values": (_tiny_json_values, "BytesIO", "loaded", 32.0, 32 * MiB),
 }
 
@@ -146,9 +163,13 @@ def test_peak_memory_of_a_load_is_bounded_by_the_file(tmp_path: Path, case: str)
     path = tmp_path / "case.pt"
     path.write_bytes(make())
     size = path.stat().st_size
-    proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(path), source],
-                          env=dict(_child_env(), PYTHONPATH=str(TESTS)), capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(path), source],
+        env=dict(_child_env(), PYTHONPATH=str(TESTS)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = _last_json_line(proc.stdout)
     assert expected in out["outcome"], out

@@ -133,8 +133,7 @@ def test_concurrent_autograd_grad_on_shared_leaves() -> None:
     inputs = [integer_inputs(300 + i, (4, 16)) for i in range(THREADS)]
     expected = []
     for x in inputs:
-        expected.append([g.numpy().copy() for g in cr.autograd.grad(
-            loss_of(model, x), params)])
+        expected.append([g.numpy().copy() for g in cr.autograd.grad(loss_of(model, x), params)])
     results: dict[int, list[list[np.ndarray]]] = {i: [] for i in range(THREADS)}
 
     def work(i: int) -> None:

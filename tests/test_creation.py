@@ -50,10 +50,15 @@ def test_randint_forms() -> None:
 
 def test_device_keywords_on_python_factories() -> None:
     x = cr.ones(2)
-    for make in (lambda d: cr.tensor([1.0], device=d), lambda d: cr.arange(3, device=d),
-                 lambda d: cr.full((2,), 1.0, device=d), lambda d: cr.zeros_like(x, device=d),
-                 lambda d: cr.ones_like(x, device=d), lambda d: cr.rand_like(x, device=d),
-                 lambda d: cr.randint(3, (2,), device=d)):
+    for make in (
+        lambda d: cr.tensor([1.0], device=d),
+        lambda d: cr.arange(3, device=d),
+        lambda d: cr.full((2,), 1.0, device=d),
+        lambda d: cr.zeros_like(x, device=d),
+        lambda d: cr.ones_like(x, device=d),
+        lambda d: cr.rand_like(x, device=d),
+        lambda d: cr.randint(3, (2,), device=d),
+    ):
         assert make("cpu").device == cr.device("cpu")
         assert make(cr.device("cpu")).numel() >= 1
         with pytest.raises(RuntimeError, match="device"):

@@ -24,9 +24,11 @@ PENDING_EXTRAS: set[str] = set()
 def _is_pybind(f) -> bool:
     # A pybind11 function is a builtin whose __self__ is its function record (pybind11 3).
     rec = type(getattr(f, "__self__", None))
-    return (type(f).__name__ == "builtin_function_or_method"
-            and rec.__module__ == "pybind11_builtins"
-            and rec.__name__.startswith("pybind11_detail_function_record"))
+    return (
+        type(f).__name__ == "builtin_function_or_method"
+        and rec.__module__ == "pybind11_builtins"
+        and rec.__name__.startswith("pybind11_detail_function_record")
+    )
 
 
 def _collect() -> dict[str, object]:
@@ -69,8 +71,15 @@ def _has_sentence(text: str) -> bool:
 
 def test_found_the_bound_ops():
     # The detection must see the ops, or every check below would pass vacuously.
-    for name in ("cr.matmul", "cr.exp", "cr.sum", "Tensor.sum", "Tensor.reshape",
-                 "F.conv2d", "F.layer_norm"):
+    for name in (
+        "cr.matmul",
+        "cr.exp",
+        "cr.sum",
+        "Tensor.sum",
+        "Tensor.reshape",
+        "F.conv2d",
+        "F.layer_norm",
+    ):
         assert name in BOUND, name
     assert len(BOUND) > 250
 
@@ -82,8 +91,13 @@ def test_pending_names_exist():
 
 @pytest.mark.parametrize(
     "qualname",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="docstring pending"))
-     if n in PENDING_EXTRAS else n for n in sorted(BOUND)])
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="docstring pending"))
+        if n in PENDING_EXTRAS
+        else n
+        for n in sorted(BOUND)
+    ],
+)
 def test_bound_op_has_docstring(qualname):
     f = BOUND[qualname]
     doc = f.__doc__ or ""

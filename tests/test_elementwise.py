@@ -62,8 +62,9 @@ def test_isclose_allclose_equal() -> None:
     b = [1.0 + 1e-9, float("nan"), float("inf"), 1.1, 0.0]
     for kw in ({}, {"equal_nan": True}, {"rtol": 0.2}, {"atol": 1e-8}):
         got = cr.isclose(cr.tensor(a, dtype=cr.float64), cr.tensor(b, dtype=cr.float64), **kw)
-        want = torch.isclose(torch.tensor(a, dtype=torch.float64),
-                             torch.tensor(b, dtype=torch.float64), **kw)
+        want = torch.isclose(
+            torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64), **kw
+        )
         assert got.tolist() == want.tolist()
     x = cr.tensor([1.0, 2.0])
     assert cr.allclose(x, x + 1e-9) is True
@@ -88,14 +89,20 @@ def test_floor_divide_remainder_vs_torch() -> None:
     ai, bi = [5, -5, 7, -7, 0, 6], [3, 3, -2, -2, 4, -3]
     af = [5.5, -5.5, 7.0, -7.25, 0.0, -0.0, 1e308]
     bf = [2.0, 2.0, -2.0, -2.0, 3.0, 3.0, 1e-308]
-    for (a, b) in ((ai, bi), (af, bf[: len(af)])):
+    for a, b in ((ai, bi), (af, bf[: len(af)])):
         ca, cb, ta, tb = cr.tensor(a), cr.tensor(b), torch.tensor(a), torch.tensor(b)
-        for cf, tf in ((lambda p, q: p // q, lambda p, q: p // q),
-                       (lambda p, q: p % q, lambda p, q: p % q),
-                       (lambda p, q: cr.div(p, q, rounding_mode="trunc"),
-                        lambda p, q: torch.div(p, q, rounding_mode="trunc")),
-                       (lambda p, q: p.div(q, rounding_mode="floor"),
-                        lambda p, q: p.div(q, rounding_mode="floor"))):
+        for cf, tf in (
+            (lambda p, q: p // q, lambda p, q: p // q),
+            (lambda p, q: p % q, lambda p, q: p % q),
+            (
+                lambda p, q: cr.div(p, q, rounding_mode="trunc"),
+                lambda p, q: torch.div(p, q, rounding_mode="trunc"),
+            ),
+            (
+                lambda p, q: p.div(q, rounding_mode="floor"),
+                lambda p, q: p.div(q, rounding_mode="floor"),
+            ),
+        ):
             got, want = cf(ca, cb), tf(ta, tb)
             assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
             np.testing.assert_array_equal(got.numpy(), want.numpy())
@@ -113,8 +120,12 @@ def test_integer_division_by_minus_one_at_int64_min() -> None:
     x, d = cr.tensor([lo, 5, -7]), cr.tensor([-1, -1, -1])
     assert cr.remainder(x, d).tolist() == [0, 0, 0]
     assert (x % -1).tolist() == [0, 0, 0]
-    for q in (cr.floor_divide(x, d), x // -1, cr.div(x, d, rounding_mode="floor"),
-              cr.div(x, d, rounding_mode="trunc")):
+    for q in (
+        cr.floor_divide(x, d),
+        x // -1,
+        cr.div(x, d, rounding_mode="floor"),
+        cr.div(x, d, rounding_mode="trunc"),
+    ):
         assert q.tolist() == [lo, -5, 7]
 
 
@@ -145,8 +156,9 @@ def test_rounding_gradients() -> None:
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
     np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy())
     assert (x % 2).grad_fn.name() == "RemainderBackward0"
-    assert cr.autograd.gradcheck(lambda p, q: p % q, (cr.tensor(a, requires_grad=True),
-                                                     cr.tensor(b, requires_grad=True)))
+    assert cr.autograd.gradcheck(
+        lambda p, q: p % q, (cr.tensor(a, requires_grad=True), cr.tensor(b, requires_grad=True))
+    )
     d = cr.div(x, y, rounding_mode="floor")
     assert d.grad_fn.name() == "DivBackward2"
     x.grad = None

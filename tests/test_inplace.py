@@ -46,8 +46,9 @@ def test_inplace_unary_matches_out_of_place(op, node, domain) -> None:
     x2 = cr.tensor(v, requires_grad=True)
     getattr(cr, op[:-1])(x2).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy(), rtol=1e-12)
-    assert cr.autograd.gradcheck(lambda a: getattr(a * 1.0, op)(),
-                                 (cr.tensor(v, requires_grad=True),))
+    assert cr.autograd.gradcheck(
+        lambda a: getattr(a * 1.0, op)(), (cr.tensor(v, requires_grad=True),)
+    )
 
 
 def test_inplace_unary_function_forms_and_views() -> None:
@@ -206,9 +207,11 @@ def test_masked_fill_broadcasts_input_against_mask() -> None:
     """Out of place, the input broadcasts against the mask, as in torch (a 0-d input with a
     (1,) mask gives (1,); it raised; found by the op fuzz). In place keeps self's shape."""
     torch = pytest.importorskip("torch")
-    for x, mask in [(A34[:, :1], A34[0] > 0), (np.array(1.5), np.array([True])),
-                    (A34[0], A34 > 0)]:
-        grad_vs_torch(lambda t, m=mask: t.masked_fill(cr.tensor(m), -2.0),
-                       lambda t, m=mask: t.masked_fill(torch.tensor(m), -2.0), x)
+    for x, mask in [(A34[:, :1], A34[0] > 0), (np.array(1.5), np.array([True])), (A34[0], A34 > 0)]:
+        grad_vs_torch(
+            lambda t, m=mask: t.masked_fill(cr.tensor(m), -2.0),
+            lambda t, m=mask: t.masked_fill(torch.tensor(m), -2.0),
+            x,
+        )
     with pytest.raises(ValueError, match="masked_fill_"):
         cr.tensor(A34[0]).masked_fill_(cr.tensor(A34 > 0), 0.0)

@@ -53,8 +53,22 @@ BINDINGS = ROOT / "cpp" / "bindings"
 TESTS = ROOT / "tests"
 
 FAMILIES = (
-    "activation", "attention", "conv", "creation", "elementwise", "embedding", "inplace",
-    "linalg", "loss", "nn", "norm", "pool", "reduce", "scan_sort", "shape", "softmax",
+    "activation",
+    "attention",
+    "conv",
+    "creation",
+    "elementwise",
+    "embedding",
+    "inplace",
+    "linalg",
+    "loss",
+    "nn",
+    "norm",
+    "pool",
+    "reduce",
+    "scan_sort",
+    "shape",
+    "softmax",
 )
 
 # bind_*.cpp files that bind no op family (the other binding files, args.cpp, module.cpp, ...,
@@ -95,16 +109,23 @@ def test_family_has_its_four_files(family: str) -> None:
 
 
 def test_every_file_belongs_to_a_family() -> None:
-    stray = [f"cpp/src/ops/{p.name}" for p in OPS_SRC.glob("*.cpp")
-             if _family_of_part(p.stem) is None]
-    stray += [f"cpp/include/chainrule/ops/{p.name}" for p in OPS_INCLUDE.glob("*")
-              if p.suffix != ".h" or p.stem not in FAMILIES]
+    stray = [
+        f"cpp/src/ops/{p.name}" for p in OPS_SRC.glob("*.cpp") if _family_of_part(p.stem) is None
+    ]
+    stray += [
+        f"cpp/include/chainrule/ops/{p.name}"
+        for p in OPS_INCLUDE.glob("*")
+        if p.suffix != ".h" or p.stem not in FAMILIES
+    ]
     for p in BINDINGS.glob("bind_*.cpp"):
         name = p.stem.removeprefix("bind_")
         if name not in FAMILIES and name not in NON_FAMILY_BINDINGS:
             stray.append(f"cpp/bindings/{p.name}")
-    stray += [f"tests/{p.name}" for p in TESTS.glob("op_db_*.py")
-              if p.stem.removeprefix("op_db_") not in FAMILIES]
+    stray += [
+        f"tests/{p.name}"
+        for p in TESTS.glob("op_db_*.py")
+        if p.stem.removeprefix("op_db_") not in FAMILIES
+    ]
     assert not stray, f"files in a family location that belong to no family: {stray}"
 
 

@@ -36,8 +36,12 @@ def _layout(a: np.ndarray, layout: str) -> np.ndarray:
     return wide[..., ::2]
 
 
-def compare(fn: Callable[..., Any], arrays: list[np.ndarray], layouts: tuple[str, ...] = (),
-            grad: bool = True) -> None:
+def compare(
+    fn: Callable[..., Any],
+    arrays: list[np.ndarray],
+    layouts: tuple[str, ...] = (),
+    grad: bool = True,
+) -> None:
     torch = pytest.importorskip("torch")
     layouts = layouts or ("contig",) * len(arrays)
     f64 = all(a.dtype == np.float64 for a in arrays)
@@ -64,8 +68,14 @@ def compare(fn: Callable[..., Any], arrays: list[np.ndarray], layouts: tuple[str
             np.testing.assert_allclose(_np(x.grad), t.grad.numpy(), **tol)
 
 
-REAL_NODES = {"MmBackward0", "DotBackward0", "MvBackward0", "BmmBackward0", "AddmmBackward0",
-              "MulBackward0"}
+REAL_NODES = {
+    "MmBackward0",
+    "DotBackward0",
+    "MvBackward0",
+    "BmmBackward0",
+    "AddmmBackward0",
+    "MulBackward0",
+}
 
 MATMUL_SHAPES = [
     ((4,), (4,)),
@@ -103,8 +113,11 @@ def test_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...], dtype: Any, lay
 @pytest.mark.parametrize("layout_b", ["contig", "transposed", "strided"])
 def test_mm_layouts(layout_a: str, layout_b: str) -> None:
     compare(lambda m, x, y: m.mm(x, y), [rand(7, 10), rand(10, 9)], (layout_a, layout_b))
-    compare(lambda m, x, y: x.mm(y), [rand(7, 10, dtype=np.float32), rand(10, 9, dtype=np.float32)],
-            (layout_a, layout_b))
+    compare(
+        lambda m, x, y: x.mm(y),
+        [rand(7, 10, dtype=np.float32), rand(10, 9, dtype=np.float32)],
+        (layout_a, layout_b),
+    )
 
 
 def test_transposed_view_is_read_in_place() -> None:
@@ -123,8 +136,10 @@ def test_bmm_and_batched_grads() -> None:
     compare(lambda m, x, y: x.bmm(y), [rand(3, 4, 5), rand(3, 5, 2)], ("transposed", "strided"))
     compare(lambda m, x, y: m.bmm(x, y), [rand(0, 4, 5), rand(0, 5, 2)])
     # Many small matrices: threads go over the batch.
-    compare(lambda m, x, y: x @ y, [rand(300, 8, 8, dtype=np.float32),
-                                    rand(300, 8, 8, dtype=np.float32)])
+    compare(
+        lambda m, x, y: x @ y,
+        [rand(300, 8, 8, dtype=np.float32), rand(300, 8, 8, dtype=np.float32)],
+    )
 
 
 @pytest.mark.parametrize("beta", [1.0, 0.0, 0.5])
@@ -133,13 +148,19 @@ def test_bmm_and_batched_grads() -> None:
 def test_addmm(beta: float, alpha: float, input_shape: tuple[int, ...]) -> None:
     arrays = [rand(*input_shape), rand(3, 4), rand(4, 5)]
     compare(lambda m, i, x, y: m.addmm(i, x, y, beta=beta, alpha=alpha), arrays)
-    compare(lambda m, i, x, y: i.addmm(x, y, beta=beta, alpha=alpha), arrays,
-            ("contig", "transposed", "strided"))
+    compare(
+        lambda m, i, x, y: i.addmm(x, y, beta=beta, alpha=alpha),
+        arrays,
+        ("contig", "transposed", "strided"),
+    )
 
 
 def test_addmm_beta_zero_ignores_nan() -> None:
-    compare(lambda m, i, x, y: m.addmm(i, x, y, beta=0.0), [np.full((2, 3), np.nan), rand(2, 4),
-                                                            rand(4, 3)], grad=False)
+    compare(
+        lambda m, i, x, y: m.addmm(i, x, y, beta=0.0),
+        [np.full((2, 3), np.nan), rand(2, 4), rand(4, 3)],
+        grad=False,
+    )
 
 
 def test_outer() -> None:
@@ -177,6 +198,8 @@ def fd_check(fn: Callable[..., Any], arrays: list[np.ndarray], eps: float = 1e-6
     """Finite differences in float64 against backprop, through cr.autograd.gradcheck."""
     xs = tuple(cr.from_numpy(a.copy()).requires_grad_(True) for a in arrays)
     assert cr.autograd.gradcheck(lambda *t: fn(*t), xs, eps=eps)
+
+
 FD = [
     ("dot", lambda a, b: a @ b, [(3,), (3,)]),
     ("mv", lambda a, b: a @ b, [(2, 3), (3,)]),
@@ -217,21 +240,33 @@ def _t(*shape: int, dtype: Any = np.float32) -> Any:
 
 
 ERRORS = [
-    (ValueError, r"matmul: shapes \(2, 3\) and \(4, 5\) cannot be multiplied \(3 != 4\)",
-     lambda: _t(2, 3) @ _t(4, 5)),
+    (
+        ValueError,
+        r"matmul: shapes \(2, 3\) and \(4, 5\) cannot be multiplied \(3 != 4\)",
+        lambda: _t(2, 3) @ _t(4, 5),
+    ),
     (ValueError, "matmul", lambda: _t(3) @ _t(4)),
     (ValueError, "matmul", lambda: _t(2, 3) @ _t(4)),
     (ValueError, "matmul", lambda: _t(2, 2, 3) @ _t(3, 3, 4)),
     (RuntimeError, "matmul.*at least 1D", lambda: cr.matmul(_t(), _t(3))),
-    (RuntimeError, "matmul: expected m1 and m2 to have the same dtype",
-     lambda: _t(2, 3) @ _t(3, 2, dtype=np.float64)),
+    (
+        RuntimeError,
+        "matmul: expected m1 and m2 to have the same dtype",
+        lambda: _t(2, 3) @ _t(3, 2, dtype=np.float64),
+    ),
     (RuntimeError, "matmul", lambda: _t(2, 3) @ cr.from_numpy(np.ones((3, 2), dtype=np.int64))),
-    (TypeError, "matmul",
-     lambda: cr.from_numpy(np.ones((2, 2), bool)) @ cr.from_numpy(np.ones((2, 2), bool))),
+    (
+        TypeError,
+        "matmul",
+        lambda: cr.from_numpy(np.ones((2, 2), bool)) @ cr.from_numpy(np.ones((2, 2), bool)),
+    ),
     (RuntimeError, "mm", lambda: cr.mm(_t(3), _t(3, 3))),
     (RuntimeError, "mm", lambda: cr.mm(_t(3, 3), _t(3, 3, 1))),
-    (ValueError, r"mm: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)",
-     lambda: cr.mm(_t(2, 3), _t(4, 5))),
+    (
+        ValueError,
+        r"mm: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)",
+        lambda: cr.mm(_t(2, 3), _t(4, 5)),
+    ),
     (RuntimeError, "mm", lambda: cr.mm(_t(2, 3), _t(3, 2, dtype=np.float64))),
     (RuntimeError, "bmm", lambda: cr.bmm(_t(2, 3), _t(2, 3, 3))),
     (RuntimeError, "bmm", lambda: cr.bmm(_t(2, 3, 3), _t(3, 3))),
@@ -256,7 +291,6 @@ def test_errors(exc: type[Exception], match: str, fn: Callable[[], Any]) -> None
 RNG = np.random.default_rng(42)
 A34 = RNG.normal(size=(3, 4))
 A234 = RNG.normal(size=(2, 3, 4))
-
 
 
 def test_dot_mv() -> None:

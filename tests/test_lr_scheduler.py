@@ -3,9 +3,8 @@ get_last_lr, last_epoch, momentum cycling and state dicts over 30 steps."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 import pytest
 
@@ -118,7 +117,8 @@ def _assert_close(ours: Any, theirs: Any, where: str) -> None:
     """Numbers compared with rel 1e-12, recursing through lists and dicts (OneCycleLR's
     phases); everything else must be equal."""
     if isinstance(theirs, dict):
-        assert isinstance(ours, dict) and set(ours) == set(theirs), where
+        assert isinstance(ours, dict), where
+        assert set(ours) == set(theirs), where
         for k, v in theirs.items():
             _assert_close(ours[k], v, f"{where}[{k!r}]")
     elif isinstance(theirs, (list, tuple)):

@@ -22,8 +22,9 @@ DTYPES = [(cr.float32, torch.float32, 1e-5), (cr.float64, torch.float64, 1e-10)]
 
 
 def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy() if isinstance(t, torch.Tensor) else cr.Tensor.numpy(
-        t.detach()))
+    return np.asarray(
+        t.detach().numpy() if isinstance(t, torch.Tensor) else cr.Tensor.numpy(t.detach())
+    )
 
 
 def _pair(a: np.ndarray, crd: Any, td: Any, grad: bool = True) -> tuple[Any, Any]:
@@ -74,8 +75,11 @@ def test_embedding_scale_grad_by_freq_and_from_pretrained() -> None:
     frozen = nn.Embedding.from_pretrained(cr.tensor(w))
     assert not frozen.weight.requires_grad
     assert nn.Embedding.from_pretrained(cr.tensor(w), freeze=False).weight.requires_grad
-    _close(frozen(cr.tensor(idx)), torch.nn.Embedding.from_pretrained(torch.tensor(w))(
-        torch.tensor(idx)), 1e-12)
+    _close(
+        frozen(cr.tensor(idx)),
+        torch.nn.Embedding.from_pretrained(torch.tensor(w))(torch.tensor(idx)),
+        1e-12,
+    )
     m = nn.Embedding(5, 3, _weight=cr.tensor(w))
     np.testing.assert_array_equal(_np(m.weight), w)
 
@@ -135,8 +139,16 @@ def test_one_hot_vs_torch() -> None:
 
 
 # ---- scaled_dot_product_attention ---------------------------------------------
-def _sdpa_case(crd: Any, td: Any, tol: float, qs: tuple, ks: tuple, vs: tuple,
-               mask: np.ndarray | None = None, **kw: Any) -> None:
+def _sdpa_case(
+    crd: Any,
+    td: Any,
+    tol: float,
+    qs: tuple,
+    ks: tuple,
+    vs: tuple,
+    mask: np.ndarray | None = None,
+    **kw: Any,
+) -> None:
     rng = np.random.default_rng(0)
     q, k, v = (rng.standard_normal(s) for s in (qs, ks, vs))
     qc, qt = _pair(q, crd, td)
@@ -169,8 +181,15 @@ def test_sdpa_vs_torch(crd: Any, td: Any, tol: float) -> None:
     bool_mask = np.random.default_rng(3).random((5, 6)) > 0.4
     bool_mask[:, 0] = True  # no row fully masked
     _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), bool_mask)
-    _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
-               np.broadcast_to(bool_mask, (2, 1, 5, 6)).copy())
+    _sdpa_case(
+        crd,
+        td,
+        tol,
+        (2, 3, 5, 4),
+        (2, 3, 6, 4),
+        (2, 3, 6, 4),
+        np.broadcast_to(bool_mask, (2, 1, 5, 6)).copy(),
+    )
     dead = bool_mask.copy()
     dead[2] = False  # one query sees nothing: 0 output, no gradient (torch's CPU kernel)
     _sdpa_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), dead)
@@ -187,10 +206,12 @@ def test_sdpa_zero_embedding_dim(lq: int, s: int, ev: int, kwargs: dict[str, Any
     """E = 0: the scores are 0 and the result is the mean of value's rows, as torch (the
     default scale 1 / sqrt(0) raised ZeroDivisionError; found by the op fuzz)."""
     v = np.random.default_rng(0).standard_normal((2, s, ev)).astype(np.float32)
-    got = F.scaled_dot_product_attention(cr.ones(2, lq, 0), cr.ones(2, s, 0), cr.tensor(v),
-                                         **kwargs)
-    want = TF.scaled_dot_product_attention(torch.ones(2, lq, 0), torch.ones(2, s, 0),
-                                           torch.tensor(v), **kwargs)
+    got = F.scaled_dot_product_attention(
+        cr.ones(2, lq, 0), cr.ones(2, s, 0), cr.tensor(v), **kwargs
+    )
+    want = TF.scaled_dot_product_attention(
+        torch.ones(2, lq, 0), torch.ones(2, s, 0), torch.tensor(v), **kwargs
+    )
     assert tuple(got.shape) == tuple(want.shape)
     np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-6, atol=1e-6)
 
@@ -202,10 +223,10 @@ def test_sdpa_fused_row_whose_scores_all_overflow(causal: bool) -> None:
     q = np.array([[[-1e30, 0.0], [2.0, 1.0], [-1e30, 1.0]]], dtype=np.float32)
     k = np.array([[[1e30, 0.0], [2e30, 1.0], [1.0, 1.0]]], dtype=np.float32)
     v = np.arange(9, dtype=np.float32).reshape(1, 3, 3)
-    got = F.scaled_dot_product_attention(cr.tensor(q), cr.tensor(k), cr.tensor(v),
-                                         is_causal=causal)
-    want = TF.scaled_dot_product_attention(torch.tensor(q), torch.tensor(k), torch.tensor(v),
-                                           is_causal=causal)
+    got = F.scaled_dot_product_attention(cr.tensor(q), cr.tensor(k), cr.tensor(v), is_causal=causal)
+    want = TF.scaled_dot_product_attention(
+        torch.tensor(q), torch.tensor(k), torch.tensor(v), is_causal=causal
+    )
     np.testing.assert_array_equal(_np(got), _np(want))
 
 
@@ -228,24 +249,40 @@ def test_sdpa_dropout_and_errors() -> None:
 
 def test_sdpa_gradcheck() -> None:
     rng = np.random.default_rng(0)
-    q, k, v = (cr.tensor(rng.standard_normal(s), requires_grad=True)
-               for s in ((2, 3, 4), (2, 5, 4), (2, 5, 3)))
+    q, k, v = (
+        cr.tensor(rng.standard_normal(s), requires_grad=True)
+        for s in ((2, 3, 4), (2, 5, 4), (2, 5, 3))
+    )
     m = cr.tensor(rng.standard_normal((3, 5)), requires_grad=True)
     assert cr.autograd.gradcheck(
-        lambda a, b, c, d: F.scaled_dot_product_attention(a, b, c, d), (q, k, v, m))
+        lambda a, b, c, d: F.scaled_dot_product_attention(a, b, c, d), (q, k, v, m)
+    )
     assert cr.autograd.gradcheck(
         lambda a, b, c: F.scaled_dot_product_attention(a, b, c, is_causal=True),
-        (q, cr.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True),
-         cr.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True)))
+        (
+            q,
+            cr.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True),
+            cr.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True),
+        ),
+    )
 
 
 # ---- the fused C++ path (_C._nn.scaled_dot_product_attention) ------------------------
 FUSED = "ScaledDotProductFlashAttentionForCpuBackward0"
 
 
-def _fused_case(crd: Any, td: Any, tol: float, qs: tuple, ks: tuple, vs: tuple,
-                mask: np.ndarray | None = None, transpose: bool = False,
-                needs: tuple = (True, True, True), **kw: Any) -> None:
+def _fused_case(
+    crd: Any,
+    td: Any,
+    tol: float,
+    qs: tuple,
+    ks: tuple,
+    vs: tuple,
+    mask: np.ndarray | None = None,
+    transpose: bool = False,
+    needs: tuple = (True, True, True),
+    **kw: Any,
+) -> None:
     """F.sdpa vs torch where chainrule takes the fused op (masks without grad), optionally
     on transposed (non-contiguous) views and with only some inputs requiring grad."""
     rng = np.random.default_rng(1)
@@ -286,29 +323,39 @@ def test_sdpa_fused_vs_torch(crd: Any, td: Any, tol: float) -> None:
     rng = np.random.default_rng(2)
     _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7))
     _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7), transpose=True)
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7),
-                needs=(False, True, False))
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7),
-                needs=(True, False, True), scale=0.3)
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7), needs=(False, True, False))
+    _fused_case(
+        crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 7), needs=(True, False, True), scale=0.3
+    )
     # broadcast batch dims (the engine sums the gradients back)
     _fused_case(crd, td, tol, (2, 3, 5, 4), (1, 3, 6, 4), (3, 6, 7))
     _fused_case(crd, td, tol, (7, 4), (9, 4), (9, 3), is_causal=True)
     _fused_case(crd, td, tol, (2, 6, 4), (2, 5, 4), (2, 5, 3), is_causal=True)
     # float masks without grad: full, broadcast over rows / columns / batch, -inf dead rows
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
-                rng.standard_normal((2, 3, 5, 6)))
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
-                rng.standard_normal((3, 1, 6)))
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
-                rng.standard_normal((2, 1, 5, 1)), transpose=True)
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
-                rng.standard_normal((1, 6)))
+    _fused_case(
+        crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), rng.standard_normal((2, 3, 5, 6))
+    )
+    _fused_case(
+        crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), rng.standard_normal((3, 1, 6))
+    )
+    _fused_case(
+        crd,
+        td,
+        tol,
+        (2, 3, 5, 4),
+        (2, 3, 6, 4),
+        (2, 3, 6, 4),
+        rng.standard_normal((2, 1, 5, 1)),
+        transpose=True,
+    )
+    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), rng.standard_normal((1, 6)))
     dead = rng.random((5, 6)) > 0.4
     dead[:, 0] = True
     dead[3] = False  # a query that sees nothing: 0 and no gradient (torch's CPU kernel)
     _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), dead)
-    _fused_case(crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4),
-                np.where(dead, 0.0, -np.inf))
+    _fused_case(
+        crd, td, tol, (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 4), np.where(dead, 0.0, -np.inf)
+    )
     _fused_case(crd, td, tol, (3, 5, 4), (3, 6, 4), (3, 6, 4), rng.random((3, 1, 6)) > 0.3)
 
 
@@ -331,14 +378,17 @@ def test_sdpa_fused_layout_and_dispatch() -> None:
     x = cr.randn(1, 4, 3)
     cr.manual_seed(0)
     draws = [_np(F.scaled_dot_product_attention(x, x, x, dropout_p=0.5)) for _ in range(4000)]
-    np.testing.assert_allclose(np.mean(draws, 0), _np(F.scaled_dot_product_attention(x, x, x)),
-                               atol=0.08)
+    np.testing.assert_allclose(
+        np.mean(draws, 0), _np(F.scaled_dot_product_attention(x, x, x)), atol=0.08
+    )
 
 
 def test_sdpa_fused_threads_identical() -> None:
     rng = np.random.default_rng(3)
-    arrays = [rng.standard_normal(s).astype(np.float32)
-              for s in ((4, 4, 33, 16), (4, 4, 40, 16), (4, 4, 40, 8))]
+    arrays = [
+        rng.standard_normal(s).astype(np.float32)
+        for s in ((4, 4, 33, 16), (4, 4, 40, 16), (4, 4, 40, 8))
+    ]
     mask = rng.standard_normal((33, 40)).astype(np.float32)
     g = rng.standard_normal((4, 4, 33, 8)).astype(np.float32)
     old = cr.get_num_threads()
@@ -358,17 +408,20 @@ def test_sdpa_fused_threads_identical() -> None:
 
 def test_sdpa_fused_gradcheck() -> None:
     rng = np.random.default_rng(0)
-    q, k, v = (cr.tensor(rng.standard_normal(s), requires_grad=True)
-               for s in ((2, 2, 3, 4), (2, 2, 5, 4), (1, 2, 5, 3)))
+    q, k, v = (
+        cr.tensor(rng.standard_normal(s), requires_grad=True)
+        for s in ((2, 2, 3, 4), (2, 2, 5, 4), (1, 2, 5, 3))
+    )
     fm = cr.tensor(rng.standard_normal((3, 5)))
     bm = cr.tensor(rng.random((2, 1, 3, 5)) > 0.3)
     sdpa = _C_sdpa()
     assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c), (q, k, v))
     assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c, fm, scale=0.7), (q, k, v))
     assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c, bm), (q, k, v))
-    assert cr.autograd.gradcheck(lambda a, b, c: sdpa(a, b, c, is_causal=True),
-                                 (q, k.transpose(-1, -2).detach().contiguous()
-                                  .transpose(-1, -2).requires_grad_(), v))
+    assert cr.autograd.gradcheck(
+        lambda a, b, c: sdpa(a, b, c, is_causal=True),
+        (q, k.transpose(-1, -2).detach().contiguous().transpose(-1, -2).requires_grad_(), v),
+    )
 
 
 def _C_sdpa() -> Any:
@@ -416,8 +469,16 @@ def _mha_pair(crd: Any, td: Any, **kw: Any) -> tuple[Any, Any]:
     return cm, tm
 
 
-def _mha_case(crd: Any, td: Any, tol: float, kw: dict, fwd: dict, shapes: tuple,
-              self_attn: bool = False, masks: dict | None = None) -> None:
+def _mha_case(
+    crd: Any,
+    td: Any,
+    tol: float,
+    kw: dict,
+    fwd: dict,
+    shapes: tuple,
+    self_attn: bool = False,
+    masks: dict | None = None,
+) -> None:
     cm, tm = _mha_pair(crd, td, **kw)
     rng = np.random.default_rng(5)
     arrays = [rng.standard_normal(s) for s in shapes]
@@ -460,8 +521,7 @@ def _mha_case(crd: Any, td: Any, tol: float, kw: dict, fwd: dict, shapes: tuple,
 @pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("need_weights", [True, False])
-def test_mha_vs_torch(crd: Any, td: Any, tol: float, batch_first: bool,
-                      need_weights: bool) -> None:
+def test_mha_vs_torch(crd: Any, td: Any, tol: float, batch_first: bool, need_weights: bool) -> None:
     kw = {"embed_dim": 8, "num_heads": 2, "batch_first": batch_first}
     L, S, N = 4, 5, 3
     q, kv = ((N, L, 8), (N, S, 8)) if batch_first else ((L, N, 8), (S, N, 8))
@@ -475,32 +535,81 @@ def test_mha_vs_torch(crd: Any, td: Any, tol: float, batch_first: bool,
     bool_mask[:, 1] = False
     _mha_case(crd, td, tol, kw, fwd, (q, kv, kv), masks={"key_padding_mask": kpm})
     _mha_case(crd, td, tol, kw, fwd, (q, kv, kv), masks={"attn_mask": bool_mask})
-    _mha_case(crd, td, tol, kw, fwd, (q, kv, kv),
-              masks={"attn_mask": rng.standard_normal((L, S)),
-                     "key_padding_mask": rng.standard_normal((N, S))})
-    _mha_case(crd, td, tol, kw, fwd, (q, kv, kv),
-              masks={"attn_mask": rng.standard_normal((N * 2, L, S)),
-                     "key_padding_mask": np.where(kpm, -np.inf, 0.0)})
+    _mha_case(
+        crd,
+        td,
+        tol,
+        kw,
+        fwd,
+        (q, kv, kv),
+        masks={
+            "attn_mask": rng.standard_normal((L, S)),
+            "key_padding_mask": rng.standard_normal((N, S)),
+        },
+    )
+    _mha_case(
+        crd,
+        td,
+        tol,
+        kw,
+        fwd,
+        (q, kv, kv),
+        masks={
+            "attn_mask": rng.standard_normal((N * 2, L, S)),
+            "key_padding_mask": np.where(kpm, -np.inf, 0.0),
+        },
+    )
     causal = np.triu(np.ones((L, L), dtype=bool), 1)
-    _mha_case(crd, td, tol, kw, {**fwd, "is_causal": True}, (q,), self_attn=True,
-              masks={"attn_mask": causal})
+    _mha_case(
+        crd,
+        td,
+        tol,
+        kw,
+        {**fwd, "is_causal": True},
+        (q,),
+        self_attn=True,
+        masks={"attn_mask": causal},
+    )
     _mha_case(crd, td, tol, kw, {**fwd, "average_attn_weights": False}, (q, kv, kv))
 
 
 @pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 def test_mha_options_vs_torch(crd: Any, td: Any, tol: float) -> None:
-    _mha_case(crd, td, tol, {"embed_dim": 6, "num_heads": 3, "bias": False}, {},
-              ((4, 2, 6), (5, 2, 6), (5, 2, 6)))
-    _mha_case(crd, td, tol, {"embed_dim": 6, "num_heads": 2, "kdim": 3, "vdim": 5}, {},
-              ((4, 2, 6), (5, 2, 3), (5, 2, 5)))
-    _mha_case(crd, td, tol, {"embed_dim": 4, "num_heads": 2, "add_bias_kv": True,
-                             "add_zero_attn": True}, {},
-              ((3, 2, 4), (5, 2, 4), (5, 2, 4)),
-              masks={"key_padding_mask": np.array([[False] * 4 + [True]] * 2)})
+    _mha_case(
+        crd,
+        td,
+        tol,
+        {"embed_dim": 6, "num_heads": 3, "bias": False},
+        {},
+        ((4, 2, 6), (5, 2, 6), (5, 2, 6)),
+    )
+    _mha_case(
+        crd,
+        td,
+        tol,
+        {"embed_dim": 6, "num_heads": 2, "kdim": 3, "vdim": 5},
+        {},
+        ((4, 2, 6), (5, 2, 3), (5, 2, 5)),
+    )
+    _mha_case(
+        crd,
+        td,
+        tol,
+        {"embed_dim": 4, "num_heads": 2, "add_bias_kv": True, "add_zero_attn": True},
+        {},
+        ((3, 2, 4), (5, 2, 4), (5, 2, 4)),
+        masks={"key_padding_mask": np.array([[False] * 4 + [True]] * 2)},
+    )
     # unbatched
     _mha_case(crd, td, tol, {"embed_dim": 4, "num_heads": 2}, {}, ((3, 4), (5, 4), (5, 4)))
-    _mha_case(crd, td, tol, {"embed_dim": 4, "num_heads": 2, "batch_first": True},
-              {"need_weights": False}, ((3, 4), (5, 4), (5, 4)))
+    _mha_case(
+        crd,
+        td,
+        tol,
+        {"embed_dim": 4, "num_heads": 2, "batch_first": True},
+        {"need_weights": False},
+        ((3, 4), (5, 4), (5, 4)),
+    )
 
 
 def test_mha_dropout_eval_and_errors() -> None:
@@ -544,10 +653,26 @@ def test_mha_batch_first_fast_path_vs_torch(crd: Any, td: Any, tol: float) -> No
     _mha_case(crd, td, tol, {**kw, "kdim": 5, "vdim": 7}, fwd, ((2, 4, 12), (2, 6, 5), (2, 6, 7)))
     _mha_case(crd, td, tol, {**kw, "bias": False}, fwd, ((2, 4, 12), (2, 6, 12), (2, 6, 12)))
     causal = np.triu(np.ones((5, 5), dtype=bool), 1)
-    _mha_case(crd, td, tol, kw, {**fwd, "is_causal": True}, ((2, 5, 12),), self_attn=True,
-              masks={"attn_mask": causal})
-    _mha_case(crd, td, tol, kw, fwd, ((2, 5, 12),), self_attn=True,
-              masks={"attn_mask": np.where(causal, -np.inf, 0.0)})
+    _mha_case(
+        crd,
+        td,
+        tol,
+        kw,
+        {**fwd, "is_causal": True},
+        ((2, 5, 12),),
+        self_attn=True,
+        masks={"attn_mask": causal},
+    )
+    _mha_case(
+        crd,
+        td,
+        tol,
+        kw,
+        fwd,
+        ((2, 5, 12),),
+        self_attn=True,
+        masks={"attn_mask": np.where(causal, -np.inf, 0.0)},
+    )
 
 
 def test_mha_batch_first_dropout_and_gradcheck() -> None:
@@ -566,7 +691,8 @@ def test_mha_batch_first_dropout_and_gradcheck() -> None:
     k = cr.tensor(rng.standard_normal((2, 5, 4)), requires_grad=True)
     kpm = cr.tensor([[False, False, True, False, False], [False] * 5])
     assert cr.autograd.gradcheck(
-        lambda a, c: m(a, c, c, key_padding_mask=kpm, need_weights=False)[0], (q, k))
+        lambda a, c: m(a, c, c, key_padding_mask=kpm, need_weights=False)[0], (q, k)
+    )
     assert cr.autograd.gradcheck(lambda a: m(a, a, a, need_weights=False)[0], (q,))
 
 

@@ -227,8 +227,15 @@ def test_pad_constant_crop_larger_than_the_dim(pad: tuple) -> None:
         F.pad(_c(x, False), pad)
 
 
-@pytest.mark.parametrize(("shape", "pad"), [((2, 3, 3), (-4, 1)), ((2, 3, 3), (-2, -1)),
-                                           ((2, 3, 3), (-3, 0)), ((1, 3, 4, 3), (-3, 0, -4, 0))])
+@pytest.mark.parametrize(
+    ("shape", "pad"),
+    [
+        ((2, 3, 3), (-4, 1)),
+        ((2, 3, 3), (-2, -1)),
+        ((2, 3, 3), (-3, 0)),
+        ((1, 3, 4, 3), (-3, 0, -4, 0)),
+    ],
+)
 def test_pad_modes_cropping_to_nothing(shape: tuple, pad: tuple) -> None:
     """reflect and replicate raise when every padded dim is cropped to nothing, as torch
     (they returned an empty tensor; found by the op fuzz); circular may crop any dim."""
@@ -307,7 +314,7 @@ def test_errors() -> None:
 @pytest.mark.parametrize("shape", [(64, 6, 12, 12), (3, 16, 66, 66)])
 def test_conv_bits_do_not_depend_on_thread_count(shape: tuple, padding: int) -> None:
     # chunks of images run on different threads; dW adds their shares in chunk order
-    n, c, h, w = shape
+    _n, c, _h, _w = shape
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(np.float32)
     wt = rng.standard_normal((8, c, 5, 5)).astype(np.float32)

@@ -71,7 +71,8 @@ def test_linear_only_computes_needed_grads() -> None:
     layer = nn.Linear(4, 2)
     layer.weight.requires_grad_(False)
     layer(x).sum().backward()
-    assert layer.weight.grad is None and layer.bias.grad is not None
+    assert layer.weight.grad is None
+    assert layer.bias.grad is not None
     assert F.linear(x, layer.weight).grad_fn is None
 
 
@@ -96,7 +97,8 @@ def test_linear_default_init_follows_torch_bounds() -> None:
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
     w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
-    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    assert np.abs(w).max() <= bound
+    assert np.abs(b).max() <= bound
     # U(-bound, bound) has std bound / sqrt(3).
     assert abs(w.std() - bound / math.sqrt(3)) < 0.02 * bound
     assert abs(w.mean()) < 0.01 * bound
@@ -159,7 +161,8 @@ def test_dropout_modes_and_edges() -> None:
 def test_dropout_inplace() -> None:
     x = cr.ones(1000)
     out = F.dropout(x, 0.5, inplace=True)
-    assert out is x and (x == 0).any()
+    assert out is x
+    assert (x == 0).any()
     leaf = cr.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError):
         F.dropout(leaf, 0.5, inplace=True)
@@ -227,7 +230,9 @@ def test_init_distributions(fn, kwargs, expected_std: float) -> None:  # type: i
 def test_init_fills_and_errors() -> None:
     p = nn.Parameter(cr.empty(2, 3))
     nn.init.constant_(p, 0.5)
-    assert cr.equal(p, cr.full((2, 3), 0.5)) and p.requires_grad and p.grad_fn is None
+    assert cr.equal(p, cr.full((2, 3), 0.5))
+    assert p.requires_grad
+    assert p.grad_fn is None
     nn.init.zeros_(p)
     assert not p.any()
     nn.init.ones_(p)
@@ -235,7 +240,8 @@ def test_init_fills_and_errors() -> None:
     nn.init.eye_(p)
     assert p.detach().numpy().tolist() == [[1, 0, 0], [0, 1, 0]]
     u = nn.init.uniform_(cr.empty(1000), -2.0, -1.0)
-    assert u.min().item() >= -2.0 and u.max().item() < -1.0
+    assert u.min().item() >= -2.0
+    assert u.max().item() < -1.0
     t = nn.init.trunc_normal_(cr.empty(5000), a=-0.5, b=0.5)
     assert t.abs().max().item() <= 0.5
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):

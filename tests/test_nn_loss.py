@@ -419,8 +419,12 @@ def test_bce_clamps_log_at_minus_100() -> None:
     )
     # the clamp of the gradient's denominator is torch's float 1e-12 in float64 too (the
     # gradient at x = 0 differed in the 9th digit; found by the op fuzz)
-    _check("binary_cross_entropy", [np.array([0.0, 1.0, 0.5]), np.array([0.54, 0.25, 0.5])],
-           grads=(0,), reduction="none")
+    _check(
+        "binary_cross_entropy",
+        [np.array([0.0, 1.0, 0.5]), np.array([0.54, 0.25, 0.5])],
+        grads=(0,),
+        reduction="none",
+    )
 
 
 def test_same_bits_for_one_and_two_threads() -> None:

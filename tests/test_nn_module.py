@@ -47,7 +47,9 @@ def test_parameter_is_a_leaf_tensor_sharing_storage() -> None:
     p = nn.Parameter(data)
     assert isinstance(p, cr.Tensor)
     assert isinstance(p, nn.Parameter)
-    assert p.requires_grad and p.is_leaf and p.grad_fn is None
+    assert p.requires_grad
+    assert p.is_leaf
+    assert p.grad_fn is None
     data[0] = 5.0
     assert p[0].item() == 5.0  # shares storage
     assert not nn.Parameter(cr.zeros(2), requires_grad=False).requires_grad
@@ -64,7 +66,8 @@ def test_parameter_is_a_leaf_tensor_sharing_storage() -> None:
 def test_parameter_from_non_leaf_is_detached() -> None:
     x = cr.ones(2, requires_grad=True)
     p = nn.Parameter(x * 2)
-    assert p.is_leaf and p.requires_grad
+    assert p.is_leaf
+    assert p.requires_grad
 
 
 def test_parameter_errors() -> None:
@@ -175,7 +178,7 @@ def test_registration_errors() -> None:
         def __init__(self) -> None:
             self.w = nn.Parameter(cr.ones(1))
 
-    with pytest.raises(AttributeError, match="before Module.__init__"):
+    with pytest.raises(AttributeError, match=r"before Module\.__init__"):
         Early()
     m = nn.Module()
     with pytest.raises(KeyError, match="empty or contain"):
@@ -188,7 +191,8 @@ def test_registration_errors() -> None:
 
 def test_train_eval_propagate() -> None:
     net = Net()
-    assert net.training and net.block.fc.training
+    assert net.training
+    assert net.block.fc.training
     assert net.eval() is net
     assert not any(m.training for m in net.modules())
     net.train()
@@ -227,7 +231,8 @@ def test_load_state_dict_is_all_or_nothing() -> None:
     with pytest.raises(RuntimeError, match=r'Unexpected key\(s\) in state_dict: "nope"'):
         net.load_state_dict(extra)
     result = net.load_state_dict(extra, strict=False)
-    assert result.unexpected_keys == ["nope"] and result.missing_keys == []
+    assert result.unexpected_keys == ["nope"]
+    assert result.missing_keys == []
     with pytest.raises(TypeError, match="dict-like"):
         net.load_state_dict([1, 2])  # type: ignore[arg-type]
 
@@ -249,7 +254,8 @@ def test_load_state_dict_assign() -> None:
     m = nn.Linear(2, 2)
     new_w = cr.ones(2, 2)
     m.load_state_dict({"weight": new_w, "bias": cr.zeros(2)}, assign=True)
-    assert isinstance(m.weight, nn.Parameter) and m.weight.requires_grad
+    assert isinstance(m.weight, nn.Parameter)
+    assert m.weight.requires_grad
     assert cr.equal(m.weight, new_w)
 
 
@@ -257,7 +263,8 @@ def test_to_dtype_keeps_parameter_objects() -> None:
     m = nn.Linear(3, 2)
     w = m.weight
     assert m.double() is m
-    assert m.weight is w and m.weight.dtype == cr.float64
+    assert m.weight is w
+    assert m.weight.dtype == cr.float64
     assert m(cr.randn(4, 3, dtype=cr.float64)).dtype == cr.float64
     m.to(cr.float32)
     assert m.weight.dtype == cr.float32
@@ -284,7 +291,8 @@ def test_apply_and_hooks() -> None:
     net = Net()
     seen: list[str] = []
     net.apply(lambda m: seen.append(type(m).__name__))
-    assert seen[-1] == "Net" and seen[0] == "Linear"
+    assert seen[-1] == "Net"
+    assert seen[0] == "Linear"
     calls: list[tuple[int, ...]] = []
     h = net.block.register_forward_hook(lambda mod, args, out: calls.append(tuple(out.shape)))
     pre = net.block.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
@@ -327,12 +335,16 @@ def test_repr_matches_torch_layout() -> None:
 def test_sequential_container_ops() -> None:
     a, b, c = nn.Linear(1, 1), nn.Linear(1, 1), nn.Linear(1, 1)
     s = nn.Sequential(a, b)
-    assert len(s) == 2 and s[0] is a and s[-1] is b
-    assert isinstance(s[0:1], nn.Sequential) and len(s[0:1]) == 1
+    assert len(s) == 2
+    assert s[0] is a
+    assert s[-1] is b
+    assert isinstance(s[0:1], nn.Sequential)
+    assert len(s[0:1]) == 1
     s.append(c)
     assert list(s) == [a, b, c]
     del s[0]
-    assert list(s._modules) == ["0", "1"] and s[0] is b
+    assert list(s._modules) == ["0", "1"]
+    assert s[0] is b
     s.insert(0, a)
     assert list(s) == [a, b, c]
     assert s.pop(1) is b
@@ -345,7 +357,8 @@ def test_sequential_container_ops() -> None:
 
 def test_module_list_and_dict() -> None:
     layers = nn.ModuleList([nn.Linear(1, 1) for _ in range(3)])
-    assert len(layers) == 3 and isinstance(layers[1:], nn.ModuleList)
+    assert len(layers) == 3
+    assert isinstance(layers[1:], nn.ModuleList)
     layers.append(nn.Linear(1, 2))
     layers += [nn.Linear(2, 2)]
     assert [n for n, _ in layers.named_parameters()][-2:] == ["4.weight", "4.bias"]
@@ -354,7 +367,8 @@ def test_module_list_and_dict() -> None:
     with pytest.raises(NotImplementedError):
         layers(cr.ones(1))
     d = nn.ModuleDict({"enc": nn.Linear(2, 2), "dec": nn.Linear(2, 2)})
-    assert list(d.keys()) == ["enc", "dec"] and "enc" in d
+    assert list(d.keys()) == ["enc", "dec"]
+    assert "enc" in d
     assert list(d.state_dict())[:1] == ["enc.weight"]
     d["extra"] = nn.Identity()
     assert len(d) == 3

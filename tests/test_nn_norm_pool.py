@@ -141,7 +141,11 @@ def test_batch_norm_module(name: str, shape: Any, kw: Any, dtype: str, tol: floa
 def test_batch_norm_state_dict_and_node() -> None:
     m = nn.BatchNorm2d(3)
     assert list(m.state_dict()) == [
-        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
     ]
     x = cr.randn(2, 3, 2, 2)
     x.requires_grad_(True)
@@ -177,8 +181,9 @@ def test_batch_norm_eval_gradient_far_from_running_mean() -> None:
     for lib in (cr, torch):
         x = lib.tensor([[[0.5]], [[-0.9]]], requires_grad=True)
         w = lib.tensor([1.5], requires_grad=True)
-        y = lib.nn.functional.batch_norm(x, lib.tensor([3.4e38]), lib.tensor([0.5]), w,
-                                         training=False)
+        y = lib.nn.functional.batch_norm(
+            x, lib.tensor([3.4e38]), lib.tensor([0.5]), w, training=False
+        )
         y.backward(lib.ones(2, 1, 1))
         grads.append((x.grad.numpy(), w.grad.numpy()))
     for g, t in zip(grads[0], grads[1]):
@@ -205,9 +210,17 @@ def test_batch_norm_train_with_overflowing_variance() -> None:
     (inf - inf made it NaN; found by the op fuzz)."""
     torch = pytest.importorskip("torch")
     x = np.array([[1e300], [-0.92], [3.0]])
-    ys = [lib.nn.functional.batch_norm(lib.tensor(x), None, None, lib.tensor([-1.9], dtype=d),
-                                       lib.tensor([1.25], dtype=d), training=True).numpy()
-          for lib, d in ((cr, cr.float64), (torch, torch.float64))]
+    ys = [
+        lib.nn.functional.batch_norm(
+            lib.tensor(x),
+            None,
+            None,
+            lib.tensor([-1.9], dtype=d),
+            lib.tensor([1.25], dtype=d),
+            training=True,
+        ).numpy()
+        for lib, d in ((cr, cr.float64), (torch, torch.float64))
+    ]
     np.testing.assert_array_equal(ys[0], ys[1])
 
 
@@ -345,8 +358,9 @@ POOL_CASES = [
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
 @pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), [c[:5] for c in POOL_CASES])
-def test_max_pool_fast_paths(k: Any, s: Any, p: Any, d: Any, ceil: bool, layout: str,
-                             dtype: str) -> None:
+def test_max_pool_fast_paths(
+    k: Any, s: Any, p: Any, d: Any, ceil: bool, layout: str, dtype: str
+) -> None:
     shape = next(c[5] for c in POOL_CASES if c[:5] == (k, s, p, d, ceil))
     rng = np.random.default_rng(5)
     a = rng.standard_normal(shape).astype(dtype)
@@ -411,8 +425,13 @@ def test_avg_pool_fast_paths(case: Any, layout: str, dtype: str) -> None:
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
 @pytest.mark.parametrize(
     ("shape", "out"),
-    [((3, 64, 8, 8), 1), ((2, 3, 9, 7), (4, 3)), ((2, 3, 5, 5), (7, 2)), ((2, 3, 37, 3), 1),
-     ((2, 3, 6, 8), (3, 4))],
+    [
+        ((3, 64, 8, 8), 1),
+        ((2, 3, 9, 7), (4, 3)),
+        ((2, 3, 5, 5), (7, 2)),
+        ((2, 3, 37, 3), 1),
+        ((2, 3, 6, 8), (3, 4)),
+    ],
 )
 def test_adaptive_avg_pool_fast_paths(shape: Any, out: Any, layout: str, dtype: str) -> None:
     rng = np.random.default_rng(8)
@@ -447,8 +466,11 @@ def test_pool_norm_same_for_any_thread_count() -> None:
 
     def run() -> list[np.ndarray]:
         outs = []
-        for f in (lambda x: F.max_pool2d(x, 2), lambda x: F.avg_pool2d(x, 3, 2, 1),
-                  lambda x: F.adaptive_avg_pool2d(x, 1)):
+        for f in (
+            lambda x: F.max_pool2d(x, 2),
+            lambda x: F.avg_pool2d(x, 3, 2, 1),
+            lambda x: F.adaptive_avg_pool2d(x, 1),
+        ):
             x = cr.tensor(a, requires_grad=True)
             y = f(x)
             (y * y).sum().backward()
@@ -465,8 +487,14 @@ def test_pool_norm_same_for_any_thread_count() -> None:
         rm, rv = cr.zeros(16), cr.ones(16)
         y = F.batch_norm(x, rm, rv, wt, bt, training=True)
         (y * y).sum().backward()
-        outs += [y.detach().numpy(), x.grad.numpy(), wt.grad.numpy(), bt.grad.numpy(),
-                 rm.numpy(), rv.numpy()]
+        outs += [
+            y.detach().numpy(),
+            x.grad.numpy(),
+            wt.grad.numpy(),
+            bt.grad.numpy(),
+            rm.numpy(),
+            rv.numpy(),
+        ]
         return outs
 
     for o1, o2 in zip(_run_threads(run, 1), _run_threads(run, 2)):
@@ -475,8 +503,10 @@ def test_pool_norm_same_for_any_thread_count() -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed"])
-@pytest.mark.parametrize(("shape", "n"), [((1024, 128), 128), ((7, 5, 33), 33), ((3, 1000), 1000),
-                                          ((2, 3, 4, 5), 20), ((5, 1), 1)])
+@pytest.mark.parametrize(
+    ("shape", "n"),
+    [((1024, 128), 128), ((7, 5, 33), 33), ((3, 1000), 1000), ((2, 3, 4, 5), 20), ((5, 1), 1)],
+)
 def test_layer_norm_fast_paths(shape: Any, n: int, layout: str, dtype: str) -> None:
     rng = np.random.default_rng(10)
     a = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
@@ -545,9 +575,15 @@ def test_norm_statistics_of_offset_data() -> None:
     for dtype, tol in (("float32", 1e-2), ("float64", 1e-7)):
         x = a.astype(dtype)
         ref = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float64), (50,))
-        np.testing.assert_allclose(F.layer_norm(cr.tensor(x), (50,)).numpy(), ref.numpy(),
-                                   rtol=tol, atol=tol)
-        ref = torch.nn.functional.batch_norm(torch.tensor(x, dtype=torch.float64), None, None,
-                                             training=True)
-        np.testing.assert_allclose(F.batch_norm(cr.tensor(x), None, None, training=True).numpy(),
-                                   ref.numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(
+            F.layer_norm(cr.tensor(x), (50,)).numpy(), ref.numpy(), rtol=tol, atol=tol
+        )
+        ref = torch.nn.functional.batch_norm(
+            torch.tensor(x, dtype=torch.float64), None, None, training=True
+        )
+        np.testing.assert_allclose(
+            F.batch_norm(cr.tensor(x), None, None, training=True).numpy(),
+            ref.numpy(),
+            rtol=tol,
+            atol=tol,
+        )

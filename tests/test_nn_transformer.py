@@ -21,8 +21,9 @@ DTYPES = [(cr.float32, torch.float32, 1e-5), (cr.float64, torch.float64, 1e-10)]
 
 
 def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy() if isinstance(t, torch.Tensor) else cr.Tensor.numpy(
-        t.detach()))
+    return np.asarray(
+        t.detach().numpy() if isinstance(t, torch.Tensor) else cr.Tensor.numpy(t.detach())
+    )
 
 
 def _close(a: Any, b: Any, tol: float) -> None:
@@ -57,8 +58,16 @@ def _layer_pair(crd: Any, td: Any, activation: str = "relu", **kw: Any) -> tuple
     return cm, tm
 
 
-def _case(crd: Any, td: Any, tol: float, shape: tuple, activation: str = "relu",
-          masks: dict | None = None, fwd: dict | None = None, **kw: Any) -> None:
+def _case(
+    crd: Any,
+    td: Any,
+    tol: float,
+    shape: tuple,
+    activation: str = "relu",
+    masks: dict | None = None,
+    fwd: dict | None = None,
+    **kw: Any,
+) -> None:
     cm, tm = _layer_pair(crd, td, activation, **kw)
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape)
@@ -87,8 +96,9 @@ def _case(crd: Any, td: Any, tol: float, shape: tuple, activation: str = "relu",
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("activation", ["relu", "gelu", "F.gelu", "GELU(tanh)", "lambda"])
-def test_encoder_layer_vs_torch(crd: Any, td: Any, tol: float, norm_first: bool,
-                                batch_first: bool, activation: str) -> None:
+def test_encoder_layer_vs_torch(
+    crd: Any, td: Any, tol: float, norm_first: bool, batch_first: bool, activation: str
+) -> None:
     shape = (3, 5, 8) if batch_first else (5, 3, 8)
     _case(crd, td, tol, shape, activation, norm_first=norm_first, batch_first=batch_first)
 
@@ -107,27 +117,49 @@ def test_encoder_layer_masks_vs_torch(crd: Any, td: Any, tol: float, norm_first:
     _case(crd, td, tol, shape, masks={"src_mask": bool_mask}, **kw)
     _case(crd, td, tol, shape, masks={"src_mask": rng.standard_normal((S, S))}, **kw)
     _case(crd, td, tol, shape, masks={"src_key_padding_mask": kpm}, **kw)
-    _case(crd, td, tol, shape, masks={"src_mask": bool_mask, "src_key_padding_mask": kpm},
-          **kw)
-    _case(crd, td, tol, shape, masks={"src_mask": rng.standard_normal((S, S)),
-                                      "src_key_padding_mask": np.where(kpm, -np.inf, 0.0)},
-          **kw)
+    _case(crd, td, tol, shape, masks={"src_mask": bool_mask, "src_key_padding_mask": kpm}, **kw)
+    _case(
+        crd,
+        td,
+        tol,
+        shape,
+        masks={
+            "src_mask": rng.standard_normal((S, S)),
+            "src_key_padding_mask": np.where(kpm, -np.inf, 0.0),
+        },
+        **kw,
+    )
     _case(crd, td, tol, shape, masks={"src_mask": rng.standard_normal((N * 2, S, S))}, **kw)
     causal = np.triu(np.ones((S, S), dtype=bool), 1)
     _case(crd, td, tol, shape, masks={"src_mask": causal}, fwd={"is_causal": True}, **kw)
     causal_f = np.where(causal, -np.inf, 0.0)
     _case(crd, td, tol, shape, masks={"src_mask": causal_f}, fwd={"is_causal": True}, **kw)
-    _case(crd, td, tol, shape, masks={"src_mask": causal, "src_key_padding_mask": kpm},
-          fwd={"is_causal": True}, **kw)
+    _case(
+        crd,
+        td,
+        tol,
+        shape,
+        masks={"src_mask": causal, "src_key_padding_mask": kpm},
+        fwd={"is_causal": True},
+        **kw,
+    )
 
 
 @pytest.mark.parametrize(("crd", "td", "tol"), DTYPES)
 @pytest.mark.parametrize("batch_first", [False, True])
-def test_encoder_layer_unbatched_and_options_vs_torch(crd: Any, td: Any, tol: float,
-                                                      batch_first: bool) -> None:
+def test_encoder_layer_unbatched_and_options_vs_torch(
+    crd: Any, td: Any, tol: float, batch_first: bool
+) -> None:
     _case(crd, td, tol, (5, 8), batch_first=batch_first)
-    _case(crd, td, tol, (5, 8), norm_first=True, batch_first=batch_first,
-          masks={"src_key_padding_mask": np.array([False, False, True, False, True])})
+    _case(
+        crd,
+        td,
+        tol,
+        (5, 8),
+        norm_first=True,
+        batch_first=batch_first,
+        masks={"src_key_padding_mask": np.array([False, False, True, False, True])},
+    )
     _case(crd, td, tol, (4, 2, 8), bias=False, batch_first=batch_first)
     _case(crd, td, tol, (4, 2, 8), layer_norm_eps=1e-2, nhead=4, batch_first=batch_first)
 
@@ -136,7 +168,8 @@ def test_encoder_layer_defaults_and_attributes() -> None:
     cm = nn.TransformerEncoderLayer(16, 4)
     tm = torch.nn.TransformerEncoderLayer(16, 4)
     assert [(n, tuple(p.shape)) for n, p in cm.named_parameters()] == [
-        (n, tuple(p.shape)) for n, p in tm.named_parameters()]
+        (n, tuple(p.shape)) for n, p in tm.named_parameters()
+    ]
     assert cm.linear1.out_features == 2048
     assert cm.dropout.p == cm.dropout1.p == cm.dropout2.p == cm.self_attn.dropout == 0.1
     assert cm.norm1.eps == 1e-5
@@ -201,8 +234,15 @@ def test_encoder_layer_errors() -> None:
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_encoder_layer_gradcheck(norm_first: bool) -> None:
     cr.manual_seed(0)
-    m = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0, activation="gelu",
-                                   norm_first=norm_first, dtype=cr.float64)
+    m = nn.TransformerEncoderLayer(
+        4,
+        2,
+        dim_feedforward=8,
+        dropout=0.0,
+        activation="gelu",
+        norm_first=norm_first,
+        dtype=cr.float64,
+    )
     rng = np.random.default_rng(0)
     x = cr.tensor(rng.standard_normal((3, 2, 4)), requires_grad=True)
     causal = cr.tensor(np.triu(np.ones((3, 3), dtype=bool), 1))

@@ -71,9 +71,16 @@ def _describe(call: dict[str, Any]) -> str:
 def test_the_sweep_covers_the_api() -> None:
     funcs = set(BY_FUNC)
     assert len(funcs) > 500
-    for expected in ("chainrule.exp", "chainrule.nn.functional.conv2d", "Tensor.mm",
-                     "Tensor.masked_fill", "chainrule.nn.Linear", "chainrule.nn.Linear()",
-                     "chainrule.optim.SGD", "chainrule.utils.data.DataLoader"):
+    for expected in (
+        "chainrule.exp",
+        "chainrule.nn.functional.conv2d",
+        "Tensor.mm",
+        "Tensor.masked_fill",
+        "chainrule.nn.Linear",
+        "chainrule.nn.Linear()",
+        "chainrule.optim.SGD",
+        "chainrule.utils.data.DataLoader",
+    ):
         assert expected in funcs
 
 

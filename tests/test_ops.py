@@ -15,7 +15,9 @@ OPS = collect_ops()  # every tests/op_db_<family>.py, by glob
 
 CASES = [
     pytest.param(
-        op, sample, noncontig,
+        op,
+        sample,
+        noncontig,
         id=f"{op.name}-{sample.name or i}{'-noncontig' if noncontig else ''}",
     )
     for op in OPS
@@ -99,8 +101,11 @@ def test_forward_matches_torch(op: OpInfo, sample: Sample, noncontig: bool, dtyp
     for g, w in zip(got, want):
         assert tuple(g.shape) == tuple(w.shape)
         assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
-        tol = ({"atol": op.atol, "rtol": op.rtol} if dtype == np.float32
-               else {"atol": 1e-10, "rtol": 1e-9})
+        tol = (
+            {"atol": op.atol, "rtol": op.rtol}
+            if dtype == np.float32
+            else {"atol": 1e-10, "rtol": 1e-9}
+        )
         np.testing.assert_allclose(_np(g), _np(w), **tol)
 
 
@@ -114,8 +119,9 @@ def test_backward_matches_torch(op: OpInfo, sample: Sample, noncontig: bool) -> 
         out = _outputs(op.fn(lib, *inputs, **sample.kwargs))[0]
         upstream = np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(np.float32)
         out.backward(lib.from_numpy(upstream).to(out.dtype))
-        grads[lib] = [t.grad for t in inputs
-                      if isinstance(t, (cr.Tensor, torch.Tensor)) and t.requires_grad]
+        grads[lib] = [
+            t.grad for t in inputs if isinstance(t, (cr.Tensor, torch.Tensor)) and t.requires_grad
+        ]
     for g, w in zip(grads[cr], grads[torch]):
         assert (g is None) == (w is None)
         if g is not None:

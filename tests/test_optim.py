@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 import pytest
-from chainrule._C import _optim
 
 import chainrule as cr
+from chainrule._C import _optim
 
 # ---- the problem ---------------------------------------------------------------------
 

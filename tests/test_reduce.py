@@ -41,8 +41,13 @@ def _first(r: Any) -> Any:
     return r[0] if isinstance(r, tuple) else r
 
 
-def compare(fn: Callable[..., Any], arrays: list[np.ndarray], layout: str = "contig",
-            grad: bool = True, atol: float | None = None) -> None:
+def compare(
+    fn: Callable[..., Any],
+    arrays: list[np.ndarray],
+    layout: str = "contig",
+    grad: bool = True,
+    atol: float | None = None,
+) -> None:
     """fn(lib, *tensors) in chainrule and torch: same values, dtypes and gradients."""
     torch = pytest.importorskip("torch")
     xs = [_leaf(cr, a, layout, grad) for a in arrays]
@@ -73,6 +78,8 @@ def fd_check(fn: Callable[..., Any], arrays: list[np.ndarray], eps: float = 1e-6
     """Finite differences in float64 against backprop, through cr.autograd.gradcheck."""
     xs = tuple(cr.from_numpy(a.copy()).requires_grad_(True) for a in arrays)
     assert cr.autograd.gradcheck(lambda *t: _first(fn(*t)), xs, eps=eps)
+
+
 RNG = np.random.default_rng(0)
 
 
@@ -112,8 +119,12 @@ def test_large_sums_vs_torch(dtype: Any, layout: str) -> None:
     # Long runs take the blocked path; dim-0 sums take the column path (bias gradients).
     x = rand(300, 129, dtype=dtype)
     for dim in [None, 0, 1, (0, 1)]:
-        compare(lambda m, t, d=dim: t.sum(d) if d is not None else t.sum(), [x], layout,
-                atol=1e-3 if dtype == np.float32 else None)
+        compare(
+            lambda m, t, d=dim: t.sum(d) if d is not None else t.sum(),
+            [x],
+            layout,
+            atol=1e-3 if dtype == np.float32 else None,
+        )
         compare(lambda m, t, d=dim: t.mean(d) if d is not None else t.mean(), [x], layout)
     big = rand(70000, dtype=dtype)
     compare(lambda m, t: t.sum(), [big], "contig", atol=1e-3)
@@ -168,8 +179,17 @@ def test_sum_node_names() -> None:
     assert x.log_softmax(1).grad_fn.name() == "LogSoftmaxBackward0"
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"correction": 0}, {"correction": 2}, {"unbiased": False},
-                                    {"unbiased": True}, {"correction": 2.5}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"correction": 0},
+        {"correction": 2},
+        {"unbiased": False},
+        {"unbiased": True},
+        {"correction": 2.5},
+    ],
+)
 @pytest.mark.parametrize("op", ["var", "std"])
 def test_var_std_corrections(op: str, kwargs: dict[str, Any]) -> None:
     x = rand(3, 5)
@@ -197,15 +217,19 @@ def test_var_std_norm_at_extreme_float32_magnitudes(scale: float, n: int) -> Non
     x = cr.from_numpy(x32)
     for dim in (None, 1):
         var = ref.var(axis=dim, ddof=1)
-        for got, want in [(x.var(dim), var), (x.std(dim), np.sqrt(var)),
-                          (x.norm(dim=dim), np.sqrt((ref * ref).sum(axis=dim))),
-                          (cr.std_mean(x, dim)[0], np.sqrt(var))]:
+        for got, want in [
+            (x.var(dim), var),
+            (x.std(dim), np.sqrt(var)),
+            (x.norm(dim=dim), np.sqrt((ref * ref).sum(axis=dim))),
+            (cr.std_mean(x, dim)[0], np.sqrt(var)),
+        ]:
             with np.errstate(over="ignore"):  # var of 1e25s is inf in float32, as it should be
                 want32 = want.astype(np.float32)
             np.testing.assert_allclose(_np(got), want32, rtol=1e-5)
     # a column reduction (the strided path) and a transposed layout
-    np.testing.assert_allclose(_np(x.T.std(0)), np.sqrt(ref.var(axis=1, ddof=1)).astype(np.float32),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        _np(x.T.std(0)), np.sqrt(ref.var(axis=1, ddof=1)).astype(np.float32), rtol=1e-5
+    )
 
 
 # ---- max / min ----------------------------------------------------------------------
@@ -232,13 +256,25 @@ def test_argmax_argmin(op: str, layout: str) -> None:
 def test_max_ties_and_nan() -> None:
     x = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [5.0, np.nan, 1.0, np.nan]])
     x_no_nan = x[:2]
-    for fn in [lambda m, t: t.max(1), lambda m, t: t.min(1), lambda m, t: t.argmax(1),
-               lambda m, t: t.argmin(0), lambda m, t: t.amax(1), lambda m, t: t.amin(0)]:
+    for fn in [
+        lambda m, t: t.max(1),
+        lambda m, t: t.min(1),
+        lambda m, t: t.argmax(1),
+        lambda m, t: t.argmin(0),
+        lambda m, t: t.amax(1),
+        lambda m, t: t.amin(0),
+    ]:
         compare(fn, [x], grad=False)
     # Ties: max()/amax split the gradient evenly; max(dim) gives it to the first index.
-    for fn in [lambda m, t: t.max(), lambda m, t: t.amax(1), lambda m, t: t.max(1),
-               lambda m, t: t.min(), lambda m, t: t.amin(0), lambda m, t: t.min(0),
-               lambda m, t: t.norm(p=float("inf"), dim=1)]:
+    for fn in [
+        lambda m, t: t.max(),
+        lambda m, t: t.amax(1),
+        lambda m, t: t.max(1),
+        lambda m, t: t.min(),
+        lambda m, t: t.amin(0),
+        lambda m, t: t.min(0),
+        lambda m, t: t.norm(p=float("inf"), dim=1),
+    ]:
         compare(fn, [x_no_nan])
 
 
@@ -363,8 +399,12 @@ def test_softmax_family_large_offsets_vs_torch(
         p = rng.random(shape).astype(dtype)
         for target, tt, kw, tkw in (
             (cr.tensor(t), torch.tensor(t), {}, {}),
-            (cr.tensor(t), torch.tensor(t), {"label_smoothing": 0.1, "weight": cr.tensor(w)},
-             {"label_smoothing": 0.1, "weight": torch.tensor(w, dtype=tdt)}),
+            (
+                cr.tensor(t),
+                torch.tensor(t),
+                {"label_smoothing": 0.1, "weight": cr.tensor(w)},
+                {"label_smoothing": 0.1, "weight": torch.tensor(w, dtype=tdt)},
+            ),
             (cr.tensor(p), torch.tensor(p, dtype=tdt), {}, {}),
         ):
             cx = cr.tensor(x, requires_grad=True)
@@ -411,8 +451,16 @@ def test_thread_count_does_not_change_bits() -> None:
         out = []
         for n in (1, 2):
             cr.set_num_threads(n)
-            out.append([_np(x.sum()), _np(m.sum(0)), _np(m.sum(1)), _np(m.var(0)),
-                        _np(m.softmax(0)), _np(x.norm())])
+            out.append(
+                [
+                    _np(x.sum()),
+                    _np(m.sum(0)),
+                    _np(m.sum(1)),
+                    _np(m.var(0)),
+                    _np(m.softmax(0)),
+                    _np(x.norm()),
+                ]
+            )
     finally:
         cr.set_num_threads(before)
     for a, b in zip(*out, strict=True):
@@ -481,20 +529,31 @@ A34 = RNG.normal(size=(3, 4))
 A234 = RNG.normal(size=(2, 3, 4))
 
 
-
 def test_var_mean_std_mean() -> None:
     torch = pytest.importorskip("torch")
     grad_vs_torch(lambda x: cr.var_mean(x), lambda x: torch.var_mean(x), A34)
-    grad_vs_torch(lambda x: cr.var_mean(x, 1, keepdim=True),
-                   lambda x: torch.var_mean(x, 1, keepdim=True), A234)
-    grad_vs_torch(lambda x: cr.std_mean(x, (0, 2), correction=0),
-                   lambda x: torch.std_mean(x, (0, 2), correction=0), A234)
-    grad_vs_torch(lambda x: cr.std_mean(x, dim=1, unbiased=False),
-                   lambda x: torch.std_mean(x, dim=1, unbiased=False), A34)
+    grad_vs_torch(
+        lambda x: cr.var_mean(x, 1, keepdim=True),
+        lambda x: torch.var_mean(x, 1, keepdim=True),
+        A234,
+    )
+    grad_vs_torch(
+        lambda x: cr.std_mean(x, (0, 2), correction=0),
+        lambda x: torch.std_mean(x, (0, 2), correction=0),
+        A234,
+    )
+    grad_vs_torch(
+        lambda x: cr.std_mean(x, dim=1, unbiased=False),
+        lambda x: torch.std_mean(x, dim=1, unbiased=False),
+        A34,
+    )
     grad_vs_torch(lambda x: cr.var_mean(x)[1:], lambda x: torch.var_mean(x)[1:], A34)
     # std 0 (equal values): std's gradient is 0 there, as torch, not NaN (found by the op fuzz)
-    grad_vs_torch(lambda x: cr.std_mean(x, 0), lambda x: torch.std_mean(x, 0),
-                   np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]]))
+    grad_vs_torch(
+        lambda x: cr.std_mean(x, 0),
+        lambda x: torch.std_mean(x, 0),
+        np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]]),
+    )
     r = cr.var_mean(cr.tensor([1.0, 2.0, 3.0]))
     assert isinstance(r, tuple)
     assert r[0].item() == 1.0

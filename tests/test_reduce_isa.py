@@ -10,7 +10,8 @@ import json
 import os
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,19 +107,27 @@ def _inputs(dt):
         res["tall_" + d] = c
     optim = {}
     for d in ("float32", "float64"):
-        optim[d] = (rng.standard_normal(1031).astype(d),
-                    [rng.standard_normal(1031).astype(d) for _ in range(3)])
-    return optim[dt[len("optim_"):]] if dt.startswith("optim_") else res[dt]
+        optim[d] = (
+            rng.standard_normal(1031).astype(d),
+            [rng.standard_normal(1031).astype(d) for _ in range(3)],
+        )
+    return optim[dt[len("optim_") :]] if dt.startswith("optim_") else res[dt]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _run(level: str, threads: int, tmp: str, tag: str):
     env = dict(os.environ)
     env["CHAINRULE_CPU_CAPABILITY"] = level
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    path = os.path.join(tmp, f"{level}_{threads}_{tag}.npz")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, path, str(threads)], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    path = str(Path(tmp) / f"{level}_{threads}_{tag}.npz")
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, path, str(threads)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     simd = json.loads(proc.stdout.strip().splitlines()[-1])["simd"]
     if simd != level:
@@ -150,8 +159,8 @@ def _softmax64(x, dim):
 def test_values_against_float64(level, tmpdir_str):
     r = _run(level, 1, tmpdir_str, "a")
     for dt, (rtol, atol) in (("float32", (2e-6, 2e-6)), ("float64", (1e-13, 1e-13))):
-        a, b, v, s, dy, t, w = _inputs(dt)
-        a64, b64, v64, s64, dy64 = (z.astype(np.float64) for z in (a, b, v, s, dy))
+        a, b, v, s, dy, _t, _w = _inputs(dt)
+        a64, b64, _v64, s64, dy64 = (z.astype(np.float64) for z in (a, b, v, s, dy))
         # sums of n terms of size ~1: the error grows like sqrt(n) ulps at most
         _close(r[f"sum_all_{dt}"], a64.sum(), rtol, atol * 300, f"sum() {dt}")
         _close(r[f"sum0_{dt}"], a64.sum(0), rtol, atol * 10, f"sum(0) {dt}")
@@ -186,8 +195,13 @@ def test_cross_entropy_against_torch(level, tmpdir_str):
     r = _run(level, 1, tmpdir_str, "a")
     for dt in ("float32", "float64"):
         _, _, _, s, _, t, w = _inputs(dt)
-        for name, kw in (("ce", {}), ("ce_smooth_w", {"label_smoothing": 0.1,
-                                                       "weight": torch.tensor(w, dtype=torch.float64)})):
+        for name, kw in (
+            ("ce", {}),
+            (
+                "ce_smooth_w",
+                {"label_smoothing": 0.1, "weight": torch.tensor(w, dtype=torch.float64)},
+            ),
+        ):
             X = torch.tensor(s, dtype=torch.float64, requires_grad=True)
             loss = torch.nn.functional.cross_entropy(X, torch.tensor(t), **kw)
             loss.backward()
@@ -237,8 +251,10 @@ def test_long_float32_sums_are_accurate(level, tmpdir_str):
     v64 = v.astype(np.float64)
     # 1M values in [0, 1) (a naive float32 loop is off by ~1e-3 relative), and the same shifted
     # by 1000 (sum ~1e9): both within a few float32 ulps of the exact sum.
-    for key, ref in (("long_float32", v64.sum()),
-                     ("long_shift_float32", (v + np.float32(1000)).astype(np.float64).sum())):
+    for key, ref in (
+        ("long_float32", v64.sum()),
+        ("long_shift_float32", (v + np.float32(1000)).astype(np.float64).sum()),
+    ):
         got = float(r[key])
         assert abs(got - ref) <= 2 * np.spacing(np.float32(ref)), (key, got, ref)
 

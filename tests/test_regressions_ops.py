@@ -97,9 +97,12 @@ def test_inplace_on_expanded_matches_torch(name: str, fn: Callable[[Any, Any], A
 
 def test_inplace_overlap_reproducer_and_message() -> None:
     b = cr.zeros(1)
-    with pytest.raises(RuntimeError, match=r"add_: unsupported operation: more than one element "
-                       r"of the written-to tensor refers to a single memory location \(shape "
-                       r"\(4,\), strides \(0,\)\)\. Please clone\(\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"add_: unsupported operation: more than one element "
+        r"of the written-to tensor refers to a single memory location \(shape "
+        r"\(4,\), strides \(0,\)\)\. Please clone\(\)",
+    ):
         b.expand(4).add_(cr.ones(4))
     assert b.tolist() == [0.0]  # refused before anything was written
     c = cr.zeros(3, 1)
@@ -170,8 +173,10 @@ SCALAR_INTO_INT_CASES: list[tuple[str, Callable[[Any, Any, Any], Any]]] = [
     ("setitem_mask", lambda m, dt, v: _setitem(m.zeros(3, dtype=dt), m.tensor([1, 0, 1]) > 0, v)),
     ("setitem_index", lambda m, dt, v: _setitem(m.zeros(3, dtype=dt), m.tensor([0, 2]), v)),
     ("masked_fill", lambda m, dt, v: m.zeros(3, dtype=dt).masked_fill(m.tensor([1, 0, 1]) > 0, v)),
-    ("masked_fill_",
-     lambda m, dt, v: m.zeros(3, dtype=dt).masked_fill_(m.tensor([1, 0, 1]) > 0, v)),
+    (
+        "masked_fill_",
+        lambda m, dt, v: m.zeros(3, dtype=dt).masked_fill_(m.tensor([1, 0, 1]) > 0, v),
+    ),
     ("scatter_", lambda m, dt, v: m.zeros(3, dtype=dt).scatter_(0, m.tensor([1]), value=v)),
     ("scatter", lambda m, dt, v: m.zeros(3, dtype=dt).scatter(0, m.tensor([1]), value=v)),
     ("tensor_list", lambda m, dt, v: m.tensor([[1.0, v]], dtype=dt)),
@@ -203,8 +208,11 @@ def test_python_number_into_int_matches_torch(name: str, fn: Any, value: float, 
 
 
 def test_python_number_into_int_reproducers_and_messages() -> None:
-    with pytest.raises(RuntimeError, match=r"fill_: value cannot be converted to type int64 "
-                       r"without overflow \(got nan\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"fill_: value cannot be converted to type int64 "
+        r"without overflow \(got nan\)",
+    ):
         cr.zeros(3, dtype=cr.int64).fill_(NAN)
     t = cr.zeros(3, dtype=cr.int64)
     with pytest.raises(RuntimeError, match=r"__setitem__: .*\(got inf\)"):
@@ -232,10 +240,14 @@ def test_tensors_and_arrays_into_int_are_cast_unchecked_as_torch() -> None:
     for got, ref in (
         (cr.tensor(a, dtype=cr.int64), torch.tensor(a, dtype=torch.int64)),
         (cr.tensor(a).to(cr.int64), torch.tensor(a).to(torch.int64)),
-        (cr.zeros(4, dtype=cr.int64).copy_(cr.tensor(a)),
-         torch.zeros(4, dtype=torch.int64).copy_(torch.tensor(a))),
-        (cr.zeros(4, dtype=cr.int64).fill_(cr.tensor(-2.7)),
-         torch.zeros(4, dtype=torch.int64).fill_(torch.tensor(-2.7))),
+        (
+            cr.zeros(4, dtype=cr.int64).copy_(cr.tensor(a)),
+            torch.zeros(4, dtype=torch.int64).copy_(torch.tensor(a)),
+        ),
+        (
+            cr.zeros(4, dtype=cr.int64).fill_(cr.tensor(-2.7)),
+            torch.zeros(4, dtype=torch.int64).fill_(torch.tensor(-2.7)),
+        ),
     ):
         assert got.tolist() == ref.tolist()
     cr.tensor(np.array([NAN]), dtype=cr.int64)  # an array is not refused (torch neither)

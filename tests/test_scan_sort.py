@@ -29,11 +29,17 @@ def test_cumsum_vs_torch() -> None:
 def test_sort_argsort_topk_vs_torch() -> None:
     torch = pytest.importorskip("torch")
     grad_vs_torch(lambda x: tuple(x.sort()), lambda x: tuple(x.sort()), A34)
-    grad_vs_torch(lambda x: tuple(cr.sort(x, 1, descending=True)),
-                   lambda x: tuple(torch.sort(x, 1, descending=True)), A234)
+    grad_vs_torch(
+        lambda x: tuple(cr.sort(x, 1, descending=True)),
+        lambda x: tuple(torch.sort(x, 1, descending=True)),
+        A234,
+    )
     grad_vs_torch(lambda x: tuple(x.topk(2)), lambda x: tuple(x.topk(2)), A34)
-    grad_vs_torch(lambda x: tuple(cr.topk(x, 2, dim=0, largest=False)),
-                   lambda x: tuple(torch.topk(x, 2, dim=0, largest=False)), A234)
+    grad_vs_torch(
+        lambda x: tuple(cr.topk(x, 2, dim=0, largest=False)),
+        lambda x: tuple(torch.topk(x, 2, dim=0, largest=False)),
+        A234,
+    )
     r = cr.tensor([3.0, 1.0, 2.0]).sort(descending=True)
     assert type(r).__name__ == "sort"
     assert r.values.tolist() == [3.0, 2.0, 1.0]

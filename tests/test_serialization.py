@@ -65,14 +65,18 @@ def test_tensor_round_trip(tmp_path: Path, dtype: Any, shape: tuple[int, ...]) -
     assert raw(t) == before
 
 
-@pytest.mark.parametrize("make", [
-    lambda x: x.t(),
-    lambda x: x[1],
-    lambda x: x[:, 1:3],
-    lambda x: x.narrow(0, 1, 2).permute(1, 0),
-    lambda x: x[:1].expand(5, 6),
-    lambda x: x.select(1, 2),
-], ids=["t", "row", "cols", "narrow_permute", "expand", "select"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x.t(),
+        lambda x: x[1],
+        lambda x: x[:, 1:3],
+        lambda x: x.narrow(0, 1, 2).permute(1, 0),
+        lambda x: x[:1].expand(5, 6),
+        lambda x: x.select(1, 2),
+    ],
+    ids=["t", "row", "cols", "narrow_permute", "expand", "select"],
+)
 def test_views_are_saved_by_value(tmp_path: Path, make: Any) -> None:
     base = cr.randn(4, 6)
     view = make(base)
@@ -107,11 +111,36 @@ def test_requires_grad_is_kept_as_in_torch(tmp_path: Path) -> None:
     assert out["leaf"].grad.tolist() == [3.0, 3.0, 3.0]
 
 
-@pytest.mark.parametrize("value", [
-    None, True, False, 0, -1, 2**63 - 1, -(2**63), 2**64, -(3**200), 10**4299,
-    0.0, -0.0, 0.1, -1.5e300, 5e-324, math.nan, math.inf, -math.inf, 1 / 3,
-    "", "plain", "héllo ☃ 😀", "quotes \" and \\ and \n\t\x00 controls", "a" * 10_000,
-], ids=repr)
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        2**63 - 1,
+        -(2**63),
+        2**64,
+        -(3**200),
+        10**4299,
+        0.0,
+        -0.0,
+        0.1,
+        -1.5e300,
+        5e-324,
+        math.nan,
+        math.inf,
+        -math.inf,
+        1 / 3,
+        "",
+        "plain",
+        "héllo ☃ 😀",
+        'quotes " and \\ and \n\t\x00 controls',
+        "a" * 10_000,
+    ],
+    ids=repr,
+)
 def test_python_scalar_round_trip(tmp_path: Path, value: Any) -> None:
     roundtrip(value, tmp_path)
     roundtrip([value, {"k": value}], tmp_path)
@@ -121,12 +150,20 @@ def test_containers_keep_types_key_types_and_order(tmp_path: Path) -> None:
     od = collections.OrderedDict([("z", 1), ("a", 2)])
     od._metadata = collections.OrderedDict([("", {"version": 1}), ("fc", {"version": 2})])
     obj = {
-        "z_first": 1, "a_second": 2,  # insertion order, not sorted
-        0: "int key", 2: "another", -5: "negative",
-        True: "bool key (equal to 1, so no int 1 here)", None: "none key", 2.5: "float key",
-        (1, "x", (None, False)): "tuple key", "0": "str key that looks like an int",
-        "od": od, "empty": [{}, [], (), collections.OrderedDict()],
-        "nested": [[(1, [2, (3,)])]], "single_tuple": (cr.ones(1),),
+        "z_first": 1,
+        "a_second": 2,  # insertion order, not sorted
+        0: "int key",
+        2: "another",
+        -5: "negative",
+        True: "bool key (equal to 1, so no int 1 here)",
+        None: "none key",
+        2.5: "float key",
+        (1, "x", (None, False)): "tuple key",
+        "0": "str key that looks like an int",
+        "od": od,
+        "empty": [{}, [], (), collections.OrderedDict()],
+        "nested": [[(1, [2, (3,)])]],
+        "single_tuple": (cr.ones(1),),
     }
     out = roundtrip(obj, tmp_path)
     assert type(out["od"]) is collections.OrderedDict
@@ -138,13 +175,25 @@ def test_containers_keep_types_key_types_and_order(tmp_path: Path) -> None:
 
 def test_optimizer_state_dict_layout(tmp_path: Path) -> None:
     state = {
-        "state": {0: {"step": cr.tensor(3.0), "exp_avg": cr.randn(3, 2),
-                      "exp_avg_sq": cr.rand(3, 2)},
-                  1: {"step": cr.tensor(3.0), "exp_avg": cr.randn(3), "exp_avg_sq": cr.rand(3)}},
-        "param_groups": [{"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-08, "weight_decay": 0,
-                          "amsgrad": False, "maximize": False, "foreach": None,
-                          "capturable": False, "differentiable": False, "fused": None,
-                          "params": [0, 1]}],
+        "state": {
+            0: {"step": cr.tensor(3.0), "exp_avg": cr.randn(3, 2), "exp_avg_sq": cr.rand(3, 2)},
+            1: {"step": cr.tensor(3.0), "exp_avg": cr.randn(3), "exp_avg_sq": cr.rand(3)},
+        },
+        "param_groups": [
+            {
+                "lr": 0.001,
+                "betas": (0.9, 0.999),
+                "eps": 1e-08,
+                "weight_decay": 0,
+                "amsgrad": False,
+                "maximize": False,
+                "foreach": None,
+                "capturable": False,
+                "differentiable": False,
+                "fused": None,
+                "params": [0, 1],
+            }
+        ],
     }
     out = roundtrip(state, tmp_path)
     assert list(out["state"]) == [0, 1]
@@ -192,8 +241,9 @@ def _assert_matches_torch(ours: Any, theirs: Any) -> None:
 def test_torch_state_dicts_round_trip(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3),
-                                torch.nn.Linear(3, 2))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 2)
+    )
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     model(torch.randn(5, 4)).sum().backward()
     opt.step()
@@ -225,8 +275,12 @@ def test_parameters_and_buffers(tmp_path: Path) -> None:
 
     frozen = nn.Parameter(cr.randn(3), requires_grad=False)
     lin = nn.Linear(2, 3)
-    obj = {"params": list(lin.parameters()), "frozen": frozen,
-           "kept": lin.state_dict(keep_vars=True), "buffer": nn.Buffer(cr.ones(2))}
+    obj = {
+        "params": list(lin.parameters()),
+        "frozen": frozen,
+        "kept": lin.state_dict(keep_vars=True),
+        "buffer": nn.Buffer(cr.ones(2)),
+    }
     out = cr.load(save_to(tmp_path, obj))
     for p, q in zip(out["params"], lin.parameters()):
         assert type(p) is nn.Parameter
@@ -327,8 +381,9 @@ def test_torch_keyword_arguments_are_accepted(tmp_path: Path) -> None:
     assert cr.load(path, weights_only=False, mmap=True, encoding="latin1")["x"].tolist() == [1.0]
 
 
-@pytest.mark.parametrize("loc", ["cuda", "cuda:0", "mps", "cpu:1", {"cuda:0": "cpu"},
-                                 lambda s, _: s, 0])
+@pytest.mark.parametrize(
+    "loc", ["cuda", "cuda:0", "mps", "cpu:1", {"cuda:0": "cpu"}, lambda s, _: s, 0]
+)
 def test_map_location_must_be_cpu(tmp_path: Path, loc: Any) -> None:
     path = save_to(tmp_path, 1)
     with pytest.raises(ValueError, match="load: map_location must be"):
@@ -345,15 +400,21 @@ def test_layout_matches_the_documentation() -> None:
     assert (magic, version, reserved) == (b"\x89CRCKPT\n", 1, 0)
     assert pcrc == zlib.crc32(blob[:28])
     assert (32 + hlen) % 64 == 0
-    header = blob[32:32 + hlen]
+    header = blob[32 : 32 + hlen]
     assert hcrc == zlib.crc32(header)
     doc = json.loads(header)
     assert len(blob) == 32 + hlen + doc["data_nbytes"] + 4
     assert struct.unpack("<I", blob[-4:])[0] == zlib.crc32(blob[:-4])
     w = doc["root"]["items"][0][1]["items"][0][1]
-    assert w == {"type": "tensor", "dtype": "float32", "shape": [3, 5], "offset": 0,
-                 "nbytes": 60, "requires_grad": False}
-    data = blob[32 + hlen:-4]
+    assert w == {
+        "type": "tensor",
+        "dtype": "float32",
+        "shape": [3, 5],
+        "offset": 0,
+        "nbytes": 60,
+        "requires_grad": False,
+    }
+    data = blob[32 + hlen : -4]
     assert data[:60] == raw(obj["model"]["w"])
     b = doc["root"]["items"][0][1]["items"][1][1]
     assert b["offset"] == 64
@@ -383,17 +444,20 @@ class Foo:
     pass
 
 
-@pytest.mark.parametrize(("obj", "where"), [
-    ({"model": {"x": Foo()}}, r"of type Foo at \['model'\]\['x'\]"),
-    (Foo(), "of type Foo at the top level"),
-    ([1, (2, len)], r"of type builtin_function_or_method at \[1\]\[1\]"),
-    ({0: {1: lambda: 0}}, r"of type function at \[0\]\[1\]"),
-    ({"s": {1, 2}}, r"of type set at \['s'\]"),
-    ({"b": b"bytes"}, r"of type bytes at \['b'\]"),
-    ({"c": 1j}, r"of type complex at \['c'\]"),
-    ({"d": collections.defaultdict(int)}, r"of type defaultdict at \['d'\]"),
-    ({"dt": cr.float32}, r"of type dtype at \['dt'\]"),
-])
+@pytest.mark.parametrize(
+    ("obj", "where"),
+    [
+        ({"model": {"x": Foo()}}, r"of type Foo at \['model'\]\['x'\]"),
+        (Foo(), "of type Foo at the top level"),
+        ([1, (2, len)], r"of type builtin_function_or_method at \[1\]\[1\]"),
+        ({0: {1: lambda: 0}}, r"of type function at \[0\]\[1\]"),
+        ({"s": {1, 2}}, r"of type set at \['s'\]"),
+        ({"b": b"bytes"}, r"of type bytes at \['b'\]"),
+        ({"c": 1j}, r"of type complex at \['c'\]"),
+        ({"d": collections.defaultdict(int)}, r"of type defaultdict at \['d'\]"),
+        ({"dt": cr.float32}, r"of type dtype at \['dt'\]"),
+    ],
+)
 def test_unsupported_objects_raise_type_error(tmp_path: Path, obj: Any, where: str) -> None:
     path = save_to(tmp_path, "previous")
     with pytest.raises(TypeError, match="save: cannot save object " + where):
@@ -410,8 +474,11 @@ def test_numpy_values_are_unsupported() -> None:
         cr.save({"a": np.float64(1)}, io.BytesIO())
 
 
-@pytest.mark.parametrize("key", [cr.ones(1), frozenset(), Foo(), (1, Foo())],
-                         ids=["tensor", "frozenset", "Foo", "tuple_with_Foo"])
+@pytest.mark.parametrize(
+    "key",
+    [cr.ones(1), frozenset(), Foo(), (1, Foo())],
+    ids=["tensor", "frozenset", "Foo", "tuple_with_Foo"],
+)
 def test_unsupported_dict_keys(key: Any) -> None:
     with pytest.raises(TypeError, match=r"save: cannot save a dict key of type \w+ at \['d'\]"):
         cr.save({"d": {key: 1}}, io.BytesIO())
@@ -420,8 +487,11 @@ def test_unsupported_dict_keys(key: Any) -> None:
 def test_cycles_and_bad_strings_raise_value_error() -> None:
     cyclic: list[Any] = [1]
     cyclic.append({"again": cyclic})
-    with pytest.raises(ValueError, match=r"save: the object contains a reference cycle at "
-                                         r"\[1\]\['again'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"save: the object contains a reference cycle at "
+        r"\[1\]\['again'\]",
+    ):
         cr.save(cyclic, io.BytesIO())
     shared = [1, 2]
     assert cr.load(io.BytesIO(to_bytes([shared, shared]))) == [[1, 2], [1, 2]]  # not a cycle

@@ -55,10 +55,30 @@ VIEW_CASES: list[tuple[str, Any, list[Any]]] = [
 ]
 
 # chainrule's view nodes are ViewBackward0 where torch has op-specific names (see report).
-_LOOSE_NAMES = {"view_0d", "view_to_0d", "reshape_noncontig", "reshape_transposed", "flatten_0d",
-                "squeeze_all", "squeeze_dim", "squeeze_non1", "squeeze_tuple", "unsqueeze",
-                "unsqueeze_neg", "unsqueeze_0d", "unflatten", "unflatten_method", "flatten",
-                "flatten_range", "reshape_fn", "reshape_method", "chain", "view_empty", "t_1d", "T"}
+_LOOSE_NAMES = {
+    "view_0d",
+    "view_to_0d",
+    "reshape_noncontig",
+    "reshape_transposed",
+    "flatten_0d",
+    "squeeze_all",
+    "squeeze_dim",
+    "squeeze_non1",
+    "squeeze_tuple",
+    "unsqueeze",
+    "unsqueeze_neg",
+    "unsqueeze_0d",
+    "unflatten",
+    "unflatten_method",
+    "flatten",
+    "flatten_range",
+    "reshape_fn",
+    "reshape_method",
+    "chain",
+    "view_empty",
+    "t_1d",
+    "T",
+}
 
 
 @pytest.mark.parametrize(("name", "fn", "inputs"), VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
@@ -68,11 +88,23 @@ def test_views_match_torch(name: str, fn: Any, inputs: list[Any]) -> None:
 
 @pytest.mark.parametrize(
     "fn",
-    [lambda x: x.view(12), lambda x: x.reshape(4, 3), lambda x: x.T, lambda x: x.transpose(0, 1),
-     lambda x: x.permute(1, 0), lambda x: x.unsqueeze(0), lambda x: x.squeeze(),
-     lambda x: x.narrow(1, 1, 2), lambda x: x.select(0, 1), lambda x: x.expand(2, 3, 4),
-     lambda x: x.flatten(), lambda x: x.unflatten(1, (2, 2)), lambda x: x.split(2)[1],
-     lambda x: x.chunk(2, 1)[1], lambda x: x.mT],
+    [
+        lambda x: x.view(12),
+        lambda x: x.reshape(4, 3),
+        lambda x: x.T,
+        lambda x: x.transpose(0, 1),
+        lambda x: x.permute(1, 0),
+        lambda x: x.unsqueeze(0),
+        lambda x: x.squeeze(),
+        lambda x: x.narrow(1, 1, 2),
+        lambda x: x.select(0, 1),
+        lambda x: x.expand(2, 3, 4),
+        lambda x: x.flatten(),
+        lambda x: x.unflatten(1, (2, 2)),
+        lambda x: x.split(2)[1],
+        lambda x: x.chunk(2, 1)[1],
+        lambda x: x.mT,
+    ],
 )
 def test_views_share_storage(fn: Any) -> None:
     x = cr.zeros(3, 4)
@@ -133,7 +165,11 @@ COPY_CASES: list[tuple[str, Any, list[Any]]] = [
     ("repeat_zero", lambda m, x: x.repeat(0, 2), [arr(3, 4)]),
     ("repeat_ones", lambda m, x: x.repeat(1, 1), [arr(3, 4)]),
     ("cat0", lambda m, a, b: m.cat([a, b]), [arr(2, 3), arr(4, 3, seed=1)]),
-    ("cat1", lambda m, a, b, c: m.cat((a, b, c), dim=1), [arr(2, 3), arr(2, 1, seed=1), arr(2, 2, seed=2)]),
+    (
+        "cat1",
+        lambda m, a, b, c: m.cat((a, b, c), dim=1),
+        [arr(2, 3), arr(2, 1, seed=1), arr(2, 2, seed=2)],
+    ),
     ("cat_neg", lambda m, a, b: m.cat([a, b], -1), [noncontig(arr(2, 3)), arr(2, 3, seed=1)]),
     ("concat", lambda m, a, b: m.concat([a, b], dim=0), [arr(2, 3), arr(1, 3, seed=1)]),
     ("cat_empty_piece", lambda m, a, b: m.cat([a, b]), [arr(2, 3), arr(0, 3, seed=1)]),
@@ -142,10 +178,22 @@ COPY_CASES: list[tuple[str, Any, list[Any]]] = [
     ("cat_single", lambda m, a: m.cat([a]), [arr(2, 3)]),
     ("cat_promote", lambda m, a, b: m.cat([a, b]), [arr(2, 3).astype(np.float32), arr(2, 3)]),
     ("cat_int_float", lambda m, a, b: m.cat([a, b]), [np.arange(6).reshape(2, 3), arr(2, 3)]),
-    ("cat_int", lambda m, a, b: m.cat([a, b]), [np.arange(6).reshape(2, 3), np.arange(3).reshape(1, 3)]),
+    (
+        "cat_int",
+        lambda m, a, b: m.cat([a, b]),
+        [np.arange(6).reshape(2, 3), np.arange(3).reshape(1, 3)],
+    ),
     ("stack0", lambda m, a, b: m.stack([a, b]), [arr(2, 3), arr(2, 3, seed=1)]),
-    ("stack_last", lambda m, a, b: m.stack([a, b], dim=-1), [noncontig(arr(2, 3)), arr(2, 3, seed=1)]),
-    ("stack_mid", lambda m, a, b, c: m.stack((a, b, c), 1), [arr(2, 3), arr(2, 3, seed=1), arr(2, 3, seed=2)]),
+    (
+        "stack_last",
+        lambda m, a, b: m.stack([a, b], dim=-1),
+        [noncontig(arr(2, 3)), arr(2, 3, seed=1)],
+    ),
+    (
+        "stack_mid",
+        lambda m, a, b, c: m.stack((a, b, c), 1),
+        [arr(2, 3), arr(2, 3, seed=1), arr(2, 3, seed=2)],
+    ),
     ("stack_0d", lambda m, a, b: m.stack([a, b]), [arr(), arr(seed=1)]),
     ("stack_empty", lambda m, a, b: m.stack([a, b], 1), [arr(0, 3), arr(0, 3, seed=1)]),
     ("split_int", lambda m, x: m.split(x, 2), [arr(5, 3)]),
@@ -166,7 +214,11 @@ COPY_CASES: list[tuple[str, Any, list[Any]]] = [
     ("triu_far", lambda m, x: m.triu(x, 10), [arr(3, 3)]),
     ("tril_empty", lambda m, x: m.tril(x), [arr(0, 3)]),
     ("tril_int", lambda m, x: m.tril(x), [np.arange(12).reshape(3, 4)]),
-    ("repeat_of_cat", lambda m, a, b: m.cat([a, b], 1).repeat(2, 1), [arr(2, 3), arr(2, 2, seed=1)]),
+    (
+        "repeat_of_cat",
+        lambda m, a, b: m.cat([a, b], 1).repeat(2, 1),
+        [arr(2, 3), arr(2, 2, seed=1)],
+    ),
 ]
 
 
@@ -181,9 +233,10 @@ def test_split_pieces_are_views_with_one_node() -> None:
     assert a.grad_fn is b.grad_fn
     assert a.grad_fn.name() == "SplitBackward0"
     base = x.detach()
-    p, q = base.chunk(2)
+    _p, q = base.chunk(2)
     q.fill_(1.0)
-    assert base.numpy()[2:].min() == 1.0 and base.numpy()[:2].max() == 0.0
+    assert base.numpy()[2:].min() == 1.0
+    assert base.numpy()[:2].max() == 0.0
 
 
 def test_split_gradient_of_one_piece() -> None:
@@ -204,26 +257,44 @@ def test_cat_stack_results_are_fresh() -> None:
     ("fn", "exc", "match"),
     [
         (lambda: cr.cat([]), ValueError, "cat: expected a non-empty list"),
-        (lambda: cr.cat([cr.zeros(2, 3), cr.zeros(2, 4)]), ValueError,
-         r"cat: sizes of tensors must match except in dimension 0.*\(2, 3\) and \(2, 4\)"),
-        (lambda: cr.cat([cr.zeros(2, 3), cr.zeros(2, 3, 1)]), ValueError,
-         "cat: tensors must have same number of dimensions"),
+        (
+            lambda: cr.cat([cr.zeros(2, 3), cr.zeros(2, 4)]),
+            ValueError,
+            r"cat: sizes of tensors must match except in dimension 0.*\(2, 3\) and \(2, 4\)",
+        ),
+        (
+            lambda: cr.cat([cr.zeros(2, 3), cr.zeros(2, 3, 1)]),
+            ValueError,
+            "cat: tensors must have same number of dimensions",
+        ),
         (lambda: cr.cat([cr.zeros(())]), ValueError, "cat: zero-dimensional tensor"),
         (lambda: cr.cat([cr.zeros(2, 3)], dim=2), IndexError, "cat: dim 2 is out of range"),
         (lambda: cr.cat([cr.zeros(2), 3]), TypeError, "cat: expected a sequence of Tensors"),
         (lambda: cr.cat(cr.zeros(2)), TypeError, "cat: expected a sequence of Tensors"),
         (lambda: cr.stack([]), ValueError, "stack: expects a non-empty"),
-        (lambda: cr.stack([cr.zeros(2, 3), cr.zeros(3, 2)]), ValueError,
-         r"stack: expects each tensor to be equal size.*\(2, 3\) at entry 0 and \(3, 2\) at entry 1"),
+        (
+            lambda: cr.stack([cr.zeros(2, 3), cr.zeros(3, 2)]),
+            ValueError,
+            r"stack: expects each tensor to be equal size.*"
+            r"\(2, 3\) at entry 0 and \(3, 2\) at entry 1",
+        ),
         (lambda: cr.stack([cr.zeros(2)], dim=3), IndexError, "stack"),
         (lambda: cr.zeros(3, 4).repeat(2), ValueError, "repeat: number of dimensions"),
         (lambda: cr.zeros(3, 4).repeat(2, -1), ValueError, "repeat: .*negative"),
         (lambda: cr.split(cr.zeros(3), 0), ValueError, "split: split_size can only be 0"),
-        (lambda: cr.split(cr.zeros(3), -1), ValueError, "split: expects split_size be non-negative"),
+        (
+            lambda: cr.split(cr.zeros(3), -1),
+            ValueError,
+            "split: expects split_size be non-negative",
+        ),
         (lambda: cr.split(cr.zeros(3), [1, 1]), ValueError, "split_with_sizes: .*sum exactly to 3"),
         (lambda: cr.split(cr.zeros(3), [2, -1, 2]), ValueError, "split_with_sizes: .*non-negative"),
         (lambda: cr.split(cr.zeros(()), 1), ValueError, "split: expects at least a 1-dimensional"),
-        (lambda: cr.chunk(cr.zeros(3), 0), ValueError, "chunk: expects `chunks` to be greater than 0"),
+        (
+            lambda: cr.chunk(cr.zeros(3), 0),
+            ValueError,
+            "chunk: expects `chunks` to be greater than 0",
+        ),
         (lambda: cr.chunk(cr.zeros(()), 1), ValueError, "chunk: expects at least a 1-dimensional"),
         (lambda: cr.chunk(cr.zeros(3), 2, dim=1), IndexError, "chunk"),
         (lambda: cr.tril(cr.zeros(3)), ValueError, "tril: input tensor must have at least 2"),
@@ -250,13 +321,19 @@ INDEX_OP_CASES: list[tuple[str, Any, list[Any]]] = [
     ("gather0", lambda m, x, i: m.gather(x, 0, i), [arr(3, 4), _idx([0, 2, 2, 1], [1, 1, 0, 0])]),
     ("gather1", lambda m, x, i: x.gather(1, i), [arr(3, 4), _idx([3, 3], [0, 1], [2, 0])]),
     ("gather_small", lambda m, x, i: x.gather(1, i), [noncontig(arr(3, 4)), _idx([1], [0])]),
-    ("gather_3d", lambda m, x, i: x.gather(-1, i), [arr(2, 3, 4), np.random.default_rng(0).integers(0, 4, (2, 3, 5))]),
+    (
+        "gather_3d",
+        lambda m, x, i: x.gather(-1, i),
+        [arr(2, 3, 4), np.random.default_rng(0).integers(0, 4, (2, 3, 5))],
+    ),
     ("gather_0d", lambda m, x, i: x.gather(0, i), [arr(), np.array(0)]),
     ("gather_empty", lambda m, x, i: x.gather(0, i), [arr(3, 4), np.zeros((0, 4), np.int64)]),
 ]
 
 
-@pytest.mark.parametrize(("name", "fn", "inputs"), INDEX_OP_CASES, ids=[c[0] for c in INDEX_OP_CASES])
+@pytest.mark.parametrize(
+    ("name", "fn", "inputs"), INDEX_OP_CASES, ids=[c[0] for c in INDEX_OP_CASES]
+)
 def test_index_ops_match_torch(name: str, fn: Any, inputs: list[Any]) -> None:
     compare(fn, *inputs)
 
@@ -270,17 +347,38 @@ def test_index_ops_noncontig_index() -> None:
 @pytest.mark.parametrize(
     ("fn", "exc", "match"),
     [
-        (lambda x: cr.index_select(x, 0, cr.tensor([3])), IndexError,
-         "index_select: index 3 is out of bounds"),
+        (
+            lambda x: cr.index_select(x, 0, cr.tensor([3])),
+            IndexError,
+            "index_select: index 3 is out of bounds",
+        ),
         (lambda x: cr.index_select(x, 0, cr.tensor([-1])), IndexError, "index_select: index -1"),
-        (lambda x: cr.index_select(x, 0, cr.tensor([[1]])), IndexError,
-         "index_select: index is supposed to be a vector"),
-        (lambda x: cr.index_select(x, 0, cr.tensor([1.0])), TypeError, "index_select: expected dtype int64"),
+        (
+            lambda x: cr.index_select(x, 0, cr.tensor([[1]])),
+            IndexError,
+            "index_select: index is supposed to be a vector",
+        ),
+        (
+            lambda x: cr.index_select(x, 0, cr.tensor([1.0])),
+            TypeError,
+            "index_select: expected dtype int64",
+        ),
         (lambda x: cr.index_select(x, 2, cr.tensor([1])), IndexError, "index_select: dim 2"),
-        (lambda x: cr.gather(x, 0, cr.tensor([[3]])), RuntimeError, "gather: index 3 is out of bounds"),
-        (lambda x: cr.gather(x, 0, cr.tensor([1])), ValueError, "gather: index tensor must have the same"),
-        (lambda x: cr.gather(x, 0, cr.tensor([[1, 1, 1, 1, 1]])), ValueError,
-         r"gather: size does not match at dimension 1"),
+        (
+            lambda x: cr.gather(x, 0, cr.tensor([[3]])),
+            RuntimeError,
+            "gather: index 3 is out of bounds",
+        ),
+        (
+            lambda x: cr.gather(x, 0, cr.tensor([1])),
+            ValueError,
+            "gather: index tensor must have the same",
+        ),
+        (
+            lambda x: cr.gather(x, 0, cr.tensor([[1, 1, 1, 1, 1]])),
+            ValueError,
+            r"gather: size does not match at dimension 1",
+        ),
         (lambda x: cr.gather(x, 0, cr.tensor([[1.0]])), TypeError, "gather: expected dtype int64"),
     ],
 )

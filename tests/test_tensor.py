@@ -48,8 +48,11 @@ def test_from_numpy_refuses_foreign_byte_order(code: str) -> None:
     a = np.arange(4, dtype=FOREIGN_ORDER + code)
     with pytest.raises(ValueError, match="byte order"):
         torch.from_numpy(a)
-    with pytest.raises(ValueError, match=r"from_numpy: given numpy array has byte order "
-                       r"different from the native byte order \(dtype [<>]"):
+    with pytest.raises(
+        ValueError,
+        match=r"from_numpy: given numpy array has byte order "
+        r"different from the native byte order \(dtype [<>]",
+    ):
         cr.from_numpy(a)
     with pytest.raises(ValueError, match="byte order"):
         cr.from_numpy(a.reshape(2, 2)[:, ::-1].copy()[:, :1])  # strided and 2-d too
@@ -71,8 +74,13 @@ def test_tensor_converts_foreign_byte_order(code: str) -> None:
     torch = pytest.importorskip("torch")
     a = (np.arange(12).reshape(3, 4) * 3 - 7).astype(FOREIGN_ORDER + code)
     expected = torch.tensor(a.astype(a.dtype.newbyteorder("=")))
-    for t in (cr.tensor(a), cr.as_tensor(a), cr.tensor(a[:, ::2]), cr.tensor([a[0], a[1]]),
-              cr.tensor(a, dtype=cr.float64)):
+    for t in (
+        cr.tensor(a),
+        cr.as_tensor(a),
+        cr.tensor(a[:, ::2]),
+        cr.tensor([a[0], a[1]]),
+        cr.tensor(a, dtype=cr.float64),
+    ):
         n = t.shape[0]
         ref = expected[:n, ::2] if t.shape[1] == 2 else expected[:n]
         np.testing.assert_array_equal(t.numpy(), ref.numpy())
@@ -115,7 +123,7 @@ def test_integer_pow_with_negative_tensor_exponents() -> None:
     assert x.pow(cr.tensor(-1)).tolist() == [-1, -1, 0, 1, 0, 0, 0]  # a 0-d tensor is a tensor
     assert (2 ** cr.tensor([-1, 0, 3])).tolist() == [0, 1, 8]
     with pytest.raises(RuntimeError, match="negative integer powers"):
-        x ** -2
+        x**-2
 
 
 def test_repr_like_torch() -> None:
@@ -246,8 +254,12 @@ def test_smaller_thread_team_than_asked_covers_everything(env: dict[str, str]) -
         "print(float((x * 2).sum()), float(x.exp().sum() / 2.718281828459045))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
-        timeout=120, check=True,
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout.split()
     assert float(out[0]) == 2_000_006.0
     assert float(out[1]) == pytest.approx(1_000_003.0, rel=1e-5)
@@ -279,8 +291,14 @@ def test_cache_limit_setting(limit: str) -> None:
         "print('ok')\n"
     )
     env = {**os.environ, "CHAINRULE_CACHE_LIMIT_MB": limit}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert out.strip() == "ok"
 
 
@@ -291,12 +309,19 @@ def test_omp_num_threads_sets_the_initial_count() -> None:
 
     code = "import chainrule as cr; print(cr.get_num_threads(), cr.config()['num_threads'])"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split()
     assert out == ["1", "1"]
 
 
 # ---- devices, .to(), formatting, dtype inference ----
+
 
 def test_device_class() -> None:
     d = cr.device("cpu")
@@ -434,15 +459,31 @@ def test_data_setter() -> None:
 
 
 REPR_CASES = [
-    "t.arange(2000.)", "t.arange(2000)", "t.tensor([-1.5, 2.])",
-    "t.tensor([float('nan'), 1.5, float('-inf')])", "t.zeros(2, 0, dtype=t.int64)",
-    "t.zeros(0, dtype=t.bool)", "t.zeros(0, dtype=t.float64)", "t.zeros(0)",
-    "t.tensor([[1e-5, 2.], [3., -4.]])", "t.ones(3, 1000)", "t.tensor([1., float('inf')])",
-    "t.tensor([-0.5, 100.25])", "t.tensor([0., 0.])", "t.tensor([True, False])",
-    "t.tensor([1, -10])", "t.arange(12.).reshape(3, 4) / 7", "t.tensor(3.5)",
-    "t.tensor([1e9, 1.])", "t.ones(2000, 2)", "t.arange(100.).reshape(10, 10) * 1.5",
-    "t.tensor([[1., 2.]], dtype=t.float64)", "t.arange(40.) / 3", "t.tensor([0.1, 1e-5])",
-    "t.tensor(float('nan'))", "t.ones(2, requires_grad=True) * 2",
+    "t.arange(2000.)",
+    "t.arange(2000)",
+    "t.tensor([-1.5, 2.])",
+    "t.tensor([float('nan'), 1.5, float('-inf')])",
+    "t.zeros(2, 0, dtype=t.int64)",
+    "t.zeros(0, dtype=t.bool)",
+    "t.zeros(0, dtype=t.float64)",
+    "t.zeros(0)",
+    "t.tensor([[1e-5, 2.], [3., -4.]])",
+    "t.ones(3, 1000)",
+    "t.tensor([1., float('inf')])",
+    "t.tensor([-0.5, 100.25])",
+    "t.tensor([0., 0.])",
+    "t.tensor([True, False])",
+    "t.tensor([1, -10])",
+    "t.arange(12.).reshape(3, 4) / 7",
+    "t.tensor(3.5)",
+    "t.tensor([1e9, 1.])",
+    "t.ones(2000, 2)",
+    "t.arange(100.).reshape(10, 10) * 1.5",
+    "t.tensor([[1., 2.]], dtype=t.float64)",
+    "t.arange(40.) / 3",
+    "t.tensor([0.1, 1e-5])",
+    "t.tensor(float('nan'))",
+    "t.ones(2, requires_grad=True) * 2",
 ]
 
 

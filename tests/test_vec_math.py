@@ -3,6 +3,7 @@ it: float32 results against NumPy float64 computed from the same float32 inputs,
 float32 ulps of the reference, over dense sweeps (a linspace over the interesting range, every
 float32 bit pattern at a stride, boundary regions) and special values. float64 goes through
 std:: and is checked at 1e-14 relative."""
+
 import numpy as np
 import pytest
 
@@ -18,8 +19,9 @@ def _sweep(lo, hi, n=400_000):
     bits = np.arange(0, 2**32, 2**32 // n, dtype=np.uint64).astype(np.uint32).view(np.float32)
     bits = bits[np.isfinite(bits) & (bits >= lo) & (bits <= hi)]
     ends = np.array([lo, hi], np.float32)
-    ends = np.concatenate([ends, np.nextafter(ends, np.float32(np.inf)),
-                           np.nextafter(ends, np.float32(-np.inf))])
+    ends = np.concatenate(
+        [ends, np.nextafter(ends, np.float32(np.inf)), np.nextafter(ends, np.float32(-np.inf))]
+    )
     x = np.concatenate([lin, bits, ends])
     return x[(x >= lo) & (x <= hi)]
 
@@ -51,16 +53,16 @@ def _sigmoid64(x):
 
 # name, op, float64 reference, range, max ulp allowed (measured max in the comment)
 CASES = [
-    ("exp", cr.exp, np.exp, (-110.0, 90.0), 2),            # 0.96
-    ("expm1", cr.expm1, np.expm1, (-30.0, 90.0), 3),       # 1.53
-    ("log", cr.log, np.log, (0.0, 3.4e38), 2),             # 0.81
-    ("log1p", cr.log1p, np.log1p, (-1.0, 3.4e38), 3),      # 1.44
-    ("tanh", cr.tanh, np.tanh, (-50.0, 50.0), 3),          # 1.31
+    ("exp", cr.exp, np.exp, (-110.0, 90.0), 2),  # 0.96
+    ("expm1", cr.expm1, np.expm1, (-30.0, 90.0), 3),  # 1.53
+    ("log", cr.log, np.log, (0.0, 3.4e38), 2),  # 0.81
+    ("log1p", cr.log1p, np.log1p, (-1.0, 3.4e38), 3),  # 1.44
+    ("tanh", cr.tanh, np.tanh, (-50.0, 50.0), 3),  # 1.31
     ("sigmoid", cr.sigmoid, _sigmoid64, (-110.0, 110.0), 4),  # 2.28
 ]
 
 
-@pytest.mark.parametrize("name,op,ref,rng,bound", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "op", "ref", "rng", "bound"), CASES, ids=[c[0] for c in CASES])
 def test_float32_ulps(name, op, ref, rng, bound):
     x = _sweep(*rng)
     if name in ("log", "log1p"):  # also tiny and denormal inputs
@@ -78,6 +80,7 @@ def test_erf_through_gelu():
     # gelu(x) = x/2 (1 + erf(x/sqrt 2)); above x = -1 there is no cancellation, so gelu's error
     # in ulps bounds erf's; below, compare absolutely (as 1 + erf loses the bits anyway).
     import math
+
     x = _sweep(-12.0, 12.0)
     got = _run(F.gelu, x)
     x64 = x.astype(np.float64)
@@ -94,13 +97,40 @@ def test_erf_through_gelu():
     assert (np.abs(got[~pos] - want[~pos]) / np.abs(x64[~pos])).max() <= 1.2e-7
 
 
-SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0, 88.72283, 88.72284,
-                    89.0, -87.33655, -103.9, -104.0, -200.0, 1e-45, -1e-45, 1.17549435e-38,
-                    3.4028235e38, -3.4028235e38, 1e-8, -1e-8, 0.625, -0.625], np.float32)
+SPECIAL = np.array(
+    [
+        0.0,
+        -0.0,
+        np.inf,
+        -np.inf,
+        np.nan,
+        -np.nan,
+        1.0,
+        -1.0,
+        88.72283,
+        88.72284,
+        89.0,
+        -87.33655,
+        -103.9,
+        -104.0,
+        -200.0,
+        1e-45,
+        -1e-45,
+        1.17549435e-38,
+        3.4028235e38,
+        -3.4028235e38,
+        1e-8,
+        -1e-8,
+        0.625,
+        -0.625,
+    ],
+    np.float32,
+)
 
 
-@pytest.mark.parametrize("name,op,ref", [(c[0], c[1], c[2]) for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "op", "ref"), [(c[0], c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_special_values(name, op, ref):
     got = _run(op, SPECIAL)
     with np.errstate(all="ignore"):
@@ -116,24 +146,41 @@ def test_special_values(name, op, ref):
 def test_boundaries():
     f32 = np.float32
     exp = _run(cr.exp, np.array([89.0, 88.7229, 88.72283, -104.0, -103.97, -87.5, -np.inf], f32))
-    assert np.isinf(exp[0]) and np.isinf(exp[1]) and np.isfinite(exp[2])
-    assert exp[3] == 0 and 0 < exp[4] < np.finfo(f32).tiny and 0 < exp[5] < np.finfo(f32).tiny
+    assert np.isinf(exp[0])
+    assert np.isinf(exp[1])
+    assert np.isfinite(exp[2])
+    assert exp[3] == 0
+    assert 0 < exp[4] < np.finfo(f32).tiny
+    assert 0 < exp[5] < np.finfo(f32).tiny
     assert exp[6] == 0
     lg = _run(cr.log, np.array([0.0, -0.0, -1.0, 1e-45, np.inf], f32))
-    assert lg[0] == -np.inf and lg[1] == -np.inf and np.isnan(lg[2]) and np.isinf(lg[4])
+    assert lg[0] == -np.inf
+    assert lg[1] == -np.inf
+    assert np.isnan(lg[2])
+    assert np.isinf(lg[4])
     assert abs(lg[3] - np.log(np.float64(f32(1e-45)))) < 1e-5
     l1 = _run(cr.log1p, np.array([-1.0, -1.5, -0.0, 1e-40], f32))
-    assert l1[0] == -np.inf and np.isnan(l1[1]) and np.signbit(l1[2]) and l1[3] == f32(1e-40)
+    assert l1[0] == -np.inf
+    assert np.isnan(l1[1])
+    assert np.signbit(l1[2])
+    assert l1[3] == f32(1e-40)
     t = _run(cr.tanh, np.array([-0.0, 1e3, -1e3], f32))
-    assert np.signbit(t[0]) and t[1] == 1 and t[2] == -1
+    assert np.signbit(t[0])
+    assert t[1] == 1
+    assert t[2] == -1
     s = _run(cr.sigmoid, np.array([-104.0, 1e3, -1e3], f32))
-    assert s[0] == 0 and s[1] == 1 and s[2] == 0
+    assert s[0] == 0
+    assert s[1] == 1
+    assert s[2] == 0
     e1 = _run(cr.expm1, np.array([-0.0, -100.0, 100.0], f32))
-    assert np.signbit(e1[0]) and e1[1] == -1 and np.isinf(e1[2])
+    assert np.signbit(e1[0])
+    assert e1[1] == -1
+    assert np.isinf(e1[2])
 
 
-@pytest.mark.parametrize("name,op,ref", [(c[0], c[1], c[2]) for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "op", "ref"), [(c[0], c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_float64_paths(name, op, ref):
     rng = np.random.default_rng(0)
     x = rng.uniform(-20, 20, 10_000)
@@ -160,23 +207,38 @@ def test_activations_and_softmax_match_float64():
         np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-30, err_msg=name)
     m = x64.max(axis=1, keepdims=True)
     lse = m + np.log(np.exp(x64 - m).sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(_run(lambda t: cr.softmax(t, -1), x), np.exp(x64 - lse),
-                               rtol=2e-6, atol=1e-37)
-    np.testing.assert_allclose(_run(lambda t: cr.log_softmax(t, -1), x), x64 - lse,
-                               rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(
+        _run(lambda t: cr.softmax(t, -1), x), np.exp(x64 - lse), rtol=2e-6, atol=1e-37
+    )
+    np.testing.assert_allclose(
+        _run(lambda t: cr.log_softmax(t, -1), x), x64 - lse, rtol=2e-6, atol=2e-6
+    )
     # softmax over a non-last dim (the strided path)
-    np.testing.assert_allclose(_run(lambda t: cr.softmax(t, 0), x),
-                               np.exp(x64 - (x64.max(0) + np.log(np.exp(x64 - x64.max(0)).sum(0)))),
-                               rtol=2e-6, atol=1e-37)
+    np.testing.assert_allclose(
+        _run(lambda t: cr.softmax(t, 0), x),
+        np.exp(x64 - (x64.max(0) + np.log(np.exp(x64 - x64.max(0)).sum(0)))),
+        rtol=2e-6,
+        atol=1e-37,
+    )
 
 
 def test_softmax_special_rows_match_torch():
     torch = pytest.importorskip("torch")
-    x = np.array([[1, np.nan, 3.0], [1, 2, np.inf], [-np.inf] * 3, [-np.inf, 0, 1],
-                  [-np.nan, 0, 1], [200.0, -200.0, 0.0]], np.float32)
+    x = np.array(
+        [
+            [1, np.nan, 3.0],
+            [1, 2, np.inf],
+            [-np.inf] * 3,
+            [-np.inf, 0, 1],
+            [-np.nan, 0, 1],
+            [200.0, -200.0, 0.0],
+        ],
+        np.float32,
+    )
     for name in ("softmax", "log_softmax"):
         for dim in (-1, 0):
             got = getattr(cr, name)(cr.from_numpy(x), dim).numpy()
             want = getattr(torch, name)(torch.from_numpy(x), dim).numpy()
-            np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, equal_nan=True,
-                                       err_msg=f"{name} dim={dim}")
+            np.testing.assert_allclose(
+                got, want, rtol=1e-6, atol=0, equal_nan=True, err_msg=f"{name} dim={dim}"
+            )

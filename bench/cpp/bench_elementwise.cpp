@@ -30,8 +30,8 @@ double median_seconds(const F& fn, int64_t n) {
     for (int r = 0; r < 15; ++r) {
         const auto start = std::chrono::steady_clock::now();
         for (int k = 0; k < reps; ++k) fn();
-        t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
-                    reps);
+        t.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / reps);
     }
     std::sort(t.begin(), t.end());
     return t[t.size() / 2];
@@ -66,8 +66,10 @@ double sqrt_ref(double x) { return std::sqrt(x); }
 int main(int argc, char** argv) {
     const int64_t big = argc > 1 ? std::atoll(argv[1]) : (int64_t{1} << 20);
     const UnaryCase cases[] = {
-        {"exp", Unary::Exp, exp_ref, -80, 80},       {"log", Unary::Log, log_ref, 1e-3, 1e3},
-        {"sqrt", Unary::Sqrt, sqrt_ref, 0, 1e3},     {"tanh", Unary::Tanh, tanh_ref, -10, 10},
+        {"exp", Unary::Exp, exp_ref, -80, 80},
+        {"log", Unary::Log, log_ref, 1e-3, 1e3},
+        {"sqrt", Unary::Sqrt, sqrt_ref, 0, 1e3},
+        {"tanh", Unary::Tanh, tanh_ref, -10, 10},
         {"sigmoid", Unary::Sigmoid, sigmoid_ref, -20, 20},
         {"gelu (x >= 0)", Unary::GeluErf, gelu_ref, 0, 8},  // below 0, 1 + erf cancels
         {"silu", Unary::Silu, silu_ref, -20, 20},
@@ -96,7 +98,8 @@ int main(int argc, char** argv) {
                 const auto k = t->elementwise.s.unary[static_cast<int>(c.op)];
                 k(x.data(), y.data(), n, UnaryParams{});
                 for (int64_t i = 0; i < n; ++i) worst = std::max(worst, ulps(y[i], c.ref(x[i])));
-                const double s = median_seconds([&] { k(x.data(), y.data(), n, UnaryParams{}); }, n);
+                const double s =
+                    median_seconds([&] { k(x.data(), y.data(), n, UnaryParams{}); }, n);
                 std::printf("%8.3f (%6.1f GB/s)", s / n * 1e9, 8.0 * n / s / 1e9);
             }
             std::printf("%12.2f\n", worst);
@@ -125,8 +128,8 @@ int main(int argc, char** argv) {
                     const double d = std::fabs(static_cast<double>(y[i]) - ref_out[i]);
                     worst = std::max(worst, d / std::max(1e-30, std::fabs(double(dy[i]))));
                 }
-                const double s = median_seconds(
-                    [&] { k(dy.data(), x.data(), y.data(), n, UnaryParams{}); }, n);
+                const double s =
+                    median_seconds([&] { k(dy.data(), x.data(), y.data(), n, UnaryParams{}); }, n);
                 std::printf("%8.3f (%6.1f GB/s)", s / n * 1e9, 12.0 * n / s / 1e9);
             }
             std::printf("%12.1e\n", worst);
@@ -150,13 +153,23 @@ int main(int argc, char** argv) {
                     const KernelTable* t = kernel_table_at(l);
                     if (!t) continue;
                     const auto& e = t->elementwise.s;
-                    const int add = static_cast<int>(Binary::Add), mul = static_cast<int>(Binary::Mul);
+                    const int add = static_cast<int>(Binary::Add),
+                              mul = static_cast<int>(Binary::Mul);
                     auto run = [&] {
                         switch (which) {
-                            case 0: e.binary[add](x.data(), z.data(), y.data(), n, 1.0f); break;
-                            case 1: e.binary_scalar[add][0](x.data(), 0.5f, y.data(), n, 1.0f); break;
-                            case 2: e.binary_row[add][0](x.data(), z.data(), y.data(), 0, n, cols, 1.0f); break;
-                            default: e.binary_scalar[mul][0](x.data(), 0.5f, y.data(), n, 1.0f); break;
+                            case 0:
+                                e.binary[add](x.data(), z.data(), y.data(), n, 1.0f);
+                                break;
+                            case 1:
+                                e.binary_scalar[add][0](x.data(), 0.5f, y.data(), n, 1.0f);
+                                break;
+                            case 2:
+                                e.binary_row[add][0](x.data(), z.data(), y.data(), 0, n, cols,
+                                                     1.0f);
+                                break;
+                            default:
+                                e.binary_scalar[mul][0](x.data(), 0.5f, y.data(), n, 1.0f);
+                                break;
                         }
                     };
                     run();

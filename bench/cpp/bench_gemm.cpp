@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
-#include <ctime>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -158,8 +158,7 @@ bool check(const GemmConfig& cfg, const Shape3& s) {
     std::vector<T> A(M * K), B(K * N), C(M * N, T(NAN)), R(M * N);
     for (auto& x : A) x = static_cast<T>(nd(rng));
     for (auto& x : B) x = static_cast<T>(nd(rng));
-    kernels::gemm_with<T>(cfg, M, N, K, T(1), A.data(), K, 1, B.data(), N, 1, T(0), C.data(), N,
-                          1);
+    kernels::gemm_with<T>(cfg, M, N, K, T(1), A.data(), K, 1, B.data(), N, 1, T(0), C.data(), N, 1);
     kernels::gemm_baseline<T>(M, N, K, T(1), A.data(), K, 1, B.data(), N, 1, false, R.data(), N, 1);
     const double tol = (sizeof(T) == 4 ? 1e-5 : 1e-13) * std::sqrt(static_cast<double>(K)) * 4;
     for (int64_t i = 0; i < M * N; ++i) {
@@ -201,8 +200,8 @@ double time_gemm(const GemmConfig& cfg, const Shape3& s, int runs) {
 int main(int argc, char** argv) {
     std::vector<int> threads = {1, 2};
     std::vector<CpuCapability> levels;
-    std::vector<Shape3> shapes = {{128, 128, 128},  {512, 512, 512},   {2048, 2048, 2048},
-                                  {128, 784, 256},  {256, 128, 784},   {128, 256, 784},
+    std::vector<Shape3> shapes = {{128, 128, 128},  {512, 512, 512}, {2048, 2048, 2048},
+                                  {128, 784, 256},  {256, 128, 784}, {128, 256, 784},
                                   {512, 4096, 4096}};
     bool f64 = false;
     int runs = 7;
@@ -225,8 +224,8 @@ int main(int argc, char** argv) {
             shapes.clear();
             for (auto& s : split(val, ',')) {
                 const auto d = split(s, 'x');
-                shapes.push_back({std::atoll(d[0].c_str()), std::atoll(d[1].c_str()),
-                                  std::atoll(d[2].c_str())});
+                shapes.push_back(
+                    {std::atoll(d[0].c_str()), std::atoll(d[1].c_str()), std::atoll(d[2].c_str())});
             }
         } else if (key == "--dtype") {
             f64 = val == "f64";
@@ -268,8 +267,8 @@ int main(int argc, char** argv) {
         }
         GemmConfig cfg = base;
         cfg.level = level;
-        const auto bl = f64 ? kernels::gemm_blocking<double>(level)
-                            : kernels::gemm_blocking<float>(level);
+        const auto bl =
+            f64 ? kernels::gemm_blocking<double>(level) : kernels::gemm_blocking<float>(level);
         std::printf("\n%s: MR x NR = %lld x %lld, KC %lld, NC %lld (defaults)\n",
                     cpu_capability_name(level), static_cast<long long>(bl.mr),
                     static_cast<long long>(bl.nr), static_cast<long long>(bl.kc),
@@ -282,8 +281,8 @@ int main(int argc, char** argv) {
             const double peak = fma_peak(level, nt) / (f64 ? 2.0 : 1.0);
             std::printf("  threads %d: measured FMA peak %.1f GFLOP/s\n", nt, peak);
             for (const Shape3& s : shapes) {
-                const double g = f64 ? time_gemm<double>(cfg, s, runs)
-                                     : time_gemm<float>(cfg, s, runs);
+                const double g =
+                    f64 ? time_gemm<double>(cfg, s, runs) : time_gemm<float>(cfg, s, runs);
                 std::printf("    %5lld x %5lld x %5lld  %7.1f GFLOP/s  %5.1f%% of peak\n",
                             static_cast<long long>(s.M), static_cast<long long>(s.K),
                             static_cast<long long>(s.N), g, 100.0 * g / peak);

@@ -18,7 +18,8 @@ using namespace chainrule;
 int main(int argc, char** argv) {
     const int64_t n = argc > 2 ? std::atol(argv[2]) : 25175040;
     set_num_threads(argc > 1 ? std::atoi(argv[1]) : 1);
-    const kernels::AdamCoeffs<float> c{1, 0, 1, 0.1f, 1, 0.999f, 0.001f, -1e-3f, 0.0316f, 1e-8f, 0, 0};
+    const kernels::AdamCoeffs<float> c{1,      0,      1,       0.1f,  1, 0.999f,
+                                       0.001f, -1e-3f, 0.0316f, 1e-8f, 0, 0};
     std::vector<float> g(n), p0(n);
     for (int64_t i = 0; i < n; ++i) {
         g[i] = std::sin(0.001f * static_cast<float>(i)) * 0.01f;
@@ -74,8 +75,9 @@ int main(int argc, char** argv) {
         const double med = times[l][times[l].size() / 2];
         if (l == 0) base = med;
         // p, m, v read and written, g read: 7 float streams
-        std::printf("%-8s %12.2f %12.1f %7.2fx\n", cpu_capability_name(static_cast<CpuCapability>(l)),
-                    med, 28.0 * n / med * 1e-6, base / med);
+        std::printf("%-8s %12.2f %12.1f %7.2fx\n",
+                    cpu_capability_name(static_cast<CpuCapability>(l)), med, 28.0 * n / med * 1e-6,
+                    base / med);
     }
     return failures ? 1 : 0;
 }

@@ -33,7 +33,8 @@ double median_s(const F& fn, int64_t bytes) {
 int failures = 0;
 
 void check(const char* what, double got, double ref, double tol) {
-    if (!(std::fabs(got - ref) <= tol * std::max(1.0, std::fabs(ref)))) {  // tol: relative, or absolute below 1
+    if (!(std::fabs(got - ref) <=
+          tol * std::max(1.0, std::fabs(ref)))) {  // tol: relative, or absolute below 1
         std::printf("FAIL %s: got %.9g, expected %.9g\n", what, got, ref);
         ++failures;
     }
@@ -84,10 +85,12 @@ int main() {
             k.colsum(acc.data(), x.data(), R, C, C);
             const double ctol = 1e-6 * std::sqrt(static_cast<double>(R));
             for (int64_t c = 0; c < C; ++c) check("colsum", acc[c], cref[c], ctol);
-            s = median_s([&] {
-                k.colsum(acc.data(), x.data(), R, C, C);
-                sink = acc[0];
-            }, bytes);
+            s = median_s(
+                [&] {
+                    k.colsum(acc.data(), x.data(), R, C, C);
+                    sink = acc[0];
+                },
+                bytes);
             std::printf("%-8s %-22s %10lld %10.1f\n", cpu_capability_name(level),
                         "colsum (n/256, 256)", static_cast<long long>(n), bytes / s * 1e-9);
         }

@@ -35,7 +35,8 @@ double median_ms(const F& fn, int runs) {
     for (int r = 0; r < runs; ++r) {
         const auto s = std::chrono::steady_clock::now();
         fn();
-        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
+        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s)
+                        .count());
     }
     std::sort(t.begin(), t.end());
     return t[t.size() / 2];
@@ -49,7 +50,8 @@ void bench(const char* name, const std::vector<float>& x, V vec, S scalar, R ref
     std::vector<float> y(x.size());
     run(y.data(), x.data(), n, vec);
     double worst = 0;
-    for (long i = 0; i < n; ++i) worst = std::max(worst, ulp_error(y[i], ref(static_cast<double>(x[i]))));
+    for (long i = 0; i < n; ++i)
+        worst = std::max(worst, ulp_error(y[i], ref(static_cast<double>(x[i]))));
     if (worst > bound) {
         std::printf("%-8s FAILED: %.2f ulp > %.1f\n", name, worst, bound);
         ++failures;
@@ -74,20 +76,27 @@ int main() {
         xp[i] = std::fabs(x[i]) + 1e-3f;
     }
     std::printf("1M float32, 1 thread (libm = the std:: float call per element)\n");
-    bench("exp", x, [](float v) { return vexp(v); }, [](float v) { return std::exp(v); },
-          [](double v) { return std::exp(v); }, 2);
-    bench("expm1", x, [](float v) { return vexpm1(v); }, [](float v) { return std::expm1(v); },
-          [](double v) { return std::expm1(v); }, 3);
-    bench("log", xp, [](float v) { return vlog(v); }, [](float v) { return std::log(v); },
-          [](double v) { return std::log(v); }, 2);
-    bench("log1p", xp, [](float v) { return vlog1p(v); }, [](float v) { return std::log1p(v); },
-          [](double v) { return std::log1p(v); }, 3);
-    bench("tanh", x, [](float v) { return vtanh(v); }, [](float v) { return std::tanh(v); },
-          [](double v) { return std::tanh(v); }, 3);
-    bench("sigmoid", x, [](float v) { return vsigmoid(v); },
-          [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
-          [](double v) { return 1.0 / (1.0 + std::exp(-v)); }, 4);
-    bench("erf", x, [](float v) { return verf(v); }, [](float v) { return std::erf(v); },
-          [](double v) { return std::erf(v); }, 4);
+    bench(
+        "exp", x, [](float v) { return vexp(v); }, [](float v) { return std::exp(v); },
+        [](double v) { return std::exp(v); }, 2);
+    bench(
+        "expm1", x, [](float v) { return vexpm1(v); }, [](float v) { return std::expm1(v); },
+        [](double v) { return std::expm1(v); }, 3);
+    bench(
+        "log", xp, [](float v) { return vlog(v); }, [](float v) { return std::log(v); },
+        [](double v) { return std::log(v); }, 2);
+    bench(
+        "log1p", xp, [](float v) { return vlog1p(v); }, [](float v) { return std::log1p(v); },
+        [](double v) { return std::log1p(v); }, 3);
+    bench(
+        "tanh", x, [](float v) { return vtanh(v); }, [](float v) { return std::tanh(v); },
+        [](double v) { return std::tanh(v); }, 3);
+    bench(
+        "sigmoid", x, [](float v) { return vsigmoid(v); },
+        [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
+        [](double v) { return 1.0 / (1.0 + std::exp(-v)); }, 4);
+    bench(
+        "erf", x, [](float v) { return verf(v); }, [](float v) { return std::erf(v); },
+        [](double v) { return std::erf(v); }, 4);
     return failures ? 1 : 0;
 }

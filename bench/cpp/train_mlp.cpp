@@ -86,8 +86,9 @@ int main(int argc, char** argv) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(times.begin(), times.end());
-    std::printf("MLP 784-256-256-10, batch 128, threads %d: loss %.4f -> %.4f, median step "
-                "%.3f ms over %d steps\n",
-                get_num_threads(), first, later, times[times.size() / 2] * 1e3, steps);
+    std::printf(
+        "MLP 784-256-256-10, batch 128, threads %d: loss %.4f -> %.4f, median step "
+        "%.3f ms over %d steps\n",
+        get_num_threads(), first, later, times[times.size() / 2] * 1e3, steps);
     return 0;
 }

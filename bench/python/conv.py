@@ -73,8 +73,10 @@ def main() -> None:
         torch.set_num_threads(threads)
         print(header(threads))
         print()
-        print("| shape | pass | chainrule | GFLOP/s | torch | GFLOP/s "
-              "| speed-up (torch / chainrule) |")
+        print(
+            "| shape | pass | chainrule | GFLOP/s | torch | GFLOP/s "
+            "| speed-up (torch / chainrule) |"
+        )
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for name, (shape, (out_channels, kernel), padding, input_grad) in SHAPES.items():
             timed = interleaved(
@@ -88,11 +90,15 @@ def main() -> None:
                 timed[f"backward {lib}"] = both - timed[f"forward {lib}"]
             for part, work in (("forward", fl), ("backward", fl * (2 if input_grad else 1))):
                 c, t = timed[f"{part} cr"], timed[f"{part} torch"]
-                print(f"| {name} | {part} | {fmt_time(c)} | {work / c / 1e9:.1f} | "
-                      f"{fmt_time(t)} | {work / t / 1e9:.1f} | {t / c:.2f}x |")
+                print(
+                    f"| {name} | {part} | {fmt_time(c)} | {work / c / 1e9:.1f} | "
+                    f"{fmt_time(t)} | {work / t / 1e9:.1f} | {t / c:.2f}x |"
+                )
         print()
-    print("backward: the weight gradient, plus the input gradient where the input needs one "
-          "(not for conv1, whose input is the data); the flops column counts those GEMMs.")
+    print(
+        "backward: the weight gradient, plus the input gradient where the input needs one "
+        "(not for conv1, whose input is the data); the flops column counts those GEMMs."
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,11 @@ def openblas_threads() -> Callable[[int], None] | None:
     except OSError:
         return None
     libs = {line.split()[-1] for line in maps.splitlines() if "openblas" in line.lower()}
-    names = ["scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-             "openblas_set_num_threads"]
+    names = [
+        "scipy_openblas_set_num_threads64_",
+        "openblas_set_num_threads64_",
+        "openblas_set_num_threads",
+    ]
     for path in sorted(libs):
         try:
             lib = ctypes.CDLL(path)
@@ -82,8 +85,10 @@ def main() -> None:
             set_blas(threads)
         print(header(threads))
         print(f"numpy {np.__version__}" + ("" if set_blas else " (OpenBLAS threads not set)"))
-        print(f"{'shape (M x K x N)':<22}{'chainrule':>11}{'torch':>9}{'numpy':>9}"
-              f"{'cr/torch':>10}{'cr/numpy':>10}   GFLOP/s")
+        print(
+            f"{'shape (M x K x N)':<22}{'chainrule':>11}{'torch':>9}{'numpy':>9}"
+            f"{'cr/torch':>10}{'cr/numpy':>10}   GFLOP/s"
+        )
         for label, m, k, n, layout in shapes:
             a_np, b_np = operands(m, k, n, layout)
             # chainrule and torch see the same layout: transposed views, never copies.
@@ -94,10 +99,16 @@ def main() -> None:
                 "chainrule": lambda a=a_cr, b=b_cr: cr.matmul(a, b)
             }
             if torch is not None:
-                a_t = torch.from_numpy(np.ascontiguousarray(a_np.T)).mT if layout == "tn" else (
-                    torch.from_numpy(a_np))
-                b_t = torch.from_numpy(np.ascontiguousarray(b_np.T)).mT if layout == "nt" else (
-                    torch.from_numpy(b_np))
+                a_t = (
+                    torch.from_numpy(np.ascontiguousarray(a_np.T)).mT
+                    if layout == "tn"
+                    else (torch.from_numpy(a_np))
+                )
+                b_t = (
+                    torch.from_numpy(np.ascontiguousarray(b_np.T)).mT
+                    if layout == "nt"
+                    else (torch.from_numpy(b_np))
+                )
                 cases["torch"] = lambda a=a_t, b=b_t: torch.matmul(a, b)
             cases["numpy"] = lambda a=a_np, b=b_np: a @ b
             flops = 2.0 * m * n * k
@@ -105,8 +116,10 @@ def main() -> None:
             times = interleaved(cases, number, rounds=2 if args.quick else 5)
             g = {name: flops / t / 1e9 for name, t in times.items()}
             tg = g.get("torch", float("nan"))
-            print(f"{label:<22}{g['chainrule']:>11.1f}{tg:>9.1f}{g['numpy']:>9.1f}"
-                  f"{g['chainrule'] / tg:>10.2f}{g['chainrule'] / g['numpy']:>10.2f}")
+            print(
+                f"{label:<22}{g['chainrule']:>11.1f}{tg:>9.1f}{g['numpy']:>9.1f}"
+                f"{g['chainrule'] / tg:>10.2f}{g['chainrule'] / g['numpy']:>10.2f}"
+            )
         print()
 
 

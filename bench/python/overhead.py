@@ -21,8 +21,11 @@ def import_time(module: str, runs: int = 5) -> float:
     """Median wall time of `import module` in a fresh interpreter (startup excluded)."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     times = sorted(
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(runs)
     )
     return times[len(times) // 2]
@@ -50,8 +53,10 @@ def main() -> None:
         cases["torch mul-sum-backward"] = lambda: (ta * tb).sum().backward()
     times = interleaved(cases, number=2000)
 
-    rows = [("a + b (4 elements, requires_grad)", "add", 0.25),
-            ("(a * b).sum().backward() (4 elements)", "mul-sum-backward", 0.10)]
+    rows = [
+        ("a + b (4 elements, requires_grad)", "add", 0.25),
+        ("(a * b).sum().backward() (4 elements)", "mul-sum-backward", 0.10),
+    ]
     print("| case | chainrule | torch | ratio (cr/torch) | goal |")
     print("| --- | --- | --- | --- | --- |")
     for label, key, goal in rows:
@@ -61,9 +66,13 @@ def main() -> None:
         print(f"| {label} | {fmt_time(c)} | {fmt_time(t) if t else 'n/a'} | {ratio} | <= {goal}x |")
     cr_import = import_time("chainrule")
     torch_import = import_time("torch") if torch is not None else None
-    print(f"| import | {fmt_time(cr_import)} | "
-          f"{fmt_time(torch_import) if torch_import else 'n/a'} | "
-          f"{cr_import / torch_import:.3f}x | <= 0.1 s |" if torch_import else "")
+    print(
+        f"| import | {fmt_time(cr_import)} | "
+        f"{fmt_time(torch_import) if torch_import else 'n/a'} | "
+        f"{cr_import / torch_import:.3f}x | <= 0.1 s |"
+        if torch_import
+        else ""
+    )
 
 
 if __name__ == "__main__":

@@ -44,21 +44,36 @@ def cases(mod, only):
         fwd_bwd(lambda x: F.max_pool2d(x, 2), a1, (64, 6, 12, 12), 200, "max_pool2d 2 (64,6,24,24)")
         fwd_bwd(lambda x: F.max_pool2d(x, 2), a2, (64, 16, 4, 4), 500, "max_pool2d 2 (64,16,8,8)")
         fwd_bwd(lambda x: F.avg_pool2d(x, 2), a1, (64, 6, 12, 12), 200, "avg_pool2d 2 (64,6,24,24)")
-        fwd_bwd(lambda x: F.adaptive_avg_pool2d(x, 1), a3, (64, 64, 1, 1), 200,
-                "adaptive_avg 1x1 (64,64,8,8)")
+        fwd_bwd(
+            lambda x: F.adaptive_avg_pool2d(x, 1),
+            a3,
+            (64, 64, 1, 1),
+            200,
+            "adaptive_avg 1x1 (64,64,8,8)",
+        )
     if "norm" in only:
         for shape, n in (((16 * 64, 128), 200), ((512, 1024), 50)):
             x = rng.standard_normal(shape, dtype=np.float32)
             w = t(rng.standard_normal(shape[1:], dtype=np.float32), requires_grad=True)
             b = t(rng.standard_normal(shape[1:], dtype=np.float32), requires_grad=True)
-            fwd_bwd(lambda x, w=w, b=b, d=shape[1]: F.layer_norm(x, (d,), w, b), x, shape, n,
-                    f"layer_norm {shape}")
+            fwd_bwd(
+                lambda x, w=w, b=b, d=shape[1]: F.layer_norm(x, (d,), w, b),
+                x,
+                shape,
+                n,
+                f"layer_norm {shape}",
+            )
         x = rng.standard_normal((64, 16, 16, 16), dtype=np.float32)
         w = t(rng.standard_normal(16, dtype=np.float32), requires_grad=True)
         b = t(rng.standard_normal(16, dtype=np.float32), requires_grad=True)
         rm, rv = mod.zeros(16), mod.ones(16)
-        fwd_bwd(lambda x: F.batch_norm(x, rm, rv, w, b, training=True), x, x.shape, 100,
-                "batch_norm2d train (64,16,16,16)")
+        fwd_bwd(
+            lambda x: F.batch_norm(x, rm, rv, w, b, training=True),
+            x,
+            x.shape,
+            100,
+            "batch_norm2d train (64,16,16,16)",
+        )
     return out
 
 
@@ -83,8 +98,11 @@ def main() -> None:
         print("|---|---:|---:|---:|")
         for name, (fn, number) in c.items():
             res = interleaved({"cr": fn, "torch": tc[name][0]}, number, rounds=args.rounds)
-            print(f"| {name} | {fmt_time(res['cr'])} | {fmt_time(res['torch'])} | "
-                  f"{res['torch'] / res['cr']:.2f} |", flush=True)
+            print(
+                f"| {name} | {fmt_time(res['cr'])} | {fmt_time(res['torch'])} | "
+                f"{res['torch'] / res['cr']:.2f} |",
+                flush=True,
+            )
         print()
 
 

@@ -57,7 +57,9 @@ def cases(lib, mod, only):
             Y = t(y)
             out[f"cross_entropy fwd {name}"] = (lambda X=X, Y=Y: F.cross_entropy(X, Y), n)
             out[f"cross_entropy fwd+bwd {name}"] = (
-                lambda Xg=Xg, Y=Y: F.cross_entropy(Xg, Y).backward(), n)
+                lambda Xg=Xg, Y=Y: F.cross_entropy(Xg, Y).backward(),
+                n,
+            )
     return out
 
 
@@ -80,8 +82,10 @@ def main() -> None:
         print(f"{'case':34s} {'chainrule':>11s} {'torch':>11s} {'torch/cr':>9s}")
         for name, (fn, number) in c.items():
             res = interleaved({"cr": fn, "torch": tc[name][0]}, number, rounds=args.rounds)
-            print(f"{name:34s} {fmt_time(res['cr']):>11s} {fmt_time(res['torch']):>11s} "
-                  f"{res['torch'] / res['cr']:9.2f}")
+            print(
+                f"{name:34s} {fmt_time(res['cr']):>11s} {fmt_time(res['torch']):>11s} "
+                f"{res['torch'] / res['cr']:9.2f}"
+            )
         print()
 
 

@@ -125,8 +125,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
-    parser.add_argument("--models", choices=("small", "all"), default="all",
-                        help="small: skip MLP 1024-4096-4096-1024 (about a second a step)")
+    parser.add_argument(
+        "--models",
+        choices=("small", "all"),
+        default="all",
+        help="small: skip MLP 1024-4096-4096-1024 (about a second a step)",
+    )
     parser.add_argument(
         "--cpp-binary",
         help="path of bench/cpp/train_mlp: also compare training through Python with C++",
@@ -174,8 +178,10 @@ def main() -> None:
                 c, t = timed[f"{part} cr"], timed[f"{part} torch"]
                 print(f"| {name} | {part} | {fmt_time(c)} | {fmt_time(t)} | {t / c:.2f}x |")
             ratio = timed["backward cr"] / timed["forward cr"]
-            print(f"| {name} | backward / forward | {ratio:.2f} | "
-                  f"{timed['backward torch'] / timed['forward torch']:.2f} | |")
+            print(
+                f"| {name} | backward / forward | {ratio:.2f} | "
+                f"{timed['backward torch'] / timed['forward torch']:.2f} | |"
+            )
         print()
     if len(args.threads) > 1:
         lo, hi = min(args.threads), max(args.threads)
@@ -187,6 +193,7 @@ def main() -> None:
             c = steps[(name, lo, "cr")] / steps[(name, hi, "cr")]
             t = steps[(name, lo, "torch")] / steps[(name, hi, "torch")]
             print(f"| {name} | {c:.2f}x | {t:.2f}x |")
+
 
 if __name__ == "__main__":
     main()

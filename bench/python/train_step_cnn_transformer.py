@@ -29,16 +29,29 @@ import chainrule as cr
 def lenet(lib: Any) -> Any:
     nn = lib.nn
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Conv2d(1, 6, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(256, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
         nn.Linear(84, 10),
     )
 
 
 def transformer_block(lib: Any) -> Any:
     return lib.nn.TransformerEncoderLayer(
-        128, 4, dim_feedforward=512, dropout=0.0, activation="gelu", batch_first=True,
+        128,
+        4,
+        dim_feedforward=512,
+        dropout=0.0,
+        activation="gelu",
+        batch_first=True,
         norm_first=True,
     )
 
@@ -83,9 +96,7 @@ def cases(torch: Any, name: str) -> dict[str, tuple[Callable[[], None], Callable
     x, y = data(np.random.default_rng(0))
     theirs = build(torch)
     ours = build(cr)
-    ours.load_state_dict(
-        {k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
-    )
+    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     fns: dict[str, list[Callable[[], None]]] = {"step": [], "forward": [], "forward+backward": []}
     for lib, model in ((cr, ours), (torch, theirs)):
         for part, fn in step_functions(lib, model, lib.tensor(x), lib.tensor(y), loss_name).items():
@@ -97,8 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
-    parser.add_argument("--models", nargs="+", choices=("lenet", "transformer"),
-                        default=["lenet", "transformer"])
+    parser.add_argument(
+        "--models", nargs="+", choices=("lenet", "transformer"), default=["lenet", "transformer"]
+    )
     args = parser.parse_args()
     import torch
 
@@ -113,8 +125,11 @@ def main() -> None:
         for name in names:
             pairs = cases(torch, name)
             timed = interleaved(
-                {f"{part} {lib}": fn for part, fs in pairs.items()
-                 for lib, fn in zip(("cr", "torch"), fs, strict=True)},
+                {
+                    f"{part} {lib}": fn
+                    for part, fs in pairs.items()
+                    for lib, fn in zip(("cr", "torch"), fs, strict=True)
+                },
                 number=1 if args.quick else 20,
                 rounds=1 if args.quick else 5,
             )

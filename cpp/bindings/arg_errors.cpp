@@ -4,11 +4,11 @@
 //     exp(): argument 'input' (position 1) must be Tensor, not NoneType
 // Every pybind11 function of _C runs through check_dispatch below, a call straight into
 // pybind11's dispatcher; only when that fails does it look at the arguments (error path).
-#include "common.h"
-
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "common.h"
 
 namespace chainrule::bind {
 namespace {
@@ -34,12 +34,18 @@ Expect expect_of(std::string_view type) {
 
 const char* expect_name(Expect e) {
     switch (e) {
-        case Expect::Tensor: return "Tensor";
-        case Expect::Int: return "int";
-        case Expect::Float: return "float";
-        case Expect::Bool: return "bool";
-        case Expect::Str: return "str";
-        case Expect::Other: break;
+        case Expect::Tensor:
+            return "Tensor";
+        case Expect::Int:
+            return "int";
+        case Expect::Float:
+            return "float";
+        case Expect::Bool:
+            return "bool";
+        case Expect::Str:
+            return "str";
+        case Expect::Other:
+            break;
     }
     return "";
 }
@@ -49,13 +55,18 @@ const char* expect_name(Expect e) {
 bool refuses(Expect e, PyObject* v) {
     const bool number = PyNumber_Check(v) != 0;  // nb_index, nb_int or nb_float
     switch (e) {
-        case Expect::Tensor: return !PyObject_TypeCheck(v, g_tensor_type);
-        case Expect::Int: return !number || PyFloat_Check(v);
-        case Expect::Float: return !number;
+        case Expect::Tensor:
+            return !PyObject_TypeCheck(v, g_tensor_type);
+        case Expect::Int:
+            return !number || PyFloat_Check(v);
+        case Expect::Float:
+            return !number;
         case Expect::Bool:  // None converts to False; anything with nb_bool converts
             return v != Py_None && !(Py_TYPE(v)->tp_as_number && Py_TYPE(v)->tp_as_number->nb_bool);
-        case Expect::Str: return !PyUnicode_Check(v) && !PyBytes_Check(v) && !PyByteArray_Check(v);
-        case Expect::Other: break;
+        case Expect::Str:
+            return !PyUnicode_Check(v) && !PyBytes_Check(v) && !PyByteArray_Check(v);
+        case Expect::Other:
+            break;
     }
     return false;
 }
@@ -159,8 +170,8 @@ void explain_bad_arg(PyObject* self, PyObject* const* args, size_t nargsf, PyObj
     Py_XDECREF(tb);
     std::string msg;
     if (rec->is_setter) {
-        msg = name + ": the assigned value must be " + expect_name(bad_expect) + ", not " +
-              bad_type;
+        msg =
+            name + ": the assigned value must be " + expect_name(bad_expect) + ", not " + bad_type;
     } else {
         // torch counts positions from 1 and leaves self out of a method's count.
         std::string where;
@@ -173,8 +184,7 @@ void explain_bad_arg(PyObject* self, PyObject* const* args, size_t nargsf, PyObj
     PyErr_SetString(PyExc_TypeError, msg.c_str());
 }
 
-PyObject* check_dispatch(PyObject* self, PyObject* const* args, size_t nargsf,
-                         PyObject* kwnames) {
+PyObject* check_dispatch(PyObject* self, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
     PyObject* result = g_pybind_dispatch(self, args, nargsf, kwnames);
     if (result == nullptr) [[unlikely]] {
         explain_bad_arg(self, args, nargsf, kwnames);

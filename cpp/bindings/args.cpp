@@ -76,7 +76,8 @@ Shape shape_args(const py::args& args, const char* op) {
     Shape s;
     for (py::handle e : seq) {
         CR_CHECK(PyLong_Check(e.ptr()) || py::hasattr(e, "__index__"), TypeError, op,
-                 ": size must be ints; got ", std::string(py::str(py::type::of(e).attr("__name__"))));
+                 ": size must be ints; got ",
+                 std::string(py::str(py::type::of(e).attr("__name__"))));
         s.push_back(py::cast<int64_t>(e.attr("__index__")()));
     }
     return s;
@@ -89,19 +90,19 @@ DType dtype_arg(py::handle h, DType fallback) {
     if (h.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float64;
     if (h.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) return DType::Int64;
     if (h.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) return DType::Bool;
-    throw TypeError(detail::cat_str("dtype: expected a chainrule dtype (cr.float32, cr.float64, "
-                                    "cr.int64, cr.bool); got ", std::string(py::repr(h))));
+    throw TypeError(
+        detail::cat_str("dtype: expected a chainrule dtype (cr.float32, cr.float64, "
+                        "cr.int64, cr.bool); got ",
+                        std::string(py::repr(h))));
 }
 
 std::string method_doc(const char* name, const char* doc) {
     if (doc == nullptr) return {};
     const std::string d(doc);
-    return d.substr(0, d.find('\n')) + "\n\nSee chainrule." + name +
-           " (self is its input).\n";
+    return d.substr(0, d.find('\n')) + "\n\nSee chainrule." + name + " (self is its input).\n";
 }
 
-void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn,
-                const char* doc) {
+void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryOp fn, const char* doc) {
     m.def(
         name,
         [fn, name](py::object a, py::object b) {

@@ -24,8 +24,7 @@ void def_softmax(py::module_& nn, const char* name, SoftmaxFn fn, bool negate, c
                                         "dim=X as an argument.";
                 // _stacklevel counts PyTorch's two Python frames (the helper and F.<name>),
                 // which this C++ function does not have.
-                if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), std::max(1, stacklevel - 2)) <
-                    0) {
+                if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), std::max(1, stacklevel - 2)) < 0) {
                     throw py::error_already_set();
                 }
                 const int64_t n = x.dim();
@@ -41,10 +40,10 @@ void def_softmax(py::module_& nn, const char* name, SoftmaxFn fn, bool negate, c
 
 // The tail shared by the docstrings of the float-only activations.
 // (pybind11 prepends the signature itself.)
-#define CR_ACT_DOC(math, extra_args)                                           \
+#define CR_ACT_DOC(math, extra_args)                                                \
     math "\n\nArgs:\n    input: a floating-point tensor of any shape.\n" extra_args \
          "\nReturns:\n    A tensor of input's shape and dtype.\n"
-#define CR_INPLACE_ARG                                                       \
+#define CR_INPLACE_ARG                                                               \
     "    inplace: write the result into input and return it (not allowed on a leaf " \
     "that requires grad).\n"
 
@@ -118,14 +117,12 @@ void bind_activation(py::module_& m) {
            py::arg("input"), py::kw_only(), py::arg("approximate") = "none");
     nn.def(
         "silu", [](Tensor& x, bool inplace) -> Tensor { return inplace ? silu_(x) : silu(x); },
-        CR_ACT_DOC("x * sigmoid(x) (swish).",
-                   CR_INPLACE_ARG),
-        py::arg("input"), py::arg("inplace") = false);
+        CR_ACT_DOC("x * sigmoid(x) (swish).", CR_INPLACE_ARG), py::arg("input"),
+        py::arg("inplace") = false);
     nn.def(
         "mish", [](Tensor& x, bool inplace) -> Tensor { return inplace ? mish_(x) : mish(x); },
-        CR_ACT_DOC("x * tanh(softplus(x)).",
-                   CR_INPLACE_ARG),
-        py::arg("input"), py::arg("inplace") = false);
+        CR_ACT_DOC("x * tanh(softplus(x)).", CR_INPLACE_ARG), py::arg("input"),
+        py::arg("inplace") = false);
     nn.def("softplus", &softplus,
            CR_ACT_DOC("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold "
                       "(for numerical stability).",
@@ -148,42 +145,40 @@ void bind_activation(py::module_& m) {
         py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
         py::arg("inplace") = false);
     nn.def(
-        "hardtanh_", [](Tensor& x, double lo, double hi) -> Tensor& { return hardtanh_(x, lo, hi); },
+        "hardtanh_",
+        [](Tensor& x, double lo, double hi) -> Tensor& { return hardtanh_(x, lo, hi); },
         CR_ACT_DOC("In-place hardtanh: writes into input and returns it.",
                    "    min_val: the lower bound.\n    max_val: the upper bound.\n"),
         py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0);
     nn.def(
         "relu6", [](Tensor& x, bool inplace) -> Tensor { return inplace ? relu6_(x) : relu6(x); },
-        CR_ACT_DOC("min(max(x, 0), 6).",
-                   CR_INPLACE_ARG),
-        py::arg("input"), py::arg("inplace") = false);
+        CR_ACT_DOC("min(max(x, 0), 6).", CR_INPLACE_ARG), py::arg("input"),
+        py::arg("inplace") = false);
     nn.def(
         "hardsigmoid",
-        [](Tensor& x, bool inplace) -> Tensor { return inplace ? hardsigmoid_(x) : hardsigmoid(x); },
-        CR_ACT_DOC("relu6(x + 3) / 6.",
-                   CR_INPLACE_ARG),
-        py::arg("input"), py::arg("inplace") = false);
+        [](Tensor& x, bool inplace) -> Tensor {
+            return inplace ? hardsigmoid_(x) : hardsigmoid(x);
+        },
+        CR_ACT_DOC("relu6(x + 3) / 6.", CR_INPLACE_ARG), py::arg("input"),
+        py::arg("inplace") = false);
     nn.def(
         "hardswish",
         [](Tensor& x, bool inplace) -> Tensor { return inplace ? hardswish_(x) : hardswish(x); },
-        CR_ACT_DOC("x * relu6(x + 3) / 6.",
-                   CR_INPLACE_ARG),
-        py::arg("input"), py::arg("inplace") = false);
+        CR_ACT_DOC("x * relu6(x + 3) / 6.", CR_INPLACE_ARG), py::arg("input"),
+        py::arg("inplace") = false);
 
     // ---- softmax family
-#define CR_SOFTMAX_DOC(math)                                                            \
-    math "\n\nArgs:\n    input: a floating-point tensor (N, *).\n"                            \
-         "    dim: the dim to normalise over. None picks PyTorch's deprecated implicit dim "  \
-         "(0 for 0-, 1- and 3-d inputs, else 1) and warns.\n"                                 \
-         "    _stacklevel: the warning's stack level, as in PyTorch.\n"                       \
-         "    dtype: cast the input to this dtype before the op (None: keep it).\n\n"         \
+#define CR_SOFTMAX_DOC(math)                                                                 \
+    math "\n\nArgs:\n    input: a floating-point tensor (N, *).\n"                           \
+         "    dim: the dim to normalise over. None picks PyTorch's deprecated implicit dim " \
+         "(0 for 0-, 1- and 3-d inputs, else 1) and warns.\n"                                \
+         "    _stacklevel: the warning's stack level, as in PyTorch.\n"                      \
+         "    dtype: cast the input to this dtype before the op (None: keep it).\n\n"        \
          "Returns:\n    A tensor of input's shape.\n"
-    def_softmax(nn, "softmax", &softmax, false,
-                CR_SOFTMAX_DOC("exp(x) / sum(exp(x)) along dim."));
+    def_softmax(nn, "softmax", &softmax, false, CR_SOFTMAX_DOC("exp(x) / sum(exp(x)) along dim."));
     def_softmax(nn, "log_softmax", &log_softmax, false,
                 CR_SOFTMAX_DOC("x - logsumexp(x) along dim."));
-    def_softmax(nn, "softmin", &softmax, true,
-                CR_SOFTMAX_DOC("softmax(-x) along dim."));
+    def_softmax(nn, "softmin", &softmax, true, CR_SOFTMAX_DOC("softmax(-x) along dim."));
 #undef CR_SOFTMAX_DOC
 }
 

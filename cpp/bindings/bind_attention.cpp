@@ -1,7 +1,7 @@
 // Python bindings: the fused scaled dot-product attention as _C._nn.scaled_dot_product_attention
 // (no dropout; F.scaled_dot_product_attention picks it or the composed path).
-#include "common.h"
 #include "chainrule/ops/attention.h"
+#include "common.h"
 
 namespace chainrule::bind {
 

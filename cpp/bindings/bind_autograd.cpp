@@ -40,8 +40,7 @@ TensorList tensor_list(py::handle seq, const char* op, const char* what, bool al
         }
         Tensor t = try_tensor_arg(h);
         CR_CHECK(t.defined() && !t.impl()->wrapped_number, TypeError, op, ": ", what,
-                 " must be Tensors; got ",
-                 std::string(py::str(py::type::of(h).attr("__name__"))));
+                 " must be Tensors; got ", std::string(py::str(py::type::of(h).attr("__name__"))));
         out.push_back(std::move(t));
     }
     return out;
@@ -69,9 +68,10 @@ void bind_autograd(py::module_& m) {
                  std::snprintf(addr, sizeof(addr), "%p", static_cast<const void*>(&n));
                  return "<" + n.name() + " object at " + addr + ">";
              })
-        .def("__eq__", [](const Node& a, py::object b) {
-            return py::isinstance<Node>(b) && &a == &py::cast<const Node&>(b);
-        })
+        .def("__eq__",
+             [](const Node& a, py::object b) {
+                 return py::isinstance<Node>(b) && &a == &py::cast<const Node&>(b);
+             })
         .def("__hash__", [](const Node& n) { return std::hash<const Node*>{}(&n); });
 
     py::class_<RemovableHandle>(m, "RemovableHandle",
@@ -97,8 +97,8 @@ void bind_autograd(py::module_& m) {
 
     m.def(
         "_run_grad",
-        [](py::sequence outputs, py::sequence grad_outputs, py::sequence inputs,
-           bool retain_graph, bool allow_unused) {
+        [](py::sequence outputs, py::sequence grad_outputs, py::sequence inputs, bool retain_graph,
+           bool allow_unused) {
             TensorList outs = tensor_list(outputs, "grad", "outputs", false);
             TensorList gouts = tensor_list(grad_outputs, "grad", "grad_outputs", true);
             TensorList ins = tensor_list(inputs, "grad", "inputs", false);

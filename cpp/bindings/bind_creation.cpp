@@ -31,8 +31,10 @@ bool foreign_byte_order(const py::dtype& dt) {
 // Wraps a NumPy array without copying; the array stays alive while the storage does.
 Tensor wrap_array(const py::array& a, const char* op) {
     // The kernels read native numbers: a foreign-order array would be read as garbage.
-    CR_CHECK(!foreign_byte_order(a.dtype()), ValueError, op, ": given numpy array has byte "
-             "order different from the native byte order (dtype ", std::string(py::str(a.dtype())),
+    CR_CHECK(!foreign_byte_order(a.dtype()), ValueError, op,
+             ": given numpy array has byte "
+             "order different from the native byte order (dtype ",
+             std::string(py::str(a.dtype())),
              "). Conversion between byte orders is currently not supported; cr.tensor(array) "
              "copies it converted, or use array.astype(array.dtype.newbyteorder('='))");
     auto dt = dtype_from_numpy(a.dtype());
@@ -44,9 +46,11 @@ Tensor wrap_array(const py::array& a, const char* op) {
     const auto isz = static_cast<int64_t>(a.itemsize());
     for (py::ssize_t i = 0; i < a.ndim(); ++i) {
         const int64_t s = a.strides()[i];
-        CR_CHECK(s >= 0, ValueError, op, ": at least one stride in the given NumPy array is "
+        CR_CHECK(s >= 0, ValueError, op,
+                 ": at least one stride in the given NumPy array is "
                  "negative; copy it first (np.ascontiguousarray)");
-        CR_CHECK(s % isz == 0, ValueError, op, ": array strides are not a multiple of the "
+        CR_CHECK(s % isz == 0, ValueError, op,
+                 ": array strides are not a multiple of the "
                  "element size");
         strides.push_back(s / isz);
     }
@@ -109,9 +113,9 @@ void bind_creation(py::module_& m) {
         m.def(
             name,
             [value, name](py::args size, py::object size_kw, py::object dtype, bool requires_grad) {
-                return finish(full(size_of(size, size_kw, name), value,
-                                   dtype_arg(dtype, kDefaultFloat)),
-                              requires_grad);
+                return finish(
+                    full(size_of(size, size_kw, name), value, dtype_arg(dtype, kDefaultFloat)),
+                    requires_grad);
             },
             py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(),
             py::arg("requires_grad") = false, doc);
@@ -194,21 +198,23 @@ Example: linspace(0, 1, 5) is [0, 0.25, 0.5, 0.75, 1].
             name,
             [fn, name](py::args size, py::object size_kw, Generator* generator, py::object dtype,
                        bool requires_grad) {
-                return finish(fn(size_of(size, size_kw, name), dtype_arg(dtype, kDefaultFloat),
-                                 generator),
-                              requires_grad);
+                return finish(
+                    fn(size_of(size, size_kw, name), dtype_arg(dtype, kDefaultFloat), generator),
+                    requires_grad);
             },
             py::kw_only(), py::arg("size") = py::none(), py::arg("generator") = nullptr,
             py::arg("dtype") = py::none(), py::arg("requires_grad") = false, doc);
     };
-    random("rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); },
-           R"doc(A new tensor of values drawn uniformly from [0, 1).
+    random(
+        "rand", [](const Shape& s, DType d, Generator* g) { return rand(s, d, g); },
+        R"doc(A new tensor of values drawn uniformly from [0, 1).
 
 The size is given as ints, one sequence or size=; dtype must be floating (default
 float32). generator= draws from a private cr.Generator instead of the global one.
 )doc");
-    random("randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); },
-           R"doc(A new tensor of draws from the standard normal distribution N(0, 1).
+    random(
+        "randn", [](const Shape& s, DType d, Generator* g) { return randn(s, d, g); },
+        R"doc(A new tensor of draws from the standard normal distribution N(0, 1).
 
 The size is given as ints, one sequence or size=; dtype must be floating (default
 float32). generator= draws from a private cr.Generator instead of the global one.

@@ -71,7 +71,8 @@ exponent.
     cls.def(
         "pow", [](const Tensor& a, py::object b) { return pow(a, to_tensor_arg(b, "pow")); },
         py::arg("exponent"), "self raised to the power exponent, elementwise. See chainrule.pow.");
-    cls.def("__pow__", [](const Tensor& a, py::object b) { return pow(a, to_tensor_arg(b, "pow")); });
+    cls.def("__pow__",
+            [](const Tensor& a, py::object b) { return pow(a, to_tensor_arg(b, "pow")); });
     cls.def("__rpow__",
             [](const Tensor& a, py::object b) { return pow(to_tensor_arg(b, "pow"), a); });
     binary("maximum", &maximum, nullptr, nullptr, R"doc(Elementwise larger of input and other.
@@ -148,8 +149,7 @@ The operands broadcast; NaN is unequal to everything, itself included.
                 Tensor y = to_tensor_arg(b, name);
                 return fn(a, y, alpha_arg(alpha, arith_result_type(a, y), name));
             },
-            py::arg("other"), py::kw_only(), py::arg("alpha") = 1,
-            method_doc(name, doc).c_str());
+            py::arg("other"), py::kw_only(), py::arg("alpha") = 1, method_doc(name, doc).c_str());
         cls.def(dunder, [fn, name](const Tensor& a, py::object b) {
             return fn(a, to_tensor_arg(b, name), 1.0);
         });
@@ -288,11 +288,13 @@ The one-argument form where(condition) is nonzero(condition, as_tuple=True).
         py::arg("condition"), py::arg("other"),
         "self where condition is True, else other. See chainrule.where.");
     // ---- in-place arithmetic (the other in-place ops: bind_inplace.cpp)
-    auto inplace = [&](const char* name, const char* dunder,
-                       Tensor& (*fn)(Tensor&, const Tensor&), const char* doc) {
+    auto inplace = [&](const char* name, const char* dunder, Tensor& (*fn)(Tensor&, const Tensor&),
+                       const char* doc) {
         cls.def(
             name,
-            [fn, name](Tensor& a, py::object b) -> Tensor& { return fn(a, to_tensor_arg(b, name)); },
+            [fn, name](Tensor& a, py::object b) -> Tensor& {
+                return fn(a, to_tensor_arg(b, name));
+            },
             py::arg("other"), doc);
         cls.def(dunder, [fn, name](Tensor& a, py::object b) -> Tensor& {
             return fn(a, to_tensor_arg(b, name));
@@ -334,7 +336,6 @@ other must broadcast to self's shape and the result must fit self's dtype.
         return sub_(a, to_tensor_arg(b, "sub_"), 1.0);
     });
 
-
     // ---- dtype conversion
     cls.def(
         "to", [](const Tensor& t, py::object dtype) { return to_dtype(t, dtype_of_obj(dtype)); },
@@ -344,25 +345,33 @@ other must broadcast to self's shape and the result must fit self's dtype.
 Returns self itself when it already has that dtype. Floating conversions keep the
 gradient; float to int64 truncates toward zero.
 )doc");
-    cls.def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); },
-            "self as float32 (self itself if it already is). Same as self.to(cr.float32).");
-    cls.def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); },
-            "self as float64 (self itself if it already is). Same as self.to(cr.float64).");
-    cls.def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); },
-            "self as int64, truncating toward zero. Same as self.to(cr.int64).");
-    cls.def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); },
-            "self as bool: True where nonzero. Same as self.to(cr.bool).");
+    cls.def(
+        "float", [](const Tensor& t) { return to_dtype(t, DType::Float32); },
+        "self as float32 (self itself if it already is). Same as self.to(cr.float32).");
+    cls.def(
+        "double", [](const Tensor& t) { return to_dtype(t, DType::Float64); },
+        "self as float64 (self itself if it already is). Same as self.to(cr.float64).");
+    cls.def(
+        "long", [](const Tensor& t) { return to_dtype(t, DType::Int64); },
+        "self as int64, truncating toward zero. Same as self.to(cr.int64).");
+    cls.def(
+        "bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); },
+        "self as bool: True where nonzero. Same as self.to(cr.bool).");
 
     // ---- clamp_min / clamp_max and +x
     auto clamp_side = [&](const char* name, Tensor (*fn)(const Tensor&, double), const char* arg,
                           const char* doc) {
         m.def(
             name,
-            [fn, name](const Tensor& x, py::handle b) { return fn(x, number_arg(b, name, "bound")); },
+            [fn, name](const Tensor& x, py::handle b) {
+                return fn(x, number_arg(b, name, "bound"));
+            },
             py::arg("input"), py::arg(arg), doc);
         cls.def(
             name,
-            [fn, name](const Tensor& x, py::handle b) { return fn(x, number_arg(b, name, "bound")); },
+            [fn, name](const Tensor& x, py::handle b) {
+                return fn(x, number_arg(b, name, "bound"));
+            },
             py::arg(arg), method_doc(name, doc).c_str());
     };
     clamp_side("clamp_min", &clamp_min, "min",
@@ -393,11 +402,13 @@ Refuses bool tensors, as unary minus does.
 
 Integer and bool inputs are never NaN (all False).
 )doc");
-    unary("isinf", &isinf, R"doc(Elementwise test for +inf or -inf, as a bool tensor of input's shape.
+    unary("isinf", &isinf,
+          R"doc(Elementwise test for +inf or -inf, as a bool tensor of input's shape.
 
 Integer and bool inputs are never infinite (all False).
 )doc");
-    unary("isfinite", &isfinite, R"doc(Elementwise test for finite values (neither NaN nor +-inf), as a bool tensor.
+    unary("isfinite", &isfinite,
+          R"doc(Elementwise test for finite values (neither NaN nor +-inf), as a bool tensor.
 
 Integer and bool inputs are always finite (all True).
 )doc");
@@ -424,15 +435,16 @@ the reduced dims as size 1. Use .item() for a Python bool.
 dim: an int or a tuple of ints (None: every dim, giving a 0-d result); keepdim keeps
 the reduced dims as size 1. Use .item() for a Python bool.
 )doc");
-    m.def("isclose", &isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
-          py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
-          R"doc(Elementwise closeness test |input - other| <= atol + rtol * |other|, as a bool tensor.
+    m.def(
+        "isclose", &isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
+        py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
+        R"doc(Elementwise closeness test |input - other| <= atol + rtol * |other|, as a bool tensor.
 
 input and other broadcast. Infinities are close only to themselves; NaN is close to NaN
 only with equal_nan=True. Not symmetric: the tolerance scales with other.
 )doc");
-    cls.def("isclose", &isclose, py::arg("other"), py::arg("rtol") = 1e-05,
-            py::arg("atol") = 1e-08, py::arg("equal_nan") = false,
+    cls.def("isclose", &isclose, py::arg("other"), py::arg("rtol") = 1e-05, py::arg("atol") = 1e-08,
+            py::arg("equal_nan") = false,
             R"doc(Elementwise closeness test against other. See chainrule.isclose.
 )doc");
     m.def("allclose", &allclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05,
@@ -507,7 +519,8 @@ The operands broadcast and may be Python ints or bools; floating tensors are ref
 
 The operands broadcast; the result is a bool tensor without gradient.
 )doc");
-    unary("bitwise_not", &bitwise_not, R"doc(Elementwise bitwise NOT: ~x for int64 tensors, logical NOT for bool tensors.
+    unary("bitwise_not", &bitwise_not,
+          R"doc(Elementwise bitwise NOT: ~x for int64 tensors, logical NOT for bool tensors.
 
 Floating tensors are refused. The ~ operator calls it.
 )doc");
@@ -535,7 +548,8 @@ rounds toward zero and 'floor' toward -inf (integer inputs then stay integer). T
 operands broadcast and may be numbers.
 )doc");
     cls.def(
-        "div", [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
+        "div",
+        [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
         py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
         R"doc(self / other, optionally rounded (rounding_mode None, 'trunc' or 'floor').
 

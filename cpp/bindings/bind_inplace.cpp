@@ -11,7 +11,8 @@ void bind_inplace(py::module_& m) {
     // ---- fills and copies
     cls.def("zero_", &zero_, "Fills self with zeros in place and returns it.");
     cls.def(
-        "fill_", [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
+        "fill_",
+        [](Tensor& a, py::object v) -> Tensor& { return fill_(a, to_tensor_arg(v, "fill_")); },
         py::arg("value"), R"doc(Fills self with value in place and returns it.
 
 value is a number or a 0-d tensor; self keeps its shape and dtype.
@@ -58,8 +59,7 @@ the masked ones.
 
     // ---- in-place unary math: t.exp_() and cr.exp_(t)
     auto inplace_unary = [&](const char* name, Tensor& (*fn)(Tensor&), const char* doc) {
-        cls.def(
-            name, [fn](Tensor& t) -> Tensor& { return fn(t); }, method_doc(name, doc).c_str());
+        cls.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); }, method_doc(name, doc).c_str());
         m.def(name, [fn](Tensor& t) -> Tensor& { return fn(t); }, py::arg("input"), doc);
     };
     inplace_unary("exp_", &exp_,
@@ -68,44 +68,51 @@ the masked ones.
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("log_", &log_,
-                  R"doc(In-place log: replaces every element x of input by its natural logarithm; returns input.
+    inplace_unary(
+        "log_", &log_,
+        R"doc(In-place log: replaces every element x of input by its natural logarithm; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("sqrt_", &sqrt_,
-                  R"doc(In-place sqrt: replaces every element x of input by its square root; returns input.
+    inplace_unary(
+        "sqrt_", &sqrt_,
+        R"doc(In-place sqrt: replaces every element x of input by its square root; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("neg_", &neg_,
-                  R"doc(In-place neg: replaces every element x of input by its negation; returns input.
+    inplace_unary(
+        "neg_", &neg_,
+        R"doc(In-place neg: replaces every element x of input by its negation; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("abs_", &abs_,
-                  R"doc(In-place abs: replaces every element x of input by its absolute value; returns input.
+    inplace_unary(
+        "abs_", &abs_,
+        R"doc(In-place abs: replaces every element x of input by its absolute value; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("relu_", &relu_,
-                  R"doc(In-place relu: replaces every element x of input by max(x, 0); returns input.
+    inplace_unary(
+        "relu_", &relu_,
+        R"doc(In-place relu: replaces every element x of input by max(x, 0); returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("sigmoid_", &sigmoid_,
-                  R"doc(In-place sigmoid: replaces every element x of input by its logistic sigmoid; returns input.
+    inplace_unary(
+        "sigmoid_", &sigmoid_,
+        R"doc(In-place sigmoid: replaces every element x of input by its logistic sigmoid; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("tanh_", &tanh_,
-                  R"doc(In-place tanh: replaces every element x of input by its hyperbolic tangent; returns input.
+    inplace_unary(
+        "tanh_", &tanh_,
+        R"doc(In-place tanh: replaces every element x of input by its hyperbolic tangent; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
@@ -116,14 +123,16 @@ be written into an int64 tensor). Not allowed on a leaf that requires grad.
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    inplace_unary("cos_", &cos_,
-                  R"doc(In-place cos: replaces every element x of input by its cosine; returns input.
+    inplace_unary(
+        "cos_", &cos_,
+        R"doc(In-place cos: replaces every element x of input by its cosine; returns input.
 
 input keeps its shape and dtype, so the result must fit it (a floating result cannot
 be written into an int64 tensor). Not allowed on a leaf that requires grad.
 )doc");
-    cls.def("negative_", [](Tensor& t) -> Tensor& { return neg_(t); },
-            R"doc(In-place negation, the same as self.neg_(); returns self.
+    cls.def(
+        "negative_", [](Tensor& t) -> Tensor& { return neg_(t); },
+        R"doc(In-place negation, the same as self.neg_(); returns self.
 )doc");
     cls.def(
         "pow_",
@@ -134,8 +143,9 @@ be written into an int64 tensor). Not allowed on a leaf that requires grad.
 exponent is a number or a tensor that broadcasts to self's shape; the result must fit
 self's dtype.
 )doc");
-    cls.def("detach_", [](Tensor& t) -> Tensor& { return detach_(t); },
-            "Detaches the tensor from its history in place.");
+    cls.def(
+        "detach_", [](Tensor& t) -> Tensor& { return detach_(t); },
+        "Detaches the tensor from its history in place.");
 
     // clamp_min_ / clamp_max_ (a number bound)
     auto clamp_side_ = [&](const char* name, const char* op, Tensor& (*fn)(Tensor&, double),
@@ -160,15 +170,15 @@ self's dtype.
         [](Tensor& t, double from, double to, Generator* generator) -> Tensor& {
             return uniform_(t, from, to, generator);
         },
-        py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(),
-        py::arg("generator") = nullptr, "Fills with draws from U[from, to).");
+        py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr,
+        "Fills with draws from U[from, to).");
     cls.def(
         "normal_",
         [](Tensor& t, double mean, double std, Generator* generator) -> Tensor& {
             return normal_(t, mean, std, generator);
         },
-        py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(),
-        py::arg("generator") = nullptr, "Fills with draws from N(mean, std^2).");
+        py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = nullptr,
+        "Fills with draws from N(mean, std^2).");
     cls.def(
         "bernoulli_",
         [](Tensor& t, double p, Generator* generator) -> Tensor& {

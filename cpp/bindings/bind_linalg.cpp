@@ -47,9 +47,8 @@ Both must be 3-d with the same batch size b; no broadcasting (see chainrule.matm
 mat1 (n, m) and mat2 (m, p) are matrices; input broadcasts to (n, p) (a bias row of
 shape (p,) is the usual case). With beta=0 input's values are ignored (NaN included).
 )doc");
-    cls.def("addmm", &addmm, py::arg("mat1"), py::arg("mat2"), py::kw_only(),
-            py::arg("beta") = 1.0, py::arg("alpha") = 1.0,
-            "beta * self + alpha * (mat1 @ mat2). See chainrule.addmm.");
+    cls.def("addmm", &addmm, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1.0,
+            py::arg("alpha") = 1.0, "beta * self + alpha * (mat1 @ mat2). See chainrule.addmm.");
     m.def("outer", &outer, py::arg("input"), py::arg("vec2"),
           R"doc(Outer product of two 1-d tensors: out[i, j] = input[i] * vec2[j].
 

@@ -29,7 +29,8 @@ Reduction reduction_arg(py::handle size_average, py::handle reduce, py::handle r
         const bool rd = reduce.is_none() || PyObject_IsTrue(reduce.ptr()) == 1;
         const char* r = sa && rd ? "mean" : rd ? "sum" : "none";
         warn(std::string("size_average and reduce args will be deprecated, please use "
-                         "reduction='") + r + "' instead.");
+                         "reduction='") +
+             r + "' instead.");
         return reduction_from_string(r, op);
     }
     if (!PyUnicode_Check(reduction.ptr())) {
@@ -235,21 +236,19 @@ void bind_loss(py::module_& m) {
             return cross_entropy(input, target, opt(weight), ignore_index, r, label_smoothing);
         },
         py::arg("input"), py::arg("target"), py::arg("weight") = none,
-        py::arg("size_average") = none, py::arg("ignore_index") = -100,
-        py::arg("reduce") = none, py::arg("reduction") = "mean",
-        py::arg("label_smoothing") = 0.0, kCrossEntropyDoc);
+        py::arg("size_average") = none, py::arg("ignore_index") = -100, py::arg("reduce") = none,
+        py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0, kCrossEntropyDoc);
 
     nn.def(
         "nll_loss",
         [](const Tensor& input, const Tensor& target, const OptTensor& weight,
-           py::handle size_average, int64_t ignore_index, py::handle reduce,
-           py::handle reduction) {
+           py::handle size_average, int64_t ignore_index, py::handle reduce, py::handle reduction) {
             const Reduction r = reduction_arg(size_average, reduce, reduction, "nll_loss");
             return nll_loss(input, target, opt(weight), ignore_index, r);
         },
         py::arg("input"), py::arg("target"), py::arg("weight") = none,
-        py::arg("size_average") = none, py::arg("ignore_index") = -100,
-        py::arg("reduce") = none, py::arg("reduction") = "mean", kNllDoc);
+        py::arg("size_average") = none, py::arg("ignore_index") = -100, py::arg("reduce") = none,
+        py::arg("reduction") = "mean", kNllDoc);
 
     nn.def(
         "mse_loss",
@@ -260,8 +259,7 @@ void bind_loss(py::module_& m) {
             return mse_loss(input, target, r, opt(weight));
         },
         py::arg("input"), py::arg("target"), py::arg("size_average") = none,
-        py::arg("reduce") = none, py::arg("reduction") = "mean", py::arg("weight") = none,
-        kMseDoc);
+        py::arg("reduce") = none, py::arg("reduction") = "mean", py::arg("weight") = none, kMseDoc);
 
     nn.def(
         "l1_loss",
@@ -272,8 +270,7 @@ void bind_loss(py::module_& m) {
             return l1_loss(input, target, r, opt(weight));
         },
         py::arg("input"), py::arg("target"), py::arg("size_average") = none,
-        py::arg("reduce") = none, py::arg("reduction") = "mean", py::arg("weight") = none,
-        kL1Doc);
+        py::arg("reduce") = none, py::arg("reduction") = "mean", py::arg("weight") = none, kL1Doc);
 
     nn.def(
         "huber_loss",
@@ -283,8 +280,8 @@ void bind_loss(py::module_& m) {
             const Reduction r = reduction_arg(py::none(), py::none(), reduction, "huber_loss");
             return huber_loss(input, target, r, delta, opt(weight));
         },
-        py::arg("input"), py::arg("target"), py::arg("reduction") = "mean",
-        py::arg("delta") = 1.0, py::arg("weight") = none, kHuberDoc);
+        py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("delta") = 1.0,
+        py::arg("weight") = none, kHuberDoc);
 
     nn.def(
         "smooth_l1_loss",
@@ -307,22 +304,21 @@ void bind_loss(py::module_& m) {
             return binary_cross_entropy(input, target, opt(weight), r);
         },
         py::arg("input"), py::arg("target"), py::arg("weight") = none,
-        py::arg("size_average") = none, py::arg("reduce") = none,
-        py::arg("reduction") = "mean", kBceDoc);
+        py::arg("size_average") = none, py::arg("reduce") = none, py::arg("reduction") = "mean",
+        kBceDoc);
 
     nn.def(
         "binary_cross_entropy_with_logits",
         [](const Tensor& input, const Tensor& target, const OptTensor& weight,
            py::handle size_average, py::handle reduce, py::handle reduction,
            const OptTensor& pos_weight) {
-            const Reduction r = reduction_arg(size_average, reduce, reduction,
-                                              "binary_cross_entropy_with_logits");
-            return binary_cross_entropy_with_logits(input, target, opt(weight), opt(pos_weight),
-                                                    r);
+            const Reduction r =
+                reduction_arg(size_average, reduce, reduction, "binary_cross_entropy_with_logits");
+            return binary_cross_entropy_with_logits(input, target, opt(weight), opt(pos_weight), r);
         },
         py::arg("input"), py::arg("target"), py::arg("weight") = none,
-        py::arg("size_average") = none, py::arg("reduce") = none,
-        py::arg("reduction") = "mean", py::arg("pos_weight") = none, kBceLogitsDoc);
+        py::arg("size_average") = none, py::arg("reduce") = none, py::arg("reduction") = "mean",
+        py::arg("pos_weight") = none, kBceLogitsDoc);
 
     nn.def(
         "kl_div",
@@ -331,10 +327,11 @@ void bind_loss(py::module_& m) {
             const bool legacy = !size_average.is_none() || !reduce.is_none();
             if (!legacy && PyUnicode_Check(reduction.ptr()) &&
                 reduction.cast<std::string>() == "mean") {
-                warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                     "support size.'batchmean' divides only by the batch size, and aligns with "
-                     "the KL div math definition.'mean' will be changed to behave the same as "
-                     "'batchmean' in the next major release.");
+                warn(
+                    "reduction: 'mean' divides the total loss by both the batch size and the "
+                    "support size.'batchmean' divides only by the batch size, and aligns with "
+                    "the KL div math definition.'mean' will be changed to behave the same as "
+                    "'batchmean' in the next major release.");
             }
             const Reduction r = reduction_arg(size_average, reduce, reduction, "kl_div", true);
             return kl_div(input, target, r, log_target);

@@ -29,8 +29,8 @@ void bind_norm(py::module_& m) {
 
     nn.def(
         "batch_norm",
-        [](const Tensor& input, py::handle running_mean, py::handle running_var,
-           py::handle weight, py::handle bias, bool training, double momentum, double eps) {
+        [](const Tensor& input, py::handle running_mean, py::handle running_var, py::handle weight,
+           py::handle bias, bool training, double momentum, double eps) {
             const char* op = "batch_norm";
             return batch_norm(input, optional_tensor_arg(running_mean, op, "running_mean"),
                               optional_tensor_arg(running_var, op, "running_var"),
@@ -40,8 +40,8 @@ void bind_norm(py::module_& m) {
         "Normalises each channel (dim 1) of an (N, C, *) input with the batch statistics "
         "(training, updating running_mean/running_var in place) or the running ones.",
         py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
-        py::arg("weight") = py::none(), py::arg("bias") = py::none(),
-        py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+        py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("training") = false,
+        py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
 }
 
 }  // namespace chainrule::bind

@@ -10,9 +10,7 @@ namespace {
 
 using optim::TensorVec;
 
-std::string type_name(py::handle h) {
-    return py::str(py::type::handle_of(h).attr("__name__"));
-}
+std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
 // A list/tuple of tensors (None entries allowed only when allow_none; they become undefined
 // tensors). None for the whole list means an empty list.
@@ -87,8 +85,8 @@ void bind_optim(py::module_& m) {
             const TensorVec v = tensor_list(exp_avg_sqs, op, "exp_avg_sqs");
             const TensorVec vmax = tensor_list(max_exp_avg_sqs, op, "max_exp_avg_sqs");
             const TensorVec t = tensor_list(steps, op, "state_steps");
-            const optim::AdamOptions opt{lr,      beta1,    beta2, eps, weight_decay,
-                                         amsgrad, maximize, decoupled_weight_decay};
+            const optim::AdamOptions opt{lr,           beta1,   beta2,    eps,
+                                         weight_decay, amsgrad, maximize, decoupled_weight_decay};
             py::gil_scoped_release nogil;
             optim::adam_step(p, g, m, v, vmax, t, opt);
         },
@@ -100,10 +98,9 @@ void bind_optim(py::module_& m) {
 
     o.def(
         "rmsprop_step",
-        [](py::handle params, py::handle grads, py::handle square_avgs,
-           py::handle momentum_buffers, py::handle grad_avgs, py::handle steps, double lr,
-           double alpha, double eps, double weight_decay, double momentum, bool centered,
-           bool maximize) {
+        [](py::handle params, py::handle grads, py::handle square_avgs, py::handle momentum_buffers,
+           py::handle grad_avgs, py::handle steps, double lr, double alpha, double eps,
+           double weight_decay, double momentum, bool centered, bool maximize) {
             const char* op = "rmsprop_step";
             const TensorVec p = tensor_list(params, op, "params");
             const TensorVec g = tensor_list(grads, op, "grads");
@@ -111,8 +108,8 @@ void bind_optim(py::module_& m) {
             const TensorVec b = tensor_list(momentum_buffers, op, "momentum_buffers");
             const TensorVec a = tensor_list(grad_avgs, op, "grad_avgs");
             const TensorVec t = tensor_list(steps, op, "state_steps");
-            const optim::RmspropOptions opt{lr, alpha, eps, weight_decay, momentum, centered,
-                                            maximize};
+            const optim::RmspropOptions opt{lr,       alpha,    eps,     weight_decay,
+                                            momentum, centered, maximize};
             py::gil_scoped_release nogil;
             optim::rmsprop_step(p, g, s, b, a, t, opt);
         },
@@ -123,8 +120,8 @@ void bind_optim(py::module_& m) {
 
     o.def(
         "adagrad_step",
-        [](py::handle params, py::handle grads, py::handle state_sums, py::handle steps,
-           double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+        [](py::handle params, py::handle grads, py::handle state_sums, py::handle steps, double lr,
+           double lr_decay, double weight_decay, double eps, bool maximize) {
             const char* op = "adagrad_step";
             const TensorVec p = tensor_list(params, op, "params");
             const TensorVec g = tensor_list(grads, op, "grads");

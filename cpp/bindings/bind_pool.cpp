@@ -64,8 +64,7 @@ void bind_pool(py::module_& m) {
     nn.def(
         "max_pool2d_with_indices",
         [max_pool](const Tensor& input, py::handle kernel_size, py::handle stride,
-                   py::handle padding, py::handle dilation, bool ceil_mode,
-                   bool return_indices) {
+                   py::handle padding, py::handle dilation, bool ceil_mode, bool return_indices) {
             (void)return_indices;
             auto r = max_pool(input, kernel_size, stride, padding, dilation, ceil_mode);
             return py::make_tuple(r.first, r.second);

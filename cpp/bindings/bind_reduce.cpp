@@ -14,13 +14,12 @@ std::optional<DType> opt_dtype(py::handle h) {
     return dtype_arg(h, kDefaultFloat);
 }
 
-double correction_arg(py::handle dim, py::handle unbiased, py::handle correction,
-                      const char* op) {
+double correction_arg(py::handle dim, py::handle unbiased, py::handle correction, const char* op) {
     CR_CHECK(unbiased.is_none() || correction.is_none(), TypeError, op,
              ": pass either unbiased or correction, not both");
     if (!correction.is_none()) {
-        CR_CHECK(PyLong_Check(correction.ptr()) || PyFloat_Check(correction.ptr()), TypeError,
-                 op, ": correction must be a number");
+        CR_CHECK(PyLong_Check(correction.ptr()) || PyFloat_Check(correction.ptr()), TypeError, op,
+                 ": correction must be a number");
         return py::cast<double>(correction);
     }
     if (PyBool_Check(dim.ptr())) return dim.ptr() == Py_True ? 1.0 : 0.0;  // x.var(False)
@@ -76,8 +75,8 @@ void bind_reduce(py::module_& m) {
         if (dim.is_none() && dtype.is_none()) return sum(x, {}, keepdim);  // the hot path
         return sum(x, red_dims(dim, "sum"), keepdim, opt_dtype(dtype));
     };
-    m.def("sum", sum_fn, py::arg("input"), py::arg("dim") = py::none(),
-          py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none(),
+    m.def("sum", sum_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false,
+          py::kw_only(), py::arg("dtype") = py::none(),
           R"doc(Sum of the elements of input, over all dims or over dim.
 
 dim: an int or a tuple of ints (None or (): every dim). keepdim keeps the reduced dims
@@ -85,9 +84,8 @@ with size 1. dtype: accumulate and return in that dtype; without it bool and int
 inputs sum to int64. Gradient: grad broadcast back to input's shape.
 Example: cr.sum(x, dim=(0, 2), keepdim=True)
 )doc");
-    cls.def("sum", sum_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false,
-            py::kw_only(), py::arg("dtype") = py::none(),
-            "Sum over all dims or over dim. See chainrule.sum.");
+    cls.def("sum", sum_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+            py::arg("dtype") = py::none(), "Sum over all dims or over dim. See chainrule.sum.");
     auto mean_fn = [](const Tensor& x, py::handle dim, bool keepdim, py::handle dtype) {
         return mean(cast_opt(x, dtype), red_dims(dim, "mean"), keepdim);
     };
@@ -99,9 +97,8 @@ dim: an int or a tuple of ints (None or (): every dim); keepdim keeps reduced di
 size 1. input must be floating-point, or dtype= must name a floating dtype to cast it
 to first. Gradient: grad / (number of averaged elements), broadcast back.
 )doc");
-    cls.def("mean", mean_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false,
-            py::kw_only(), py::arg("dtype") = py::none(),
-            "Mean over all dims or over dim. See chainrule.mean.");
+    cls.def("mean", mean_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+            py::arg("dtype") = py::none(), "Mean over all dims or over dim. See chainrule.mean.");
 
     // ---- var / std: var(dim=None, *, correction=1, keepdim=False) and the legacy
     // var(dim, unbiased, keepdim) / var(unbiased) forms.
@@ -262,8 +259,9 @@ of all reduced elements. dim: int, tuple or None; keepdim keeps reduced dims as 
 Takes the arguments of chainrule.var: dim (int, tuple or None), correction
 (default 1) or the older unbiased flag, and keepdim.
 )doc");
-    moments("std_mean", true,
-            R"doc(The standard deviation and the mean of input in one pass, as the tuple (std, mean).
+    moments(
+        "std_mean", true,
+        R"doc(The standard deviation and the mean of input in one pass, as the tuple (std, mean).
 
 Takes the arguments of chainrule.std: dim (int, tuple or None), correction
 (default 1) or the older unbiased flag, and keepdim.

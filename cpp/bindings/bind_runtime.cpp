@@ -1,8 +1,8 @@
 // dtypes, threads, seeds, generators and cr.config().
-#include "common.h"
 #include "chainrule/cpu.h"
 #include "chainrule/generator.h"
 #include "chainrule/parallel.h"
+#include "common.h"
 
 namespace chainrule::bind {
 
@@ -87,8 +87,9 @@ void bind_runtime(py::module_& m) {
         },
         py::arg("seed"), py::return_value_policy::reference,
         "Seeds the default generator, making every random draw reproducible; returns it.");
-    m.def("initial_seed", [] { return default_generator().initial_seed(); },
-          "The seed the default generator was last started from.");
+    m.def(
+        "initial_seed", [] { return default_generator().initial_seed(); },
+        "The seed the default generator was last started from.");
     m.def("default_generator", &default_generator, py::return_value_policy::reference,
           "The global cr.Generator used by draws without generator=.");
 
@@ -116,8 +117,8 @@ void bind_runtime(py::module_& m) {
             py::list out;
             for (int l = 0; l < kCpuCapabilityCount; ++l) {
                 const auto level = static_cast<CpuCapability>(l);
-                out.append(py::make_tuple(cpu_capability_name(level),
-                                          cpu_capability_available(level)));
+                out.append(
+                    py::make_tuple(cpu_capability_name(level), cpu_capability_available(level)));
             }
             return out;
         },

@@ -64,9 +64,10 @@ The same as chainrule.sort(...).indices; descending=True puts the largest first.
         auto r = topk(x, k, dim, largest, sorted);
         return topk_t(py::cast(r.first), py::cast(r.second));
     };
-    m.def("topk", topk_fn, py::arg("input"), py::arg("k"), py::arg("dim") = -1,
-          py::arg("largest") = true, py::arg("sorted") = true,
-          R"doc(The k largest (largest=False: smallest) elements of input along dim, with their indices.
+    m.def(
+        "topk", topk_fn, py::arg("input"), py::arg("k"), py::arg("dim") = -1,
+        py::arg("largest") = true, py::arg("sorted") = true,
+        R"doc(The k largest (largest=False: smallest) elements of input along dim, with their indices.
 
 Returns the named tuple (values, indices) with size k at dim (default the last dim);
 sorted=True orders them largest first (smallest first when largest=False). k must not

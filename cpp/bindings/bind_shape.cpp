@@ -9,9 +9,7 @@ namespace chainrule::bind {
 
 namespace {
 
-std::string type_name(py::handle h) {
-    return py::str(py::type::of(h).attr("__name__"));
-}
+std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__name__")); }
 
 std::vector<Tensor> tensors_arg(py::handle seq, const char* op) {
     CR_CHECK(PySequence_Check(seq.ptr()) && !py::isinstance<TensorImpl>(seq), TypeError, op,
@@ -83,7 +81,8 @@ Tensor sequence_index(py::handle h) {
     }
     CR_CHECK(kind == 'i' || kind == 'u' || a.size() == 0, IndexError,
              "__getitem__: tensors used as indices must be long or bool tensors; got a sequence "
-             "of dtype ", std::string(py::str(a.dtype())));
+             "of dtype ",
+             std::string(py::str(a.dtype())));
     auto l = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
     Tensor t = empty(Shape(l.shape(), l.shape() + l.ndim()), DType::Int64);
     std::copy(l.data(), l.data() + l.size(), t.data<int64_t>());
@@ -92,9 +91,9 @@ Tensor sequence_index(py::handle h) {
 
 struct Item {
     enum Kind { None, Ellipsis, Bool, Int, Slice, Index } kind;
-    int64_t value = 0;   // Int, Bool
-    py::handle slice;    // Slice
-    Tensor tensor;       // Index
+    int64_t value = 0;  // Int, Bool
+    py::handle slice;   // Slice
+    Tensor tensor;      // Index
 };
 
 Item classify(py::handle h) {
@@ -118,8 +117,10 @@ Item classify(py::handle h) {
         return {Item::Index, 0, {}, sequence_index(h)};
     }
     if (py::hasattr(h, "__index__")) return {Item::Int, py::cast<int64_t>(h.attr("__index__")())};
-    throw IndexError("__getitem__: only integers, slices (`:`), ellipsis (`...`), None and long "
-                     "or bool tensors are valid indices (got " + type_name(h) + ")");
+    throw IndexError(
+        "__getitem__: only integers, slices (`:`), ellipsis (`...`), None and long "
+        "or bool tensors are valid indices (got " +
+        type_name(h) + ")");
 }
 
 // The basic part of t[key] as a view, and the advanced part as index() arguments.
@@ -133,8 +134,10 @@ Parsed parse_key(const Tensor& self, py::handle key) {
     const bool legacy_list = list_as_tuple(key);
     if (legacy_list) {
         // PyTorch 2.13 still reads x[[0, slice(None)]] as x[0, :], with this warning.
-        if (PyErr_WarnEx(PyExc_UserWarning, "Using a non-tuple sequence for multidimensional "
-                         "indexing is deprecated; use x[tuple(seq)] instead of x[seq]", 1) < 0) {
+        if (PyErr_WarnEx(PyExc_UserWarning,
+                         "Using a non-tuple sequence for multidimensional "
+                         "indexing is deprecated; use x[tuple(seq)] instead of x[seq]",
+                         1) < 0) {
             throw py::error_already_set();
         }
     }
@@ -146,12 +149,16 @@ Parsed parse_key(const Tensor& self, py::handle key) {
     int64_t specified = 0;
     for (const Item& it : items) {
         if (it.kind == Item::Int || it.kind == Item::Slice) ++specified;
-        if (it.kind == Item::Index) specified += it.tensor.dtype() == DType::Bool ? it.tensor.dim() : 1;
+        if (it.kind == Item::Index)
+            specified += it.tensor.dtype() == DType::Bool ? it.tensor.dim() : 1;
     }
-    CR_CHECK(self.dim() > 0 || specified == 0, IndexError, "__getitem__: invalid index of a 0-dim "
+    CR_CHECK(self.dim() > 0 || specified == 0, IndexError,
+             "__getitem__: invalid index of a 0-dim "
              "tensor. Use `tensor.item()` in Python to convert a 0-dim tensor to a number");
-    CR_CHECK(specified <= self.dim(), IndexError, "__getitem__: too many indices for tensor of "
-             "dimension ", self.dim(), " (got ", specified, ")");
+    CR_CHECK(specified <= self.dim(), IndexError,
+             "__getitem__: too many indices for tensor of "
+             "dimension ",
+             self.dim(), " (got ", specified, ")");
     Tensor r = self;
     int64_t dim = 0;
     bool ellipsis_seen = false;
@@ -204,7 +211,8 @@ Parsed parse_key(const Tensor& self, py::handle key) {
 
 Tensor getitem(const Tensor& self, py::handle key) {
     if (PyLong_Check(key.ptr()) && !PyBool_Check(key.ptr())) {  // fast path: t[i]
-        CR_CHECK(self.dim() > 0, IndexError, "__getitem__: invalid index of a 0-dim tensor. Use "
+        CR_CHECK(self.dim() > 0, IndexError,
+                 "__getitem__: invalid index of a 0-dim tensor. Use "
                  "`tensor.item()` in Python to convert a 0-dim tensor to a number");
         return select(self, 0, py::cast<int64_t>(key));
     }
@@ -219,10 +227,12 @@ Tensor getitem(const Tensor& self, py::handle key) {
 void setitem(Tensor& self, py::handle key, py::handle value) {
     Tensor v = try_tensor_arg(value);
     if (!v.defined()) {
-        CR_CHECK(PySequence_Check(value.ptr()), TypeError, "__setitem__: expected a Tensor, a "
-                 "number or a sequence as the value; got ", type_name(value));
-        py::object t = py::module_::import("chainrule").attr("tensor")(value, py::arg("dtype") =
-                                                                           py::cast(self.dtype()));
+        CR_CHECK(PySequence_Check(value.ptr()), TypeError,
+                 "__setitem__: expected a Tensor, a "
+                 "number or a sequence as the value; got ",
+                 type_name(value));
+        py::object t = py::module_::import("chainrule")
+                           .attr("tensor")(value, py::arg("dtype") = py::cast(self.dtype()));
         v = py::cast<Tensor>(t);
     }
     CR_CHECK(!grad_enabled() || !self.requires_grad(), RuntimeError,
@@ -258,24 +268,29 @@ void bind_shape(py::module_& m) {
     TensorClass cls = tensor_class(m);
 
     // ---- views
-    cls.def("view", [](const Tensor& t, py::args shape) { return view(t, shape_args(shape, "view")); },
-            "A view with another shape (one -1 allowed); needs compatible strides, else "
-            "use reshape.");
-    cls.def("view_as", [](const Tensor& t, const Tensor& other) { return view(t, other.shape()); },
-            py::arg("other"), "self.view(other.shape): a view with other's shape.");
-    m.def("reshape", [](const Tensor& t, py::object shape) {
-              return reshape(t, shape_arg(shape, "reshape"));
-          }, py::arg("input"), py::arg("shape"),
-          "The values of input with a new shape: a view when strides allow, else a copy.");
-    cls.def("reshape", [](const Tensor& t, py::args shape) {
-        return reshape(t, shape_args(shape, "reshape"));
-    }, R"doc(self with a new shape, given as ints or one sequence (one -1 is inferred).
+    cls.def(
+        "view", [](const Tensor& t, py::args shape) { return view(t, shape_args(shape, "view")); },
+        "A view with another shape (one -1 allowed); needs compatible strides, else "
+        "use reshape.");
+    cls.def(
+        "view_as", [](const Tensor& t, const Tensor& other) { return view(t, other.shape()); },
+        py::arg("other"), "self.view(other.shape): a view with other's shape.");
+    m.def(
+        "reshape",
+        [](const Tensor& t, py::object shape) { return reshape(t, shape_arg(shape, "reshape")); },
+        py::arg("input"), py::arg("shape"),
+        "The values of input with a new shape: a view when strides allow, else a copy.");
+    cls.def(
+        "reshape",
+        [](const Tensor& t, py::args shape) { return reshape(t, shape_args(shape, "reshape")); },
+        R"doc(self with a new shape, given as ints or one sequence (one -1 is inferred).
 
 A view when the strides allow, else a copy. See chainrule.reshape.
 )doc");
-    cls.def("reshape_as", [](const Tensor& t, const Tensor& other) {
-        return reshape(t, other.shape());
-    }, py::arg("other"), "self.reshape(other.shape): self's values in other's shape.");
+    cls.def(
+        "reshape_as",
+        [](const Tensor& t, const Tensor& other) { return reshape(t, other.shape()); },
+        py::arg("other"), "self.reshape(other.shape): self's values in other's shape.");
     m.def("flatten", &flatten, py::arg("input"), py::arg("start_dim") = 0, py::arg("end_dim") = -1,
           R"doc(Merges dims start_dim..end_dim (inclusive) of input into one.
 
@@ -327,23 +342,30 @@ The result is usually not contiguous; call .contiguous() when a kernel needs it.
           "A view with dim0 and dim1 swapped; another name of chainrule.transpose.");
     cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"),
             "A view with dim0 and dim1 swapped. See chainrule.transpose.");
-    m.def("permute", [](const Tensor& t, py::object dims) {
-              return permute(t, shape_arg(dims, "permute").vec());
-          }, py::arg("input"), py::arg("dims"),
-          R"doc(A view of input with its dims reordered: result dim i is input dim dims[i].
+    m.def(
+        "permute",
+        [](const Tensor& t, py::object dims) {
+            return permute(t, shape_arg(dims, "permute").vec());
+        },
+        py::arg("input"), py::arg("dims"),
+        R"doc(A view of input with its dims reordered: result dim i is input dim dims[i].
 
 dims must name every dim exactly once (negative values count from the end).
 Example: permute(x, (0, 2, 1)) swaps the last two dims of a 3-d x.
 )doc");
-    cls.def("permute", [](const Tensor& t, py::args dims) {
-        return permute(t, shape_args(dims, "permute").vec());
-    }, "A view with dims reordered, given as ints or one sequence. See chainrule.permute.");
-    cls.def("expand", [](const Tensor& t, py::args sizes) {
-        return expand(t, shape_args(sizes, "expand"));
-    }, "A broadcast view (stride 0) to the given sizes; -1 keeps a size.");
-    cls.def("expand_as", [](const Tensor& t, const Tensor& other) {
-        return expand(t, other.shape());
-    }, py::arg("other"), "self.expand(other.shape): a broadcast view to other's shape.");
+    cls.def(
+        "permute",
+        [](const Tensor& t, py::args dims) {
+            return permute(t, shape_args(dims, "permute").vec());
+        },
+        "A view with dims reordered, given as ints or one sequence. See chainrule.permute.");
+    cls.def(
+        "expand",
+        [](const Tensor& t, py::args sizes) { return expand(t, shape_args(sizes, "expand")); },
+        "A broadcast view (stride 0) to the given sizes; -1 keeps a size.");
+    cls.def(
+        "expand_as", [](const Tensor& t, const Tensor& other) { return expand(t, other.shape()); },
+        py::arg("other"), "self.expand(other.shape): a broadcast view to other's shape.");
     m.def("narrow", &narrow, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"),
           R"doc(A view of input restricted to start .. start + length - 1 along dim.
 
@@ -373,24 +395,28 @@ input must have at most 2 dims; 0-d and 1-d inputs come back as they are (as vie
     cls.def("t", t_fn, "Transpose of a matrix (at most 2 dims). See chainrule.t.");
 
     // ---- copies
-    cls.def("repeat", [](const Tensor& t, py::args sizes) {
-        return repeat(t, shape_args(sizes, "repeat"));
-    }, "The tensor tiled sizes[d] times along each dim (leading sizes add dims).");
-    auto cat_fn = [](py::object tensors, int64_t dim) { return cat(tensors_arg(tensors, "cat"), dim); };
+    cls.def(
+        "repeat",
+        [](const Tensor& t, py::args sizes) { return repeat(t, shape_args(sizes, "repeat")); },
+        "The tensor tiled sizes[d] times along each dim (leading sizes add dims).");
+    auto cat_fn = [](py::object tensors, int64_t dim) {
+        return cat(tensors_arg(tensors, "cat"), dim);
+    };
     for (const char* name : {"cat", "concat", "concatenate"}) {
         m.def(name, cat_fn, py::arg("tensors"), py::arg("dim") = 0,
               "Concatenates tensors along an existing dim (same shapes elsewhere).");
     }
-    m.def("stack", [](py::object tensors, int64_t dim) {
-              return stack(tensors_arg(tensors, "stack"), dim);
-          }, py::arg("tensors"), py::arg("dim") = 0,
-          "Stacks equal-shaped tensors along a new dim.");
+    m.def(
+        "stack",
+        [](py::object tensors, int64_t dim) { return stack(tensors_arg(tensors, "stack"), dim); },
+        py::arg("tensors"), py::arg("dim") = 0, "Stacks equal-shaped tensors along a new dim.");
     auto split_fn = [](const Tensor& t, py::object sizes, int64_t dim) {
         if (PyLong_Check(sizes.ptr())) return tuple_of(split(t, py::cast<int64_t>(sizes), dim));
         return tuple_of(split_sizes(t, shape_arg(sizes, "split").vec(), dim));
     };
     m.def("split", split_fn, py::arg("tensor"), py::arg("split_size_or_sections"),
-          py::arg("dim") = 0, "Views of pieces of size split_size (the last may be smaller), "
+          py::arg("dim") = 0,
+          "Views of pieces of size split_size (the last may be smaller), "
           "or of the given sizes.");
     cls.def("split", split_fn, py::arg("split_size"), py::arg("dim") = 0,
             "A tuple of views of pieces along dim. See chainrule.split.");
@@ -445,13 +471,16 @@ result has index's shape. Gradient: grad scattered back (added) to the picked pl
     });
     cls.def("__getitem__", &getitem);
     cls.def("__setitem__", &setitem);
-    cls.def("index_put_", [](Tensor& t, py::object indices, const Tensor& values) -> Tensor& {
-        std::vector<Tensor> idx;
-        for (py::handle h : py::reinterpret_borrow<py::sequence>(indices)) {
-            idx.push_back(h.is_none() ? Tensor() : py::cast<Tensor>(h));
-        }
-        return index_put_(t, idx, values);
-    }, py::arg("indices"), py::arg("values"), R"doc(In-place self[indices] = values; returns self.
+    cls.def(
+        "index_put_",
+        [](Tensor& t, py::object indices, const Tensor& values) -> Tensor& {
+            std::vector<Tensor> idx;
+            for (py::handle h : py::reinterpret_borrow<py::sequence>(indices)) {
+                idx.push_back(h.is_none() ? Tensor() : py::cast<Tensor>(h));
+            }
+            return index_put_(t, idx, values);
+        },
+        py::arg("indices"), py::arg("values"), R"doc(In-place self[indices] = values; returns self.
 
 indices is a sequence with one int64/bool index tensor (or None for a full slice) per
 leading dim; values broadcasts to the indexed shape.
@@ -473,8 +502,9 @@ A (3, 4) input gives three (4,) views for dim=0 (x[0], x[1], x[2]).
 mask is a bool tensor; input and mask broadcast together. Gradient: grad scattered back
 to the selected places.
 )doc");
-    cls.def("masked_select", &masked_select, py::arg("mask"),
-            R"doc(The elements of self where mask is True, as a 1-d tensor. See chainrule.masked_select.
+    cls.def(
+        "masked_select", &masked_select, py::arg("mask"),
+        R"doc(The elements of self where mask is True, as a 1-d tensor. See chainrule.masked_select.
 )doc");
     auto nonzero_fn = [](const Tensor& x, bool as_tuple) -> py::object {
         if (as_tuple) return tuple_of(nonzero_tuple(x));
@@ -489,8 +519,9 @@ as_tuple=True a tuple of input.dim() 1-d tensors, one per dim (usable as an inde
     cls.def("nonzero", nonzero_fn, py::kw_only(), py::arg("as_tuple") = false,
             R"doc(The positions of the nonzero elements. See chainrule.nonzero.
 )doc");
-    m.def("argwhere", &nonzero, py::arg("input"),
-          R"doc(The positions of the nonzero elements of input as a (count, input.dim()) int64 tensor.
+    m.def(
+        "argwhere", &nonzero, py::arg("input"),
+        R"doc(The positions of the nonzero elements of input as a (count, input.dim()) int64 tensor.
 
 The same as chainrule.nonzero(input).
 )doc");
@@ -516,8 +547,8 @@ repeats is an int or a 1-d int64 tensor with one count per element along dim; di
 works on the flattened input. output_size is accepted for compatibility.
 Example: repeat_interleave(cr.tensor([1, 2]), 2) is [1, 1, 2, 2].
 )doc");
-    cls.def("repeat_interleave", ri, py::arg("repeats"), py::arg("dim") = py::none(),
-            py::kw_only(), py::arg("output_size") = py::none(),
+    cls.def("repeat_interleave", ri, py::arg("repeats"), py::arg("dim") = py::none(), py::kw_only(),
+            py::arg("output_size") = py::none(),
             R"doc(Each element repeated along dim. See chainrule.repeat_interleave.
 )doc");
 

@@ -10,10 +10,14 @@ namespace {
 
 py::dtype numpy_dtype(DType d) {
     switch (d) {
-        case DType::Bool: return py::dtype::of<bool>();
-        case DType::Int64: return py::dtype::of<int64_t>();
-        case DType::Float32: return py::dtype::of<float>();
-        case DType::Float64: return py::dtype::of<double>();
+        case DType::Bool:
+            return py::dtype::of<bool>();
+        case DType::Int64:
+            return py::dtype::of<int64_t>();
+        case DType::Float32:
+            return py::dtype::of<float>();
+        case DType::Float64:
+            return py::dtype::of<double>();
     }
     return py::dtype::of<float>();
 }
@@ -65,10 +69,12 @@ void bind_tensor(py::module_& m) {
     cls.def_property_readonly("shape", [](const Tensor& t) { return shape_tuple(t.shape()); })
         .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
         .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
-        .def("dim", [](const Tensor& t) { return t.dim(); },
-             "The number of dims (0 for a scalar tensor); the same as .ndim.")
-        .def("numel", [](const Tensor& t) { return t.numel(); },
-             "The number of elements: the product of the sizes (1 for a 0-d tensor).")
+        .def(
+            "dim", [](const Tensor& t) { return t.dim(); },
+            "The number of dims (0 for a scalar tensor); the same as .ndim.")
+        .def(
+            "numel", [](const Tensor& t) { return t.numel(); },
+            "The number of elements: the product of the sizes (1 for a 0-d tensor).")
         .def(
             "size",
             [](const Tensor& t, py::object dim) -> py::object {
@@ -86,26 +92,32 @@ void bind_tensor(py::module_& m) {
             },
             py::arg("dim") = py::none(),
             "The strides in elements (not bytes) as a tuple, or the stride of dim.")
-        .def("storage_offset", [](const Tensor& t) { return t.offset(); },
-             "Where the first element sits in the storage, counted in elements.")
-        .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); },
-             "True when the elements are laid out in row-major order without gaps.")
-        .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); },
-             "The address of the first element, as an int.")
-        .def("element_size", [](const Tensor& t) { return itemsize(t.dtype()); },
-             "The size of one element in bytes (8 for float64 and int64).")
-        .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); },
-             "True for float32 and float64 tensors.")
+        .def(
+            "storage_offset", [](const Tensor& t) { return t.offset(); },
+            "Where the first element sits in the storage, counted in elements.")
+        .def(
+            "is_contiguous", [](const Tensor& t) { return t.is_contiguous(); },
+            "True when the elements are laid out in row-major order without gaps.")
+        .def(
+            "data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); },
+            "The address of the first element, as an int.")
+        .def(
+            "element_size", [](const Tensor& t) { return itemsize(t.dtype()); },
+            "The size of one element in bytes (8 for float64 and int64).")
+        .def(
+            "is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); },
+            "True for float32 and float64 tensors.")
         .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
-        .def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
-                      [](Tensor& t, bool r) {
-                          // The attribute refuses non-leaves whatever the value (as PyTorch);
-                          // requires_grad_(True) on a non-leaf is a no-op.
-                          CR_CHECK(t.is_leaf(), RuntimeError,
-                                   "requires_grad: you can only change requires_grad flags of "
-                                   "leaf variables; use .detach() for a tensor without history");
-                          t.set_requires_grad(r);
-                      })
+        .def_property(
+            "requires_grad", [](const Tensor& t) { return t.requires_grad(); },
+            [](Tensor& t, bool r) {
+                // The attribute refuses non-leaves whatever the value (as PyTorch);
+                // requires_grad_(True) on a non-leaf is a no-op.
+                CR_CHECK(t.is_leaf(), RuntimeError,
+                         "requires_grad: you can only change requires_grad flags of "
+                         "leaf variables; use .detach() for a tensor without history");
+                t.set_requires_grad(r);
+            })
         .def(
             "requires_grad_",
             [](Tensor& t, bool r) {
@@ -118,29 +130,31 @@ void bind_tensor(py::module_& m) {
 Meant for leaves (tensors created by the user); only floating-point tensors can require
 grad. On a non-leaf, requires_grad_(True) does nothing.
 )doc")
-        .def_property("grad", [](const Tensor& t) { return t.grad(); },
-                      [](Tensor& t, py::object g) {
-                          if (g.is_none()) return t.set_grad(Tensor());
-                          Tensor v = try_tensor_arg(g);
-                          CR_CHECK(v.defined() && !v.impl()->wrapped_number, TypeError,
-                                   "grad: assigned grad expected to be a Tensor or None; got ",
-                                   std::string(py::str(py::type::of(g).attr("__name__"))));
-                          t.set_grad(v);
-                      })
+        .def_property(
+            "grad", [](const Tensor& t) { return t.grad(); },
+            [](Tensor& t, py::object g) {
+                if (g.is_none()) return t.set_grad(Tensor());
+                Tensor v = try_tensor_arg(g);
+                CR_CHECK(v.defined() && !v.impl()->wrapped_number, TypeError,
+                         "grad: assigned grad expected to be a Tensor or None; got ",
+                         std::string(py::str(py::type::of(g).attr("__name__"))));
+                t.set_grad(v);
+            })
         .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
-        .def_property_readonly("grad_fn",
-                               [](const Tensor& t) { return t.grad_fn(); })
+        .def_property_readonly("grad_fn", [](const Tensor& t) { return t.grad_fn(); })
         .def_property_readonly("output_nr", [](const Tensor& t) { return t.output_nr(); })
         .def_property_readonly("retains_grad", [](const Tensor& t) { return t.retains_grad(); })
-        .def("retain_grad", [](Tensor& t) { t.retain_grad(); },
-             "Makes backward() also fill .grad of this non-leaf tensor (leaves always get it).")
-        .def("_register_hook", [](Tensor& t, py::function fn) {
-            return t.register_hook([fn](const Tensor& g) -> Tensor {
-                py::gil_scoped_acquire gil;
-                py::object r = fn(g);
-                return r.is_none() ? Tensor() : py::cast<Tensor>(r);
-            });
-        })
+        .def(
+            "retain_grad", [](Tensor& t) { t.retain_grad(); },
+            "Makes backward() also fill .grad of this non-leaf tensor (leaves always get it).")
+        .def("_register_hook",
+             [](Tensor& t, py::function fn) {
+                 return t.register_hook([fn](const Tensor& g) -> Tensor {
+                     py::gil_scoped_acquire gil;
+                     py::object r = fn(g);
+                     return r.is_none() ? Tensor() : py::cast<Tensor>(r);
+                 });
+             })
         .def("_remove_hook", [](Tensor& t, int64_t id) { t.remove_hook(id); })
         .def(
             "backward",
@@ -163,29 +177,36 @@ grad. On a non-leaf, requires_grad_(True) does nothing.
                 CR_CHECK(t.numel() == 1, RuntimeError, "item: a Tensor with ", t.numel(),
                          " elements cannot be converted to Scalar");
                 switch (t.dtype()) {
-                    case DType::Float32: return py::float_(*t.data<float>());
-                    case DType::Float64: return py::float_(*t.data<double>());
-                    case DType::Int64: return py::int_(*t.data<int64_t>());
-                    case DType::Bool: return py::bool_(*t.data<bool>());
+                    case DType::Float32:
+                        return py::float_(*t.data<float>());
+                    case DType::Float64:
+                        return py::float_(*t.data<double>());
+                    case DType::Int64:
+                        return py::int_(*t.data<int64_t>());
+                    case DType::Bool:
+                        return py::bool_(*t.data<bool>());
                 }
                 return py::none();
             },
             "The value of a one-element tensor as a Python number.")
-        .def("detach", [](const Tensor& t) { return t.detach(); }, "A tensor sharing storage, without history.")
+        .def(
+            "detach", [](const Tensor& t) { return t.detach(); },
+            "A tensor sharing storage, without history.")
         .def_property(
             "data", [](const Tensor& t) { return t.detach(); },
             [](Tensor& t, const Tensor& src) { t.set_data(src); })
-        .def("numpy",
-             [](py::object self) { return to_numpy(py::cast<Tensor>(self), self); },
-             "A NumPy array sharing memory (strided like the tensor).")
-        .def("__array__",
-             [](py::object self, py::object dtype, py::object copy) -> py::object {
-                 py::array a = to_numpy(py::cast<Tensor>(self), self);
-                 if (!dtype.is_none()) return a.attr("astype")(dtype);
-                 if (!copy.is_none() && py::cast<bool>(copy)) return a.attr("copy")();
-                 return std::move(a);
-             },
-             py::arg("dtype") = py::none(), py::arg("copy") = py::none());
+        .def(
+            "numpy", [](py::object self) { return to_numpy(py::cast<Tensor>(self), self); },
+            "A NumPy array sharing memory (strided like the tensor).")
+        .def(
+            "__array__",
+            [](py::object self, py::object dtype, py::object copy) -> py::object {
+                py::array a = to_numpy(py::cast<Tensor>(self), self);
+                if (!dtype.is_none()) return a.attr("astype")(dtype);
+                if (!copy.is_none() && py::cast<bool>(copy)) return a.attr("copy")();
+                return std::move(a);
+            },
+            py::arg("dtype") = py::none(), py::arg("copy") = py::none());
 }
 
 }  // namespace chainrule::bind

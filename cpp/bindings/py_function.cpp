@@ -51,8 +51,7 @@ struct PyFunctionNode final : Node {
         out.reserve(next_edges.size());
         for (py::handle h : result) out.push_back(h.is_none() ? Tensor() : py::cast<Tensor>(h));
         CR_CHECK(out.size() == next_edges.size(), RuntimeError, name_,
-                 ": internal error: expected ", next_edges.size(), " gradients; got ",
-                 out.size());
+                 ": internal error: expected ", next_edges.size(), " gradients; got ", out.size());
         return out;
     }
 
@@ -78,7 +77,8 @@ void bind_py_function(py::module_& m) {
             for (size_t i = 0; i < n; ++i) {
                 // forward has written already: PyTorch does not refuse an expanded input here
                 if (dirty[i]) {
-                    check_inplace(py::cast<Tensor>(outputs[i]), name.c_str(), InplaceOverlap::Allow);
+                    check_inplace(py::cast<Tensor>(outputs[i]), name.c_str(),
+                                  InplaceOverlap::Allow);
                 }
             }
             auto node = std::make_shared<PyFunctionNode>();
@@ -101,8 +101,8 @@ void bind_py_function(py::module_& m) {
                 if (differentiable[i]) set_grad_fn(out, node, static_cast<uint32_t>(i));
             }
         },
-        py::arg("name"), py::arg("ctx"), py::arg("backward"), py::arg("inputs"),
-        py::arg("outputs"), py::arg("differentiable"), py::arg("dirty"),
+        py::arg("name"), py::arg("ctx"), py::arg("backward"), py::arg("inputs"), py::arg("outputs"),
+        py::arg("differentiable"), py::arg("dirty"),
         "Gives the outputs of a Function.apply call their grad_fn (a <Name>Backward node).");
 }
 

@@ -39,13 +39,16 @@ def _host_tag() -> str:
 def temporary_name(path: Path) -> Path:
     """``.<name>.<pid>-<host tag>-<8 random hex digits>.tmp`` next to ``path``: hidden,
     unique, never the target's own name, and naming the process that writes it."""
-    return path.with_name(f".{path.name[:_NAME_CHARS]}.{os.getpid()}-{_host_tag()}-"
-                          f"{secrets.token_hex(4)}.tmp")
+    return path.with_name(
+        f".{path.name[:_NAME_CHARS]}.{os.getpid()}-{_host_tag()}-{secrets.token_hex(4)}.tmp"
+    )
 
 
 def _temporary_pattern(path: Path) -> re.Pattern[str]:
-    return re.compile(re.escape(f".{path.name[:_NAME_CHARS]}.")
-                      + r"([1-9][0-9]{0,9})-([0-9a-f]{8})-[0-9a-f]{8}\.tmp")
+    return re.compile(
+        re.escape(f".{path.name[:_NAME_CHARS]}.")
+        + r"([1-9][0-9]{0,9})-([0-9a-f]{8})-[0-9a-f]{8}\.tmp"
+    )
 
 
 def _pid_is_dead(pid: int) -> bool:
@@ -63,7 +66,7 @@ def _pid_is_dead(pid: int) -> bool:
         fields = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return False
-    return fields[fields.rfind(b")") + 2:][:1] == b"Z"
+    return fields[fields.rfind(b")") + 2 :][:1] == b"Z"
 
 
 def _is_stale(entry: os.DirEntry[str], pid: int, host: str, now: float) -> bool:

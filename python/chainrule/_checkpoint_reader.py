@@ -55,8 +55,16 @@ def _where(path: tuple[Any, ...]) -> str:
 class _Spec:
     """A tensor the header describes: checked, but allocated only once the whole header is."""
 
-    __slots__ = ("dtype", "nbytes", "offset", "parameter", "path", "requires_grad", "shape",
-                 "tensor")
+    __slots__ = (
+        "dtype",
+        "nbytes",
+        "offset",
+        "parameter",
+        "path",
+        "requires_grad",
+        "shape",
+        "tensor",
+    )
 
     def __init__(self, node: dict[str, Any], path: tuple[Any, ...]) -> None:
         self.dtype: str = node["dtype"]
@@ -117,7 +125,7 @@ class Reader:
             else:
                 data = self.f.read(n - got)
                 k = len(data)
-                view[got:got + k] = data
+                view[got : got + k] = data
             if not k:
                 break
             got += k
@@ -151,27 +159,33 @@ class Reader:
         buf = bytearray(PREFIX.size)
         got = self.read_into(memoryview(buf))
         head = bytes(buf[:got])
-        if head[:len(MAGIC)] != MAGIC[:got]:
-            raise self.corrupt("not a chainrule checkpoint (bad magic bytes" + _foreign(head)
-                               + ")")
+        if head[: len(MAGIC)] != MAGIC[:got]:
+            raise self.corrupt("not a chainrule checkpoint (bad magic bytes" + _foreign(head) + ")")
         if got < PREFIX.size:
-            raise self.truncated(f"the file ends inside the {PREFIX.size}-byte prefix "
-                                 f"({got} bytes)")
+            raise self.truncated(
+                f"the file ends inside the {PREFIX.size}-byte prefix ({got} bytes)"
+            )
         _, version, reserved, header_len, header_crc, prefix_crc = PREFIX.unpack(head)
         if zlib.crc32(head[:-4]) != prefix_crc:
             raise self.corrupt("prefix checksum mismatch (bytes 28-31)")
         if version != VERSION:
-            raise ValueError(f"load: unsupported checkpoint format version {version}{self.name}; "
-                             f"this chainrule reads version {VERSION}")
+            raise ValueError(
+                f"load: unsupported checkpoint format version {version}{self.name}; "
+                f"this chainrule reads version {VERSION}"
+            )
         if reserved != 0:
             raise self.corrupt(f"reserved prefix field (bytes 12-15) is {reserved}, expected 0")
         if header_len > MAX_HEADER_BYTES or (PREFIX.size + header_len) % ALIGNMENT:
-            raise self.corrupt(f"bad header length {header_len} (bytes 16-23): more than "
-                               f"{MAX_HEADER_BYTES} or not ending the header on a multiple "
-                               f"of {ALIGNMENT}")
+            raise self.corrupt(
+                f"bad header length {header_len} (bytes 16-23): more than "
+                f"{MAX_HEADER_BYTES} or not ending the header on a multiple "
+                f"of {ALIGNMENT}"
+            )
         if self.size is not None and self.size < PREFIX.size + header_len + TRAILER.size:
-            raise self.truncated(f"the header says {header_len} header bytes but the file "
-                                 f"has {self.size} bytes in all")
+            raise self.truncated(
+                f"the header says {header_len} header bytes but the file "
+                f"has {self.size} bytes in all"
+            )
         header = self.read_exact(header_len, "header")
         if zlib.crc32(header) != header_crc:
             raise self.corrupt("header checksum mismatch (bytes 24-27)")
@@ -179,11 +193,14 @@ class Reader:
         expected = PREFIX.size + header_len + data_nbytes + TRAILER.size
         if self.size is not None:
             if self.size < expected:
-                raise self.truncated(f"expected {expected} bytes ({header_len} header and "
-                                     f"{data_nbytes} data bytes), the file has {self.size}")
+                raise self.truncated(
+                    f"expected {expected} bytes ({header_len} header and "
+                    f"{data_nbytes} data bytes), the file has {self.size}"
+                )
             if self.whole_file and self.size > expected:
-                raise self.corrupt(f"{self.size - expected} unexpected bytes after the "
-                                   "checkpoint's end")
+                raise self.corrupt(
+                    f"{self.size - expected} unexpected bytes after the checkpoint's end"
+                )
         decoder = _Decoder(self, data_nbytes)
         try:
             obj = decoder.decode(root, 0, ())
@@ -204,22 +221,29 @@ class Reader:
 
     def parse_header(self, header: bytearray) -> tuple[int, Any]:
         try:
-            doc = json.loads(header.decode("utf-8"), parse_constant=_reject_json,
-                             parse_float=_reject_json, object_pairs_hook=_unique_keys)
+            doc = json.loads(
+                header.decode("utf-8"),
+                parse_constant=_reject_json,
+                parse_float=_reject_json,
+                object_pairs_hook=_unique_keys,
+            )
         except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
             raise self.corrupt(f"the header is not valid JSON ({short(str(e))})") from None
         except RecursionError:
-            raise self.corrupt(f"the header's JSON nests deeper than Python's recursion limit "
-                               f"({sys.getrecursionlimit()}) allows from this call (a valid "
-                               "header nests at most about 300 levels)") from None
+            raise self.corrupt(
+                f"the header's JSON nests deeper than Python's recursion limit "
+                f"({sys.getrecursionlimit()}) allows from this call (a valid "
+                "header nests at most about 300 levels)"
+            ) from None
         if not isinstance(doc, dict) or doc.get("format") != "chainrule-checkpoint":
-            raise self.corrupt("the header does not describe a chainrule checkpoint "
-                               "(its \"format\" is not \"chainrule-checkpoint\")")
+            raise self.corrupt(
+                "the header does not describe a chainrule checkpoint "
+                '(its "format" is not "chainrule-checkpoint")'
+            )
         for key, want in (("alignment", ALIGNMENT), ("checksum", "crc32")):
             value = doc.get(key)
             if type(value) is not type(want) or value != want:
-                raise self.corrupt(f"the header's {key} is {short(value)}, expected "
-                                   f"{want!r}")
+                raise self.corrupt(f"the header's {key} is {short(value)}, expected {want!r}")
         if "root" not in doc:
             raise self.corrupt("the header has no root")
         data_nbytes = doc.get("data_nbytes")
@@ -235,9 +259,11 @@ class Reader:
             if not s.nbytes:
                 continue
             if prev is not None and s.offset < prev.offset + prev.nbytes:
-                raise self.corrupt(f"the data of the tensor {s.where} {s.span()} overlaps "
-                                   f"that of the tensor {prev.where} {prev.span()}; tensors "
-                                   "never share bytes")
+                raise self.corrupt(
+                    f"the data of the tensor {s.where} {s.span()} overlaps "
+                    f"that of the tensor {prev.where} {prev.span()}; tensors "
+                    "never share bytes"
+                )
             prev = s
         return specs
 
@@ -260,7 +286,7 @@ class Reader:
         t = _empty(s.shape, s.dtype)
         with memoryview(t).cast("B") as view:
             for i in range(0, s.nbytes, _CHUNK):
-                crc = self.read_chunk(s, view[i:i + _CHUNK], crc)
+                crc = self.read_chunk(s, view[i : i + _CHUNK], crc)
         s.tensor = t
         return crc
 
@@ -277,15 +303,16 @@ class Reader:
         t = _empty(s.shape, s.dtype)
         with memoryview(t).cast("B") as view:
             for k, part in enumerate(parts):
-                view[k * _CHUNK:k * _CHUNK + len(part)] = part
+                view[k * _CHUNK : k * _CHUNK + len(part)] = part
                 parts[k] = bytearray()  # free as we go: one tensor at most is held twice
         s.tensor = t
         return crc
 
     def read_chunk(self, s: _Spec, chunk: memoryview, crc: int) -> int:
         if self.read_into(chunk) < chunk.nbytes:
-            raise self.truncated(f"the file ends inside the data of the tensor {s.where} "
-                                 f"{s.span()}")
+            raise self.truncated(
+                f"the file ends inside the data of the tensor {s.where} {s.span()}"
+            )
         if s.dtype == "bool" and chunk.tobytes().translate(None, b"\x00\x01"):
             raise self.corrupt(f"the bool tensor {s.where} holds bytes other than 0 and 1")
         return zlib.crc32(chunk, crc)
@@ -322,24 +349,30 @@ class _Decoder:
             return self.container(kind, node, depth + 1, path)
         raise self.bad(f"unknown node type {short(kind)}", path)
 
-    def fields(self, node: dict[str, Any], allowed: set[str], optional: tuple[str, ...],
-               path: tuple[Any, ...]) -> None:
+    def fields(
+        self,
+        node: dict[str, Any],
+        allowed: set[str],
+        optional: tuple[str, ...],
+        path: tuple[Any, ...],
+    ) -> None:
         keys = set(node)
         if not allowed <= keys or not keys <= allowed | set(optional):
-            raise self.bad(f"a {node['type']} node has fields {short(sorted(keys))}, expected "
-                           f"{sorted(allowed)}" + (f" and optionally {list(optional)}"
-                                                   if optional else ""), path)
+            raise self.bad(
+                f"a {node['type']} node has fields {short(sorted(keys))}, expected "
+                f"{sorted(allowed)}" + (f" and optionally {list(optional)}" if optional else ""),
+                path,
+            )
 
-    def number(self, text: Any, pattern: re.Pattern[str], convert: Any,
-               path: tuple[Any, ...]) -> Any:
+    def number(
+        self, text: Any, pattern: re.Pattern[str], convert: Any, path: tuple[Any, ...]
+    ) -> Any:
         if type(text) is not str or not pattern.fullmatch(text):
             raise self.bad(f"bad number {short(text)}", path)
         return convert(text)
 
-    def container(self, kind: str, node: dict[str, Any], depth: int,
-                  path: tuple[Any, ...]) -> Any:
-        self.fields(node, {"type", "items"}, ("metadata",) if kind == "ordered_dict" else (),
-                    path)
+    def container(self, kind: str, node: dict[str, Any], depth: int, path: tuple[Any, ...]) -> Any:
+        self.fields(node, {"type", "items"}, ("metadata",) if kind == "ordered_dict" else (), path)
         items = node["items"]
         if type(items) is not list:
             raise self.bad(f"a {kind} node's items are not a list", path)
@@ -353,8 +386,9 @@ class _Decoder:
                 raise self.bad(f"{kind} item {i} is not a [key, value] pair", path)
             key = self.decode(item[0], depth, (*path, f"<key {i}>"))
             if not _is_key(key):
-                raise self.bad(f"{kind} key {i} is a {type(key).__name__}, which cannot be "
-                               "a key", path)
+                raise self.bad(
+                    f"{kind} key {i} is a {type(key).__name__}, which cannot be a key", path
+                )
             if key in out:
                 raise self.bad(f"duplicate {kind} key {short(key)}", path)
             out[key] = self.decode(item[1], depth, (*path, key))
@@ -364,40 +398,58 @@ class _Decoder:
         return out
 
     def tensor(self, node: dict[str, Any], path: tuple[Any, ...]) -> _Spec:
-        self.fields(node, {"type", "dtype", "shape", "offset", "nbytes", "requires_grad"},
-                    ("parameter",), path)
+        self.fields(
+            node,
+            {"type", "dtype", "shape", "offset", "nbytes", "requires_grad"},
+            ("parameter",),
+            path,
+        )
         dtype, shape = node["dtype"], node["shape"]
         offset, nbytes = node["offset"], node["nbytes"]
         requires_grad, parameter = node["requires_grad"], node.get("parameter", False)
         if type(dtype) is not str or dtype not in ITEMSIZE:
-            raise self.bad(f"unknown tensor dtype {short(dtype)} (expected one of "
-                           f"{', '.join(ITEMSIZE)})", path)
+            raise self.bad(
+                f"unknown tensor dtype {short(dtype)} (expected one of {', '.join(ITEMSIZE)})", path
+            )
         if type(shape) is not list or len(shape) > MAX_DIMS:
-            raise self.bad(f"bad tensor shape {short(shape)}: not a list of at most "
-                           f"{MAX_DIMS} dims", path)
+            raise self.bad(
+                f"bad tensor shape {short(shape)}: not a list of at most {MAX_DIMS} dims", path
+            )
         if not all(type(d) is int and d >= 0 for d in shape):
-            raise self.bad(f"bad tensor shape {short(shape)}: dims must be non-negative "
-                           "integers", path)
+            raise self.bad(
+                f"bad tensor shape {short(shape)}: dims must be non-negative integers", path
+            )
         # Bound the bytes the elements would take and, for empty tensors, the strides of
         # the other dims (the product of the non-zero dims), before multiplying further.
         span = ITEMSIZE[dtype]
         for d in shape:
             span *= max(d, 1)
             if span > MAX_TENSOR_BYTES:
-                raise self.bad(f"a {dtype} tensor of shape {short(shape)} is too large "
-                               "(over 2^60 bytes, counting zero dims as 1)", path)
+                raise self.bad(
+                    f"a {dtype} tensor of shape {short(shape)} is too large "
+                    "(over 2^60 bytes, counting zero dims as 1)",
+                    path,
+                )
         numel = 1
         for d in shape:
             numel *= d
         if type(nbytes) is not int or nbytes != numel * ITEMSIZE[dtype]:
-            raise self.bad(f"tensor nbytes {short(nbytes)} does not match shape {shape} "
-                           f"and dtype {dtype} ({numel * ITEMSIZE[dtype]} bytes)", path)
+            raise self.bad(
+                f"tensor nbytes {short(nbytes)} does not match shape {shape} "
+                f"and dtype {dtype} ({numel * ITEMSIZE[dtype]} bytes)",
+                path,
+            )
         if type(offset) is not int or offset < 0 or offset % ALIGNMENT:
-            raise self.bad(f"bad tensor offset {short(offset)}: not a non-negative multiple "
-                           f"of {ALIGNMENT}", path)
+            raise self.bad(
+                f"bad tensor offset {short(offset)}: not a non-negative multiple of {ALIGNMENT}",
+                path,
+            )
         if offset + nbytes > self.data_nbytes:
-            raise self.bad(f"tensor data [{offset}, {offset + nbytes}) lies outside the "
-                           f"{self.data_nbytes}-byte data section", path)
+            raise self.bad(
+                f"tensor data [{offset}, {offset + nbytes}) lies outside the "
+                f"{self.data_nbytes}-byte data section",
+                path,
+            )
         if type(requires_grad) is not bool or type(parameter) is not bool:
             raise self.bad("tensor requires_grad/parameter flags are not booleans", path)
         if (requires_grad or parameter) and dtype not in FLOATING:
@@ -434,9 +486,11 @@ def _place(obj: Any) -> Any:
 
 
 def _too_deep() -> ValueError:
-    return ValueError(f"load: the checkpoint's containers nest deeper than the stack left "
-                      f"under Python's recursion limit ({sys.getrecursionlimit()}) allows; "
-                      "call load from a shallower stack or raise sys.setrecursionlimit")
+    return ValueError(
+        f"load: the checkpoint's containers nest deeper than the stack left "
+        f"under Python's recursion limit ({sys.getrecursionlimit()}) allows; "
+        "call load from a shallower stack or raise sys.setrecursionlimit"
+    )
 
 
 def _is_key(k: Any) -> bool:
@@ -476,8 +530,9 @@ def open_for_read(f: Any) -> Iterator[Reader]:
             yield Reader(fh, size, f" {str(path)!r}", whole_file=True)
         return
     if not hasattr(f, "read"):
-        raise TypeError(f"load: f must be a path or a binary file object; got "
-                        f"{type(f).__qualname__}")
+        raise TypeError(
+            f"load: f must be a path or a binary file object; got {type(f).__qualname__}"
+        )
     size = None
     with contextlib.suppress(AttributeError, OSError, ValueError):
         if f.seekable():

@@ -44,8 +44,9 @@ def _numpy_of(data: Any, dtype: Any = None) -> np.ndarray:
         # Python floats become the default dtype (float32), as in PyTorch, unless a dtype
         # is asked for (then they must not be rounded through float32 first). NumPy float64
         # scalars and arrays inside the data keep float64, as in PyTorch.
-        infer_default_float = (arr.dtype == np.float64 and dtype is None
-                               and not _has_numpy_float64(data))
+        infer_default_float = (
+            arr.dtype == np.float64 and dtype is None and not _has_numpy_float64(data)
+        )
     if arr.dtype == np.object_:
         raise TypeError(f"tensor: could not infer a dtype from data of type {type(data).__name__}")
     if infer_default_float:
@@ -84,14 +85,18 @@ def _contains_tensor(seq: Any) -> builtins.bool:
 
 def _tensors_to_lists(seq: Any) -> Any:
     return [
-        x.tolist() if isinstance(x, Tensor) else _tensors_to_lists(x)
-        if isinstance(x, (list, tuple)) else x
+        x.tolist()
+        if isinstance(x, Tensor)
+        else _tensors_to_lists(x)
+        if isinstance(x, (list, tuple))
+        else x
         for x in seq
     ]
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None,
-           requires_grad: builtins.bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+) -> Tensor:
     """Creates a tensor by copying ``data`` (a scalar, nested lists, a NumPy array or a tensor).
 
     Args:
@@ -122,7 +127,12 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
 
 
 def arange(
-    start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
     requires_grad: builtins.bool = False,
 ) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float.
@@ -138,13 +148,20 @@ def arange(
     if dtype is None:
         is_float = any(isinstance(v, builtins.float) for v in (start, end, step))
         dtype = _C.dtype.float32 if is_float else _C.dtype.int64
-    return _C._arange(builtins.float(start), builtins.float(end), builtins.float(step), dtype,
-                      requires_grad)
+    return _C._arange(
+        builtins.float(start), builtins.float(end), builtins.float(step), dtype, requires_grad
+    )
 
 
 def randint(
-    low: Any = None, high: Any = None, size: Any = None, *, generator: Any = None,
-    dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+    low: Any = None,
+    high: Any = None,
+    size: Any = None,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: builtins.bool = False,
 ) -> Tensor:
     """Uniform integers in ``[low, high)``; ``low`` defaults to 0 as in PyTorch.
 
@@ -238,8 +255,11 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     _check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
-    if (isinstance(data, np.ndarray) and data.dtype in _dtypes()
-            and (dtype is None or _dtypes()[data.dtype] == dtype)):
+    if (
+        isinstance(data, np.ndarray)
+        and data.dtype in _dtypes()
+        and (dtype is None or _dtypes()[data.dtype] == dtype)
+    ):
         try:
             return _C.from_numpy(data)
         except ValueError:  # negative or unaligned strides: copy instead
@@ -247,8 +267,9 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: builtins.bool = False) -> Tensor:
+def zeros_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+) -> Tensor:
     """Zeros with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "zeros_like")
     try:
@@ -259,8 +280,9 @@ def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     return _C.zeros(shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: builtins.bool = False) -> Tensor:
+def ones_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+) -> Tensor:
     """Ones with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "ones_like")
     try:
@@ -271,8 +293,9 @@ def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     return _C.ones(shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: builtins.bool = False) -> Tensor:
+def empty_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+) -> Tensor:
     """Uninitialised memory with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "empty_like")
     try:
@@ -283,8 +306,14 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     return _C.empty(shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
-         requires_grad: builtins.bool = False) -> Tensor:
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
     _check_device(device, "full")
     if isinstance(size, int):
@@ -292,8 +321,14 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
     return _C.full(tuple(size), fill_value, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: builtins.bool = False) -> Tensor:
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
     """``full`` with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "full_like")
     try:
@@ -304,8 +339,14 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
     return _C.full(shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator: Any = None,
-               requires_grad: builtins.bool = False) -> Tensor:
+def randn_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    generator: Any = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
     """Standard normal draws with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "randn_like")
     try:
@@ -313,12 +354,19 @@ def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, generato
     except AttributeError:
         check_tensor("randn_like", "input", 1, input)
         raise
-    return _C.randn(shape, dtype=dtype or input.dtype, generator=generator,
-                    requires_grad=requires_grad)
+    return _C.randn(
+        shape, dtype=dtype or input.dtype, generator=generator, requires_grad=requires_grad
+    )
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator: Any = None,
-              requires_grad: builtins.bool = False) -> Tensor:
+def rand_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    generator: Any = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
     """Uniform [0, 1) draws with the shape (and by default the dtype) of ``input``."""
     _check_device(device, "rand_like")
     try:
@@ -326,5 +374,6 @@ def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, generator
     except AttributeError:
         check_tensor("rand_like", "input", 1, input)
         raise
-    return _C.rand(shape, dtype=dtype or input.dtype, generator=generator,
-                   requires_grad=requires_grad)
+    return _C.rand(
+        shape, dtype=dtype or input.dtype, generator=generator, requires_grad=requires_grad
+    )

@@ -29,15 +29,18 @@ class device:
         name, _, idx = type.partition(":")
         if idx:
             if index is not None:
-                raise RuntimeError(f"device: type (string) must not include an index because "
-                                   f"index was passed explicitly: {type}")
+                raise RuntimeError(
+                    f"device: type (string) must not include an index because "
+                    f"index was passed explicitly: {type}"
+                )
             if not idx.isdigit():
                 raise RuntimeError(f"device: invalid device string: '{type}'")
             index = int(idx)
         if name != "cpu":
             raise RuntimeError(
                 f"device: chainrule runs on the CPU only; got device '{type}' "
-                "(use 'cpu', or torch for GPUs)")
+                "(use 'cpu', or torch for GPUs)"
+            )
         if index is not None and index != 0:
             raise RuntimeError(f"device: chainrule has one CPU device (index 0); got {index}")
         self._index = index

@@ -29,7 +29,7 @@ def _shown(arr: np.ndarray, edgeitems: int = 3) -> np.ndarray:
     for axis in range(arr.ndim):
         if arr.shape[axis] > 2 * edgeitems:
             n = arr.shape[axis]
-            keep = np.r_[0:edgeitems, n - edgeitems:n]
+            keep = np.r_[0:edgeitems, n - edgeitems : n]
             arr = np.take(arr, keep, axis=axis)
     return arr
 
@@ -74,12 +74,18 @@ def _repr(self: Tensor) -> str:
         body = "[]"
     else:
         body = np.array2string(
-            arr, separator=", ", prefix="tensor(",
+            arr,
+            separator=", ",
+            prefix="tensor(",
             formatter=(
                 {"float_kind": _float_formatter(_shown(arr) if summarize else arr)}
-                if self.dtype.is_floating_point else None
+                if self.dtype.is_floating_point
+                else None
             ),
-            threshold=1000, edgeitems=3, max_line_width=80)
+            threshold=1000,
+            edgeitems=3,
+            max_line_width=80,
+        )
         if summarize:
             body = body.replace(", ..., ", ",  ..., ")  # torch's " ..." element
     extras = []
@@ -87,8 +93,11 @@ def _repr(self: Tensor) -> str:
         extras.append(f"size={tuple(self.shape)}")
     # An empty tensor shows any dtype but the default; otherwise int64 and bool are implied
     # by the values.
-    implied = (_C.dtype.float32,) if self.numel() == 0 else (
-        _C.dtype.float32, _C.dtype.int64, _C.dtype.bool)
+    implied = (
+        (_C.dtype.float32,)
+        if self.numel() == 0
+        else (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool)
+    )
     if self.dtype not in implied:
         extras.append(f"dtype={self.dtype}")
     if self.grad_fn is not None:
@@ -146,8 +155,15 @@ def _install_tensor_methods() -> None:
     _install({"__repr__": _repr, "__str__": _repr, "tolist": _tolist})
     if not hasattr(Tensor, "__len__"):
         _install({"__len__": _len})
-    _install({"__iter__": _iter, "__bool__": _bool, "__float__": _float, "__int__": _int,
-              "__index__": _index})
+    _install(
+        {
+            "__iter__": _iter,
+            "__bool__": _bool,
+            "__float__": _float,
+            "__int__": _int,
+            "__index__": _index,
+        }
+    )
     # NumPy defers to our reflected operators (array + tensor -> Tensor.__radd__).
     Tensor.__array_priority__ = 1000
     _install_extras()
@@ -237,8 +253,14 @@ def _size_of(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
 
 
 def _new_factory(name: str, fill: Any) -> Any:
-    def method(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-               requires_grad: builtins.bool = False, **kwargs: Any) -> Tensor:
+    def method(
+        self: Tensor,
+        *size: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+        **kwargs: Any,
+    ) -> Tensor:
         if "size" in kwargs:
             size = (kwargs.pop("size"),)
         kwargs.pop("pin_memory", None)
@@ -254,8 +276,10 @@ def _new_factory(name: str, fill: Any) -> Any:
         return out
 
     method.__name__ = name
-    method.__doc__ = (f"A new tensor of ``size`` ({'uninitialised' if fill is None else fill}s"
-                      " in the name), with ``self``'s dtype unless ``dtype`` is given.")
+    method.__doc__ = (
+        f"A new tensor of ``size`` ({'uninitialised' if fill is None else fill}s"
+        " in the name), with ``self``'s dtype unless ``dtype`` is given."
+    )
     return method
 
 
@@ -266,25 +290,38 @@ def _check_dev(dev: Any) -> None:
         device(dev)
 
 
-def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
-              device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+def _new_full(
+    self: Tensor,
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``, with ``self``'s dtype by default."""
     _check_dev(device)
-    out = _C.full(_size_of((size,), "new_full"), fill_value,
-                  dtype=self.dtype if dtype is None else dtype)
+    out = _C.full(
+        _size_of((size,), "new_full"), fill_value, dtype=self.dtype if dtype is None else dtype
+    )
     if requires_grad:
         out.requires_grad_(True)
     return out
 
 
-def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
-                requires_grad: builtins.bool = False) -> Tensor:
+def _new_tensor(
+    self: Tensor,
+    data: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
     """A copy of ``data`` as a tensor with ``self``'s dtype (unless ``dtype`` is given)."""
     from chainrule._creation import tensor
 
     _check_dev(device)
-    return tensor(data, dtype=self.dtype if dtype is None else dtype,
-                  requires_grad=requires_grad)
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
 
 _numpy_c = Tensor.numpy
@@ -335,19 +372,21 @@ def _deepcopy(self: Tensor, memo: dict[int, Any]) -> Tensor:
 
 
 def _install_extras() -> None:
-    _install({
-        "to": _to,
-        "__deepcopy__": _deepcopy,
-        "type_as": _type_as,
-        "cpu": _cpu,
-        "device": property(_device, doc="Always ``cr.device('cpu')``."),
-        "is_cuda": property(lambda self: False, doc="Always False: chainrule runs on the CPU."),
-        "is_cpu": property(lambda self: True, doc="Always True."),
-        "new_zeros": _new_factory("new_zeros", 0),
-        "new_ones": _new_factory("new_ones", 1),
-        "new_empty": _new_factory("new_empty", None),
-        "new_full": _new_full,
-        "new_tensor": _new_tensor,
-        "__format__": _format,
-        "numpy": _numpy,
-    })
+    _install(
+        {
+            "to": _to,
+            "__deepcopy__": _deepcopy,
+            "type_as": _type_as,
+            "cpu": _cpu,
+            "device": property(_device, doc="Always ``cr.device('cpu')``."),
+            "is_cuda": property(lambda self: False, doc="Always False: chainrule runs on the CPU."),
+            "is_cpu": property(lambda self: True, doc="Always True."),
+            "new_zeros": _new_factory("new_zeros", 0),
+            "new_ones": _new_factory("new_ones", 1),
+            "new_empty": _new_factory("new_empty", None),
+            "new_full": _new_full,
+            "new_tensor": _new_tensor,
+            "__format__": _format,
+            "numpy": _numpy,
+        }
+    )

@@ -77,8 +77,9 @@ class _Encoder:
             return self._tensor(obj, path)
         if t in (list, tuple, dict, collections.OrderedDict):
             if len(path) >= MAX_DEPTH:
-                raise ValueError(f"save: containers nested more than {MAX_DEPTH} deep "
-                                 f"{_where(path)}")
+                raise ValueError(
+                    f"save: containers nested more than {MAX_DEPTH} deep {_where(path)}"
+                )
             if id(obj) in self._active:
                 raise ValueError(f"save: the object contains a reference cycle {_where(path)}")
             self._active.add(id(obj))
@@ -86,18 +87,21 @@ class _Encoder:
                 return self._container(obj, path)
             finally:
                 self._active.discard(id(obj))
-        hint = ("; save its state_dict() instead" if callable(getattr(obj, "state_dict", None))
-                else "; supported: tensors, dict, OrderedDict, list, tuple, str, int, float, "
-                     "bool, None")
-        raise TypeError(f"save: cannot save object of type {t.__qualname__} {_where(path)}"
-                        + hint)
+        hint = (
+            "; save its state_dict() instead"
+            if callable(getattr(obj, "state_dict", None))
+            else "; supported: tensors, dict, OrderedDict, list, tuple, str, int, float, bool, None"
+        )
+        raise TypeError(f"save: cannot save object of type {t.__qualname__} {_where(path)}" + hint)
 
     def _string(self, s: str, path: tuple[Any, ...]) -> str:
         try:
             s.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError(f"save: the string {_where(path)} is not valid Unicode "
-                             "(it contains a lone surrogate)") from None
+            raise ValueError(
+                f"save: the string {_where(path)} is not valid Unicode "
+                "(it contains a lone surrogate)"
+            ) from None
         return s
 
     def _container(self, obj: Any, path: tuple[Any, ...]) -> dict[str, Any]:
@@ -106,7 +110,9 @@ class _Encoder:
             for k, v in obj.items():
                 items.append([self._key(k, path), self.encode(v, (*path, k))])
             node: dict[str, Any] = {
-                "type": "dict" if type(obj) is dict else "ordered_dict", "items": items}
+                "type": "dict" if type(obj) is dict else "ordered_dict",
+                "items": items,
+            }
             # torch's Module.state_dict() keeps per-module versions in `_metadata`.
             meta = getattr(obj, "_metadata", None)
             if type(obj) is collections.OrderedDict and meta is not None:
@@ -120,9 +126,11 @@ class _Encoder:
             return {"type": "tuple", "items": [self._key(x, path) for x in k]}
         if k is None or type(k) in (bool, int, float, str):
             return self.encode(k, path)
-        raise TypeError(f"save: cannot save a dict key of type {type(k).__qualname__} "
-                        f"{_where(path)}; keys must be str, int, float, bool, None or tuples "
-                        "of those")
+        raise TypeError(
+            f"save: cannot save a dict key of type {type(k).__qualname__} "
+            f"{_where(path)}; keys must be str, int, float, bool, None or tuples "
+            "of those"
+        )
 
     def _tensor(self, t: Tensor, path: tuple[Any, ...]) -> dict[str, Any]:
         parameter = False
@@ -131,8 +139,10 @@ class _Encoder:
             if parameter_cls is not None and isinstance(t, parameter_cls):
                 parameter = True
             elif buffer_cls is None or not isinstance(t, buffer_cls):  # a Buffer: plain tensor
-                raise TypeError(f"save: cannot save object of type {type(t).__qualname__} "
-                                f"{_where(path)}; only tensors, nn.Parameter and nn.Buffer")
+                raise TypeError(
+                    f"save: cannot save object of type {type(t).__qualname__} "
+                    f"{_where(path)}; only tensors, nn.Parameter and nn.Buffer"
+                )
         dtype = t.dtype.name
         shape = list(t.shape)
         nbytes = ITEMSIZE[dtype]
@@ -141,8 +151,14 @@ class _Encoder:
         offset = -(-self.data_nbytes // ALIGNMENT) * ALIGNMENT
         self.data_nbytes = offset + nbytes
         self.tensors.append((offset, nbytes, t))
-        node = {"type": "tensor", "dtype": dtype, "shape": shape, "offset": offset,
-                "nbytes": nbytes, "requires_grad": bool(t.requires_grad)}
+        node = {
+            "type": "tensor",
+            "dtype": dtype,
+            "shape": shape,
+            "offset": offset,
+            "nbytes": nbytes,
+            "requires_grad": bool(t.requires_grad),
+        }
         if parameter:
             node["parameter"] = True
         return node
@@ -170,16 +186,24 @@ def _write_all(f: IO[bytes], data: bytes | memoryview) -> None:
 
 def _head(enc: _Encoder, root: Any) -> bytes:
     """The prefix and the header, or a ValueError if ``load`` would refuse the header."""
-    header_obj = {"format": "chainrule-checkpoint", "alignment": ALIGNMENT,
-                  "data_nbytes": enc.data_nbytes, "checksum": "crc32", "root": root}
-    header = json.dumps(header_obj, ensure_ascii=False, separators=(",", ":"),
-                        allow_nan=False).encode("utf-8")
+    header_obj = {
+        "format": "chainrule-checkpoint",
+        "alignment": ALIGNMENT,
+        "data_nbytes": enc.data_nbytes,
+        "checksum": "crc32",
+        "root": root,
+    }
+    header = json.dumps(
+        header_obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
     # Pad with spaces (JSON whitespace) so the data section starts on an aligned offset.
     header += b" " * (-(PREFIX.size + len(header)) % ALIGNMENT)
     if len(header) > MAX_HEADER_BYTES:
-        raise ValueError(f"save: the checkpoint's header would take {len(header)} bytes, over "
-                         f"the format's limit of {MAX_HEADER_BYTES}; store long runs of "
-                         "numbers as tensors rather than as lists of Python numbers")
+        raise ValueError(
+            f"save: the checkpoint's header would take {len(header)} bytes, over "
+            f"the format's limit of {MAX_HEADER_BYTES}; store long runs of "
+            "numbers as tensors rather than as lists of Python numbers"
+        )
     head = PREFIX.pack(MAGIC, VERSION, 0, len(header), zlib.crc32(header), 0)
     return head[:-4] + struct.pack("<I", zlib.crc32(head[:-4])) + header
 
@@ -196,7 +220,7 @@ def _write(f: IO[bytes], head: bytes, enc: _Encoder) -> None:
         if nbytes:
             with _tensor_bytes(t) as view:
                 for i in range(0, nbytes, _CHUNK):
-                    chunk = view[i:i + _CHUNK]
+                    chunk = view[i : i + _CHUNK]
                     crc = zlib.crc32(chunk, crc)
                     _write_all(f, chunk)
         pos = offset + nbytes
@@ -250,8 +274,9 @@ def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: Any = Non
     elif hasattr(f, "write"):
         _write(f, head, enc)
     else:
-        raise TypeError(f"save: f must be a path or a binary file object; got "
-                        f"{type(f).__qualname__}")
+        raise TypeError(
+            f"save: f must be a path or a binary file object; got {type(f).__qualname__}"
+        )
 
 
 # ---- load ------------------------------------------------------------------------------
@@ -268,12 +293,21 @@ def _check_map_location(map_location: Any) -> None:
             return
         except (RuntimeError, TypeError):
             pass
-    raise ValueError(f"load: map_location must be None, 'cpu' or cr.device('cpu') "
-                     f"(chainrule runs on the CPU only); got {map_location!r}")
+    raise ValueError(
+        f"load: map_location must be None, 'cpu' or cr.device('cpu') "
+        f"(chainrule runs on the CPU only); got {map_location!r}"
+    )
 
 
-def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
-         weights_only: bool = True, mmap: Any = None, **pickle_load_args: Any) -> Any:
+def load(
+    f: Any,
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool = True,
+    mmap: Any = None,
+    **pickle_load_args: Any,
+) -> Any:
     """Loads an object saved by :func:`save`, validating the whole file first.
 
     Returns fresh tensors that own their memory; dicts, OrderedDicts, lists, tuples and

@@ -54,8 +54,8 @@ void test_version_check() {
     try {
         z.backward();
     } catch (const RuntimeError& e) {
-        raised = std::string(e.what()).find("modified by an inplace operation") !=
-                 std::string::npos;
+        raised =
+            std::string(e.what()).find("modified by an inplace operation") != std::string::npos;
     }
     expect(raised, "in-place change of a saved tensor is rejected at backward");
 }

@@ -38,8 +38,8 @@ void test_names() {
     expect(std::strcmp(cpu_capability_name(CpuCapability::Baseline), "baseline") == 0,
            "the first level is the baseline");
     CpuCapability untouched = CpuCapability::Baseline;
-    expect(!cpu_capability_from_name("ref", &untouched) && !cpu_capability_from_name("", &untouched)
-               && untouched == CpuCapability::Baseline,
+    expect(!cpu_capability_from_name("ref", &untouched) &&
+               !cpu_capability_from_name("", &untouched) && untouched == CpuCapability::Baseline,
            "unknown names are refused");
 }
 

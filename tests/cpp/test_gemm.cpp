@@ -74,10 +74,22 @@ std::string describe(const char* level, const char* dtype, const Case& c, const 
 // C's strides for a layout; returns the buffer size.
 int64_t c_strides(const Case& c, int64_t& rsc, int64_t& csc) {
     switch (c.c_layout) {
-        case 1: rsc = c.N + 5; csc = 1; return c.M * (c.N + 5) + 1;
-        case 2: rsc = 1; csc = c.M; return c.M * c.N + 1;
-        case 3: rsc = 2 * c.N + 1; csc = 2; return c.M * (2 * c.N + 1) + 1;
-        default: rsc = c.N; csc = 1; return c.M * c.N + 1;
+        case 1:
+            rsc = c.N + 5;
+            csc = 1;
+            return c.M * (c.N + 5) + 1;
+        case 2:
+            rsc = 1;
+            csc = c.M;
+            return c.M * c.N + 1;
+        case 3:
+            rsc = 2 * c.N + 1;
+            csc = 2;
+            return c.M * (2 * c.N + 1) + 1;
+        default:
+            rsc = c.N;
+            csc = 1;
+            return c.M * c.N + 1;
     }
 }
 
@@ -114,11 +126,11 @@ void check_case(const GemmConfig& cfg, const Case& c, std::mt19937& rng) {
                                    Ra.data(), c.N, 1);
     const T alpha = static_cast<T>(c.alpha), beta = static_cast<T>(c.beta);
     std::vector<T> C1 = C0, C2 = C0;
-    kernels::gemm_with<T>(cfg, c.M, c.N, c.K, alpha, A.data.data(), A.rs, A.cs, B.data.data(),
-                          B.rs, B.cs, beta, C1.data(), rsc, csc);
+    kernels::gemm_with<T>(cfg, c.M, c.N, c.K, alpha, A.data.data(), A.rs, A.cs, B.data.data(), B.rs,
+                          B.cs, beta, C1.data(), rsc, csc);
     set_num_threads(2);
-    kernels::gemm_with<T>(cfg, c.M, c.N, c.K, alpha, A.data.data(), A.rs, A.cs, B.data.data(),
-                          B.rs, B.cs, beta, C2.data(), rsc, csc);
+    kernels::gemm_with<T>(cfg, c.M, c.N, c.K, alpha, A.data.data(), A.rs, A.cs, B.data.data(), B.rs,
+                          B.cs, beta, C2.data(), rsc, csc);
     set_num_threads(1);
     expect(std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(T)) == 0,
            describe(level, dtype, c, "1 and 2 threads differ"));
@@ -130,11 +142,11 @@ void check_case(const GemmConfig& cfg, const Case& c, std::mt19937& rng) {
             const size_t at = static_cast<size_t>(i * rsc + j * csc);
             inside[at] = 1;
             const double c0 = c.beta == 0 ? 0.0 : static_cast<double>(C0[at]);
-            const double want = static_cast<double>(alpha) * R[i * c.N + j] +
-                                static_cast<double>(beta) * c0;
-            const double bound = 4 * eps *
-                                 ((c.K + 2) * std::fabs(c.alpha) * Ra[i * c.N + j] +
-                                  std::fabs(c.beta * c0) + 1e-30);
+            const double want =
+                static_cast<double>(alpha) * R[i * c.N + j] + static_cast<double>(beta) * c0;
+            const double bound =
+                4 * eps *
+                ((c.K + 2) * std::fabs(c.alpha) * Ra[i * c.N + j] + std::fabs(c.beta * c0) + 1e-30);
             if (!(std::fabs(static_cast<double>(C1[at]) - want) <= bound)) {
                 char buf[128];
                 std::snprintf(buf, sizeof(buf), "C[%lld, %lld] = %.9g, want %.9g",
@@ -168,8 +180,8 @@ void run_level(CpuCapability level, int64_t& cases) {
     GemmConfig direct = dflt;  // unpacked path at every size
     direct.path = kernels::GemmPath::Direct;
 
-    const std::vector<int64_t> awkward = {1,      2,      3,      MR - 1, MR,     MR + 1, NR - 1,
-                                          NR,     NR + 1, 2 * MR + 1,     17,     31,     37};
+    const std::vector<int64_t> awkward = {1,  2,      3,          MR - 1, MR, MR + 1, NR - 1,
+                                          NR, NR + 1, 2 * MR + 1, 17,     31, 37};
     const std::vector<int64_t> ks = {1, 2, 5, 16, 17, KC - 1, KC, KC + 1};
     const double alphas[] = {1.0, 0.5, -2.0};
     const double betas[] = {0.0, 1.0, 0.25};
@@ -181,7 +193,13 @@ void run_level(CpuCapability level, int64_t& cases) {
                 // each size meets several of them without a full cross product.
                 ++q;
                 const int64_t K = ks[static_cast<size_t>(q) % ks.size()];
-                Case c{M, N, K, (q & 1) != 0, (q & 2) != 0, (q / 4) % 4, alphas[q % 3],
+                Case c{M,
+                       N,
+                       K,
+                       (q & 1) != 0,
+                       (q & 2) != 0,
+                       (q / 4) % 4,
+                       alphas[q % 3],
                        betas[(q / 3) % 3]};
                 check_case<T>(*cfg, c, rng);
                 ++cases;
@@ -193,9 +211,10 @@ void run_level(CpuCapability level, int64_t& cases) {
         for (int t = 0; t < 4; ++t) {
             for (int layout = 0; layout < 4; ++layout) {
                 for (double beta : betas) {
-                    check_case<T>(*cfg, Case{MR + 3, NR + 5, 29, (t & 1) != 0, (t & 2) != 0,
-                                             layout, -1.5, beta},
-                                  rng);
+                    check_case<T>(
+                        *cfg,
+                        Case{MR + 3, NR + 5, 29, (t & 1) != 0, (t & 2) != 0, layout, -1.5, beta},
+                        rng);
                     ++cases;
                 }
             }
@@ -203,9 +222,13 @@ void run_level(CpuCapability level, int64_t& cases) {
     }
     // Zero sizes, K == 0 (C = beta * C), vectors.
     for (const GemmConfig* cfg : {&dflt, &packed}) {
-        for (const auto& s : std::vector<std::array<int64_t, 3>>{
-                 {0, 5, 3}, {5, 0, 3}, {4, 6, 0}, {1, 1, 1}, {1, 300, 77}, {300, 1, 77},
-                 {1, 1, 500}}) {
+        for (const auto& s : std::vector<std::array<int64_t, 3>>{{0, 5, 3},
+                                                                 {5, 0, 3},
+                                                                 {4, 6, 0},
+                                                                 {1, 1, 1},
+                                                                 {1, 300, 77},
+                                                                 {300, 1, 77},
+                                                                 {1, 1, 500}}) {
             for (double beta : betas) {
                 check_case<T>(*cfg, Case{s[0], s[1], s[2], false, true, 0, 0.75, beta}, rng);
                 ++cases;
@@ -214,14 +237,15 @@ void run_level(CpuCapability level, int64_t& cases) {
     }
     // Primes up to ~300 and larger shapes that take both threads (packed and unpacked).
     const std::vector<std::array<int64_t, 3>> big = {
-        {97, 89, 101}, {131, 257, 127}, {211, 223, 227}, {293, 283, 281}, {128, 784, 256},
-        {300, 13, 290}, {1, 4099, 513},  {2048, 3, 600}, {KC + 1, 2 * NR + 1, 2 * KC + 3}};
+        {97, 89, 101},   {131, 257, 127}, {211, 223, 227},
+        {293, 283, 281}, {128, 784, 256}, {300, 13, 290},
+        {1, 4099, 513},  {2048, 3, 600},  {KC + 1, 2 * NR + 1, 2 * KC + 3}};
     int r = 0;
     for (const auto& s : big) {
         for (int t = 0; t < 4; ++t) {
             ++r;
-            const Case c{s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, r % 4 == 3 ? 1 : 0, 1.0,
-                         betas[r % 3]};
+            const Case c{s[0], s[1],        s[2], (t & 1) != 0, (t & 2) != 0, r % 4 == 3 ? 1 : 0,
+                         1.0,  betas[r % 3]};
             check_case<T>(dflt, c, rng);
             ++cases;
         }
@@ -272,8 +296,8 @@ void test_inside_region() {
         for (auto& x : B) x = ud(rng);
         std::vector<float> want(static_cast<size_t>(M * N));
         set_num_threads(1);
-        kernels::gemm<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1, 0.0f, want.data(),
-                             N, 1);
+        kernels::gemm<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1, 0.0f, want.data(), N,
+                             1);
         set_num_threads(2);
         std::vector<std::vector<float>> got(2, std::vector<float>(want.size(), NAN));
         int started = 0;
@@ -289,9 +313,9 @@ void test_inside_region() {
         for (int t = 0; t < started && t < 2; ++t) {
             expect(std::memcmp(got[static_cast<size_t>(t)].data(), want.data(),
                                want.size() * sizeof(float)) == 0,
-                   "gemm inside a parallel region " + std::to_string(M) + "x" +
-                       std::to_string(K) + "x" + std::to_string(N) + " thread " +
-                       std::to_string(t) + ": differs from the serial product");
+                   "gemm inside a parallel region " + std::to_string(M) + "x" + std::to_string(K) +
+                       "x" + std::to_string(N) + " thread " + std::to_string(t) +
+                       ": differs from the serial product");
         }
         set_num_threads(1);
     }
@@ -320,8 +344,8 @@ void test_pointed() {
                 }
                 for (float beta : {0.0f, 1.0f}) {
                     std::vector<float> got = C0, want = C0;
-                    kernels::gemm_pointed<float>(M, N, K, 1.0f, A.data(), K, 1, rows.data(),
-                                                 beta, got.data(), N);
+                    kernels::gemm_pointed<float>(M, N, K, 1.0f, A.data(), K, 1, rows.data(), beta,
+                                                 got.data(), N);
                     kernels::gemm_baseline<float>(M, N, K, 1.0f, A.data(), K, 1, B.data(), N, 1,
                                                   beta != 0, want.data(), N, 1);
                     double worst = 0;

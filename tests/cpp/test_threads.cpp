@@ -59,6 +59,7 @@ int main() {
     const bool separate = run(false);
     if (!shared) std::fprintf(stderr, "FAILED: backward into shared leaves lost gradients\n");
     if (!separate) std::fprintf(stderr, "FAILED: backward of separate graphs lost gradients\n");
-    std::printf("%s\n", shared && separate ? "threaded backward passed" : "threaded backward failed");
+    std::printf("%s\n",
+                shared && separate ? "threaded backward passed" : "threaded backward failed");
     return shared && separate ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -30,7 +30,7 @@ struct OutputMeta {
 
 // A tensor kept for backward, with the storage version it had when saved.
 class SavedTensor {
-   public:
+ public:
     SavedTensor() = default;
     explicit SavedTensor(const Tensor& t);
     SavedTensor& operator=(const Tensor& t) { return *this = SavedTensor(t); }
@@ -43,7 +43,7 @@ class SavedTensor {
     }
     bool defined() const { return data_.defined(); }
 
-   private:
+ private:
     Tensor data_;
     uint32_t saved_version_ = 0;
     bool released_ = false;
@@ -75,7 +75,6 @@ struct Node : std::enable_shared_from_this<Node> {
     // Nothing here changes during backward: what a walk learns about a node (dependencies,
     // gradient buffers) lives in the walk, since several threads may walk graphs that share
     // nodes at once (a model's parameters, a graph kept with retain_graph).
-
 };
 
 // Sink node of a leaf: hooks, then accumulation into leaf.grad. The leaf owns it; a graph
@@ -87,7 +86,7 @@ struct AccumulateGrad final : Node {
     std::string name() const override { return "AccumulateGrad"; }
     std::weak_ptr<TensorImpl> leaf;
 
-   private:
+ private:
     std::mutex mutex_;
 };
 
@@ -100,7 +99,7 @@ struct NoGradGuard {
     NoGradGuard(const NoGradGuard&) = delete;
     NoGradGuard& operator=(const NoGradGuard&) = delete;
 
-   private:
+ private:
     bool prev_;
 };
 

@@ -10,10 +10,14 @@ enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3 };
 
 constexpr size_t itemsize(DType d) {
     switch (d) {
-        case DType::Bool: return 1;
-        case DType::Int64: return 8;
-        case DType::Float32: return 4;
-        case DType::Float64: return 8;
+        case DType::Bool:
+            return 1;
+        case DType::Int64:
+            return 8;
+        case DType::Float32:
+            return 4;
+        case DType::Float64:
+            return 8;
     }
     return 0;
 }
@@ -32,11 +36,11 @@ constexpr DType kDefaultFloat = DType::Float32;
 enum class OperandKind : uint8_t { Tensor, ZeroDim, Scalar };
 
 class ResultType {
-   public:
+ public:
     void add(DType d, OperandKind k);
     DType result() const;
 
-   private:
+ private:
     int dim_ = -1, zero_ = -1, wrapped_ = -1;  // -1: no operand in that tier
 };
 
@@ -44,13 +48,21 @@ class ResultType {
 template <class T>
 struct dtype_of;
 template <>
-struct dtype_of<bool> { static constexpr DType value = DType::Bool; };
+struct dtype_of<bool> {
+    static constexpr DType value = DType::Bool;
+};
 template <>
-struct dtype_of<int64_t> { static constexpr DType value = DType::Int64; };
+struct dtype_of<int64_t> {
+    static constexpr DType value = DType::Int64;
+};
 template <>
-struct dtype_of<float> { static constexpr DType value = DType::Float32; };
+struct dtype_of<float> {
+    static constexpr DType value = DType::Float32;
+};
 template <>
-struct dtype_of<double> { static constexpr DType value = DType::Float64; };
+struct dtype_of<double> {
+    static constexpr DType value = DType::Float64;
+};
 
 // CR_DISPATCH_ALL(dtype, "op", [&] { using scalar_t = ...; body }) runs body with scalar_t set.
 #define CR_DISPATCH_CASE(enumv, T, ...) \
@@ -58,36 +70,36 @@ struct dtype_of<double> { static constexpr DType value = DType::Float64; };
         using scalar_t = T;             \
         return __VA_ARGS__();           \
     }
-#define CR_DISPATCH_FLOAT(dt, opname, ...)                                                    \
-    [&] {                                                                                     \
-        switch (dt) {                                                                         \
-            CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                     \
-            CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)                                    \
-            default:                                                                          \
-                throw ::chainrule::TypeError(std::string(opname) +                            \
-                                             ": expected a floating-point tensor; got " +    \
-                                             ::chainrule::dtype_name(dt));                    \
-        }                                                                                     \
+#define CR_DISPATCH_FLOAT(dt, opname, ...)                                                \
+    [&] {                                                                                 \
+        switch (dt) {                                                                     \
+            CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                 \
+            CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)                                \
+            default:                                                                      \
+                throw ::chainrule::TypeError(std::string(opname) +                        \
+                                             ": expected a floating-point tensor; got " + \
+                                             ::chainrule::dtype_name(dt));                \
+        }                                                                                 \
     }()
-#define CR_DISPATCH_NUMERIC(dt, opname, ...)                                                  \
-    [&] {                                                                                     \
-        switch (dt) {                                                                         \
-            CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                     \
-            CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)                                    \
-            CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                                     \
-            default:                                                                          \
-                throw ::chainrule::TypeError(std::string(opname) +                            \
-                                             ": not supported for bool tensors");             \
-        }                                                                                     \
+#define CR_DISPATCH_NUMERIC(dt, opname, ...)                                      \
+    [&] {                                                                         \
+        switch (dt) {                                                             \
+            CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)                         \
+            CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)                        \
+            CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                         \
+            default:                                                              \
+                throw ::chainrule::TypeError(std::string(opname) +                \
+                                             ": not supported for bool tensors"); \
+        }                                                                         \
     }()
-#define CR_DISPATCH_ALL(dt, opname, ...)                        \
-    [&] {                                                       \
-        switch (dt) {                                           \
-            CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)       \
-            CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)      \
-            CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)       \
-            CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__)           \
-        }                                                       \
+#define CR_DISPATCH_ALL(dt, opname, ...)                                          \
+    [&] {                                                                         \
+        switch (dt) {                                                             \
+            CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)                         \
+            CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)                        \
+            CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                         \
+            CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__)                             \
+        }                                                                         \
         throw ::chainrule::RuntimeError(std::string(opname) + ": unknown dtype"); \
     }()
 

@@ -31,8 +31,8 @@ std::string cat_str(Args&&... args) {
 }  // namespace detail
 
 // CR_CHECK(cond, ErrorType, parts...) throws ErrorType(parts...) when cond is false.
-#define CR_CHECK(cond, Err, ...)                                          \
-    do {                                                                  \
+#define CR_CHECK(cond, Err, ...)                                           \
+    do {                                                                   \
         if (!(cond)) throw Err(::chainrule::detail::cat_str(__VA_ARGS__)); \
     } while (0)
 

@@ -7,7 +7,7 @@ namespace chainrule {
 
 // xoshiro256** seeded through splitmix64; normals by Box-Muller.
 class Generator {
-   public:
+ public:
     explicit Generator(uint64_t seed = 67280421310721ULL) { manual_seed(seed); }
     void manual_seed(uint64_t seed);
     uint64_t initial_seed() const { return seed_; }
@@ -26,7 +26,7 @@ class Generator {
         return static_cast<uint64_t>((static_cast<u128>(next_u64()) * n) >> 64);
     }
 
-   private:
+ private:
     uint64_t s_[4] = {};
     uint64_t seed_ = 0;
     double cached_normal_ = 0;

@@ -11,7 +11,7 @@ namespace chainrule {
 
 template <class T, size_t N>
 class InlineList {
-   public:
+ public:
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     T* data() { return heap_.empty() ? inline_.data() : heap_.data(); }
@@ -43,7 +43,7 @@ class InlineList {
         size_ = n;
     }
 
-   private:
+ private:
     // Moves the inline elements to the heap, which from then on holds all of them.
     void spill(size_t capacity) {
         heap_.reserve(std::max(capacity, size_ + 1));

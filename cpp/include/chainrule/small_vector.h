@@ -17,7 +17,7 @@ template <class T, size_t N>
 class SmallVector {
     static_assert(std::is_trivially_copyable_v<T>, "SmallVector holds trivially copyable types");
 
-   public:
+ public:
     using value_type = T;
     using size_type = size_t;
     using iterator = T*;
@@ -147,7 +147,7 @@ class SmallVector {
         return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
     }
 
-   private:
+ private:
     void release() {
         if (ptr_ != inline_) std::free(ptr_);
         ptr_ = inline_;

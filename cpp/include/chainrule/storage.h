@@ -7,7 +7,7 @@
 namespace chainrule {
 
 class Storage {
-   public:
+ public:
     // Owns fresh, uninitialised memory aligned to kAlignment bytes.
     static std::shared_ptr<Storage> allocate(size_t nbytes);
     // Borrows external memory (e.g. a NumPy array); `owner` keeps it alive.
@@ -36,7 +36,7 @@ class Storage {
     // True while an armed failure has not happened yet.
     static bool allocation_failure_pending();
 
-   private:
+ private:
     void* data_ = nullptr;
     size_t nbytes_ = 0;
     std::shared_ptr<void> owner_;  // null when this storage owns data_

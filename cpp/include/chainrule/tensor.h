@@ -51,7 +51,7 @@ struct TensorImpl {
 };
 
 class Tensor {
-   public:
+ public:
     Tensor() = default;
     explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
@@ -107,7 +107,7 @@ class Tensor {
     // A new impl aliasing this one's storage and view (history not copied).
     Tensor alias() const;
 
-   private:
+ private:
     std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -118,7 +118,7 @@ Tensor empty_like(const Tensor& t, DType dtype);
 // A view onto `base`'s storage with the given geometry (no checks; callers validate).
 Tensor make_view(const Tensor& base, Shape shape, Strides strides, int64_t offset);
 // Wraps external memory; strides in elements.
-Tensor from_blob(void* data, Shape shape, Strides strides, DType dtype,
-                 std::shared_ptr<void> owner, bool writable);
+Tensor from_blob(void* data, Shape shape, Strides strides, DType dtype, std::shared_ptr<void> owner,
+                 bool writable);
 
 }  // namespace chainrule

@@ -67,7 +67,7 @@ struct NodeTask {
 
 // The walk's nodes in discovery order, found by address through open addressing.
 class TaskTable {
-   public:
+ public:
     size_t size() const { return tasks_.size(); }
     NodeTask& operator[](int32_t i) { return tasks_[static_cast<size_t>(i)]; }
 
@@ -96,7 +96,7 @@ class TaskTable {
     }
     size_t capacity() const { return slots_.size(); }
 
-   private:
+ private:
     size_t slot_of(const Node* n) const {
         // Fibonacci hashing of the address: nodes are 16-byte aligned heap blocks.
         const auto a = reinterpret_cast<uintptr_t>(n) >> 4;
@@ -198,7 +198,7 @@ struct Walk {
 // Walks are reused per thread (a training step runs one per batch); a walk started inside a
 // walk (autograd.grad in a hook) takes another one.
 class WalkLease {
-   public:
+ public:
     WalkLease() {
         if (pool().empty()) {
             walk_ = std::make_unique<Walk>();
@@ -210,13 +210,14 @@ class WalkLease {
     ~WalkLease() {
         walk_->clear();
         // A walk over a huge graph does not keep its memory for the thread's lifetime.
-        if (walk_->table.capacity() <= 4096 && pool().size() < 4) pool().push_back(std::move(walk_));
+        if (walk_->table.capacity() <= 4096 && pool().size() < 4)
+            pool().push_back(std::move(walk_));
     }
     WalkLease(const WalkLease&) = delete;
     WalkLease& operator=(const WalkLease&) = delete;
     Walk& operator*() { return *walk_; }
 
-   private:
+ private:
     static std::vector<std::unique_ptr<Walk>>& pool() {
         thread_local std::vector<std::unique_ptr<Walk>> p;
         return p;
@@ -224,8 +225,8 @@ class WalkLease {
     std::unique_ptr<Walk> walk_;
 };
 
-void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads,
-             bool retain_graph, std::vector<Capture>* captures) {
+void execute(const std::vector<Edge>& root_edges, const TensorList& root_grads, bool retain_graph,
+             std::vector<Capture>* captures) {
     WalkLease lease;
     Walk& walk = *lease;
     walk.caps = captures;
@@ -318,7 +319,8 @@ Tensor root_gradient(const Tensor& root, const Tensor& grad, size_t i, const cha
     if (!grad.defined()) {
         CR_CHECK(root.numel() == 1, RuntimeError, op,
                  ": grad can be implicitly created only for scalar outputs; got an output of "
-                 "shape ", shape_str(root.shape()), " (pass gradient=)");
+                 "shape ",
+                 shape_str(root.shape()), " (pass gradient=)");
         return ones(root.shape(), root.dtype());
     }
     CR_CHECK(grad.shape() == root.shape(), RuntimeError, op, ": mismatch in shape: gradient ", i,
@@ -330,8 +332,8 @@ Tensor root_gradient(const Tensor& root, const Tensor& grad, size_t i, const cha
 std::vector<Edge> root_edges_of(const TensorList& roots, const char* op) {
     std::vector<Edge> edges;
     for (size_t i = 0; i < roots.size(); ++i) {
-        CR_CHECK(roots[i].defined() && roots[i].requires_grad(), RuntimeError, op, ": element ",
-                 i, " of tensors does not require grad and does not have a grad_fn");
+        CR_CHECK(roots[i].defined() && roots[i].requires_grad(), RuntimeError, op, ": element ", i,
+                 " of tensors does not require grad and does not have a grad_fn");
         edges.push_back(gradient_edge(roots[i]));
     }
     return edges;
@@ -364,8 +366,7 @@ TensorList run_grad(const TensorList& outputs, const TensorList& grad_outputs,
     std::vector<bool> found(inputs.size(), false);
     for (size_t i = 0; i < inputs.size(); ++i) {
         CR_CHECK(inputs[i].defined() && inputs[i].requires_grad(), RuntimeError,
-                 "grad: one of the differentiated tensors (input ", i,
-                 ") does not require grad");
+                 "grad: one of the differentiated tensors (input ", i, ") does not require grad");
         Edge e = gradient_edge(inputs[i]);
         caps.push_back({e.fn.get(), e.input_nr, Tensor()});
     }
@@ -379,8 +380,11 @@ TensorList run_grad(const TensorList& outputs, const TensorList& grad_outputs,
     TensorList result;
     for (size_t i = 0; i < inputs.size(); ++i) {
         Tensor g = caps[i].grad;
-        CR_CHECK(g.defined() || allow_unused, RuntimeError, "grad: one of the differentiated "
-                 "tensors (input ", i, ") appears to not have been used in the graph; set "
+        CR_CHECK(g.defined() || allow_unused, RuntimeError,
+                 "grad: one of the differentiated "
+                 "tensors (input ",
+                 i,
+                 ") appears to not have been used in the graph; set "
                  "allow_unused=True if this is the desired behavior");
         result.push_back(g);
     }

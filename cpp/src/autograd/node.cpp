@@ -45,9 +45,9 @@ Tensor SavedTensor::unpack(const char* op) const {
     if (data_.defined()) {
         CR_CHECK(data_.version() == saved_version_, RuntimeError, op,
                  ": one of the variables needed for gradient computation has been modified by "
-                 "an inplace operation: a tensor of shape ", shape_str(data_.shape()),
-                 " is at version ", data_.version(), "; expected version ", saved_version_,
-                 " instead");
+                 "an inplace operation: a tensor of shape ",
+                 shape_str(data_.shape()), " is at version ", data_.version(),
+                 "; expected version ", saved_version_, " instead");
     }
     return data_;
 }
@@ -125,8 +125,8 @@ void check_inplace(const Tensor& self, const char* op, InplaceOverlap overlap) {
     // order, each reading a value another may have changed.
     CR_CHECK(overlap == InplaceOverlap::Allow || !self.has_internal_overlap(), RuntimeError, op,
              ": unsupported operation: more than one element of the written-to tensor refers to "
-             "a single memory location (shape ", shape_str(self.shape()), ", strides ",
-             shape_str(self.strides()),
+             "a single memory location (shape ",
+             shape_str(self.shape()), ", strides ", shape_str(self.strides()),
              "). Please clone() the tensor before performing the operation.");
 }
 

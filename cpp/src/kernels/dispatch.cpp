@@ -42,7 +42,8 @@ struct LevelSpec {
     CpuidBit cpuid[8];
 };
 #define CR_LIST(...) __VA_ARGS__
-#define CR_CPUID(leaf, sub, reg, bit) CpuidBit{leaf, sub, Reg::reg, bit}
+#define CR_CPUID(leaf, sub, reg, bit) \
+    CpuidBit { leaf, sub, Reg::reg, bit }
 #define CR_CPU_LEVEL(Enum, name, xcr0, xcomp, cpuid, ...) {#name, xcr0, xcomp, {CR_LIST cpuid}},
 constexpr LevelSpec kLevels[] = {
 #include "chainrule/cpu_levels.def"
@@ -242,9 +243,7 @@ int64_t cache_size(int sc_name, int level, int64_t fallback) {
 
 }  // namespace
 
-CpuCapability cpu_capability_supported() {
-    return static_cast<CpuCapability>(tables().best);
-}
+CpuCapability cpu_capability_supported() { return static_cast<CpuCapability>(tables().best); }
 
 CpuCapability cpu_capability() {
     static const CpuCapability level = choose();

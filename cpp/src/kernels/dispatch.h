@@ -18,12 +18,12 @@ namespace chainrule::kernels {
 // (chainrule/cpu_levels.def) by `bool <member>_kernels_<level>(<type>*)`, defined in the
 // family's unit for that level (internal linkage inside it, as gemm/ukernel_avx512.cpp) and
 // declared in its header. A new family adds a line here and those units.
-#define CR_KERNEL_FAMILIES(X, arg)            \
-    X(GemmKernels, gemm, arg)                 \
-    X(ElementwiseKernels, elementwise, arg)   \
-    X(ReduceKernels, reduce, arg)             \
-    X(SoftmaxKernels, softmax, arg)           \
-    X(OptimKernels, optim, arg)               \
+#define CR_KERNEL_FAMILIES(X, arg)          \
+    X(GemmKernels, gemm, arg)               \
+    X(ElementwiseKernels, elementwise, arg) \
+    X(ReduceKernels, reduce, arg)           \
+    X(SoftmaxKernels, softmax, arg)         \
+    X(OptimKernels, optim, arg)             \
     X(NormKernels, norm, arg)
 
 // One member per kernel family, each filled from the same level's units.

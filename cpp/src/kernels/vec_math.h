@@ -197,7 +197,7 @@ CR_VEC_INLINE float vlog(float x) {
     const float f = bitsf(wrap_sub(i, tmp & static_cast<int32_t>(0xFF800000u))) - 1.0f;
     int32_t out = fbits(log_core(f, static_cast<float>(e)));
     out = select_bits(mask32(ix >= 0x7F800000), fbits(x + x), out);  // inf, NaN
-    out = select_bits(mask32(ix < 0), 0x7FC00000, out);                // negative: NaN
+    out = select_bits(mask32(ix < 0), 0x7FC00000, out);              // negative: NaN
     return bitsf(select_bits(mask32((ix & 0x7FFFFFFF) == 0), fbits(-INFINITY), out));
 }
 CR_VEC_INLINE double vlog(double x) { return std::log(x); }
@@ -213,9 +213,9 @@ CR_VEC_INLINE float vlog1p(float x) {
     const float f = bitsf(wrap_sub(iu, tmp & static_cast<int32_t>(0xFF800000u))) - 1.0f;
     const float c = (x - (u - 1.0f)) / u;  // the rounding error of 1 + x, relative to u
     int32_t out = fbits(log_core(f, static_cast<float>(e)) + c);
-    out = select_bits(mask32(iu >= 0x7F800000), fbits(u + u), out);  // inf, NaN
-    out = select_bits(mask32(iu < 0), 0x7FC00000, out);                // x < -1: NaN
-    out = select_bits(mask32(iu == 0), fbits(-INFINITY), out);         // x = -1
+    out = select_bits(mask32(iu >= 0x7F800000), fbits(u + u), out);              // inf, NaN
+    out = select_bits(mask32(iu < 0), 0x7FC00000, out);                          // x < -1: NaN
+    out = select_bits(mask32(iu == 0), fbits(-INFINITY), out);                   // x = -1
     return bitsf(select_bits(mask32((ix & 0x7FFFFFFF) < 0x33800000), ix, out));  // |x| < 2^-24
 }
 CR_VEC_INLINE double vlog1p(double x) { return std::log1p(x); }

@@ -61,8 +61,8 @@ Tensor& elu_impl_(Tensor& self, UnaryParams p, const char* op, const char* name)
 }
 
 UnaryParams celu_params(double alpha, const char* op) {
-    CR_CHECK(alpha != 0, ValueError, op, ": alpha cannot be 0 (CELU divides by it); got alpha=",
-             alpha);
+    CR_CHECK(alpha != 0, ValueError, op,
+             ": alpha cannot be 0 (CELU divides by it); got alpha=", alpha);
     return {alpha, 1.0, 1.0 / alpha};
 }
 }  // namespace
@@ -141,8 +141,8 @@ Tensor logsigmoid(const Tensor& x) {
 namespace {
 void check_hardtanh(const Tensor& x, double lo, double hi, const char* op) {
     CR_CHECK(x.dtype() != DType::Bool, TypeError, op, ": not supported for bool tensors");
-    CR_CHECK(!(lo > hi), ValueError, op, ": min_val cannot be greater than max_val; got min_val=",
-             lo, ", max_val=", hi);
+    CR_CHECK(!(lo > hi), ValueError, op,
+             ": min_val cannot be greater than max_val; got min_val=", lo, ", max_val=", hi);
 }
 
 Tensor hardtanh_impl(const Tensor& x, double lo, double hi, const char* op) {

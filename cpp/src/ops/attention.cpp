@@ -79,8 +79,8 @@ constexpr int64_t kDirectWork = int64_t(1) << 19;
 // C = alpha A @ B (overwritten). The choice depends on shapes and strides alone, never on the
 // thread count, and kernels::gemm's bits do not depend on it either.
 template <class T>
-void mm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
-        const T* B, int64_t rsb, int64_t csb, T* C, int64_t rsc, int64_t csc) {
+void mm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa, const T* B,
+        int64_t rsb, int64_t csb, T* C, int64_t rsc, int64_t csc) {
     const kernels::GemmKernel<T>& gk = kernels::for_dtype<T>(kernels::kernel_table().gemm);
     if (gk.fast_direct && csb == 1 && csc == 1 && K >= 1 && M * N * K <= kDirectWork) {
         gk.direct(M, N, K, alpha, A, rsa, csa, B, rsb, csb, T(0), C, rsc, csc);
@@ -145,9 +145,12 @@ struct ScaledDotProductFlashAttentionForCpuBackward0 final : Node {
             const int64_t nd = dq.defined() ? dq.dim() : 0;
             const int64_t kd = dk.defined() ? dk.dim() : 0;
             const int64_t vd = dv.defined() ? dv.dim() : 0;
-            const std::vector<int64_t> dqo = need_q ? batch_offsets(dq, g.bs) : std::vector<int64_t>();
-            const std::vector<int64_t> dko = need_k ? batch_offsets(dk, g.bs) : std::vector<int64_t>();
-            const std::vector<int64_t> dvo = need_v ? batch_offsets(dv, g.bs) : std::vector<int64_t>();
+            const std::vector<int64_t> dqo =
+                need_q ? batch_offsets(dq, g.bs) : std::vector<int64_t>();
+            const std::vector<int64_t> dko =
+                need_k ? batch_offsets(dk, g.bs) : std::vector<int64_t>();
+            const std::vector<int64_t> dvo =
+                need_v ? batch_offsets(dv, g.bs) : std::vector<int64_t>();
             const double work = static_cast<double>(L) * S * (2 * E + 2 * Ev);
             for_items<T>(g.B, work, need_ds ? 2 * L * S + Ev * S : 0, dt, [&](int64_t i, T* ws) {
                 const size_t u = static_cast<size_t>(i);
@@ -193,16 +196,16 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                                     std::optional<double> scale) {
     const char* op = "scaled_dot_product_attention";
     CR_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, ValueError, op,
-             ": query, key and value must have at least 2 dims; got shapes ",
-             shape_str(q.shape()), ", ", shape_str(k.shape()), ", ", shape_str(v.shape()));
+             ": query, key and value must have at least 2 dims; got shapes ", shape_str(q.shape()),
+             ", ", shape_str(k.shape()), ", ", shape_str(v.shape()));
     const int64_t L = q.shape()[q.dim() - 2], E = q.shape()[q.dim() - 1];
     const int64_t S = k.shape()[k.dim() - 2], Ev = v.shape()[v.dim() - 1];
     CR_CHECK(k.shape()[k.dim() - 1] == E && v.shape()[v.dim() - 2] == S, RuntimeError, op,
              ": expected query (*, L, E), key (*, S, E) and value (*, S, Ev); got shapes ",
              shape_str(q.shape()), ", ", shape_str(k.shape()), ", ", shape_str(v.shape()));
     CR_CHECK(q.dtype() == k.dtype() && k.dtype() == v.dtype(), RuntimeError, op,
-             ": expected query, key and value to have the same dtype; got ",
-             dtype_name(q.dtype()), ", ", dtype_name(k.dtype()), ", ", dtype_name(v.dtype()));
+             ": expected query, key and value to have the same dtype; got ", dtype_name(q.dtype()),
+             ", ", dtype_name(k.dtype()), ", ", dtype_name(v.dtype()));
     CR_CHECK(is_floating(q.dtype()), TypeError, op,
              ": query, key and value must be floating point; got ", dtype_name(q.dtype()));
     const bool has_mask = attn_mask.defined();
@@ -218,18 +221,16 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     g.bs = broadcast_shapes(broadcast_shapes(batch(q), batch(k), op), batch(v), op);
     Tensor mask;
     if (has_mask) {
-        CR_CHECK(attn_mask.dtype() == DType::Bool || attn_mask.dtype() == q.dtype(), TypeError,
-                 op, ": attn_mask must be bool or the dtype of query (", dtype_name(q.dtype()),
+        CR_CHECK(attn_mask.dtype() == DType::Bool || attn_mask.dtype() == q.dtype(), TypeError, op,
+                 ": attn_mask must be bool or the dtype of query (", dtype_name(q.dtype()),
                  "); got ", dtype_name(attn_mask.dtype()));
         Shape full = g.bs;
         full.push_back(L);
         full.push_back(S);
         const Shape b = broadcast_shapes(full, attn_mask.shape(), op);
-        CR_CHECK(b == full, RuntimeError, op, ": attn_mask of shape ",
-                 shape_str(attn_mask.shape()), " does not broadcast to the scores' shape ",
-                 shape_str(full));
-        mask = attn_mask.dim() >= 2 ? attn_mask
-                                    : expand(attn_mask, {L, S});
+        CR_CHECK(b == full, RuntimeError, op, ": attn_mask of shape ", shape_str(attn_mask.shape()),
+                 " does not broadcast to the scores' shape ", shape_str(full));
+        mask = attn_mask.dim() >= 2 ? attn_mask : expand(attn_mask, {L, S});
     }
     g.B = numel_of(g.bs);
     const double sc = scale.has_value() ? *scale : 1.0 / std::sqrt(static_cast<double>(E));
@@ -239,7 +240,8 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     if (out.numel() > 0) {
         const std::vector<int64_t> qo = batch_offsets(q, g.bs), ko = batch_offsets(k, g.bs),
                                    vo = batch_offsets(v, g.bs), oo = batch_offsets(out, g.bs);
-        const std::vector<int64_t> mo = has_mask ? batch_offsets(mask, g.bs) : std::vector<int64_t>();
+        const std::vector<int64_t> mo =
+            has_mask ? batch_offsets(mask, g.bs) : std::vector<int64_t>();
         CR_DISPATCH_FLOAT(dt, op, [&] {
             using T = scalar_t;
             const auto& sk = kernels::for_dtype<T>(kernels::kernel_table().softmax);
@@ -300,8 +302,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                 }
                 mm<T>(L, Ev, S, T(1), Pi, S, 1, vp + vo[u], v_rs, v_cs, op_ + oo[u], o_rs, o_cs);
             });
-            if (S == 0) std::memset(out.impl()->storage->data(), 0,
-                                    static_cast<size_t>(out.numel()) * sizeof(T));
+            if (S == 0)
+                std::memset(out.impl()->storage->data(), 0,
+                            static_cast<size_t>(out.numel()) * sizeof(T));
         });
     }
     if (any_needs_grad({&q, &k, &v})) {

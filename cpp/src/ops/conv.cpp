@@ -73,8 +73,9 @@ void conv_forward_taps(const ConvGeom& g, const ConvGeom& gc, const T* x, const 
                 }
                 const T* wg = w + gr * Og * Kc;
                 for (int64_t t = 0; t < KK; ++t) {
-                    kernels::gemm<T>(Og, run, Cg, T(1), wg + t, Kc, KK, src + wide_tap_offset(gc, t),
-                                     plane, 1, t == 0 ? T(0) : T(1), out, Pc, 1);
+                    kernels::gemm<T>(Og, run, Cg, T(1), wg + t, Kc, KK,
+                                     src + wide_tap_offset(gc, t), plane, 1, t == 0 ? T(0) : T(1),
+                                     out, Pc, 1);
                 }
                 chunk_to_nchw(gc, out, 1, y + n * y_image + gr * Og * P, y_image,
                               b ? b + gr * Og * bs : nullptr, bs);
@@ -90,7 +91,8 @@ constexpr int64_t kPointedMaxRows = 32;
 
 // y (N, O, OH, OW) = conv(x, w) + b; x, w contiguous.
 template <class T>
-void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y, DType dt) {
+void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t bs, T* y,
+                  DType dt) {
     const bool padded = pads_first(g);
     const ConvGeom gc = padded ? padded_geometry(g) : g;  // the geometry the columns see
     if (forward_by_taps(gc)) {
@@ -100,8 +102,8 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
     const int64_t P = g.P(), Kc = g.Kc(), Og = g.Og(), Cg = g.Cg(), Pc = gc.Pc();
     const int64_t x_image = g.C * g.H * g.W, y_image = g.O * P, xp_image = Cg * gc.H * gc.W;
     const int64_t nb_max = chunk_images(gc, sizeof(T)), chunks = (g.N + nb_max - 1) / nb_max;
-    const bool in_place = nb_max == 1 && gc.pointwise();  // the input is its own column matrix
-    const bool straight = nb_max == 1 && !gc.wide();      // the GEMM writes into y
+    const bool in_place = nb_max == 1 && gc.pointwise();      // the input is its own column matrix
+    const bool straight = nb_max == 1 && !gc.wide();          // the GEMM writes into y
     const bool pointed = gc.wide() && Og <= kPointedMaxRows;  // no column matrix (below)
     const double chunk_work = static_cast<double>(g.O) * static_cast<double>(Kc * nb_max * Pc);
     parallel_for(0, chunks, item_grain(chunk_work), [&](int64_t c0, int64_t c1) {
@@ -135,7 +137,8 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
                     const int64_t KK = g.kh * g.kw, plane = gc.H * gc.W, run = wide_run(gc);
                     for (int64_t i = 0; i < nb; ++i) {
                         for (int64_t k = 0; k < Kc; ++k)
-                            rows[k] = src + i * src_image + (k / KK) * plane + wide_tap_offset(gc, k % KK);
+                            rows[k] = src + i * src_image + (k / KK) * plane +
+                                      wide_tap_offset(gc, k % KK);
                         kernels::gemm_pointed<T>(Og, run, Kc, T(1), wg, Kc, 1, rows.data(), T(0),
                                                  out + i * Pc, ld);
                     }
@@ -149,8 +152,10 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* b, int64_t
                 }
                 if (straight) {  // on top of the bias
                     if (bg)
-                        for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * P, yg + (o + 1) * P, bg[o * bs]);
-                    kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P, 1);
+                        for (int64_t o = 0; o < Og; ++o)
+                            std::fill(yg + o * P, yg + (o + 1) * P, bg[o * bs]);
+                    kernels::gemm<T>(Og, P, Kc, T(1), wg, Kc, 1, cm, P, 1, bg ? T(1) : T(0), yg, P,
+                                     1);
                 } else {
                     kernels::gemm<T>(Og, ld, Kc, T(1), wg, Kc, 1, cm, ld, 1, T(0), out, ld, 1);
                     chunk_to_nchw(gc, out, nb, yg, y_image, bg, bs);
@@ -201,7 +206,8 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
                 const int64_t n0 = chunk * nb_max, nb = std::min(nb_max, g.N - n0), ld = nb * Pc;
                 const T beta = chunk == first ? T(0) : T(1);  // the share's first chunk starts dw
                 T* dw_share = dw ? dw_parts + share * dw_size : nullptr;
-                if (dx && !padded && !taps) std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
+                if (dx && !padded && !taps)
+                    std::fill(dx + n0 * x_image, dx + (n0 + nb) * x_image, T(0));
                 for (int64_t gr = 0; gr < g.groups; ++gr) {
                     const int64_t xoff = n0 * x_image + gr * Cg * g.H * g.W;
                     const T* dyg = dy + n0 * y_image + gr * Og * P;
@@ -221,8 +227,9 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
                         const int64_t run = wide_run(gc);
                         // dW[:, :, t] (Og, Cg) += dY (Og, run) @ X_t^T (run, Cg)
                         for (int64_t t = 0; dw && t < KK; ++t) {
-                            kernels::gemm<T>(Og, Cg, run, T(1), dyg, Pc, 1, src + wide_tap_offset(gc, t), 1,
-                                             plane, beta, dw_share + gr * Og * Kc + t, Kc, KK);
+                            kernels::gemm<T>(Og, Cg, run, T(1), dyg, Pc, 1,
+                                             src + wide_tap_offset(gc, t), 1, plane, beta,
+                                             dw_share + gr * Og * Kc + t, Kc, KK);
                         }
                         if (dx) {
                             // dX_t (Cg, run) += W[:, :, t]^T (Cg, Og) @ dY (Og, run), each tap's
@@ -230,8 +237,8 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
                             T* target = padded ? xp : dx + xoff;
                             std::fill(target, target + xp_image, T(0));
                             for (int64_t t = 0; t < KK; ++t) {
-                                kernels::gemm<T>(Cg, run, Og, T(1), wg + t, KK, Kc, dyg, Pc, 1, T(1),
-                                                 target + wide_tap_offset(gc, t), plane, 1);
+                                kernels::gemm<T>(Cg, run, Og, T(1), wg + t, KK, Kc, dyg, Pc, 1,
+                                                 T(1), target + wide_tap_offset(gc, t), plane, 1);
                             }
                             if (padded) unpad_images(g, gc, xp, 1, dx + xoff, x_image);
                         }
@@ -250,10 +257,12 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
                     if (dx) {
                         // dcol (Kc, nb*Pc) = W_g^T (Kc, Og) @ dy_g (Og, nb*Pc)
                         if (in_place && !padded) {
-                            kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff, P, 1);
+                            kernels::gemm<T>(Kc, P, Og, T(1), wg, 1, Kc, dyg, P, 1, T(0), dx + xoff,
+                                             P, 1);
                             continue;
                         }
-                        T* target = dx + xoff;  // col2im adds into zeros: dx's chunk or the padded copy
+                        T* target =
+                            dx + xoff;  // col2im adds into zeros: dx's chunk or the padded copy
                         int64_t target_image = x_image;
                         if (padded) {
                             std::fill(xp, xp + nb * xp_image, T(0));
@@ -261,9 +270,11 @@ void conv_backward(const ConvGeom& g, const T* dy, const T* x, const T* w, T* dx
                             target_image = xp_image;
                         }
                         if (in_place) {  // 1x1 with padding: the padded copy is the column matrix
-                            kernels::gemm<T>(Kc, Pc, Og, T(1), wg, 1, Kc, dyg, Pc, 1, T(0), xp, Pc, 1);
+                            kernels::gemm<T>(Kc, Pc, Og, T(1), wg, 1, Kc, dyg, Pc, 1, T(0), xp, Pc,
+                                             1);
                         } else {
-                            kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col, ld, 1);
+                            kernels::gemm<T>(Kc, ld, Og, T(1), wg, 1, Kc, dyg, ld, 1, T(0), col, ld,
+                                             1);
                             col2im(gc, col, ld, nb, target, target_image);
                         }
                         if (padded) unpad_images(g, gc, xp, nb, dx + xoff, x_image);
@@ -296,7 +307,8 @@ std::string ints_str(const std::vector<int64_t>& v) {
 // As matrices per image and group: Y_g = W_g @ col(x)_g (col: im2col, Kc x P).
 // dW_g = sum_n dY_g @ col(x)_g^T      dx = col2im(W_g^T @ dY_g)      db = dY summed over n, p
 struct ConvolutionBackward0 final : Node {
-    SavedTensor x, w;  // contiguous (N, C, H, W) / (O, Cg, kh, kw) forms; x only for dW, w only for dx
+    SavedTensor x,
+        w;  // contiguous (N, C, H, W) / (O, Cg, kh, kw) forms; x only for dW, w only for dx
     ConvGeom geom;
     Shape x_shape, w_shape;  // the caller's shapes (grads are returned in them)
     DType dtype = DType::Float32;
@@ -340,39 +352,44 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
                    int64_t groups, const char* op) {
     const int64_t sd = static_cast<int64_t>(stride.size());  // spatial dims: 1 or 2
     CR_CHECK(sd == 1 || sd == 2, RuntimeError, op, ": only 1-d and 2-d convolutions are supported");
-    CR_CHECK(static_cast<int64_t>(pad_lo.size()) == sd && static_cast<int64_t>(pad_hi.size()) == sd &&
+    CR_CHECK(static_cast<int64_t>(pad_lo.size()) == sd &&
+                 static_cast<int64_t>(pad_hi.size()) == sd &&
                  static_cast<int64_t>(dilation.size()) == sd,
              RuntimeError, op, ": stride, padding and dilation must each have ", sd, " values");
-    CR_CHECK(input.dim() == sd + 1 || input.dim() == sd + 2, RuntimeError, op, ": Expected ", sd + 1,
-             "D (unbatched) or ", sd + 2, "D (batched) input to ", op, ", but got input of size: ",
-             shape_str(input.shape()));
+    CR_CHECK(input.dim() == sd + 1 || input.dim() == sd + 2, RuntimeError, op, ": Expected ",
+             sd + 1, "D (unbatched) or ", sd + 2, "D (batched) input to ", op,
+             ", but got input of size: ", shape_str(input.shape()));
     CR_CHECK(weight.dim() == sd + 2, RuntimeError, op, ": weight must be ", sd + 2,
-             "-D (out_channels, in_channels / groups, *kernel_size); got shape ", shape_str(weight.shape()));
+             "-D (out_channels, in_channels / groups, *kernel_size); got shape ",
+             shape_str(weight.shape()));
     CR_CHECK(is_floating(input.dtype()) && input.dtype() == weight.dtype(), RuntimeError, op,
-             ": input and weight must have the same floating dtype; got ", dtype_name(input.dtype()),
-             " and ", dtype_name(weight.dtype()));
+             ": input and weight must have the same floating dtype; got ",
+             dtype_name(input.dtype()), " and ", dtype_name(weight.dtype()));
     for (int64_t i = 0; i < sd; ++i) {
-        CR_CHECK(stride[i] > 0, RuntimeError, op, ": non-positive stride is not supported; got stride=",
-                 ints_str(stride));
+        CR_CHECK(stride[i] > 0, RuntimeError, op,
+                 ": non-positive stride is not supported; got stride=", ints_str(stride));
         CR_CHECK(dilation[i] > 0, RuntimeError, op,
                  ": dilation should be greater than zero; got dilation=", ints_str(dilation));
         CR_CHECK(pad_lo[i] >= 0 && pad_hi[i] >= 0, RuntimeError, op,
                  ": negative padding is not supported; got padding=", ints_str(pad_lo));
     }
-    CR_CHECK(groups > 0, RuntimeError, op, ": non-positive groups is not supported; got groups=", groups);
+    CR_CHECK(groups > 0, RuntimeError, op,
+             ": non-positive groups is not supported; got groups=", groups);
     const bool batched = input.dim() == sd + 2;
     const int64_t C = input.shape()[batched ? 1 : 0];
     const int64_t O = weight.shape()[0];
-    CR_CHECK(O % groups == 0, RuntimeError, op, ": Given groups=", groups, ", expected weight of shape ",
-             shape_str(weight.shape()), " to be divisible by ", groups, " at dimension 0");
+    CR_CHECK(O % groups == 0, RuntimeError, op, ": Given groups=", groups,
+             ", expected weight of shape ", shape_str(weight.shape()), " to be divisible by ",
+             groups, " at dimension 0");
     CR_CHECK(weight.shape()[1] * groups == C, RuntimeError, op, ": Given groups=", groups,
              ", weight of size ", shape_str(weight.shape()), ", expected input",
              shape_str(input.shape()), " to have ", weight.shape()[1] * groups,
              " channels, but got ", C, " channels instead");
     if (bias.defined()) {
         CR_CHECK(bias.dim() == 1 && bias.shape()[0] == O, RuntimeError, op,
-                 ": Given weight of size ", shape_str(weight.shape()), ", expected bias to be 1-dimensional with ",
-                 O, " elements, but got bias of size ", shape_str(bias.shape()), " instead");
+                 ": Given weight of size ", shape_str(weight.shape()),
+                 ", expected bias to be 1-dimensional with ", O, " elements, but got bias of size ",
+                 shape_str(bias.shape()), " instead");
         CR_CHECK(bias.dtype() == weight.dtype(), RuntimeError, op, ": bias must have dtype ",
                  dtype_name(weight.dtype()), "; got ", dtype_name(bias.dtype()));
     }
@@ -388,15 +405,17 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     for (int64_t i = 0; i < sd; ++i) {
         const int64_t padded = in_sp[i] + pad_lo[i] + pad_hi[i];
         const int64_t ext = dilation[i] * (k_sp[i] - 1) + 1;
-        CR_CHECK(padded >= ext, RuntimeError, op, ": Calculated padded input size per channel: ",
-                 ints_str(in_sp), " + padding. Kernel size: ", ints_str(k_sp),
-                 " (dilated extent ", ext, "). Kernel size can't be greater than actual input size; "
-                 "got input of shape ", shape_str(input.shape()), " and weight of shape ",
-                 shape_str(weight.shape()));
+        CR_CHECK(padded >= ext, RuntimeError, op,
+                 ": Calculated padded input size per channel: ", ints_str(in_sp),
+                 " + padding. Kernel size: ", ints_str(k_sp), " (dilated extent ", ext,
+                 "). Kernel size can't be greater than actual input size; "
+                 "got input of shape ",
+                 shape_str(input.shape()), " and weight of shape ", shape_str(weight.shape()));
         out_sp[i] = (padded - ext) / stride[i] + 1;
     }
     if (sd == 2) {
-        g.H = in_sp[0], g.W = in_sp[1], g.kh = k_sp[0], g.kw = k_sp[1], g.OH = out_sp[0], g.OW = out_sp[1];
+        g.H = in_sp[0], g.W = in_sp[1], g.kh = k_sp[0], g.kw = k_sp[1], g.OH = out_sp[0],
+        g.OW = out_sp[1];
         g.sh = stride[0], g.sw = stride[1], g.dh = dilation[0], g.dw = dilation[1];
         g.ph = pad_lo[0], g.pw = pad_lo[1], g.ph_after = pad_hi[0], g.pw_after = pad_hi[1];
     } else {

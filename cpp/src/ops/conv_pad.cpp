@@ -58,25 +58,32 @@ struct ConstantPadNdBackward0 final : Node {
     std::string name() const override { return "ConstantPadNdBackward0"; }
 };
 
-Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string& mode, double value) {
+Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string& mode,
+           double value) {
     const int64_t np = static_cast<int64_t>(p.size());
-    CR_CHECK(np % 2 == 0, ValueError, "pad: Padding length must be divisible by 2; got pad=", pads_str(p));
-    CR_CHECK(np / 2 <= input.dim(), ValueError, "pad: Padding length should be less than or equal to two "
-             "times the input dimension; got pad=", pads_str(p), " for input of shape ", shape_str(input.shape()));
+    CR_CHECK(np % 2 == 0, ValueError,
+             "pad: Padding length must be divisible by 2; got pad=", pads_str(p));
+    CR_CHECK(np / 2 <= input.dim(), ValueError,
+             "pad: Padding length should be less than or equal to two "
+             "times the input dimension; got pad=",
+             pads_str(p), " for input of shape ", shape_str(input.shape()));
     if (mode == "constant") {
         for (int64_t i = 0; i < np / 2; ++i) {
             const int64_t d = input.dim() - 1 - i;
             const int64_t n = input.shape()[d] + p[2 * i] + p[2 * i + 1];
-            CR_CHECK(n >= 0, ValueError, "pad: The input size ", input.shape()[d], ", plus negative padding ",
-                     p[2 * i], " and ", p[2 * i + 1], " resulted in a negative output size, which is invalid. "
-                     "Check dimension ", d, " of your input of shape ", shape_str(input.shape()));
+            CR_CHECK(n >= 0, ValueError, "pad: The input size ", input.shape()[d],
+                     ", plus negative padding ", p[2 * i], " and ", p[2 * i + 1],
+                     " resulted in a negative output size, which is invalid. "
+                     "Check dimension ",
+                     d, " of your input of shape ", shape_str(input.shape()));
             // As PyTorch, the crops (negative pads) must fit in the input on their own: a crop of
             // 4 from a dim of 3 is an error even when the other side's padding makes up for it.
             const int64_t kept = input.shape()[d] + std::min<int64_t>(p[2 * i], 0) +
                                  std::min<int64_t>(p[2 * i + 1], 0);
-            CR_CHECK(kept >= 0, ValueError, "pad: negative padding ", p[2 * i], " and ", p[2 * i + 1],
-                     " crops more than the ", input.shape()[d], " elements of dimension ", d,
-                     " of the input of shape ", shape_str(input.shape()));
+            CR_CHECK(kept >= 0, ValueError, "pad: negative padding ", p[2 * i], " and ",
+                     p[2 * i + 1], " crops more than the ", input.shape()[d],
+                     " elements of dimension ", d, " of the input of shape ",
+                     shape_str(input.shape()));
         }
         Tensor y = constant_pad_raw(input, p, value);
         if (needs_grad(input)) {
@@ -87,15 +94,17 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
         return y;
     }
     CR_CHECK(mode == "reflect" || mode == "replicate" || mode == "circular", ValueError,
-             "pad: Unrecognised padding mode '", mode, "'; expected 'constant', 'reflect', 'replicate' "
+             "pad: Unrecognised padding mode '", mode,
+             "'; expected 'constant', 'reflect', 'replicate' "
              "or 'circular'");
     CR_CHECK(value == 0.0, ValueError, "pad: Padding mode \"", mode,
              "\" doesn't take in value argument");
-    CR_CHECK(np >= 2 && np <= 6 && input.dim() >= np / 2 + 1 && input.dim() <= np / 2 + 2, ValueError,
-             "pad: ", mode, " padding of ", np / 2, " dims expects a ", np / 2 + 1, "-d or ", np / 2 + 2,
-             "-d input; got pad=", pads_str(p), " and input of shape ", shape_str(input.shape()));
-    CR_CHECK(is_floating(input.dtype()), TypeError, "pad: ", mode, " padding needs a floating input; got ",
-             dtype_name(input.dtype()));
+    CR_CHECK(np >= 2 && np <= 6 && input.dim() >= np / 2 + 1 && input.dim() <= np / 2 + 2,
+             ValueError, "pad: ", mode, " padding of ", np / 2, " dims expects a ", np / 2 + 1,
+             "-d or ", np / 2 + 2, "-d input; got pad=", pads_str(p), " and input of shape ",
+             shape_str(input.shape()));
+    CR_CHECK(is_floating(input.dtype()), TypeError, "pad: ", mode,
+             " padding needs a floating input; got ", dtype_name(input.dtype()));
     // As PyTorch: reflect and replicate raise when every padded dim would be cropped to
     // nothing (one of them may be; circular may crop any)
     bool some_left = mode == "circular";
@@ -103,26 +112,31 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& p, const std::string
         some_left |= input.shape()[input.dim() - 1 - i] + p[2 * i] + p[2 * i + 1] > 0;
     }
     CR_CHECK(some_left, ValueError, "pad: input of shape ", shape_str(input.shape()),
-             " is too small for ", mode, " pad=", pads_str(p), ": every padded dim would have "
+             " is too small for ", mode, " pad=", pads_str(p),
+             ": every padded dim would have "
              "size 0 or less");
     Tensor y = input;
     for (int64_t i = 0; i < np / 2; ++i) {
         const int64_t d = input.dim() - 1 - i, lo = p[2 * i], hi = p[2 * i + 1];
         const int64_t n = input.shape()[d];
         if (mode == "reflect") {
-            CR_CHECK(lo < n && hi < n, ValueError, "pad: Padding size should be less than the corresponding "
-                     "input dimension, but got: padding (", lo, ", ", hi, ") at dimension ", d,
-                     " of input ", shape_str(input.shape()));
+            CR_CHECK(lo < n && hi < n, ValueError,
+                     "pad: Padding size should be less than the corresponding "
+                     "input dimension, but got: padding (",
+                     lo, ", ", hi, ") at dimension ", d, " of input ", shape_str(input.shape()));
         } else if (mode == "circular") {
-            CR_CHECK(lo <= n && hi <= n, ValueError, "pad: Padding value causes wrapping around more than "
-                     "once; got padding (", lo, ", ", hi, ") at dimension ", d, " of input ",
-                     shape_str(input.shape()));
+            CR_CHECK(lo <= n && hi <= n, ValueError,
+                     "pad: Padding value causes wrapping around more than "
+                     "once; got padding (",
+                     lo, ", ", hi, ") at dimension ", d, " of input ", shape_str(input.shape()));
         } else {
-            CR_CHECK(n > 0 || (lo <= 0 && hi <= 0), ValueError, "pad: cannot replicate-pad the empty dimension ",
-                     d, " of input ", shape_str(input.shape()));
+            CR_CHECK(n > 0 || (lo <= 0 && hi <= 0), ValueError,
+                     "pad: cannot replicate-pad the empty dimension ", d, " of input ",
+                     shape_str(input.shape()));
         }
         const int64_t m = n + lo + hi;
-        CR_CHECK(m >= 0, ValueError, "pad: negative output size at dimension ", d, " for pad=", pads_str(p));
+        CR_CHECK(m >= 0, ValueError, "pad: negative output size at dimension ", d,
+                 " for pad=", pads_str(p));
         Tensor idx = empty({m}, DType::Int64);
         int64_t* ip = idx.data<int64_t>();
         for (int64_t j = 0; j < m; ++j) {

@@ -70,8 +70,7 @@ Tensor arange(double start, double end, double step, DType dtype) {
 }
 
 Tensor linspace(double start, double end, int64_t steps, DType dtype) {
-    CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative; got ",
-             steps);
+    CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative; got ", steps);
     Tensor t = empty({steps}, dtype);
     // Symmetric evaluation from both ends, as PyTorch does, so the end point is exact.
     const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;

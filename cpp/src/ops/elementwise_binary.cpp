@@ -143,8 +143,7 @@ struct Mul {
                              [](auto x, auto z) { return x * z; });
     }
     static void into(const Tensor& self, const Tensor& other, const char* op, double) {
-        detail::arith_into(self, other, op, Binary::Mul, 1.0,
-                           [](auto x, auto z) { return x * z; });
+        detail::arith_into(self, other, op, Binary::Mul, 1.0, [](auto x, auto z) { return x * z; });
     }
     static Tensor da(const Tensor& dy, B b) { return mul(dy, b.t); }
     static Tensor db(const Tensor& dy, A a) { return mul(dy, a.t); }
@@ -170,8 +169,7 @@ struct Div {
                              [](auto x, auto z) { return x / z; });
     }
     static void into(const Tensor& self, const Tensor& other, const char* op, double) {
-        detail::arith_into(self, other, op, Binary::Div, 1.0,
-                           [](auto x, auto z) { return x / z; });
+        detail::arith_into(self, other, op, Binary::Div, 1.0, [](auto x, auto z) { return x / z; });
     }
     static Tensor da(const Tensor& dy, B b) { return div(dy, b.t); }
     static Tensor db(const Tensor& dy, A a, B b) {
@@ -190,8 +188,10 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor& div_(Tensor& self, const Tensor& other) {
     check_inplace(self, "div_");
     detail::check_into(self, other, "div_");
-    CR_CHECK(is_floating(self.dtype()), TypeError, "div_: result type float32 can't be cast to "
-             "the desired output type ", dtype_name(self.dtype()));
+    CR_CHECK(is_floating(self.dtype()), TypeError,
+             "div_: result type float32 can't be cast to "
+             "the desired output type ",
+             dtype_name(self.dtype()));
     return binary_op_<Div>(self, other, "div_", "DivBackward0");
 }
 
@@ -232,8 +232,8 @@ Tensor Pow::fwd(const Tensor& a, const Tensor& b, double) {
     if (d == DType::Int64) {
         // As PyTorch: a negative Python-number exponent is an error; a tensor exponent's
         // negative entries give 1 / x^|e| truncated (1, -1 or 0), which the kernel computes.
-        const bool negative_number = is_wrapped_scalar(b) && b.dtype() == DType::Int64 &&
-                                     b.data<int64_t>()[0] < 0;
+        const bool negative_number =
+            is_wrapped_scalar(b) && b.dtype() == DType::Int64 && b.data<int64_t>()[0] < 0;
         CR_CHECK(!negative_number, RuntimeError,
                  "pow: integers to negative integer powers are not allowed");
         return binary_forward(a, b, "pow", d, std::nullopt, [](auto x, auto e) {
@@ -290,10 +290,9 @@ template <bool kMax>
 struct Extremum {
     static Tensor fwd(const Tensor& a, const Tensor& b, double) {
         const char* op = kMax ? "maximum" : "minimum";
-        return binary_forward(a, b, op, detail::result_type(a, b), std::nullopt,
-                              [](auto x, auto z) {
-                                  return (x != x || (kMax ? x > z : x < z)) ? x : z;
-                              });
+        return binary_forward(
+            a, b, op, detail::result_type(a, b), std::nullopt,
+            [](auto x, auto z) { return (x != x || (kMax ? x > z : x < z)) ? x : z; });
     }
     // dy where `mine` wins, half of it at a tie
     static Tensor share(const Tensor& dy, const Tensor& mine, const Tensor& other) {
@@ -332,8 +331,8 @@ struct WhereBackward0 final : Node {
 };
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-    CR_CHECK(cond.dtype() == DType::Bool, TypeError,
-             "where: expected a bool condition; got dtype ", dtype_name(cond.dtype()));
+    CR_CHECK(cond.dtype() == DType::Bool, TypeError, "where: expected a bool condition; got dtype ",
+             dtype_name(cond.dtype()));
     const DType d = detail::result_type(a, b);
     const Shape shape =
         broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
@@ -352,10 +351,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 // ---- comparisons and logical ops (bool results, no gradient) ----------------
-#define CR_COMPARISON(name, expr)                                                       \
-    Tensor name(const Tensor& a, const Tensor& b) {                                     \
-        return binary_forward(a, b, #name, detail::result_type(a, b), DType::Bool,      \
-                              [](auto x, auto z) { return expr; });                     \
+#define CR_COMPARISON(name, expr)                                                  \
+    Tensor name(const Tensor& a, const Tensor& b) {                                \
+        return binary_forward(a, b, #name, detail::result_type(a, b), DType::Bool, \
+                              [](auto x, auto z) { return expr; });                \
     }
 CR_COMPARISON(eq, x == z)
 CR_COMPARISON(ne, x != z)
@@ -370,7 +369,8 @@ CR_COMPARISON(logical_or, static_cast<bool>(x) || static_cast<bool>(z))
 Tensor logical_not(const Tensor& a) {
     Tensor out = empty(a.shape(), DType::Bool);
     CR_DISPATCH_ALL(a.dtype(), "logical_not", [&] {
-        detail::unary_loop<bool, scalar_t>(out, a, [](scalar_t x) { return !static_cast<bool>(x); });
+        detail::unary_loop<bool, scalar_t>(out, a,
+                                           [](scalar_t x) { return !static_cast<bool>(x); });
     });
     return out;
 }

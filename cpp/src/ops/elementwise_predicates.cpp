@@ -52,10 +52,14 @@ Tensor all(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 // |a - b| <= atol + rtol * |b|, or a == b (so equal infinities are close), or both NaN when
 // equal_nan. Operands must share a dtype, as in PyTorch.
 Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
-    CR_CHECK(a.dtype() == b.dtype(), TypeError, "isclose: expected both tensors to have the same "
-             "dtype; got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
-    CR_CHECK(rtol >= 0 && atol >= 0, ValueError, "isclose: rtol and atol must be non-negative; "
-             "got rtol=", rtol, ", atol=", atol);
+    CR_CHECK(a.dtype() == b.dtype(), TypeError,
+             "isclose: expected both tensors to have the same "
+             "dtype; got ",
+             dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+    CR_CHECK(rtol >= 0 && atol >= 0, ValueError,
+             "isclose: rtol and atol must be non-negative; "
+             "got rtol=",
+             rtol, ", atol=", atol);
     const Shape shape = broadcast_shapes(a.shape(), b.shape(), "isclose");
     Tensor out = empty(shape, DType::Bool);
     CR_DISPATCH_ALL(a.dtype(), "isclose", [&] {
@@ -64,8 +68,8 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
             if constexpr (std::is_floating_point_v<scalar_t>) {
                 if (x != x || y != y) return equal_nan && x != x && y != y;
                 const scalar_t err = std::abs(x - y);
-                return std::isfinite(err) &&
-                       err <= static_cast<scalar_t>(atol) + std::abs(static_cast<scalar_t>(rtol) * y);
+                return std::isfinite(err) && err <= static_cast<scalar_t>(atol) +
+                                                        std::abs(static_cast<scalar_t>(rtol) * y);
             } else {
                 const double err = std::abs(static_cast<double>(x) - static_cast<double>(y));
                 return err <= atol + std::abs(rtol * static_cast<double>(y));

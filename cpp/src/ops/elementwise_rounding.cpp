@@ -16,7 +16,8 @@ void check_int_divisor(const Tensor& b, DType d, const char* op) {
     if (is_floating(d)) return;
     NoGradGuard ng;
     Tensor zero = any(eq(b, wrapped_scalar(int64_t{0})));
-    CR_CHECK(!*zero.data<bool>(), RuntimeError, op, ": ZeroDivisionError (integer division by "
+    CR_CHECK(!*zero.data<bool>(), RuntimeError, op,
+             ": ZeroDivisionError (integer division by "
              "zero)");
 }
 
@@ -167,17 +168,18 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::optional<std::s
              "'");
     const DType d = division_type(a, b, "div");
     check_int_divisor(b, d, "div");
-    Tensor y = *mode == "floor" ? floor_divide_values(a, b, d)
-                                : detail::binary_forward(a, b, "div", d, std::nullopt, [](auto x, auto z) {
-                                      using T = decltype(x);
-                                      if constexpr (std::is_floating_point_v<T>) {
-                                          return std::trunc(x / z);
-                                      } else if constexpr (std::is_same_v<T, bool>) {
-                                          return x;
-                                      } else {
-                                          return z == T(-1) ? negate_wrapping(x) : x / z;
-                                      }
-                                  });
+    Tensor y = *mode == "floor"
+                   ? floor_divide_values(a, b, d)
+                   : detail::binary_forward(a, b, "div", d, std::nullopt, [](auto x, auto z) {
+                         using T = decltype(x);
+                         if constexpr (std::is_floating_point_v<T>) {
+                             return std::trunc(x / z);
+                         } else if constexpr (std::is_same_v<T, bool>) {
+                             return x;
+                         } else {
+                             return z == T(-1) ? negate_wrapping(x) : x / z;
+                         }
+                     });
     if (any_needs_grad({&a, &b})) set_grad_fn(y, make_node<DivBackward2>({&a, &b}));
     return y;
 }
@@ -186,41 +188,46 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::optional<std::s
 namespace {
 DType bitwise_type(const Tensor& a, const Tensor& b, const char* op) {
     const DType d = detail::result_type(a, b);
-    CR_CHECK(!is_floating(d), TypeError, op, ": only integer and bool tensors are supported; "
-             "got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+    CR_CHECK(!is_floating(d), TypeError, op,
+             ": only integer and bool tensors are supported; "
+             "got ",
+             dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
     return d;
 }
 }  // namespace
 
 Tensor bitwise_not(const Tensor& x) {
-    CR_CHECK(!is_floating(x.dtype()), TypeError, "bitwise_not: ~ is only implemented on integer "
-             "and bool tensors; got ", dtype_name(x.dtype()));
+    CR_CHECK(!is_floating(x.dtype()), TypeError,
+             "bitwise_not: ~ is only implemented on integer "
+             "and bool tensors; got ",
+             dtype_name(x.dtype()));
     if (x.dtype() == DType::Bool) return logical_not(x);
     Tensor y = empty(x.shape(), x.dtype());
     detail::unary_loop<int64_t, int64_t>(y, x, [](int64_t v) { return ~v; });
     return y;
 }
 
-#define CR_BITWISE(name, expr)                                                          \
-    Tensor name(const Tensor& a, const Tensor& b) {                                     \
-        const DType d = bitwise_type(a, b, #name);                                      \
-        return detail::binary_forward(a, b, #name, d, std::nullopt, [](auto x, auto z) {             \
-            using T = decltype(x);                                                      \
-            if constexpr (std::is_floating_point_v<T>) {                                \
-                return x; /* not reached: floats rejected above */                     \
-            } else {                                                                    \
-                return static_cast<T>(expr);                                            \
-            }                                                                           \
-        });                                                                             \
+#define CR_BITWISE(name, expr)                                                           \
+    Tensor name(const Tensor& a, const Tensor& b) {                                      \
+        const DType d = bitwise_type(a, b, #name);                                       \
+        return detail::binary_forward(a, b, #name, d, std::nullopt, [](auto x, auto z) { \
+            using T = decltype(x);                                                       \
+            if constexpr (std::is_floating_point_v<T>) {                                 \
+                return x; /* not reached: floats rejected above */                       \
+            } else {                                                                     \
+                return static_cast<T>(expr);                                             \
+            }                                                                            \
+        });                                                                              \
     }
-CR_BITWISE(bitwise_and, x & z)
+CR_BITWISE(bitwise_and, x& z)
 CR_BITWISE(bitwise_or, x | z)
 CR_BITWISE(bitwise_xor, x ^ z)
 #undef CR_BITWISE
 
 Tensor logical_xor(const Tensor& a, const Tensor& b) {
-    return detail::binary_forward(a, b, "logical_xor", detail::result_type(a, b), DType::Bool,
-                     [](auto x, auto z) { return static_cast<bool>(x) != static_cast<bool>(z); });
+    return detail::binary_forward(
+        a, b, "logical_xor", detail::result_type(a, b), DType::Bool,
+        [](auto x, auto z) { return static_cast<bool>(x) != static_cast<bool>(z); });
 }
 
 }  // namespace chainrule

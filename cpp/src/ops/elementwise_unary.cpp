@@ -105,9 +105,8 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
     // as doubles: a fractional, NaN, infinite or beyond-int64 one is a float (it has no int64
     // value to clamp to). An integer x has no gradient, so computing on its cast loses none.
     const bool float_bounds = (min && !int64_valued(*min)) || (max && !int64_valued(*max));
-    const Tensor in = (!is_floating(x.dtype()) && float_bounds)
-                          ? detail::cast_for_compute(x, kDefaultFloat)
-                          : x;
+    const Tensor in =
+        (!is_floating(x.dtype()) && float_bounds) ? detail::cast_for_compute(x, kDefaultFloat) : x;
     return unary_op<Unary::Clamp>(in, "clamp", "ClampBackward1", {lo, hi, 0});
 }
 

@@ -76,8 +76,8 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
              "embedding: expected indices of dtype int64; got ", dtype_name(indices.dtype()));
     const int64_t V = weight.shape()[0], D = weight.shape()[1];
     CR_CHECK(padding_idx >= -1 && padding_idx < V, ValueError,
-             "embedding: padding_idx must be within num_embeddings; got padding_idx ",
-             padding_idx, " for num_embeddings ", V);
+             "embedding: padding_idx must be within num_embeddings; got padding_idx ", padding_idx,
+             " for num_embeddings ", V);
     Tensor idx = contiguous(indices);
     check_indices(idx, V);
     Shape shape = indices.shape();
@@ -122,8 +122,7 @@ Tensor one_hot(const Tensor& x, int64_t num_classes) {
     const int64_t n = c.numel();
     int64_t mx = -1;
     for (int64_t i = 0; i < n; ++i) {
-        CR_CHECK(p[i] >= 0, RuntimeError, "one_hot: class values must be non-negative; got ",
-                 p[i]);
+        CR_CHECK(p[i] >= 0, RuntimeError, "one_hot: class values must be non-negative; got ", p[i]);
         mx = std::max(mx, p[i]);
     }
     if (num_classes == -1) {

@@ -73,8 +73,8 @@ struct MaskedFillBackward0 final : Node {
 
 namespace {
 void check_mask(const Tensor& mask, const Tensor& value, const char* op) {
-    CR_CHECK(mask.dtype() == DType::Bool, TypeError, op,
-             ": expected mask of dtype bool; got ", dtype_name(mask.dtype()));
+    CR_CHECK(mask.dtype() == DType::Bool, TypeError, op, ": expected mask of dtype bool; got ",
+             dtype_name(mask.dtype()));
     CR_CHECK(value.dim() == 0, ValueError, op,
              ": only supports a 0-dimensional value tensor; got shape ", shape_str(value.shape()));
 }

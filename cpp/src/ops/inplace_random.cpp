@@ -40,8 +40,10 @@ Tensor& fill_random(Tensor& self, const char* op, const char* node_name, const D
 Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
     check_inplace(self, "uniform_");
     detail::check_floating(self, "uniform_");
-    CR_CHECK(from <= to, ValueError, "uniform_: expects to return a [from, to) range, but found "
-             "from=", from, " > to=", to);
+    CR_CHECK(from <= to, ValueError,
+             "uniform_: expects to return a [from, to) range, but found "
+             "from=",
+             from, " > to=", to);
     CR_CHECK(std::isfinite(from) && std::isfinite(to), ValueError,
              "uniform_: from and to must be finite; got from=", from, ", to=", to);
     Generator& g = gen ? *gen : default_generator();
@@ -72,8 +74,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
 // self ~ Bernoulli(p) (0 or 1 in self's dtype)     dself = 0
 Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
     check_inplace(self, "bernoulli_");
-    CR_CHECK(p >= 0.0 && p <= 1.0, ValueError, "bernoulli_: expects p to be in [0, 1]; got p=",
-             p);
+    CR_CHECK(p >= 0.0 && p <= 1.0, ValueError, "bernoulli_: expects p to be in [0, 1]; got p=", p);
     Generator& g = gen ? *gen : default_generator();
     return fill_random(self, "bernoulli_", "BernoulliBackward2",
                        [&](auto) -> double { return g.next_double() < p ? 1.0 : 0.0; });

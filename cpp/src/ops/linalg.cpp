@@ -79,8 +79,7 @@ Tensor product(const Tensor& a, const Tensor& b, double alpha = 1.0) {
         int64_t fold_stride = 0;
         if (nb == 2 && na > 2 && rows_foldable(a, fold_stride)) {
             // (batch..., M, K) @ (K, N) is one (batch*M, K) @ (K, N) product.
-            kernels::gemm<T>(nbatch * M, N, K, al, A, fold_stride, csa, B, rsb, csb, T(0), C, N,
-                             1);
+            kernels::gemm<T>(nbatch * M, N, K, al, A, fold_stride, csa, B, rsb, csb, T(0), C, N, 1);
             return;
         }
         const Strides sa = kernels::broadcast_strides(
@@ -95,10 +94,11 @@ Tensor product(const Tensor& a, const Tensor& b, double alpha = 1.0) {
                 oa += idx * sa[d];
                 ob += idx * sb[d];
             }
-            kernels::gemm<T>(M, N, K, al, A + oa, rsa, csa, B + ob, rsb, csb, T(0),
-                                 C + i * M * N, N, 1);
+            kernels::gemm<T>(M, N, K, al, A + oa, rsa, csa, B + ob, rsb, csb, T(0), C + i * M * N,
+                             N, 1);
         };
-        const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+        const double work =
+            static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
         if (nbatch > 1 && work < 262144.0) {  // small matrices: threads over the batch
             const int64_t grain = std::max<int64_t>(1, static_cast<int64_t>(262144.0 / (work + 1)));
             parallel_for(0, nbatch, grain, [&](int64_t i0, int64_t i1) {
@@ -144,8 +144,8 @@ struct MmBackward0 final : Node {
         out2.push_back(N);
         Tensor dy = reshape(g[0], out2);
         TensorList grads;
-        if (has_input) grads.push_back(needs_input_grad(0) ? mul(g[0], wrapped_scalar(beta))
-                                                           : Tensor());
+        if (has_input)
+            grads.push_back(needs_input_grad(0) ? mul(g[0], wrapped_scalar(beta)) : Tensor());
         const size_t ia = has_input ? 1 : 0;
         Tensor da, db;
         if (needs_input_grad(ia)) {
@@ -230,8 +230,10 @@ Tensor mm(const Tensor& a, const Tensor& b) {
              shape_str(a.shape()));
     CR_CHECK(b.dim() == 2, RuntimeError, "mm: mat2 must be a matrix; got shape ",
              shape_str(b.shape()));
-    CR_CHECK(a.shape()[1] == b.shape()[0], ValueError, "mm: mat1 and mat2 shapes cannot be "
-             "multiplied (", dims_str(a.shape()), " and ", dims_str(b.shape()), ")");
+    CR_CHECK(a.shape()[1] == b.shape()[0], ValueError,
+             "mm: mat1 and mat2 shapes cannot be "
+             "multiplied (",
+             dims_str(a.shape()), " and ", dims_str(b.shape()), ")");
     check_dtypes(a, b, "mm");
     return matmul_forward(a, b, "MmBackward0");
 }
@@ -242,9 +244,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     CR_CHECK(b.dim() == 3, RuntimeError, "bmm: batch2 must be a 3D tensor; got shape ",
              shape_str(b.shape()));
     CR_CHECK(a.shape()[0] == b.shape()[0] && a.shape()[2] == b.shape()[1], ValueError,
-             "bmm: expected size for first two dimensions of batch2 tensor to be: [",
-             a.shape()[0], ", ", a.shape()[2], "] but got: [", b.shape()[0], ", ", b.shape()[1],
-             "]");
+             "bmm: expected size for first two dimensions of batch2 tensor to be: [", a.shape()[0],
+             ", ", a.shape()[2], "] but got: [", b.shape()[0], ", ", b.shape()[1], "]");
     check_dtypes(a, b, "bmm");
     return matmul_forward(a, b, "BmmBackward0");
 }
@@ -252,14 +253,15 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 // ---- addmm -----------------------------------------------------------------------
 // Y = beta * input + alpha * (m1 @ m2)
 // dinput = beta * dY     dm1 = alpha * dY @ m2^T     dm2 = alpha * m1^T @ dY
-Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta,
-             double alpha) {
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta, double alpha) {
     CR_CHECK(m1.dim() == 2, RuntimeError, "addmm: mat1 must be a matrix; got shape ",
              shape_str(m1.shape()));
     CR_CHECK(m2.dim() == 2, RuntimeError, "addmm: mat2 must be a matrix; got shape ",
              shape_str(m2.shape()));
-    CR_CHECK(m1.shape()[1] == m2.shape()[0], ValueError, "addmm: mat1 and mat2 shapes cannot "
-             "be multiplied (", dims_str(m1.shape()), " and ", dims_str(m2.shape()), ")");
+    CR_CHECK(m1.shape()[1] == m2.shape()[0], ValueError,
+             "addmm: mat1 and mat2 shapes cannot "
+             "be multiplied (",
+             dims_str(m1.shape()), " and ", dims_str(m2.shape()), ")");
     check_dtypes(m1, m2, "addmm");
     check_dtypes(input, m1, "addmm");
     const Shape out_shape{m1.shape()[0], m2.shape()[1]};
@@ -334,11 +336,12 @@ void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
 }  // namespace
 
 Tensor dot(const Tensor& a, const Tensor& b) {
-    CR_CHECK(a.dim() == 1 && b.dim() == 1, ValueError, "dot: 1D tensors expected; got ",
-             a.dim(), "D and ", b.dim(), "D tensors");
-    CR_CHECK(a.numel() == b.numel(), ValueError, "dot: inconsistent tensor size; expected "
-             "tensors of the same size; got ", shape_str(a.shape()), " and ",
-             shape_str(b.shape()));
+    CR_CHECK(a.dim() == 1 && b.dim() == 1, ValueError, "dot: 1D tensors expected; got ", a.dim(),
+             "D and ", b.dim(), "D tensors");
+    CR_CHECK(a.numel() == b.numel(), ValueError,
+             "dot: inconsistent tensor size; expected "
+             "tensors of the same size; got ",
+             shape_str(a.shape()), " and ", shape_str(b.shape()));
     check_same_dtype(a, b, "dot");
     CR_CHECK(a.dtype() != DType::Bool, TypeError, "dot: bool tensors are not supported");
     Tensor y;
@@ -372,8 +375,10 @@ struct MvBackward0 final : Node {
 };
 
 Tensor mv(const Tensor& a, const Tensor& v) {
-    CR_CHECK(a.dim() == 2 && v.dim() == 1, ValueError, "mv: expected a 2-D matrix and a 1-D "
-             "vector; got shapes ", shape_str(a.shape()), " and ", shape_str(v.shape()));
+    CR_CHECK(a.dim() == 2 && v.dim() == 1, ValueError,
+             "mv: expected a 2-D matrix and a 1-D "
+             "vector; got shapes ",
+             shape_str(a.shape()), " and ", shape_str(v.shape()));
     CR_CHECK(a.shape()[1] == v.shape()[0], ValueError, "mv: size mismatch, got input ",
              shape_str(a.shape()), " and vec ", shape_str(v.shape()));
     check_same_dtype(a, v, "mv");

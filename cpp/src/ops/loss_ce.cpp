@@ -1,6 +1,7 @@
 // Class-index losses: the fused cross-entropy (log-softmax and NLL in one pass per row; the
-// row loops are in kernels/loss/ce_rows.h, their per-ISA parts in kernels/softmax) and nll_loss. The elementwise losses are in
-// loss_pointwise.cpp; reduction strings and Python warnings are handled in bindings/bind_loss.cpp.
+// row loops are in kernels/loss/ce_rows.h, their per-ISA parts in kernels/softmax) and nll_loss.
+// The elementwise losses are in loss_pointwise.cpp; reduction strings and Python warnings are
+// handled in bindings/bind_loss.cpp.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -28,7 +29,7 @@ namespace {
 
 struct ClassGeom {
     int64_t N = 1, C = 0, inner = 1;
-    Shape out_shape;  // the shape of reduction='none'
+    Shape out_shape;   // the shape of reduction='none'
     Shape keep_shape;  // input's shape with the class dim set to 1 (per-row values, broadcastable)
     int64_t rows() const { return N * inner; }
 };
@@ -59,11 +60,12 @@ void check_class_target(const Tensor& input, const Tensor& target, const ClassGe
                         const char* op) {
     CR_CHECK(target.dtype() == DType::Int64, TypeError, op,
              ": expected int64 class indices as target (or floating class probabilities of the "
-             "input's shape); got a ", dtype_name(target.dtype()), " target of shape ",
-             shape_str(target.shape()), " for input of shape ", shape_str(input.shape()));
+             "input's shape); got a ",
+             dtype_name(target.dtype()), " target of shape ", shape_str(target.shape()),
+             " for input of shape ", shape_str(input.shape()));
     if (input.dim() == 1) {
-        CR_CHECK(target.dim() == 0 || (target.dim() == 1 && target.shape()[0] == 1), ValueError,
-                 op, ": expected a 0-d target (one class index) for input of shape ",
+        CR_CHECK(target.dim() == 0 || (target.dim() == 1 && target.shape()[0] == 1), ValueError, op,
+                 ": expected a 0-d target (one class index) for input of shape ",
                  shape_str(input.shape()), "; got target of shape ", shape_str(target.shape()));
     } else {
         CR_CHECK(target.shape() == g.out_shape, ValueError, op, ": expected target of shape ",
@@ -137,7 +139,7 @@ struct CrossEntropyLossBackward0 final : Node {
                 const T* wp = w.defined() ? w.data<T>() : nullptr;
                 if (args.inner == 1) {
                     ce_class_backward<T>(out[0].data<T>(), x.data<T>(), stats_ptr<T>(st),
-                                               y.data<int64_t>(), wp, gp, rg.scale, args);
+                                         y.data<int64_t>(), wp, gp, rg.scale, args);
                 } else {
                     ce_class_backward_cols<T>(out[0].data<T>(), x.data<T>(), stats_ptr<T>(st),
                                               y.data<int64_t>(), wp, gp, rg.scale, args);
@@ -156,11 +158,13 @@ struct CrossEntropyLossBackward0 final : Node {
             T* dxp = want_x ? out[0].data<T>() : nullptr;
             T* dtp = want_t ? out[1].data<T>() : nullptr;
             auto run = [&](auto unit) {
-                ce_prob_backward<T, decltype(unit)::value>(dxp, dtp, x.data<T>(), t.data<T>(),
-                                                           stats_ptr<T>(st), wp, gp,
-                                                           rg.scale, args);
+                ce_prob_backward<T, decltype(unit)::value>(
+                    dxp, dtp, x.data<T>(), t.data<T>(), stats_ptr<T>(st), wp, gp, rg.scale, args);
             };
-            if (args.inner == 1) run(std::true_type{}); else run(std::false_type{});
+            if (args.inner == 1)
+                run(std::true_type{});
+            else
+                run(std::false_type{});
         });
         if (next_edges.size() > 2 && needs_input_grad(2)) {
             // dweight_c = sum over rows of s_r t'_rc (lse_r - x_rc), from ops (rarely needed).
@@ -212,9 +216,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
     if (prob) {
         CR_CHECK(is_floating(target.dtype()), TypeError, op,
                  ": a target of the input's shape holds class probabilities and must be "
-                 "floating-point; got dtype ", dtype_name(target.dtype()), " for shape ",
-                 shape_str(target.shape()), " (class indices have shape ", shape_str(g.out_shape),
-                 ")");
+                 "floating-point; got dtype ",
+                 dtype_name(target.dtype()), " for shape ", shape_str(target.shape()),
+                 " (class indices have shape ", shape_str(g.out_shape), ")");
         CR_CHECK(ignore_index < 0, ValueError, op,
                  ": ignore_index is not supported for class-probability targets; got ignore_index=",
                  ignore_index);
@@ -249,13 +253,16 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
                                           y.data<T>(), wp, a);
             } else if (kUnit) {
                 ce_class_forward<T>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
-                                          y.data<int64_t>(), wp, a);
+                                    y.data<int64_t>(), wp, a);
             } else {
                 ce_class_forward_cols<T>(loss.data(), stats_ptr<T>(stats), x.data<T>(),
                                          y.data<int64_t>(), wp, a);
             }
         };
-        if (g.inner == 1) run(std::true_type{}); else run(std::false_type{});
+        if (g.inner == 1)
+            run(std::true_type{});
+        else
+            run(std::false_type{});
     });
     if (prob) {
         denom = input.numel() == 0 ? std::numeric_limits<double>::quiet_NaN()

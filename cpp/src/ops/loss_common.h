@@ -62,7 +62,6 @@ inline void check_weight_dtype(const Tensor& w, const char* op, const char* arg)
              arg, "; got dtype ", dtype_name(w.dtype()));
 }
 
-
 // Per-row upstream gradient (reduction='none') as a contiguous (rows,) tensor, or the common
 // scale g / denom of every row.
 struct RowGrad {

@@ -18,56 +18,86 @@ using kernels::vlog1p;
 inline float select(bool c, float a, float b) { return kernels::select(c, a, b); }
 inline double select(bool c, double a, double b) { return kernels::select(c, a, b); }
 
-
 // Each loss gives its value f and partials dx, dt at one element (x: input, t: target); p is
 // its parameter (delta, beta) and pw the element's pos_weight (BCE with logits only). The
 // engine multiplies by the element's weight, the upstream gradient and 1 / denominator.
 struct Mse {
     static constexpr const char* kOp = "mse_loss";
     static constexpr const char* kNode = "MseLossBackward0";
-    template <class T> static T f(T x, T t, T, T) { return (x - t) * (x - t); }
-    template <class T> static T dx(T x, T t, T, T) { return T(2) * (x - t); }
-    template <class T> static T dt(T x, T t, T, T) { return T(-2) * (x - t); }
+    template <class T>
+    static T f(T x, T t, T, T) {
+        return (x - t) * (x - t);
+    }
+    template <class T>
+    static T dx(T x, T t, T, T) {
+        return T(2) * (x - t);
+    }
+    template <class T>
+    static T dt(T x, T t, T, T) {
+        return T(-2) * (x - t);
+    }
 };
 
 // NOTE: the gradient at x == t is 0 (torch's sign of the difference), and 0 at nan as in torch.
 struct L1 {
     static constexpr const char* kOp = "l1_loss";
     static constexpr const char* kNode = "L1LossBackward0";
-    template <class T> static T sgn(T d) { return static_cast<T>(d > 0) - static_cast<T>(d < 0); }
-    template <class T> static T f(T x, T t, T, T) { return std::abs(x - t); }
-    template <class T> static T dx(T x, T t, T, T) { return sgn(x - t); }
-    template <class T> static T dt(T x, T t, T, T) { return -sgn(x - t); }
+    template <class T>
+    static T sgn(T d) {
+        return static_cast<T>(d > 0) - static_cast<T>(d < 0);
+    }
+    template <class T>
+    static T f(T x, T t, T, T) {
+        return std::abs(x - t);
+    }
+    template <class T>
+    static T dx(T x, T t, T, T) {
+        return sgn(x - t);
+    }
+    template <class T>
+    static T dt(T x, T t, T, T) {
+        return -sgn(x - t);
+    }
 };
 
 // |d| < delta: d^2 / 2, else delta (|d| - delta / 2); the slope is +-delta from |d| = delta on.
 struct Huber {
     static constexpr const char* kOp = "huber_loss";
     static constexpr const char* kNode = "HuberLossBackward0";
-    template <class T> static T f(T x, T t, T p, T) {
+    template <class T>
+    static T f(T x, T t, T p, T) {
         const T z = std::abs(x - t);
         return select(z < p, T(0.5) * z * z, p * (z - T(0.5) * p));
     }
-    template <class T> static T dx(T x, T t, T p, T) {
+    template <class T>
+    static T dx(T x, T t, T p, T) {
         const T d = x - t;
         return select(d <= -p, -p, select(d >= p, p, d));
     }
-    template <class T> static T dt(T x, T t, T p, T pw) { return -dx(x, t, p, pw); }
+    template <class T>
+    static T dt(T x, T t, T p, T pw) {
+        return -dx(x, t, p, pw);
+    }
 };
 
 // |d| < beta: d^2 / (2 beta), else |d| - beta / 2 (beta = 0 is l1_loss, chosen by the caller).
 struct SmoothL1 {
     static constexpr const char* kOp = "smooth_l1_loss";
     static constexpr const char* kNode = "SmoothL1LossBackward0";
-    template <class T> static T f(T x, T t, T p, T) {
+    template <class T>
+    static T f(T x, T t, T p, T) {
         const T z = std::abs(x - t);
         return select(z < p, T(0.5) * z * z / p, z - T(0.5) * p);
     }
-    template <class T> static T dx(T x, T t, T p, T) {
+    template <class T>
+    static T dx(T x, T t, T p, T) {
         const T d = x - t;
         return select(d <= -p, T(-1), select(d >= p, T(1), d / p));
     }
-    template <class T> static T dt(T x, T t, T p, T pw) { return -dx(x, t, p, pw); }
+    template <class T>
+    static T dt(T x, T t, T p, T pw) {
+        return -dx(x, t, p, pw);
+    }
 };
 
 // f = xlogy(t, t) - t x. NOTE: dt = log t + t / t - x, nan at t = 0 exactly as torch's
@@ -75,22 +105,39 @@ struct SmoothL1 {
 struct KlDiv {
     static constexpr const char* kOp = "kl_div";
     static constexpr const char* kNode = "KlDivBackward0";
-    template <class T> static T xlogy(T a, T b) {
+    template <class T>
+    static T xlogy(T a, T b) {
         if (std::isnan(b)) return b;
         return a == 0 ? T(0) : a * std::log(b);
     }
-    template <class T> static T f(T x, T t, T, T) { return xlogy(t, t) - t * x; }
-    template <class T> static T dx(T, T t, T, T) { return -t; }
-    template <class T> static T dt(T x, T t, T, T) { return xlogy(T(t != 0), t) + t / t - x; }
+    template <class T>
+    static T f(T x, T t, T, T) {
+        return xlogy(t, t) - t * x;
+    }
+    template <class T>
+    static T dx(T, T t, T, T) {
+        return -t;
+    }
+    template <class T>
+    static T dt(T x, T t, T, T) {
+        return xlogy(T(t != 0), t) + t / t - x;
+    }
 };
 
 // log_target: f = exp(t) (t - x).
 struct KlDivLogTarget {
     static constexpr const char* kOp = "kl_div";
     static constexpr const char* kNode = "KlDivBackward0";
-    template <class T> static T f(T x, T t, T, T) { return vexp(t) * (t - x); }
-    template <class T> static T dx(T, T t, T, T) { return -vexp(t); }
-    template <class T> static T dt(T x, T t, T, T) {
+    template <class T>
+    static T f(T x, T t, T, T) {
+        return vexp(t) * (t - x);
+    }
+    template <class T>
+    static T dx(T, T t, T, T) {
+        return -vexp(t);
+    }
+    template <class T>
+    static T dt(T x, T t, T, T) {
         const T e = vexp(t);
         return e * (t - x) + e;
     }
@@ -101,17 +148,22 @@ struct KlDivLogTarget {
 struct Bce {
     static constexpr const char* kOp = "binary_cross_entropy";
     static constexpr const char* kNode = "BinaryCrossEntropyBackward0";
-    template <class T> static T f(T x, T t, T, T) {
+    template <class T>
+    static T f(T x, T t, T, T) {
         const T l1 = vlog1p(-x), l0 = kernels::vlog(x);  // max(., -100) keeping NaN
         return (t - T(1)) * select(l1 < T(-100), T(-100), l1) -
                t * select(l0 < T(-100), T(-100), l0);
     }
-    template <class T> static T dx(T x, T t, T, T) {
+    template <class T>
+    static T dx(T x, T t, T, T) {
         // PyTorch's clamp is the float 1e-12 (9.99999996e-13) in float64 too: the same
         // gradient at x = 0 or 1, where it applies
         return (x - t) / std::max((T(1) - x) * x, T(1e-12f));
     }
-    template <class T> static T dt(T x, T, T, T) { return -std::log(x / (T(1) - x)); }
+    template <class T>
+    static T dt(T x, T, T, T) {
+        return -std::log(x / (T(1) - x));
+    }
 };
 
 // Stable in e = exp(-|x|) <= 1: log_sigmoid(x) = min(x, 0) - log1p(e), sigmoid(x) = 1 / (1 + e)
@@ -122,21 +174,25 @@ template <bool kPosWeight>
 struct BceLogits {
     static constexpr const char* kOp = "binary_cross_entropy_with_logits";
     static constexpr const char* kNode = "BinaryCrossEntropyWithLogitsBackward0";
-    template <class T> static T softplus_neg_abs(T x) {  // log1p(exp(-|x|))
+    template <class T>
+    static T softplus_neg_abs(T x) {  // log1p(exp(-|x|))
         return vlog1p(vexp_nonpositive(-std::abs(x)));
     }
-    template <class T> static T f(T x, T t, T, T pw) {
+    template <class T>
+    static T f(T x, T t, T, T pw) {
         const T lw = kPosWeight ? (pw - T(1)) * t + T(1) : T(1);
         return (T(1) - t) * x - lw * (select(x < 0, x, T(0)) - softplus_neg_abs(x));
     }
-    template <class T> static T dx(T x, T t, T, T pw) {
+    template <class T>
+    static T dx(T x, T t, T, T pw) {
         const T e = vexp_nonpositive(-std::abs(x));
         const T sig = select(x >= 0, T(1), e) / (T(1) + e);
         if (!kPosWeight) return sig - t;
         const T pt = pw * t;
         return (pt + T(1) - t) * sig - pt;
     }
-    template <class T> static T dt(T x, T, T, T pw) {
+    template <class T>
+    static T dt(T x, T, T, T pw) {
         if (!kPosWeight) return -x;
         const T sp = softplus_neg_abs(x);
         return (select(x > 0, -x, T(0)) - sp) - pw * (select(x < 0, x, T(0)) - sp);
@@ -154,7 +210,9 @@ template <class T>
 struct PwPtrs {
     const T *x, *t, *w, *pw;
     explicit PwPtrs(const PwArgs& a)
-        : x(a.x.data<T>()), t(a.t.data<T>()), w(a.w.defined() ? a.w.data<T>() : nullptr),
+        : x(a.x.data<T>()),
+          t(a.t.data<T>()),
+          w(a.w.defined() ? a.w.data<T>() : nullptr),
           pw(a.pw.defined() ? a.pw.data<T>() : x) {}
 };
 
@@ -231,10 +289,9 @@ struct PointwiseLossBackward final : Node {
 
     TensorList apply(TensorList&& g) override {
         const char* nm = L::kNode;
-        const PwArgs a{dense(input.unpack(nm), shape, dtype),
-                       dense(target.unpack(nm), shape, dtype),
-                       dense(weight.unpack(nm), shape, dtype),
-                       dense(pos_weight.unpack(nm), shape, dtype)};
+        const PwArgs a{
+            dense(input.unpack(nm), shape, dtype), dense(target.unpack(nm), shape, dtype),
+            dense(weight.unpack(nm), shape, dtype), dense(pos_weight.unpack(nm), shape, dtype)};
         const bool want_x = needs_input_grad(0), want_t = needs_input_grad(1);
         Tensor dx = want_x ? empty(shape, dtype) : Tensor();
         Tensor dt = want_t ? empty(shape, dtype) : Tensor();
@@ -349,14 +406,13 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
     check_no_batchmean(reduction, "huber_loss");
     CR_CHECK(delta > 0, ValueError, "huber_loss: delta must be positive; got ", delta);
     if (weight.defined()) {
-        return weighted(pointwise_loss<Huber>(input, target, {}, {}, Reduction::None, delta),
-                        input, weight, reduction, false, "huber_loss");
+        return weighted(pointwise_loss<Huber>(input, target, {}, {}, Reduction::None, delta), input,
+                        weight, reduction, false, "huber_loss");
     }
     return pointwise_loss<Huber>(input, target, {}, {}, reduction, delta);
 }
 
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction,
-                      double beta) {
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
     check_no_batchmean(reduction, "smooth_l1_loss");
     CR_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must be non-negative; got ", beta);
     if (beta == 0) return pointwise_loss<L1>(input, target, {}, {}, reduction, 0);

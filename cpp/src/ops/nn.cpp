@@ -13,8 +13,8 @@ namespace {
 // x viewed as a (rows, K) matrix without copying when its leading dims merge, else a copy.
 Tensor as_matrix(const Tensor& x) {
     const int64_t K = x.shape().back();
-    const int64_t rows = K == 0 ? numel_of(Shape(x.shape().begin(), x.shape().end() - 1))
-                                : x.numel() / K;
+    const int64_t rows =
+        K == 0 ? numel_of(Shape(x.shape().begin(), x.shape().end() - 1)) : x.numel() / K;
     if (x.dim() == 2) return x;
     if (x.dim() == 1) return make_view(x, {1, K}, {K * x.strides()[0], x.strides()[0]}, x.offset());
     // Leading dims merge when each one's stride equals the next one's stride times its size.
@@ -32,8 +32,10 @@ Tensor as_matrix(const Tensor& x) {
 }
 
 void check_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-    CR_CHECK(w.dim() == 2, ValueError, "linear: weight must be 2-D (out_features, in_features); "
-             "got shape ", shape_str(w.shape()));
+    CR_CHECK(w.dim() == 2, ValueError,
+             "linear: weight must be 2-D (out_features, in_features); "
+             "got shape ",
+             shape_str(w.shape()));
     CR_CHECK(x.dim() >= 1, ValueError, "linear: input must have at least 1 dim; got shape ",
              shape_str(x.shape()));
     CR_CHECK(x.shape().back() == w.shape()[1], ValueError, "linear: input of shape ",
@@ -55,7 +57,9 @@ void check_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
 // Y (M, N) = X (M, K) @ W^T (W: (N, K)) [+ bias broadcast over rows].
 template <class T>
 void linear_forward(const Tensor& X, const Tensor& W, const Tensor& b, Tensor& Y) {
-    const int64_t M = X.shape()[0], K = X.shape()[1], N = W.shape()[0];
+    const int64_t M = X
+    .shape()[0], K = X
+    .shape()[1], N = W.shape()[0];
     T* y = Y.data<T>();
     if (b.defined()) {
         const T* bp = b.data<T>();
@@ -96,16 +100,16 @@ struct LinearBackward0 final : Node {
                 Tensor wv = w.unpack(nm);
                 Tensor dx = empty({M, K}, dtype);
                 kernels::gemm<T>(M, K, N, T(1), dy.data<T>(), dy.strides()[0], dy.strides()[1],
-                                 wv.data<T>(), wv.strides()[0], wv.strides()[1], T(0),
-                                 dx.data<T>(), K, 1);
+                                 wv.data<T>(), wv.strides()[0], wv.strides()[1], T(0), dx.data<T>(),
+                                 K, 1);
                 grads[0] = reshape(dx, x_shape);
             }
             if (needs_input_grad(1)) {
                 Tensor xm = as_matrix(x.unpack(nm));
                 Tensor dw = empty({N, K}, dtype);
                 kernels::gemm<T>(N, K, M, T(1), dy.data<T>(), dy.strides()[1], dy.strides()[0],
-                                 xm.data<T>(), xm.strides()[0], xm.strides()[1], T(0),
-                                 dw.data<T>(), K, 1);
+                                 xm.data<T>(), xm.strides()[0], xm.strides()[1], T(0), dw.data<T>(),
+                                 K, 1);
                 grads[1] = dw;
             }
         });
@@ -122,14 +126,20 @@ struct LinearBackward0 final : Node {
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     check_linear(x, weight, bias);
     const int64_t N = weight.shape()[0];
-    Tensor X = as_matrix(x);
-    Tensor Y = empty({X.shape()[0], N}, x.dtype());
+    Tensor X
+    = as_matrix(x);
+    Tensor Y = empty(
+        {
+            X
+            .shape()[0], N
+        },
+        x.dtype());
     CR_DISPATCH_FLOAT(x.dtype(), "linear", [&] { linear_forward<scalar_t>(X, weight, bias, Y); });
     Shape out(x.shape().begin(), x.shape().end() - 1);
     out.push_back(N);
     Tensor y = make_view(Y, out, contiguous_strides(out), 0);
-    const bool grad = bias.defined() ? any_needs_grad({&x, &weight, &bias})
-                                     : any_needs_grad({&x, &weight});
+    const bool grad =
+        bias.defined() ? any_needs_grad({&x, &weight, &bias}) : any_needs_grad({&x, &weight});
     if (grad) {
         auto node = bias.defined() ? make_node<LinearBackward0>({&x, &weight, &bias})
                                    : make_node<LinearBackward0>({&x, &weight});

@@ -3,14 +3,14 @@
 // that saves mean and rstd, and one fused backward producing input, weight and bias grads.
 // Statistics sum in double whatever the dtype; the row loops of layer_norm are a per-ISA
 // kernel family (kernels/norm/).
-#include <cmath>
+#include "chainrule/ops/norm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
 #include "../kernels/dispatch.h"
-#include "chainrule/ops/norm.h"
 #include "chainrule/parallel.h"
 #include "pointwise.h"
 
@@ -29,8 +29,10 @@ void check_param(const Tensor& p, const Shape& want, const Tensor& x, const char
 
 template <class T>
 const kernels::NormKernel<T>& kernel_for(const kernels::NormKernels& k) {
-    if constexpr (std::is_same_v<T, float>) return k.s;
-    else return k.d;
+    if constexpr (std::is_same_v<T, float>)
+        return k.s;
+    else
+        return k.d;
 }
 
 }  // namespace
@@ -41,7 +43,7 @@ const kernels::NormKernel<T>& kernel_for(const kernels::NormKernels& k) {
 // g = dy * w:  dx = rstd * (g - mean(g) - xh * mean(g * xh))
 // dw = sum over rows of dy * xh        db = sum over rows of dy
 struct NativeLayerNormBackward0 final : Node {
-    SavedTensor x, w;  // x contiguous
+    SavedTensor x, w;   // x contiguous
     Tensor mean, rstd;  // owned by the node alone
     int64_t M = 0, N = 0;
     TensorList apply(TensorList&& g) override {
@@ -55,9 +57,8 @@ struct NativeLayerNormBackward0 final : Node {
         // Rows in fixed blocks (sized from M and N only): each block sums its dw / db into
         // its own double partials, added in block order afterwards, so the bits do not
         // depend on the thread count.
-        const int64_t rows_per_block =
-            std::max<int64_t>({int64_t(1), (M + kMaxBlocks - 1) / kMaxBlocks,
-                               kBlockWork / std::max<int64_t>(N, 1)});
+        const int64_t rows_per_block = std::max<int64_t>(
+            {int64_t(1), (M + kMaxBlocks - 1) / kMaxBlocks, kBlockWork / std::max<int64_t>(N, 1)});
         const int64_t blocks = M == 0 ? 0 : (M + rows_per_block - 1) / rows_per_block;
         const int64_t pw = need_dw ? N : 0, pb = need_db ? N : 0;
         std::vector<double> part(static_cast<size_t>(blocks * (pw + pb)), 0.0);
@@ -71,15 +72,16 @@ struct NativeLayerNormBackward0 final : Node {
             const double* mp = mean.data<double>();
             const double* rp = rstd.data<double>();
             T* dxp = need_dx ? dx.data<T>() : nullptr;
-            const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(rows_per_block * N, 1));
+            const int64_t grain =
+                std::max<int64_t>(1, kGrain / std::max<int64_t>(rows_per_block * N, 1));
             parallel_for(0, blocks, grain, [&](int64_t bb, int64_t be) {
                 for (int64_t blk = bb; blk < be; ++blk) {
                     const int64_t r0 = blk * rows_per_block;
                     const int64_t rn = std::min(rows_per_block, M - r0);
                     double* dwp = need_dw ? part.data() + blk * (pw + pb) : nullptr;
                     double* dbp = need_db ? part.data() + blk * (pw + pb) + pw : nullptr;
-                    k.ln_backward(dxp ? dxp + r0 * N : nullptr, dwp, dbp, xp + r0 * N,
-                                  gp + r0 * N, wp, mp + r0, rp + r0, rn, N);
+                    k.ln_backward(dxp ? dxp + r0 * N : nullptr, dwp, dbp, xp + r0 * N, gp + r0 * N,
+                                  wp, mp + r0, rp + r0, rn, N);
                 }
             });
         });
@@ -103,8 +105,8 @@ struct NativeLayerNormBackward0 final : Node {
         if (need_db) grads[2] = combine(pw);
         return grads;
     }
-    static constexpr int64_t kMaxBlocks = 64;      // partial dw / db rows at most
-    static constexpr int64_t kBlockWork = 4096;    // elements per block at least
+    static constexpr int64_t kMaxBlocks = 64;    // partial dw / db rows at most
+    static constexpr int64_t kBlockWork = 4096;  // elements per block at least
     Shape param_shape;
     std::string name() const override { return "NativeLayerNormBackward0"; }
     void release_saved() override {
@@ -147,8 +149,9 @@ Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape,
         const auto& kern = kernel_for<T>(kernels::kernel_table().norm);
         parallel_for(0, M, std::max<int64_t>(1, kGrain / std::max<int64_t>(N, 1)),
                      [&](int64_t b, int64_t e) {
-            kern.ln_forward(yp + b * N, mp + b, rp + b, xp + b * N, wp, bp, e - b, N, eps);
-        });
+                         kern.ln_forward(yp + b * N, mp + b, rp + b, xp + b * N, wp, bp, e - b, N,
+                                         eps);
+                     });
     });
     if (any_needs_grad({&x, &weight, &bias})) {
         auto node = make_node<NativeLayerNormBackward0>({&x, &weight, &bias});
@@ -172,7 +175,7 @@ Tensor layer_norm(const Tensor& x, const std::vector<int64_t>& normalized_shape,
 // training: dx = w * invstd * (dy - mean(dy) - xh * mean(dy * xh))     eval: dx = dy * w * invstd
 // dw = sum dy * xh      db = sum dy
 struct NativeBatchNormBackward0 final : Node {
-    SavedTensor x, w;  // x contiguous
+    SavedTensor x, w;     // x contiguous
     Tensor mean, invstd;  // float64 (C), owned by the node
     bool training = true;
     int64_t B = 0, C = 0, L = 0;
@@ -200,43 +203,45 @@ struct NativeBatchNormBackward0 final : Node {
             T* dwp = need_dw ? dw.data<T>() : nullptr;
             T* dbp = need_db ? db.data<T>() : nullptr;
             const double n = double(B * L);
-            parallel_for(0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
-                         [&](int64_t cb, int64_t ce) {
-                for (int64_t c = cb; c < ce; ++c) {
-                    const double mu = mp[c], rs = rp[c];
-                    double st[2] = {0.0, 0.0};  // sum dy, sum dy * (x - mean)
-                    for (int64_t b = 0; b < B; ++b)
-                        kern.bn_grad_stats(st, xp + (b * C + c) * L, gp + (b * C + c) * L, L, mu);
-                    const double sg = st[0], sgx = st[1] * rs;
-                    if (dwp) dwp[c] = T(sgx);
-                    if (dbp) dbp[c] = T(sg);
-                    if (!dxp) continue;
-                    const double wc = wp ? double(wp[c]) : 1.0;
-                    const double k = wc * rs;  // dx = k * (dy - mg - xh * mgx)
-                    const double mg = training ? sg / n : 0.0, mgx = training ? sgx / n : 0.0;
-                    // An extreme weight can make w * invstd overflow T where dx does not: such
-                    // a channel takes a double loop (as PyTorch multiplies w in last).
-                    const bool fits = std::abs(k) <= double(std::numeric_limits<T>::max());
-                    for (int64_t b = 0; b < B; ++b) {
-                        const int64_t o = (b * C + c) * L;
-                        if (!fits) {
-                            for (int64_t i = 0; i < L; ++i) {
-                                double t = double(gp[o + i]) - mg;
-                                if (training) t -= (double(xp[o + i]) - mu) * rs * mgx;
-                                dxp[o + i] = T(wc * (rs * t));
+            parallel_for(
+                0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
+                [&](int64_t cb, int64_t ce) {
+                    for (int64_t c = cb; c < ce; ++c) {
+                        const double mu = mp[c], rs = rp[c];
+                        double st[2] = {0.0, 0.0};  // sum dy, sum dy * (x - mean)
+                        for (int64_t b = 0; b < B; ++b)
+                            kern.bn_grad_stats(st, xp + (b * C + c) * L, gp + (b * C + c) * L, L,
+                                               mu);
+                        const double sg = st[0], sgx = st[1] * rs;
+                        if (dwp) dwp[c] = T(sgx);
+                        if (dbp) dbp[c] = T(sg);
+                        if (!dxp) continue;
+                        const double wc = wp ? double(wp[c]) : 1.0;
+                        const double k = wc * rs;  // dx = k * (dy - mg - xh * mgx)
+                        const double mg = training ? sg / n : 0.0, mgx = training ? sgx / n : 0.0;
+                        // An extreme weight can make w * invstd overflow T where dx does not: such
+                        // a channel takes a double loop (as PyTorch multiplies w in last).
+                        const bool fits = std::abs(k) <= double(std::numeric_limits<T>::max());
+                        for (int64_t b = 0; b < B; ++b) {
+                            const int64_t o = (b * C + c) * L;
+                            if (!fits) {
+                                for (int64_t i = 0; i < L; ++i) {
+                                    double t = double(gp[o + i]) - mg;
+                                    if (training) t -= (double(xp[o + i]) - mu) * rs * mgx;
+                                    dxp[o + i] = T(wc * (rs * t));
+                                }
+                            } else if (!training) {
+                                // no xh term in eval mode: it is infinite for x far from the
+                                // running mean (and inf * 0 would make dx NaN)
+                                const T kt = T(k);
+                                for (int64_t i = 0; i < L; ++i) dxp[o + i] = gp[o + i] * kt;
+                            } else {
+                                kern.bn_dx(dxp + o, xp + o, gp + o, L, T(mu), T(rs), T(k), T(mg),
+                                           T(mgx));
                             }
-                        } else if (!training) {
-                            // no xh term in eval mode: it is infinite for x far from the
-                            // running mean (and inf * 0 would make dx NaN)
-                            const T kt = T(k);
-                            for (int64_t i = 0; i < L; ++i) dxp[o + i] = gp[o + i] * kt;
-                        } else {
-                            kern.bn_dx(dxp + o, xp + o, gp + o, L, T(mu), T(rs), T(k), T(mg),
-                                       T(mgx));
                         }
                     }
-                }
-            });
+                });
         });
         return {dx, dw, db};
     }
@@ -253,8 +258,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& weight, const Tensor& bias, bool training, double momentum,
                   double eps) {
     detail::check_floating(x, "batch_norm");
-    CR_CHECK(x.dim() >= 2, ValueError, "batch_norm: expected input of shape (N, C, *) with at "
-             "least 2 dims; got shape ", shape_str(x.shape()));
+    CR_CHECK(x.dim() >= 2, ValueError,
+             "batch_norm: expected input of shape (N, C, *) with at "
+             "least 2 dims; got shape ",
+             shape_str(x.shape()));
     const int64_t B = x.shape()[0], C = x.shape()[1];
     const int64_t L = C == 0 || B == 0 ? numel_of(Shape(x.shape().begin() + 2, x.shape().end()))
                                        : x.numel() / (B * C);
@@ -265,8 +272,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     check_param(running_var, cs, x, "batch_norm", "running_var");
     CR_CHECK(training || (running_mean.defined() && running_var.defined()), RuntimeError,
              "batch_norm: running_mean and running_var must be defined in evaluation mode");
-    CR_CHECK(!training || B * L > 1, ValueError, "batch_norm: expected more than 1 value per "
-             "channel when training; got input of shape ", shape_str(x.shape()));
+    CR_CHECK(!training || B * L > 1, ValueError,
+             "batch_norm: expected more than 1 value per "
+             "channel when training; got input of shape ",
+             shape_str(x.shape()));
     const int64_t rms = running_mean.defined() ? running_mean.strides()[0] : 0;
     const int64_t rvs = running_var.defined() ? running_var.strides()[0] : 0;
     Tensor xc = contiguous(x);
@@ -286,39 +295,45 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
         double* rp = invstd.data<double>();
         const double n = double(B * L);
         const auto& kern = kernel_for<T>(kernels::kernel_table().norm);
-        parallel_for(0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
-                     [&](int64_t cb, int64_t ce) {
-            for (int64_t c = cb; c < ce; ++c) {
-                double mu, rs;
-                if (training) {
-                    // One pass over x - x[0, c, 0]: sum and sum of squares (see ln_forward).
-                    const double x0 = double(xp[c * L]);
-                    double st[2] = {0.0, 0.0};
-                    for (int64_t b = 0; b < B; ++b) kern.bn_stats(st, xp + (b * C + c) * L, L, x0);
-                    const double md = st[0] / n;
-                    // the sum of squared deviations (inf, not inf - inf, when they overflow)
-                    const double v = std::isinf(st[1]) ? st[1] : std::max(st[1] - st[0] * md, 0.0);
-                    mu = x0 + md;
-                    rs = 1.0 / std::sqrt(v / n + eps);
-                    if (rmp) rmp[c * rms] = T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
-                    if (rvp)
-                        rvp[c * rvs] = T((1.0 - momentum) * double(rvp[c * rvs]) + momentum * v / (n - 1));
-                } else {
-                    mu = double(rmp[c * rms]);
-                    rs = 1.0 / std::sqrt(double(rvp[c * rvs]) + eps);
+        parallel_for(
+            0, C, std::max<int64_t>(1, kGrain / std::max<int64_t>(B * L, 1)),
+            [&](int64_t cb, int64_t ce) {
+                for (int64_t c = cb; c < ce; ++c) {
+                    double mu, rs;
+                    if (training) {
+                        // One pass over x - x[0, c, 0]: sum and sum of squares (see ln_forward).
+                        const double x0 = double(xp[c * L]);
+                        double st[2] = {0.0, 0.0};
+                        for (int64_t b = 0; b < B; ++b)
+                            kern.bn_stats(st, xp + (b * C + c) * L, L, x0);
+                        const double md = st[0] / n;
+                        // the sum of squared deviations (inf, not inf - inf, when they overflow)
+                        const double v =
+                            std::isinf(st[1]) ? st[1] : std::max(st[1] - st[0] * md, 0.0);
+                        mu = x0 + md;
+                        rs = 1.0 / std::sqrt(v / n + eps);
+                        if (rmp)
+                            rmp[c * rms] =
+                                T((1.0 - momentum) * double(rmp[c * rms]) + momentum * mu);
+                        if (rvp)
+                            rvp[c * rvs] =
+                                T((1.0 - momentum) * double(rvp[c * rvs]) + momentum * v / (n - 1));
+                    } else {
+                        mu = double(rmp[c * rms]);
+                        rs = 1.0 / std::sqrt(double(rvp[c * rvs]) + eps);
+                    }
+                    mp[c] = mu;
+                    rp[c] = rs;
+                    // y = (x - mean) * a + b, a = invstd * w (torch's x * a + (b - mean * a)
+                    // loses the low bits of x * a when the mean is large against the spread).
+                    const double wv = wp ? double(wp[c]) : 1.0, bv = bp ? double(bp[c]) : 0.0;
+                    const double a = rs * wv;
+                    for (int64_t b = 0; b < B; ++b) {
+                        const int64_t o = (b * C + c) * L;
+                        kern.bn_affine(yp + o, xp + o, L, T(mu), T(a), T(bv));
+                    }
                 }
-                mp[c] = mu;
-                rp[c] = rs;
-                // y = (x - mean) * a + b, a = invstd * w (torch's x * a + (b - mean * a)
-                // loses the low bits of x * a when the mean is large against the spread).
-                const double wv = wp ? double(wp[c]) : 1.0, bv = bp ? double(bp[c]) : 0.0;
-                const double a = rs * wv;
-                for (int64_t b = 0; b < B; ++b) {
-                    const int64_t o = (b * C + c) * L;
-                    kern.bn_affine(yp + o, xp + o, L, T(mu), T(a), T(bv));
-                }
-            }
-        });
+            });
     });
     if (training) {
         if (running_mean.defined()) running_mean.bump_version();

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <type_traits>
 
+#include "../kernels/baseline/loops.h"
 #include "../kernels/dispatch.h"
 #include "../kernels/elementwise/formulas.h"
-#include "../kernels/baseline/loops.h"
 #include "chainrule/autograd.h"
 #include "chainrule/ops.h"
 
@@ -30,9 +30,8 @@ void copy_cast(const Tensor& dst, const Tensor& src);
 inline Tensor cast_for_compute(const Tensor& src, DType d) {
     if (src.dtype() == d) return src;
     if (src.dim() == 0) {  // scalars: no strided machinery
-        const double v = CR_DISPATCH_ALL(src.dtype(), "cast", [&] {
-            return static_cast<double>(*src.data<scalar_t>());
-        });
+        const double v = CR_DISPATCH_ALL(
+            src.dtype(), "cast", [&] { return static_cast<double>(*src.data<scalar_t>()); });
         return scalar_tensor(v, d);
     }
     Tensor out = empty(src.shape(), d);
@@ -54,8 +53,8 @@ void unary_loop(const Tensor& out, const Tensor& a, const F& f) {
     }
     const Strides sa = kernels::broadcast_strides(a, shape);
     kernels::for_each<2>(
-        shape, {&out.strides(), &sa}, {static_cast<char*>(out.raw_data()),
-                                       static_cast<char*>(a.raw_data())},
+        shape, {&out.strides(), &sa},
+        {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data())},
         {sizeof(R), sizeof(T)}, kGrain,
         [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
             R* o = reinterpret_cast<R*>(p[0]);
@@ -176,12 +175,11 @@ template <class F>
 Tensor pointwise3(const Tensor& a, const Tensor& b, const Tensor& c, const F& f) {
     const DType d = promote_types(promote_types(a.dtype(), b.dtype()), c.dtype());
     Tensor x = cast_for_compute(a, d), y = cast_for_compute(b, d), z = cast_for_compute(c, d);
-    Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), "backward"), c.shape(),
-                                   "backward");
+    Shape shape =
+        broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), "backward"), c.shape(), "backward");
     Tensor out = empty(shape, d);
-    CR_DISPATCH_FLOAT(d, "backward", [&] {
-        ternary_loop<scalar_t, scalar_t, scalar_t>(out, x, y, z, f);
-    });
+    CR_DISPATCH_FLOAT(d, "backward",
+                      [&] { ternary_loop<scalar_t, scalar_t, scalar_t>(out, x, y, z, f); });
     return out;
 }
 
@@ -207,8 +205,7 @@ const kernels::ElementwiseKernel<T>& elementwise_table() {
 // the same shape as out, or one of them a single element, a row repeated down the leading
 // dims (a bias), or a column repeated along the trailing dims. False: not one of those.
 template <class T>
-bool arith_table(const Tensor& out, const Tensor& a, const Tensor& b, kernels::Binary op,
-                 T alpha) {
+bool arith_table(const Tensor& out, const Tensor& a, const Tensor& b, kernels::Binary op, T alpha) {
     if (!out.is_contiguous() || !a.is_contiguous() || !b.is_contiguous()) return false;
     const Shape& shape = out.shape();
     const int64_t n = out.numel();
@@ -326,9 +323,8 @@ template <class F>
 void apply_into(const Tensor& self, const Tensor& other, const char* op, const F& f) {
     Tensor o = cast_for_compute(other, self.dtype());
     CR_DISPATCH_ALL(self.dtype(), op, [&] {
-        binary_loop<scalar_t, scalar_t>(self, self, o, [&](scalar_t x, scalar_t y) {
-            return static_cast<scalar_t>(f(x, y));
-        });
+        binary_loop<scalar_t, scalar_t>(
+            self, self, o, [&](scalar_t x, scalar_t y) { return static_cast<scalar_t>(f(x, y)); });
     });
 }
 

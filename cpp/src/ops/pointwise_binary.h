@@ -35,7 +35,8 @@ struct BinaryReads;
 template <class... P>
 struct BinaryReads<Tensor (*)(const Tensor&, P...)> {
     static_assert(((std::is_same_v<P, A> || std::is_same_v<P, B> || std::is_same_v<P, Out> ||
-                    std::is_same_v<P, Alpha>) && ...),
+                    std::is_same_v<P, Alpha>) &&
+                   ...),
                   "a binary derivative takes dy, then only A, B, Out and Alpha");
     static constexpr bool a = (std::is_same_v<P, A> || ...);
     static constexpr bool b = (std::is_same_v<P, B> || ...);
@@ -68,8 +69,7 @@ struct BinaryBackward final : Node {
         return (needs_input_grad(0) && ReadsA<F>::b) || (needs_input_grad(1) && ReadsB<F>::b);
     }
     bool saves_out() const {
-        return (needs_input_grad(0) && ReadsA<F>::out) ||
-               (needs_input_grad(1) && ReadsB<F>::out);
+        return (needs_input_grad(0) && ReadsA<F>::out) || (needs_input_grad(1) && ReadsB<F>::out);
     }
 
     template <class P>

@@ -1,14 +1,15 @@
 // 2-D pooling: max (with indices), average and adaptive average. Inputs are made contiguous
 // and seen as P = N * C planes of H x W; planes run in parallel, forward and backward (each
 // plane of dx is written by one thread only, so results do not depend on the thread count).
+#include "chainrule/ops/pool.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
-#include "chainrule/ops/pool.h"
-#include "chainrule/parallel.h"
 #include "../kernels/pool/rows.h"
+#include "chainrule/parallel.h"
 #include "pointwise.h"
 
 namespace chainrule {
@@ -27,8 +28,10 @@ Geometry planes_of(const Tensor& x, const char* op) {
              shape_str(x.shape()));
     bool nonempty = true;
     for (int64_t d = 1; d < x.dim(); ++d) nonempty = nonempty && x.shape()[d] > 0;
-    CR_CHECK(nonempty, RuntimeError, op, ": expected input with non-zero sizes in every dim "
-             "but the batch dim; got shape ", shape_str(x.shape()));
+    CR_CHECK(nonempty, RuntimeError, op,
+             ": expected input with non-zero sizes in every dim "
+             "but the batch dim; got shape ",
+             shape_str(x.shape()));
     Geometry g;
     g.H = x.shape()[x.dim() - 2];
     g.W = x.shape()[x.dim() - 1];
@@ -51,8 +54,10 @@ int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ce
 
 void check_window(const char* op, Pool2 k, Pool2 s, Pool2 p, Pool2 d, bool ceil_mode, bool dilated,
                   Geometry& g, const Tensor& x) {
-    CR_CHECK(k[0] > 0 && k[1] > 0, RuntimeError, op, ": kernel_size must be greater than zero; "
-             "got (", k[0], ", ", k[1], ")");
+    CR_CHECK(k[0] > 0 && k[1] > 0, RuntimeError, op,
+             ": kernel_size must be greater than zero; "
+             "got (",
+             k[0], ", ", k[1], ")");
     CR_CHECK(s[0] > 0 && s[1] > 0, RuntimeError, op, ": stride must be greater than zero; got (",
              s[0], ", ", s[1], ")");
     CR_CHECK(d[0] > 0 && d[1] > 0, RuntimeError, op, ": dilation must be greater than zero; got (",
@@ -62,8 +67,8 @@ void check_window(const char* op, Pool2 k, Pool2 s, Pool2 p, Pool2 d, bool ceil_
     for (int i = 0; i < 2; ++i) {
         const int64_t eff = dilated ? (k[i] - 1) * d[i] + 1 : k[i];
         CR_CHECK(p[i] <= eff / 2, RuntimeError, op, ": pad should be at most half of ",
-                 dilated ? "effective " : "", "kernel size; got pad=", p[i], ", kernel_size=",
-                 k[i], dilated ? " and dilation=" : "", dilated ? std::to_string(d[i]) : "");
+                 dilated ? "effective " : "", "kernel size; got pad=", p[i], ", kernel_size=", k[i],
+                 dilated ? " and dilation=" : "", dilated ? std::to_string(d[i]) : "");
     }
     g.OH = pool_out(g.H, k[0], s[0], p[0], d[0], ceil_mode);
     g.OW = pool_out(g.W, k[1], s[1], p[1], d[1], ceil_mode);
@@ -166,7 +171,8 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Pool2 k, Pool
                     for (int64_t ow = hi; ow < OW; ++ow) scalar_at(xq, hs, he, ow, yr[ow], ir[ow]);
                     if (lo == hi) continue;
                     if (hs >= he) {  // no input row in the window (not reachable with valid args)
-                        for (int64_t ow = lo; ow < hi; ++ow) scalar_at(xq, hs, he, ow, yr[ow], ir[ow]);
+                        for (int64_t ow = lo; ow < hi; ++ow)
+                            scalar_at(xq, hs, he, ow, yr[ow], ir[ow]);
                         continue;
                     }
                     if (fixed && he - hs == 2) {
@@ -210,8 +216,7 @@ struct AvgWindows {
         ws = std::max<int64_t>(ws, 0);
         he = std::min(he, g.H);
         we = std::min(we, g.W);
-        const int64_t div =
-            divisor ? *divisor : count_include_pad ? pool : (he - hs) * (we - ws);
+        const int64_t div = divisor ? *divisor : count_include_pad ? pool : (he - hs) * (we - ws);
         fn(hs, he, ws, we, div);
     }
     // Rows [hs, he) of output row oh and the divisor of its interior columns (whose window
@@ -245,42 +250,44 @@ struct AvgPool2DBackward0 final : Node {
             const int64_t HW = g.H * g.W, O = g.OH * g.OW;
             int64_t lo_ = 0, hi_ = 0;
             win.cols(g, lo_, hi_);
-            parallel_for(0, g.P, plane_grain(HW + O * win.k[0] * win.k[1]), [&](int64_t b, int64_t e) {
-                const int64_t lo = lo_, hi = hi_, OW = g.OW, OH = g.OH, W = g.W;
-                std::vector<T> gv(static_cast<size_t>(OW));
-                for (int64_t pl = b; pl < e; ++pl) {
-                    T* dq = dp + pl * HW;
-                    for (int64_t oh = 0; oh < OH; ++oh) {
-                        const T* gr = gp + pl * O + oh * OW;
-                        auto border = [&](int64_t ow) {
-                            win.at(g, oh, ow, [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
-                                                  int64_t div) {
-                                if (he <= hs || we <= ws) return;
-                                const T v = gr[ow] / T(div);
-                                for (int64_t h = hs; h < he; ++h)
-                                    for (int64_t w = ws; w < we; ++w) dq[h * W + w] += v;
-                            });
-                        };
-                        for (int64_t ow = 0; ow < lo; ++ow) border(ow);
-                        for (int64_t ow = hi; ow < OW; ++ow) border(ow);
-                        int64_t hs, he, div;
-                        win.row(g, oh, hs, he, div);
-                        if (lo == hi || he <= hs) continue;
-                        const T dv = T(div);
-                        for (int64_t ow = lo; ow < hi; ++ow) gv[ow] = gr[ow] / dv;
-                        CR_POOL_BY_STRIDE(win.s[1], spread_row_interior, T, dq, W, hs, he,
-                                          win.k[1], win.p[1], win.s[1], lo, hi, gv.data());
+            parallel_for(
+                0, g.P, plane_grain(HW + O * win.k[0] * win.k[1]), [&](int64_t b, int64_t e) {
+                    const int64_t lo = lo_, hi = hi_, OW = g.OW, OH = g.OH, W = g.W;
+                    std::vector<T> gv(static_cast<size_t>(OW));
+                    for (int64_t pl = b; pl < e; ++pl) {
+                        T* dq = dp + pl * HW;
+                        for (int64_t oh = 0; oh < OH; ++oh) {
+                            const T* gr = gp + pl * O + oh * OW;
+                            auto border = [&](int64_t ow) {
+                                win.at(g, oh, ow,
+                                       [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
+                                           int64_t div) {
+                                           if (he <= hs || we <= ws) return;
+                                           const T v = gr[ow] / T(div);
+                                           for (int64_t h = hs; h < he; ++h)
+                                               for (int64_t w = ws; w < we; ++w) dq[h * W + w] += v;
+                                       });
+                            };
+                            for (int64_t ow = 0; ow < lo; ++ow) border(ow);
+                            for (int64_t ow = hi; ow < OW; ++ow) border(ow);
+                            int64_t hs, he, div;
+                            win.row(g, oh, hs, he, div);
+                            if (lo == hi || he <= hs) continue;
+                            const T dv = T(div);
+                            for (int64_t ow = lo; ow < hi; ++ow) gv[ow] = gr[ow] / dv;
+                            CR_POOL_BY_STRIDE(win.s[1], spread_row_interior, T, dq, W, hs, he,
+                                              win.k[1], win.p[1], win.s[1], lo, hi, gv.data());
+                        }
                     }
-                }
-            });
+                });
         });
         return {dx};
     }
     std::string name() const override { return "AvgPool2DBackward0"; }
 };
 
-Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode, bool count_include_pad,
-                  std::optional<int64_t> divisor_override) {
+Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode,
+                  bool count_include_pad, std::optional<int64_t> divisor_override) {
     Geometry g = planes_of(x, "avg_pool2d");
     CR_CHECK(!divisor_override || *divisor_override != 0, RuntimeError,
              "avg_pool2d: divisor must be not zero; got divisor_override=0");
@@ -302,16 +309,16 @@ Tensor avg_pool2d(const Tensor& x, Pool2 k, Pool2 s, Pool2 p, bool ceil_mode, bo
                 for (int64_t oh = 0; oh < OH; ++oh) {
                     T* yr = yp + pl * O + oh * OW;
                     auto border = [&](int64_t ow) {
-                        win.at(g, oh, ow, [&](int64_t hs, int64_t he, int64_t ws, int64_t we,
-                                              int64_t div) {
-                            T acc = 0;
-                            if (he > hs && we > ws) {
-                                for (int64_t h = hs; h < he; ++h)
-                                    for (int64_t w = ws; w < we; ++w) acc += xq[h * W + w];
-                                acc /= T(div);
-                            }
-                            yr[ow] = acc;
-                        });
+                        win.at(g, oh, ow,
+                               [&](int64_t hs, int64_t he, int64_t ws, int64_t we, int64_t div) {
+                                   T acc = 0;
+                                   if (he > hs && we > ws) {
+                                       for (int64_t h = hs; h < he; ++h)
+                                           for (int64_t w = ws; w < we; ++w) acc += xq[h * W + w];
+                                       acc /= T(div);
+                                   }
+                                   yr[ow] = acc;
+                               });
                     };
                     for (int64_t ow = 0; ow < lo; ++ow) border(ow);
                     for (int64_t ow = hi; ow < OW; ++ow) border(ow);
@@ -350,7 +357,8 @@ namespace {
 // Window bounds [start[o], end[o]) of every output o along one dim: shared by both passes.
 struct AdaptiveBounds {
     std::vector<int64_t> start, end;
-    AdaptiveBounds(int64_t O, int64_t I) : start(static_cast<size_t>(O)), end(static_cast<size_t>(O)) {
+    AdaptiveBounds(int64_t O, int64_t I)
+        : start(static_cast<size_t>(O)), end(static_cast<size_t>(O)) {
         for (int64_t o = 0; o < O; ++o) {
             start[o] = (o * I) / O;
             end[o] = ((o + 1) * I + O - 1) / O;

@@ -59,7 +59,8 @@ struct SumOp : OpBase<SumOp<T, Out, A, Map, Post>, T> {
             }
         }
         for (; i < n; ++i) lane[0] += map(v[i * stride]);
-        a += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+        a += ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+             ((lane[4] + lane[5]) + (lane[6] + lane[7]));
     }
 };
 template <class T, class Out, class A, class Map, class Post>
@@ -119,8 +120,9 @@ void sum_into(const Tensor& x, const ReducePlan& p, const Tensor& y) {
         using Out = scalar_t;
         using A = std::conditional_t<std::is_floating_point_v<Out>, double, int64_t>;
         if constexpr (std::is_same_v<In, Out> && std::is_floating_point_v<In>) {
-            reduce_kernel<In>(x, p, make_table_sum_op<In, Out>(
-                y.data<Out>(), [](double a) { return static_cast<Out>(a); }));
+            reduce_kernel<In>(x, p, make_table_sum_op<In, Out>(y.data<Out>(), [](double a) {
+                                  return static_cast<Out>(a);
+                              }));
             return;
         }
         auto op = make_sum_op<In, Out, A>(
@@ -197,13 +199,14 @@ Tensor keep(const Tensor& dy, const Shape& keep_shape) { return reshape(dy, keep
 
 void check_nonempty(const Tensor& x, const std::vector<bool>& mask, bool all, const char* op) {
     if (all) {
-        CR_CHECK(x.numel() != 0, RuntimeError, op, "(): Expected reduction dim to be specified "
+        CR_CHECK(x.numel() != 0, RuntimeError, op,
+                 "(): Expected reduction dim to be specified "
                  "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         return;
     }
     for (int64_t d = 0; d < x.dim(); ++d) {
-        CR_CHECK(!mask[d] || x.shape()[d] != 0, IndexError, op, "(): Expected reduction dim ",
-                 d, " to have non-zero size.");
+        CR_CHECK(!mask[d] || x.shape()[d] != 0, IndexError, op, "(): Expected reduction dim ", d,
+                 " to have non-zero size.");
     }
 }
 
@@ -215,8 +218,8 @@ void check_float_reduce(const Tensor& x, const char* op, const char* what) {
 }  // namespace
 }  // namespace detail
 
-using detail::ReducePlan;
 using detail::keep;
+using detail::ReducePlan;
 
 // ---- sum -------------------------------------------------------------------
 // y = sum_{reduced dims} x        dx = expand(dy, x.shape)
@@ -286,7 +289,8 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
     const std::vector<bool> mask = dim_mask(dims, x.dim(), "mean");
     CR_CHECK(is_floating(x.dtype()), RuntimeError,
              "mean(): could not infer output dtype. Input dtype must be a floating point dtype "
-             "(pass dtype= to convert); got ", dtype_name(x.dtype()));
+             "(pass dtype= to convert); got ",
+             dtype_name(x.dtype()));
     const ReducePlan p = detail::plan_reduce(x, mask);
     Tensor y = empty(p.keep_shape, x.dtype());
     const double inv_n = 1.0 / static_cast<double>(p.red_numel);  // N = 0 gives nan, as PyTorch
@@ -407,8 +411,8 @@ struct AmaxBackward0 final : Node {
 };
 
 namespace {
-Tensor extremum_reduce(const Tensor& x, const Dims& dims, bool keepdim, bool is_max,
-                       const char* op, const char* node_name, bool all) {
+Tensor extremum_reduce(const Tensor& x, const Dims& dims, bool keepdim, bool is_max, const char* op,
+                       const char* node_name, bool all) {
     const std::vector<bool> mask = dim_mask(dims, x.dim(), op);
     const ReducePlan p = detail::plan_reduce(x, mask);
     detail::check_nonempty(x, mask, all || (dims.empty() && x.numel() == 0), op);
@@ -462,8 +466,8 @@ struct MaxBackward0 final : Node {
         if (x_shape.empty()) return {dy};
         Shape pos_shape(x_shape.size(), 1);
         pos_shape[dim] = x_shape[dim];
-        Tensor pos = reshape(arange(0, static_cast<double>(x_shape[dim]), 1, DType::Int64),
-                             pos_shape);
+        Tensor pos =
+            reshape(arange(0, static_cast<double>(x_shape[dim]), 1, DType::Int64), pos_shape);
         return {expand(mul(eq(pos, idx), dy), x_shape)};
     }
     std::string name() const override { return is_max ? "MaxBackward0" : "MinBackward0"; }
@@ -483,8 +487,7 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const std::vector<bool>& m
         if (is_max) {
             detail::reduce_kernel<T>(x, p, detail::ExtremumOp<T, true>(vp, idx.data<int64_t>()));
         } else {
-            detail::reduce_kernel<T>(x, p,
-                                     detail::ExtremumOp<T, false>(vp, idx.data<int64_t>()));
+            detail::reduce_kernel<T>(x, p, detail::ExtremumOp<T, false>(vp, idx.data<int64_t>()));
         }
     });
     return {vals, idx};
@@ -609,18 +612,25 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
                 detail::reduce_kernel<T>(x, p_, detail::ExtremumOp<T, false, true>(out, nullptr));
             }
         } else if (p == 2) {
-            detail::reduce_kernel<T>(x, p_, detail::make_table_sum_op<T, T>(
-                out, [](double a) { return static_cast<T>(std::sqrt(a)); }, true));
+            detail::reduce_kernel<T>(
+                x, p_,
+                detail::make_table_sum_op<T, T>(
+                    out, [](double a) { return static_cast<T>(std::sqrt(a)); }, true));
         } else if (p == 1) {
-            detail::reduce_kernel<T>(x, p_, detail::make_sum_op<T, T, double>(
-                out, [](T v) { return static_cast<double>(std::abs(v)); }, cast));
+            detail::reduce_kernel<T>(
+                x, p_,
+                detail::make_sum_op<T, T, double>(
+                    out, [](T v) { return static_cast<double>(std::abs(v)); }, cast));
         } else if (p == 0) {
-            detail::reduce_kernel<T>(x, p_, detail::make_sum_op<T, T, double>(
-                out, [](T v) { return v != 0 ? 1.0 : 0.0; }, cast));
+            detail::reduce_kernel<T>(x, p_,
+                                     detail::make_sum_op<T, T, double>(
+                                         out, [](T v) { return v != 0 ? 1.0 : 0.0; }, cast));
         } else {
-            detail::reduce_kernel<T>(x, p_, detail::make_sum_op<T, T, double>(
-                out, [p](T v) { return std::pow(std::abs(static_cast<double>(v)), p); },
-                [p](double a) { return static_cast<T>(std::pow(a, 1.0 / p)); }));
+            detail::reduce_kernel<T>(
+                x, p_,
+                detail::make_sum_op<T, T, double>(
+                    out, [p](T v) { return std::pow(std::abs(static_cast<double>(v)), p); },
+                    [p](double a) { return static_cast<T>(std::pow(a, 1.0 / p)); }));
         }
     });
     y = detail::finish_shape(y, p_, mask, keepdim);

@@ -93,9 +93,8 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t d, bool descending,
     // tensor, index 0); it must be written, not left as it was allocated.
     if (shape.empty()) k = 1;
     Tensor values = empty(shape, x.dtype()), indices = empty(shape, DType::Int64);
-    CR_DISPATCH_ALL(x.dtype(), op, [&] {
-        sort_lanes<scalar_t>(xc, d, descending, k, values, indices, partial);
-    });
+    CR_DISPATCH_ALL(x.dtype(), op,
+                    [&] { sort_lanes<scalar_t>(xc, d, descending, k, values, indices, partial); });
     return {values, indices};
 }
 
@@ -145,8 +144,7 @@ Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
 
 // ---- topk ------------------------------------------------------------------------
 // The k largest (or smallest) along dim, in order     dx = zeros.scatter(dim, indices, dvalues)
-std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest,
-                               bool sorted) {
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted) {
     const int64_t d = wrap_dim(dim, x.dim(), "topk");
     CR_CHECK(x.dtype() != DType::Bool, TypeError, "topk: bool tensors are not supported");
     const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];

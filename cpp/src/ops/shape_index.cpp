@@ -15,8 +15,8 @@ std::string sizes_str(const Shape& v) {
 }
 
 void check_index_dtype(const Tensor& index, const char* op) {
-    CR_CHECK(index.dtype() == DType::Int64, TypeError, op,
-             ": expected dtype int64 for index; got ", dtype_name(index.dtype()));
+    CR_CHECK(index.dtype() == DType::Int64, TypeError, op, ": expected dtype int64 for index; got ",
+             dtype_name(index.dtype()));
 }
 
 // Checks 0 <= v < n for every element (no wrapping), throwing Err naming op.
@@ -25,8 +25,8 @@ void check_range(const Tensor& index, int64_t n, const char* op, const char* wha
     Tensor c = contiguous(index);
     const int64_t* p = c.data<int64_t>();
     for (int64_t i = 0; i < c.numel(); ++i) {
-        CR_CHECK(p[i] >= 0 && p[i] < n, Err, op, ": index ", p[i], " is out of bounds for ",
-                 what, " with size ", n);
+        CR_CHECK(p[i] >= 0 && p[i] < n, Err, op, ": index ", p[i], " is out of bounds for ", what,
+                 " with size ", n);
     }
 }
 
@@ -71,8 +71,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     if (x.dim()) {
         shape[d] = index.numel();
     } else {
-        CR_CHECK(index.numel() == 1, IndexError, "index_select: index of a 0-d tensor must have "
-                 "one element; got shape ", shape_str(index.shape()));
+        CR_CHECK(index.numel() == 1, IndexError,
+                 "index_select: index of a 0-d tensor must have "
+                 "one element; got shape ",
+                 shape_str(index.shape()));
     }
     Tensor y = empty(shape, x.dtype());
     Strides is(shape.size(), 0);
@@ -110,16 +112,18 @@ struct GatherBackward0 final : Node {
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     check_index_dtype(index, "gather");
     const int64_t d = wrap_dim(dim, x.dim(), "gather");
-    CR_CHECK(index.dim() == x.dim(), ValueError, "gather: index tensor must have the same number "
-             "of dimensions as input tensor; got index shape ", shape_str(index.shape()),
-             " and input shape ", shape_str(x.shape()));
+    CR_CHECK(index.dim() == x.dim(), ValueError,
+             "gather: index tensor must have the same number "
+             "of dimensions as input tensor; got index shape ",
+             shape_str(index.shape()), " and input shape ", shape_str(x.shape()));
     for (int64_t k = 0; k < x.dim(); ++k) {
         CR_CHECK(k == d || index.shape()[k] <= x.shape()[k], ValueError,
                  "gather: size does not match at dimension ", k, "; expected index ",
                  sizes_str(index.shape()), " to be no larger than self ", sizes_str(x.shape()),
                  " apart from dimension ", d);
     }
-    check_range<RuntimeError>(index, x.dim() ? x.shape()[d] : 1, "gather", "the gathered dimension");
+    check_range<RuntimeError>(index, x.dim() ? x.shape()[d] : 1, "gather",
+                              "the gathered dimension");
     Tensor y = empty(index.shape(), x.dtype());
     gather_loop(y, x, strides_without(x.strides(), d), index, index.strides(),
                 x.dim() ? x.strides()[d] : 0);
@@ -180,26 +184,33 @@ Resolved resolve(const Tensor& x, const std::vector<Tensor>& indices, const char
         }
         const int64_t at = static_cast<int64_t>(per_dim.size());
         if (t.dtype() == DType::Bool) {
-            CR_CHECK(t.dim() > 0, ValueError, op, ": a 0-d bool index must be handled by the "
+            CR_CHECK(t.dim() > 0, ValueError, op,
+                     ": a 0-d bool index must be handled by the "
                      "caller (it adds a dim)");
-            CR_CHECK(at + t.dim() <= x.dim(), IndexError, op, ": too many indices for tensor of "
-                     "dimension ", x.dim());
+            CR_CHECK(at + t.dim() <= x.dim(), IndexError, op,
+                     ": too many indices for tensor of "
+                     "dimension ",
+                     x.dim());
             for (int64_t k = 0; k < t.dim(); ++k) {
-                CR_CHECK(t.shape()[k] == x.shape()[at + k], IndexError, op, ": the shape of the "
-                         "mask ", sizes_str(t.shape()), " at index ", k, " does not match the "
-                         "shape of the indexed tensor ", sizes_str(x.shape()), " at index ",
-                         at + k);
+                CR_CHECK(t.shape()[k] == x.shape()[at + k], IndexError, op,
+                         ": the shape of the "
+                         "mask ",
+                         sizes_str(t.shape()), " at index ", k,
+                         " does not match the "
+                         "shape of the indexed tensor ",
+                         sizes_str(x.shape()), " at index ", at + k);
             }
             for (Tensor& c : mask_to_indices(t)) per_dim.push_back(std::move(c));
             continue;
         }
-        CR_CHECK(t.dtype() == DType::Int64, IndexError, op, ": tensors used as indices must be "
-                 "long or bool tensors; got ", dtype_name(t.dtype()));
+        CR_CHECK(t.dtype() == DType::Int64, IndexError, op,
+                 ": tensors used as indices must be "
+                 "long or bool tensors; got ",
+                 dtype_name(t.dtype()));
         per_dim.push_back(t);
     }
     CR_CHECK(static_cast<int64_t>(per_dim.size()) <= x.dim(), IndexError, op,
-             ": too many indices for tensor of dimension ", x.dim(), " (got ", per_dim.size(),
-             ")");
+             ": too many indices for tensor of dimension ", x.dim(), " (got ", per_dim.size(), ")");
     per_dim.resize(x.dim());
     // Broadcast the index shapes (IndexError, as PyTorch).
     std::vector<int64_t> dims;
@@ -212,7 +223,8 @@ Resolved resolve(const Tensor& x, const std::vector<Tensor>& indices, const char
             Shape b(std::max(r.bshape.size(), s.size()), 1);
             bool ok = true;
             for (size_t i = 0; i < b.size(); ++i) {
-                const int64_t u = i + r.bshape.size() >= b.size() ? r.bshape[i + r.bshape.size() - b.size()] : 1;
+                const int64_t u =
+                    i + r.bshape.size() >= b.size() ? r.bshape[i + r.bshape.size() - b.size()] : 1;
                 const int64_t v = i + s.size() >= b.size() ? s[i + s.size() - b.size()] : 1;
                 ok = ok && (u == v || u == 1 || v == 1);
                 b[i] = u == 1 ? v : u;
@@ -220,8 +232,10 @@ Resolved resolve(const Tensor& x, const std::vector<Tensor>& indices, const char
             if (!ok) {
                 std::string shapes;
                 for (int64_t e : dims) shapes += sizes_str(per_dim[e].shape()) + ", ";
-                CR_CHECK(false, IndexError, op, ": shape mismatch: indexing tensors could not be "
-                         "broadcast together with shapes ", shapes, sizes_str(s));
+                CR_CHECK(false, IndexError, op,
+                         ": shape mismatch: indexing tensors could not be "
+                         "broadcast together with shapes ",
+                         shapes, sizes_str(s));
             }
             r.bshape = b;
         }
@@ -273,8 +287,8 @@ Tensor combined_offsets(const Resolved& r, const Strides& strides) {
 }
 
 // Strides at r.out_shape: of the indexed tensor (0 on B dims) and of `off` (0 elsewhere).
-void layout_strides(const Resolved& r, const Strides& x_strides, const Tensor& off,
-                    Strides& xs, Strides& os) {
+void layout_strides(const Resolved& r, const Strides& x_strides, const Tensor& off, Strides& xs,
+                    Strides& os) {
     const Strides ob = kernels::broadcast_strides(off, r.bshape);
     const size_t nb = r.bshape.size();
     xs.clear();
@@ -315,7 +329,8 @@ struct IndexBackward0 final : Node {
     Resolved r;  // private wrapped copies of the indices
     bool released = false;
     TensorList apply(TensorList&& g) override {
-        CR_CHECK(!released, RuntimeError, "IndexBackward0: trying to backward through the graph "
+        CR_CHECK(!released, RuntimeError,
+                 "IndexBackward0: trying to backward through the graph "
                  "a second time; saved tensors were freed. Specify retain_graph=True if you need "
                  "to backward through the graph a second time");
         Tensor dx = zeros(x_shape, g[0].dtype());

@@ -53,15 +53,17 @@ struct RepeatBackward0 final : Node {
 Tensor repeat(const Tensor& x, const Shape& repeats) {
     CR_CHECK(static_cast<int64_t>(repeats.size()) >= x.dim(), ValueError,
              "repeat: number of dimensions of repeat dims can not be smaller than number of "
-             "dimensions of tensor; got repeats ", sizes_str(repeats), " for a tensor of shape ",
-             shape_str(x.shape()));
+             "dimensions of tensor; got repeats ",
+             sizes_str(repeats), " for a tensor of shape ", shape_str(x.shape()));
     const size_t n = repeats.size();
     const size_t lead = n - static_cast<size_t>(x.dim());
     Shape tiled, tiled_strides, out_shape;
     for (size_t i = 0; i < n; ++i) {
         const int64_t s = i < lead ? 1 : x.shape()[i - lead];
-        CR_CHECK(repeats[i] >= 0, ValueError, "repeat: trying to create tensor with negative "
-                 "dimension ", repeats[i] * s, "; got repeats ", sizes_str(repeats));
+        CR_CHECK(repeats[i] >= 0, ValueError,
+                 "repeat: trying to create tensor with negative "
+                 "dimension ",
+                 repeats[i] * s, "; got repeats ", sizes_str(repeats));
         tiled.push_back(repeats[i]);
         tiled.push_back(s);
         tiled_strides.push_back(0);
@@ -90,8 +92,8 @@ struct CatBackward0 final : Node {
         TensorList out(sizes.size());
         for (size_t i = 0; i < sizes.size(); ++i) {
             if (!needs_input_grad(i)) continue;
-            out[i] = sizes[i] < 0 ? zeros({0}, g[0].dtype())
-                                  : narrow(g[0], dim, offsets[i], sizes[i]);
+            out[i] =
+                sizes[i] < 0 ? zeros({0}, g[0].dtype()) : narrow(g[0], dim, offsets[i], sizes[i]);
         }
         return out;
     }
@@ -119,14 +121,13 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
         if (x.dim() == 1 && x.numel() == 0 && &x != ref) continue;
         CR_CHECK(x.dim() == ref->dim(), ValueError,
                  "cat: tensors must have same number of dimensions; got ", ref->dim(), " and ",
-                 x.dim(), " (shapes ", shape_str(ref->shape()), " and ", shape_str(x.shape()),
-                 ")");
+                 x.dim(), " (shapes ", shape_str(ref->shape()), " and ", shape_str(x.shape()), ")");
         for (int64_t k = 0; k < x.dim(); ++k) {
             CR_CHECK(k == d || x.shape()[k] == ref->shape()[k], ValueError,
-                     "cat: sizes of tensors must match except in dimension ", d,
-                     "; expected size ", ref->shape()[k], " but got size ", x.shape()[k],
-                     " for tensor number ", i, " in the list (shapes ", shape_str(ref->shape()),
-                     " and ", shape_str(x.shape()), ")");
+                     "cat: sizes of tensors must match except in dimension ", d, "; expected size ",
+                     ref->shape()[k], " but got size ", x.shape()[k], " for tensor number ", i,
+                     " in the list (shapes ", shape_str(ref->shape()), " and ",
+                     shape_str(x.shape()), ")");
         }
         offsets[i] = out_shape[d];
         sizes[i] = x.shape()[d];
@@ -168,9 +169,8 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
     DType dtype = xs[0].dtype();
     for (size_t i = 0; i < xs.size(); ++i) {
         CR_CHECK(xs[i].shape() == xs[0].shape(), ValueError,
-                 "stack: expects each tensor to be equal size, but got ",
-                 shape_str(xs[0].shape()), " at entry 0 and ", shape_str(xs[i].shape()),
-                 " at entry ", i);
+                 "stack: expects each tensor to be equal size, but got ", shape_str(xs[0].shape()),
+                 " at entry 0 and ", shape_str(xs[i].shape()), " at entry ", i);
         dtype = promote_types(dtype, xs[i].dtype());
     }
     const int64_t d = wrap_dim(dim, xs[0].dim() + 1, "stack");
@@ -237,7 +237,8 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
     CR_CHECK(split_size != 0 || n == 0, ValueError,
              "split: split_size can only be 0 if dimension size is 0, but got dimension size of ",
              n);
-    const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
+    const int64_t pieces =
+        split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
     std::vector<int64_t> sizes(pieces, split_size);
     sizes.back() = n - split_size * (pieces - 1);
     return split_views(x, sizes, d, false);
@@ -248,20 +249,23 @@ std::vector<Tensor> split_sizes(const Tensor& x, const std::vector<int64_t>& siz
     const int64_t d = wrap_dim(dim, x.dim(), "split_with_sizes");
     int64_t total = 0;
     for (int64_t s : sizes) {
-        CR_CHECK(s >= 0, ValueError, "split_with_sizes: expects split_sizes have only "
-                 "non-negative entries, but got split_sizes=", sizes_str(sizes));
+        CR_CHECK(s >= 0, ValueError,
+                 "split_with_sizes: expects split_sizes have only "
+                 "non-negative entries, but got split_sizes=",
+                 sizes_str(sizes));
         total += s;
     }
-    CR_CHECK(total == x.shape()[d], ValueError, "split_with_sizes: expects split_sizes to sum "
-             "exactly to ", x.shape()[d], " (input tensor's size at dimension ", d,
+    CR_CHECK(total == x.shape()[d], ValueError,
+             "split_with_sizes: expects split_sizes to sum "
+             "exactly to ",
+             x.shape()[d], " (input tensor's size at dimension ", d,
              "), but got split_sizes=", sizes_str(sizes));
     return split_views(x, sizes, d, true);
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
     CR_CHECK(x.dim() > 0, ValueError, "chunk: expects at least a 1-dimensional tensor");
-    CR_CHECK(chunks > 0, ValueError, "chunk: expects `chunks` to be greater than 0, got: ",
-             chunks);
+    CR_CHECK(chunks > 0, ValueError, "chunk: expects `chunks` to be greater than 0, got: ", chunks);
     const int64_t d = wrap_dim(dim, x.dim(), "chunk");
     const int64_t n = x.shape()[d];
     const int64_t split_size = (n + chunks - 1) / chunks;
@@ -285,8 +289,10 @@ struct TrilBackward0 final : Node {
 
 namespace {
 Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
-    CR_CHECK(x.dim() >= 2, ValueError, op, ": input tensor must have at least 2 dimensions; got "
-             "shape ", shape_str(x.shape()));
+    CR_CHECK(x.dim() >= 2, ValueError, op,
+             ": input tensor must have at least 2 dimensions; got "
+             "shape ",
+             shape_str(x.shape()));
     Tensor y = empty_like(x);
     detail::copy_cast(y, x);
     const int64_t rows = x.shape()[x.dim() - 2], cols = x.shape()[x.dim() - 1];
@@ -295,19 +301,19 @@ Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
         scalar_t* p = y.data<scalar_t>();
         parallel_for(0, mats * rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)),
                      [&](int64_t b, int64_t e) {
-            for (int64_t r = b; r < e; ++r) {
-                const int64_t i = r % rows;
-                scalar_t* row = p + r * cols;
-                // tril zeroes j > i + k; triu zeroes j < i + k.
-                if (upper) {
-                    const int64_t stop = std::clamp<int64_t>(i + k, 0, cols);
-                    std::fill(row, row + stop, scalar_t(0));
-                } else {
-                    const int64_t from = std::clamp<int64_t>(i + k + 1, 0, cols);
-                    std::fill(row + from, row + cols, scalar_t(0));
-                }
-            }
-        });
+                         for (int64_t r = b; r < e; ++r) {
+                             const int64_t i = r % rows;
+                             scalar_t* row = p + r * cols;
+                             // tril zeroes j > i + k; triu zeroes j < i + k.
+                             if (upper) {
+                                 const int64_t stop = std::clamp<int64_t>(i + k, 0, cols);
+                                 std::fill(row, row + stop, scalar_t(0));
+                             } else {
+                                 const int64_t from = std::clamp<int64_t>(i + k + 1, 0, cols);
+                                 std::fill(row + from, row + cols, scalar_t(0));
+                             }
+                         }
+                     });
     });
     if (needs_grad(x)) {
         auto node = make_node<TrilBackward0>({&x});

@@ -152,9 +152,11 @@ Tensor repeat_interleave(const Tensor& x, int64_t repeats, std::optional<int64_t
 // With a tensor of repeats (one per slice, or one for all): an index_select.
 Tensor repeat_interleave(const Tensor& x, const Tensor& repeats, std::optional<int64_t> dim) {
     CR_CHECK(repeats.dtype() == DType::Int64, TypeError,
-             "repeat_interleave: repeats must be an int64 tensor; got ", dtype_name(repeats.dtype()));
+             "repeat_interleave: repeats must be an int64 tensor; got ",
+             dtype_name(repeats.dtype()));
     CR_CHECK(repeats.dim() <= 1, ValueError,
-             "repeat_interleave: repeats must be 0-d or 1-d; got shape ", shape_str(repeats.shape()));
+             "repeat_interleave: repeats must be 0-d or 1-d; got shape ",
+             shape_str(repeats.shape()));
     Tensor in = dim ? x : reshape(x, {-1});
     const int64_t d = dim ? wrap_dim(*dim, in.dim(), "repeat_interleave") : 0;
     if (in.dim() == 0) in = reshape(in, {1});
@@ -181,8 +183,8 @@ namespace {
 // Validates scatter's arguments before anything is written (src undefined: a value).
 int64_t check_scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
                       const char* op) {
-    CR_CHECK(index.dtype() == DType::Int64, TypeError, op,
-             ": expected index of dtype int64; got ", dtype_name(index.dtype()));
+    CR_CHECK(index.dtype() == DType::Int64, TypeError, op, ": expected index of dtype int64; got ",
+             dtype_name(index.dtype()));
     const int64_t d = wrap_dim(dim, x.dim(), op);
     CR_CHECK(index.dim() == x.dim() || index.numel() == 0, ValueError, op,
              ": index tensor must have the same number of dimensions as the input; got index ",
@@ -191,14 +193,15 @@ int64_t check_scatter(const Tensor& x, int64_t dim, const Tensor& index, const T
     if (src.defined()) {
         CR_CHECK(src.dtype() == x.dtype(), TypeError, op, ": expected src of the input's dtype ",
                  dtype_name(x.dtype()), "; got ", dtype_name(src.dtype()));
-        CR_CHECK(src.dim() == x.dim(), ValueError, op, ": src must have the same number of "
-                 "dimensions as the input; got src ", shape_str(src.shape()), " and input ",
-                 shape_str(x.shape()));
+        CR_CHECK(src.dim() == x.dim(), ValueError, op,
+                 ": src must have the same number of "
+                 "dimensions as the input; got src ",
+                 shape_str(src.shape()), " and input ", shape_str(x.shape()));
     }
     for (int64_t k = 0; k < index.dim(); ++k) {
-        CR_CHECK(k == d || index.shape()[k] <= x.shape()[k], ValueError, op,
-                 ": expected index ", shape_str(index.shape()), " to be no larger than input ",
-                 shape_str(x.shape()), " apart from dimension ", d);
+        CR_CHECK(k == d || index.shape()[k] <= x.shape()[k], ValueError, op, ": expected index ",
+                 shape_str(index.shape()), " to be no larger than input ", shape_str(x.shape()),
+                 " apart from dimension ", d);
         CR_CHECK(!src.defined() || index.shape()[k] <= src.shape()[k], ValueError, op,
                  ": expected index ", shape_str(index.shape()), " to be no larger than src ",
                  shape_str(src.shape()));

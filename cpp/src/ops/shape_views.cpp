@@ -63,8 +63,8 @@ bool view_strides(const Shape& old_shape, const Strides& old_strides, const Shap
     int64_t tensor_numel = 1, view_numel = 1;
     for (int64_t d = static_cast<int64_t>(old_shape.size()) - 1; d >= 0; --d) {
         tensor_numel *= old_shape[d];
-        if (d == 0 || (old_shape[d - 1] != 1 &&
-                       old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+        if (d == 0 ||
+            (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
             while (view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d] == 1)) {
                 out[view_d] = view_numel * chunk_base_stride;
                 view_numel *= new_shape[view_d];
@@ -108,8 +108,8 @@ Tensor view_as_shape(const Tensor& x, const Shape& shape, const Strides& strides
 Tensor view(const Tensor& x, const Shape& shape) {
     const Shape s = infer_size(shape, x.numel(), "view");
     Strides st;
-    CR_CHECK(view_strides(x.shape(), x.strides(), s, st), RuntimeError, "view: size ",
-             shape_str(s), " is not compatible with input tensor's size ", shape_str(x.shape()),
+    CR_CHECK(view_strides(x.shape(), x.strides(), s, st), RuntimeError, "view: size ", shape_str(s),
+             " is not compatible with input tensor's size ", shape_str(x.shape()),
              " and strides; at least one dimension spans across two contiguous subspaces. "
              "Use .reshape(...) instead");
     return view_as_shape(x, s, st);
@@ -193,8 +193,8 @@ struct PermuteBackward0 final : Node {
 namespace {
 Tensor permute_impl(const Tensor& x, const std::vector<int64_t>& dims, const char* node_name) {
     CR_CHECK(static_cast<int64_t>(dims.size()) == x.dim(), ValueError,
-             "permute: number of dims don't match; the input has ", x.dim(),
-             " dims but ", dims.size(), " were given");
+             "permute: number of dims don't match; the input has ", x.dim(), " dims but ",
+             dims.size(), " were given");
     std::vector<bool> seen(x.dim(), false);
     Shape shape(x.dim());
     Strides strides(x.dim());
@@ -239,8 +239,10 @@ Tensor t_(const Tensor& x, bool as_t_op) {
 }
 
 Tensor mT(const Tensor& x) {
-    CR_CHECK(x.dim() >= 2, ValueError, "mT: tensor.mT is only supported on matrices or batches "
-             "of matrices; got a ", x.dim(), "-D tensor");
+    CR_CHECK(x.dim() >= 2, ValueError,
+             "mT: tensor.mT is only supported on matrices or batches "
+             "of matrices; got a ",
+             x.dim(), "-D tensor");
     return transpose(x, -2, -1);
 }
 
@@ -261,8 +263,10 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     Strides strides(shape.size());
     for (size_t i = 0; i < shape.size(); ++i) {
         if (i < lead) {
-            CR_CHECK(shape[i] >= 0, ValueError, "expand: -1 is not allowed in a leading, "
-                     "non-existing dimension; got ", shape_str(shape));
+            CR_CHECK(shape[i] >= 0, ValueError,
+                     "expand: -1 is not allowed in a leading, "
+                     "non-existing dimension; got ",
+                     shape_str(shape));
             out[i] = shape[i];
             strides[i] = 0;
             continue;
@@ -272,9 +276,8 @@ Tensor expand(const Tensor& x, const Shape& shape) {
         CR_CHECK(want >= 0, ValueError, "expand: invalid size ", shape[i], " at dimension ", i,
                  "; got target sizes ", shape_str(shape));
         CR_CHECK(want == have || have == 1, ValueError, "expand: the expanded size of the tensor (",
-                 want, ") must match the existing size (", have, ") at non-singleton dimension ",
-                 i, "; target sizes ", shape_str(shape), ", tensor sizes ",
-                 shape_str(x.shape()));
+                 want, ") must match the existing size (", have, ") at non-singleton dimension ", i,
+                 "; target sizes ", shape_str(shape), ", tensor sizes ", shape_str(x.shape()));
         out[i] = want;
         strides[i] = (have == 1 && want != 1) ? 0 : x.strides()[i - lead];
     }
@@ -295,7 +298,8 @@ struct SliceBackward0 final : Node {
     bool select = false;
     TensorList apply(TensorList&& g) override {
         Tensor dx = zeros(x_shape, g[0].dtype());
-        Tensor region = select ? chainrule::select(dx, dim, start) : slice(dx, dim, start, end, step);
+        Tensor region =
+            select ? chainrule::select(dx, dim, start) : slice(dx, dim, start, end, step);
         copy_(region, g[0]);
         return {dx};
     }
@@ -353,8 +357,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
     const int64_t d = wrap_dim(dim, x.dim(), "narrow");
     const int64_t n = x.shape()[d];
     if (start < 0) start += n;
-    CR_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError, "narrow: start (",
-             start, ") + length (", length, ") exceeds dimension size (", n, ")");
+    CR_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError, "narrow: start (", start,
+             ") + length (", length, ") exceeds dimension size (", n, ")");
     return slice(x, d, start, start + length, 1);
 }
 

@@ -47,8 +47,8 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dyin, int64_t d) {
     if (y.numel() == 0) return dx;
     CR_DISPATCH_FLOAT(y.dtype(), "softmax_backward", [&] {
         using T = scalar_t;
-        softmax_backward_kernel<T>(dx.data<T>(), y.data<T>(), dy.data<T>(), g.outer, g.D,
-                                   g.inner, kLog);
+        softmax_backward_kernel<T>(dx.data<T>(), y.data<T>(), dy.data<T>(), g.outer, g.D, g.inner,
+                                   kLog);
     });
     return dx;
 }

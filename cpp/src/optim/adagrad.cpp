@@ -2,9 +2,8 @@
 // parameter of a group. Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online
 // Learning and Stochastic Optimization" (JMLR 2011). Formulas and rounding order:
 // torch/optim/adagrad.py, _single_tensor_adagrad (dense gradients).
-#include "fused.h"
-
 #include "../kernels/dispatch.h"
+#include "fused.h"
 
 namespace chainrule::optim {
 

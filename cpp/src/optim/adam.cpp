@@ -3,9 +3,8 @@
 // Hutter, "Decoupled Weight Decay Regularization" (arXiv:1711.05101); Reddi et al., "On the
 // Convergence of Adam and Beyond" (AMSGrad). Formulas and rounding order: torch/optim/adam.py,
 // _single_tensor_adam.
-#include "fused.h"
-
 #include "../kernels/dispatch.h"
+#include "fused.h"
 
 namespace chainrule::optim {
 
@@ -19,8 +18,8 @@ using AdamCoeffs = kernels::AdamCoeffs<T>;
 
 // The step-dependent scalars, in double as PyTorch computes them in Python.
 struct AdamStepScalars {
-    double step_size;                // lr / (1 - beta1^t)
-    double bias_correction2_sqrt;    // sqrt(1 - beta2^t)
+    double step_size;              // lr / (1 - beta1^t)
+    double bias_correction2_sqrt;  // sqrt(1 - beta2^t)
 };
 
 AdamStepScalars adam_step_scalars(const AdamOptions& o, double step) {

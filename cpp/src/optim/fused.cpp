@@ -60,8 +60,8 @@ void FusedCall::check_state(const char* name, const TensorVec& state, bool prese
         return;
     }
     CR_CHECK(state.size() == params_.size(), ValueError, op_, ": expected one ", name,
-             " per parameter; got ", params_.size(), " parameters and ", state.size(), " ",
-             name, " tensors");
+             " per parameter; got ", params_.size(), " parameters and ", state.size(), " ", name,
+             " tensors");
     for (size_t i = 0; i < state.size(); ++i) {
         CR_CHECK(state[i].defined(), ValueError, op_, ": ", name, " of parameter ", i, " is None");
     }
@@ -70,8 +70,8 @@ void FusedCall::check_state(const char* name, const TensorVec& state, bool prese
 
 void FusedCall::check_optional_state(const char* name, const TensorVec& state) const {
     CR_CHECK(state.size() == params_.size(), ValueError, op_, ": expected one ", name,
-             " per parameter; got ", params_.size(), " parameters and ", state.size(), " ",
-             name, " tensors");
+             " per parameter; got ", params_.size(), " parameters and ", state.size(), " ", name,
+             " tensors");
     for (size_t i = 0; i < state.size(); ++i) {
         const Tensor& s = state[i];
         if (!s.defined()) continue;
@@ -93,8 +93,8 @@ void FusedCall::check_optional_state(const char* name, const TensorVec& state) c
 
 void FusedCall::check_steps(const TensorVec& steps) const {
     CR_CHECK(steps.size() == params_.size(), ValueError, op_,
-             ": expected one step counter per parameter; got ", params_.size(),
-             " parameters and ", steps.size(), " step counters");
+             ": expected one step counter per parameter; got ", params_.size(), " parameters and ",
+             steps.size(), " step counters");
     for (size_t i = 0; i < steps.size(); ++i) {
         const Tensor& s = steps[i];
         CR_CHECK(s.defined(), ValueError, op_, ": the step counter of parameter ", i, " is None");

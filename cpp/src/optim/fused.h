@@ -9,9 +9,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "../kernels/optim/optim_kernels.h"
 #include "chainrule/optim.h"
 #include "chainrule/parallel.h"
-#include "../kernels/optim/optim_kernels.h"
 
 namespace chainrule::optim::detail {
 
@@ -29,11 +29,11 @@ const kernels::OptimKernel<T>& optim_table(const kernels::OptimKernels& k) {
 // w < 0.5: a + w (b - a); otherwise b - (1 - w)(b - a) = b + (w - 1)(b - a).
 template <class T>
 struct Lerp {
-    T coeff;      // w or w - 1
-    bool small;   // |w| < 0.5: start from a, else from b
+    T coeff;     // w or w - 1
+    bool small;  // |w| < 0.5: start from a, else from b
     explicit Lerp(double w)
         : coeff(std::abs(static_cast<T>(w)) < T(0.5) ? static_cast<T>(w)
-                                                      : static_cast<T>(w) - T(1)),
+                                                     : static_cast<T>(w) - T(1)),
           small(std::abs(static_cast<T>(w)) < T(0.5)) {}
     T operator()(T a, T b) const { return (small ? a : b) + coeff * (b - a); }
 };
@@ -52,7 +52,7 @@ void dispatch_float(DType d, const F& f) {
 // The tensors of one call, checked and laid end to end: element e of the call is element
 // e - offset[i] of parameter i, where offset[i] <= e < offset[i + 1].
 class FusedCall {
-   public:
+ public:
     // Checks params and grads; call check_* for the state, then prepare(), then update.
     FusedCall(const char* op, const TensorVec& params, const TensorVec& grads);
 
@@ -79,8 +79,8 @@ class FusedCall {
         const int64_t total = offsets_.back();
         const size_t n = params_.size();
         parallel_for(0, total, kGrain, [&](int64_t b, int64_t e) {
-            size_t i = static_cast<size_t>(
-                std::upper_bound(offsets_.begin(), offsets_.end(), b) - offsets_.begin() - 1);
+            size_t i = static_cast<size_t>(std::upper_bound(offsets_.begin(), offsets_.end(), b) -
+                                           offsets_.begin() - 1);
             for (; i < n && offsets_[i] < e; ++i) {
                 const int64_t lo = std::max(b, offsets_[i]) - offsets_[i];
                 const int64_t hi = std::min(e, offsets_[i + 1]) - offsets_[i];
@@ -93,7 +93,7 @@ class FusedCall {
     // version counters of the parameters and of every tensor in `state`.
     void commit(std::initializer_list<const TensorVec*> state) const;
 
-   private:
+ private:
     const char* op_;
     const TensorVec& params_;
     const TensorVec& grads_;

@@ -2,9 +2,8 @@
 // over every parameter of a group. Hinton, "Neural Networks for Machine Learning", lecture 6e;
 // centered form: Graves, "Generating Sequences With Recurrent Neural Networks"
 // (arXiv:1308.0850). Formulas and rounding order: torch/optim/rmsprop.py, _single_tensor_rmsprop.
-#include "fused.h"
-
 #include "../kernels/dispatch.h"
+#include "fused.h"
 
 namespace chainrule::optim {
 
@@ -65,8 +64,7 @@ void rmsprop_step(const TensorVec& params, const TensorVec& grads, const TensorV
             T* avg = opt.centered ? grad_avgs[i].data<T>() + lo : nullptr;
             T* buf = use_momentum ? momentum_buffers[i].data<T>() + lo : nullptr;
             detail::optim_table<T>(k).rmsprop(p.data<T>() + lo, call.grad(i).data<T>() + lo,
-                                              square_avgs[i].data<T>() + lo, avg, buf, hi - lo,
-                                              *c);
+                                              square_avgs[i].data<T>() + lo, avg, buf, hi - lo, *c);
         });
     });
     call.commit({&square_avgs, &momentum_buffers, &grad_avgs});

@@ -2,9 +2,8 @@
 // one fused pass over every parameter of a group. Nesterov momentum: Sutskever et al., "On
 // the importance of initialization and momentum in deep learning" (ICML 2013). Formulas and
 // rounding order: torch/optim/sgd.py, _single_tensor_sgd.
-#include "fused.h"
-
 #include "../kernels/dispatch.h"
+#include "fused.h"
 
 namespace chainrule::optim {
 

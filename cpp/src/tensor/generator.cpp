@@ -69,8 +69,7 @@ Generator::State Generator::state() const {
 }
 
 void Generator::set_state(const State& st) {
-    CR_CHECK(st[5] <= 1, ValueError, "set_state: not a generator state (flag word is ", st[5],
-             ")");
+    CR_CHECK(st[5] <= 1, ValueError, "set_state: not a generator state (flag word is ", st[5], ")");
     CR_CHECK(st[0] | st[1] | st[2] | st[3], ValueError,
              "set_state: not a generator state (all-zero xoshiro words)");
     for (int i = 0; i < 4; ++i) s_[i] = st[i];

@@ -44,9 +44,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     for (size_t i = 0; i < n; ++i) {
         const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
         const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-        CR_CHECK(da == db || da == 1 || db == 1, ValueError, op, ": shapes ", shape_str(a),
-                 " and ", shape_str(b), " cannot be broadcast together (dim ", i, ": ", da,
-                 " vs ", db, ")");
+        CR_CHECK(da == db || da == 1 || db == 1, ValueError, op, ": shapes ", shape_str(a), " and ",
+                 shape_str(b), " cannot be broadcast together (dim ", i, ": ", da, " vs ", db, ")");
         out[i] = da == 1 ? db : da;
     }
     return out;
@@ -55,8 +54,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
     const int64_t n = std::max<int64_t>(ndim, 1);
     CR_CHECK(dim >= -n && dim < n, IndexError, op, ": dim ", dim,
-             " is out of range for a tensor with ", ndim, " dims (expected ", -n, "..", n - 1,
-             ")");
+             " is out of range for a tensor with ", ndim, " dims (expected ", -n, "..", n - 1, ")");
     return dim < 0 ? dim + n : dim;
 }
 

@@ -83,7 +83,7 @@ constexpr size_t kHugePage = size_t(2) << 20;
 // Free large blocks by size, holding at most `limit` bytes: CHAINRULE_CACHE_LIMIT_MB (0 turns
 // the cache off), 1 GiB by default. A block is reused for a request at most 1/8 smaller.
 class LargeBlockCache {
-   public:
+ public:
     LargeBlockCache() {
         if (const char* env = std::getenv("CHAINRULE_CACHE_LIMIT_MB")) {
             char* end = nullptr;
@@ -113,7 +113,7 @@ class LargeBlockCache {
         return true;
     }
 
-   private:
+ private:
     std::mutex mutex_;
     std::multimap<size_t, void*> free_;
     size_t cached_ = 0;

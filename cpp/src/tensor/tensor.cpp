@@ -71,9 +71,7 @@ void Tensor::set_data(const Tensor& src) {
 
 bool Tensor::is_leaf() const { return !impl_->autograd || !impl_->autograd->grad_fn; }
 
-Tensor Tensor::grad() const {
-    return impl_->autograd ? Tensor(impl_->autograd->grad) : Tensor();
-}
+Tensor Tensor::grad() const { return impl_->autograd ? Tensor(impl_->autograd->grad) : Tensor(); }
 
 void Tensor::set_grad(const Tensor& g) {
     if (g.defined()) {
@@ -168,8 +166,8 @@ Tensor empty(const Shape& shape, DType dtype) {
         overflow |= __builtin_mul_overflow(bytes, d, &bytes);
         has_zero |= d == 0;
     }
-    CR_CHECK(!overflow || has_zero, RuntimeError, "empty: shape ", shape_str(shape),
-             " of ", dtype_name(dtype), " needs more than 2^63 bytes");
+    CR_CHECK(!overflow || has_zero, RuntimeError, "empty: shape ", shape_str(shape), " of ",
+             dtype_name(dtype), " needs more than 2^63 bytes");
     if (overflow) bytes = 0;
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = Storage::allocate(static_cast<size_t>(bytes));
@@ -192,8 +190,8 @@ Tensor make_view(const Tensor& base, Shape shape, Strides strides, int64_t offse
     return Tensor(std::move(impl));
 }
 
-Tensor from_blob(void* data, Shape shape, Strides strides, DType dtype,
-                 std::shared_ptr<void> owner, bool writable) {
+Tensor from_blob(void* data, Shape shape, Strides strides, DType dtype, std::shared_ptr<void> owner,
+                 bool writable) {
     // The storage spans the elements reachable from `data` (strides may be negative only
     // at the binding layer, which rejects them).
     int64_t extent = 1;

@@ -119,15 +119,15 @@ def grad(
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:
-        raise ValueError("grad: expected allow_unused to be True or not passed when "
-                         "materialize_grads=True")
+        raise ValueError(
+            "grad: expected allow_unused to be True or not passed when materialize_grads=True"
+        )
     gouts = _grad_seq(grad_outputs, len(outs), "grad")
     retain = bool(create_graph) if retain_graph is None else bool(retain_graph)
     result = _C._run_grad(outs, gouts, ins, retain, bool(allow_unused))
     if materialize_grads:
         result = tuple(
-            _C.zeros(tuple(x.shape), dtype=x.dtype) if g is None else g
-            for g, x in zip(result, ins)
+            _C.zeros(tuple(x.shape), dtype=x.dtype) if g is None else g for g, x in zip(result, ins)
         )
     return tuple(result)
 

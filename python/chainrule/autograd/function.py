@@ -241,9 +241,7 @@ class Function:
             fresh = not is_dirty and (id(o) in arg_ids or o.requires_grad)
             out = o.detach() if fresh else o
             finals.append(out)
-            differentiable.append(
-                o.is_floating_point() and id(o) not in ctx._cr_non_differentiable
-            )
+            differentiable.append(o.is_floating_point() and id(o) not in ctx._cr_non_differentiable)
 
         ctx._cr_arg_shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
         _C._attach_function_node(

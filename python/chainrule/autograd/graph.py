@@ -44,9 +44,7 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Remo
             "register_hook: cannot register a hook on a tensor that doesn't require gradient"
         )
     if not callable(hook):
-        raise TypeError(
-            f"register_hook: expected a callable hook; got {type(hook).__name__}"
-        )
+        raise TypeError(f"register_hook: expected a callable hook; got {type(hook).__name__}")
     name = getattr(hook, "__name__", type(hook).__name__)
 
     def checked_hook(grad: Tensor) -> Tensor | None:

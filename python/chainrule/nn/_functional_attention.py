@@ -172,8 +172,10 @@ def scaled_dot_product_attention(
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"{op}: dropout_p must be in [0, 1]; got {dropout_p}")
     if is_causal and attn_mask is not None:
-        raise RuntimeError(f"{op}: _scaled_dot_product_attention: Explicit attn_mask should "
-                           "not be set when is_causal=True")
+        raise RuntimeError(
+            f"{op}: _scaled_dot_product_attention: Explicit attn_mask should "
+            "not be set when is_causal=True"
+        )
     if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
         hq, hk = query.shape[-3], key.shape[-3]
         if hk != hq:
@@ -226,8 +228,14 @@ def _canonical_mask(mask: Tensor | None, name: str, target_dtype: Any) -> Tensor
     return mask
 
 
-def _key_padding_into(attn_mask: Tensor | None, key_padding_mask: Tensor | None, bsz: int,
-                      num_heads: int, src_len: int, op: str) -> Tensor | None:
+def _key_padding_into(
+    attn_mask: Tensor | None,
+    key_padding_mask: Tensor | None,
+    bsz: int,
+    num_heads: int,
+    src_len: int,
+    op: str,
+) -> Tensor | None:
     """attn_mask (N * H or 1, L, S) plus the float key_padding_mask (N, S) as (N * H, 1, S)."""
     if key_padding_mask is None:
         return attn_mask
@@ -236,8 +244,11 @@ def _key_padding_into(attn_mask: Tensor | None, key_padding_mask: Tensor | None,
             f"{op}: expected key_padding_mask of shape {(bsz, src_len)}; got "
             f"{tuple(key_padding_mask.shape)}"
         )
-    kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(
-        bsz, num_heads, 1, src_len).reshape(bsz * num_heads, 1, src_len)
+    kpm = (
+        key_padding_mask.reshape(bsz, 1, 1, src_len)
+        .expand(bsz, num_heads, 1, src_len)
+        .reshape(bsz * num_heads, 1, src_len)
+    )
     return kpm if attn_mask is None else attn_mask + kpm
 
 
@@ -273,10 +284,31 @@ def multi_head_attention_forward(
     over heads, ``(N, H, L, S)`` otherwise, None when ``need_weights`` is False.
     """
     return _multi_head_attention(
-        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
-        key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
-        k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+        query,
+        key,
+        value,
+        embed_dim_to_check,
+        num_heads,
+        in_proj_weight,
+        in_proj_bias,
+        bias_k,
+        bias_v,
+        add_zero_attn,
+        dropout_p,
+        out_proj_weight,
+        out_proj_bias,
+        training,
+        key_padding_mask,
+        need_weights,
+        attn_mask,
+        use_separate_proj_weight,
+        q_proj_weight,
+        k_proj_weight,
+        v_proj_weight,
+        static_k,
+        static_v,
+        average_attn_weights,
+        is_causal,
         batch_first=False,
     )
 
@@ -318,8 +350,9 @@ def _multi_head_attention(
         raise NotImplementedError(f"{op}: static_k / static_v are not supported")
     try:
         batched = query.dim() == 3
-        bad_dims = (query.dim() not in (2, 3) or key.dim() != query.dim()
-                    or value.dim() != query.dim())
+        bad_dims = (
+            query.dim() not in (2, 3) or key.dim() != query.dim() or value.dim() != query.dim()
+        )
     except AttributeError:
         _check_qkv(op, query, key, value)
         raise
@@ -330,8 +363,9 @@ def _multi_head_attention(
             f"{op}: query, key and value must all be 3-D (batched) or 2-D (unbatched); got "
             f"shapes {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
         )
-    if batch_first and (not batched or need_weights or bias_k is not None
-                        or bias_v is not None or add_zero_attn):
+    if batch_first and (
+        not batched or need_weights or bias_k is not None or bias_v is not None or add_zero_attn
+    ):
         # the general (sequence-first) path; keep the identities that select the fused
         # self-attention projection
         if batched:
@@ -344,10 +378,31 @@ def _multi_head_attention(
             else:
                 query, key, value = (x.transpose(1, 0) for x in (query, key, value))
         out, weights = _multi_head_attention(
-            query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-            bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
-            key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
-            k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+            query,
+            key,
+            value,
+            embed_dim_to_check,
+            num_heads,
+            in_proj_weight,
+            in_proj_bias,
+            bias_k,
+            bias_v,
+            add_zero_attn,
+            dropout_p,
+            out_proj_weight,
+            out_proj_bias,
+            training,
+            key_padding_mask,
+            need_weights,
+            attn_mask,
+            use_separate_proj_weight,
+            q_proj_weight,
+            k_proj_weight,
+            v_proj_weight,
+            static_k,
+            static_v,
+            average_attn_weights,
+            is_causal,
             batch_first=False,
         )
         return (out.transpose(1, 0) if batched else out), weights
@@ -405,8 +460,11 @@ def _multi_head_attention(
                 q = _C.linear(query, w_q, b_q)
                 k, v = _C.linear(key, _C.cat([w_k, w_v])).chunk(2, -1)
             else:
-                q, k, v = _C.linear(query, w_q, b_q), _C.linear(key, w_k, b_k), _C.linear(
-                    value, w_v, b_v)
+                q, k, v = (
+                    _C.linear(query, w_q, b_q),
+                    _C.linear(key, w_k, b_k),
+                    _C.linear(value, w_v, b_v),
+                )
     else:
         b_q = b_k = b_v = None
         if in_proj_bias is not None:
@@ -457,11 +515,21 @@ def _multi_head_attention(
         k = _C.cat([k, bias_k.expand(1, bsz, embed_dim)])
         v = _C.cat([v, bias_v.expand(1, bsz, embed_dim)])
         if attn_mask is not None:
-            attn_mask = _C.cat([attn_mask, _C.zeros((attn_mask.shape[0], attn_mask.shape[1], 1),
-                                                    dtype=attn_mask.dtype)], 2)
+            attn_mask = _C.cat(
+                [
+                    attn_mask,
+                    _C.zeros((attn_mask.shape[0], attn_mask.shape[1], 1), dtype=attn_mask.dtype),
+                ],
+                2,
+            )
         if key_padding_mask is not None:
-            key_padding_mask = _C.cat([key_padding_mask, _C.zeros(
-                (key_padding_mask.shape[0], 1), dtype=key_padding_mask.dtype)], 1)
+            key_padding_mask = _C.cat(
+                [
+                    key_padding_mask,
+                    _C.zeros((key_padding_mask.shape[0], 1), dtype=key_padding_mask.dtype),
+                ],
+                1,
+            )
 
     # (L, N, E) -> (N * H, L, hd)
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
@@ -472,11 +540,21 @@ def _multi_head_attention(
         k = _C.cat([k, _C.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype)], 1)
         v = _C.cat([v, _C.zeros((bsz * num_heads, 1, head_dim), dtype=v.dtype)], 1)
         if attn_mask is not None:
-            attn_mask = _C.cat([attn_mask, _C.zeros((attn_mask.shape[0], attn_mask.shape[1], 1),
-                                                    dtype=attn_mask.dtype)], 2)
+            attn_mask = _C.cat(
+                [
+                    attn_mask,
+                    _C.zeros((attn_mask.shape[0], attn_mask.shape[1], 1), dtype=attn_mask.dtype),
+                ],
+                2,
+            )
         if key_padding_mask is not None:
-            key_padding_mask = _C.cat([key_padding_mask, _C.zeros(
-                (key_padding_mask.shape[0], 1), dtype=key_padding_mask.dtype)], 1)
+            key_padding_mask = _C.cat(
+                [
+                    key_padding_mask,
+                    _C.zeros((key_padding_mask.shape[0], 1), dtype=key_padding_mask.dtype),
+                ],
+                1,
+            )
     src_len = k.shape[1]
 
     attn_mask = _key_padding_into(attn_mask, key_padding_mask, bsz, num_heads, src_len, op)

@@ -44,9 +44,7 @@ __all__ += ["conv1d", "conv2d", "pad"]
 Tensor = _C.Tensor
 
 
-def dropout(
-    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
-) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability ``p`` and scales the rest by ``1 / (1 - p)``
     when ``training``; returns ``input`` itself otherwise.
 

@@ -82,8 +82,9 @@ def clip_grad_norm_(
     Returns:
         The total norm of the gradients before clipping, as a 0-d tensor.
     """
-    grads = [p.grad for p in _as_list(parameters, "clip_grad_norm_", "parameters")
-             if p.grad is not None]
+    grads = [
+        p.grad for p in _as_list(parameters, "clip_grad_norm_", "parameters") if p.grad is not None
+    ]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total

@@ -12,7 +12,8 @@ using namespace chainrule;
 int main() {
     manual_seed(0);
     const Tensor x = randn({256, 1});
-    const Tensor y = add(mul(x, scalar_tensor(3.0, DType::Float32)), scalar_tensor(-2.0, DType::Float32));
+    const Tensor y =
+        add(mul(x, scalar_tensor(3.0, DType::Float32)), scalar_tensor(-2.0, DType::Float32));
     Tensor w = zeros({1, 1}), b = zeros({1});
     w.set_requires_grad(true);
     b.set_requires_grad(true);

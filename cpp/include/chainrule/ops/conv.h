@@ -20,7 +20,7 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
 // Pads the last len(pad)/2 dims: pad = (last_lo, last_hi, prev_lo, prev_hi, ...); negative
 // pads crop. mode: "constant" (any number of dims), "reflect", "replicate", "circular"
 // (the last 1 or 2 dims of a 2-4 d input).
-Tensor pad(const Tensor& input, const std::vector<int64_t>& pad, const std::string& mode = "constant",
-           double value = 0.0);
+Tensor pad(const Tensor& input, const std::vector<int64_t>& pad,
+           const std::string& mode = "constant", double value = 0.0);
 
 }  // namespace chainrule

@@ -49,8 +49,8 @@ Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
-Tensor relu(const Tensor& x);   // NOTE: relu'(0) = 0, as in PyTorch
-Tensor sign(const Tensor& x);   // zero gradient
+Tensor relu(const Tensor& x);  // NOTE: relu'(0) = 0, as in PyTorch
+Tensor sign(const Tensor& x);  // zero gradient
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 // clamp_min, clamp_max and positive are defined in inplace_unary.cpp (beside clamp_min_ and
 // clamp_max_) until that file's owner moves them to elementwise_unary.cpp.

@@ -15,8 +15,7 @@ namespace chainrule {
 enum class Reduction : uint8_t { None, Mean, Sum, BatchMean };
 
 // "none" | "mean" | "sum" (| "batchmean" when allowed); ValueError naming `op` otherwise.
-Reduction reduction_from_string(const std::string& s, const char* op,
-                                bool allow_batchmean = false);
+Reduction reduction_from_string(const std::string& s, const char* op, bool allow_batchmean = false);
 
 // An undefined Tensor stands for "no weight" throughout.
 //
@@ -32,8 +31,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight 
                 int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
 // input and target in [0, 1] of one shape; logs clamped at -100; weight broadcasts to input.
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
-                            const Tensor& weight = Tensor(),
-                            Reduction reduction = Reduction::Mean);
+                            const Tensor& weight = Tensor(), Reduction reduction = Reduction::Mean);
 // loss = w * [(1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x)], stable for any logit x.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const Tensor& weight = Tensor(),

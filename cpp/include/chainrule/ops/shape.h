@@ -9,7 +9,7 @@
 namespace chainrule {
 
 // ---- views
-Tensor view(const Tensor& x, const Shape& shape);  // one -1 allowed; needs compatible strides
+Tensor view(const Tensor& x, const Shape& shape);     // one -1 allowed; needs compatible strides
 Tensor reshape(const Tensor& x, const Shape& shape);  // a view when possible, else a copy
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor unflatten(const Tensor& x, int64_t dim, const Shape& sizes);
@@ -22,7 +22,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 Tensor t_(const Tensor& x, bool as_t_op = false);  // .T reverses all dims; t() for <= 2-D
-Tensor mT(const Tensor& x);   // transposes the last two dims
+Tensor mT(const Tensor& x);                        // transposes the last two dims
 
 // ---- copies
 Tensor repeat(const Tensor& x, const Shape& repeats);

@@ -77,9 +77,9 @@ inline void microkernel(T (&acc)[MR][NR], const T* Ap, const T* Bp, int64_t kc) 
 }  // namespace
 
 template <class T>
-void gemm_baseline(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
-                   int64_t csa, const T* B, int64_t rsb, int64_t csb, bool accumulate, T* C,
-                   int64_t rsc, int64_t csc) {
+void gemm_baseline(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+                   const T* B, int64_t rsb, int64_t csb, bool accumulate, T* C, int64_t rsc,
+                   int64_t csc) {
     constexpr int64_t MR = Tile<T>::MR, NR = Tile<T>::NR;
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
@@ -128,9 +128,8 @@ void gemm_baseline(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t
     });
 }
 
-template void gemm_baseline<float>(int64_t, int64_t, int64_t, float, const float*, int64_t,
-                                   int64_t, const float*, int64_t, int64_t, bool, float*,
-                                   int64_t, int64_t);
+template void gemm_baseline<float>(int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
+                                   const float*, int64_t, int64_t, bool, float*, int64_t, int64_t);
 template void gemm_baseline<double>(int64_t, int64_t, int64_t, double, const double*, int64_t,
                                     int64_t, const double*, int64_t, int64_t, bool, double*,
                                     int64_t, int64_t);

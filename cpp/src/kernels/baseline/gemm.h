@@ -11,8 +11,8 @@ namespace chainrule::kernels {
 // fixed order of K, so results do not depend on the thread count.
 // Instantiated for float, double and int64_t.
 template <class T>
-void gemm_baseline(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
-                   int64_t csa, const T* B, int64_t rsb, int64_t csb, bool accumulate, T* C,
-                   int64_t rsc, int64_t csc);
+void gemm_baseline(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+                   const T* B, int64_t rsb, int64_t csb, bool accumulate, T* C, int64_t rsc,
+                   int64_t csc);
 
 }  // namespace chainrule::kernels

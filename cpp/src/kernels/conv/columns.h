@@ -17,11 +17,11 @@ namespace {
 
 // The geometry of a 2-d convolution (conv1d: height 1, kernel height 1).
 struct ConvGeom {
-    int64_t N = 0, C = 0, H = 0, W = 0;     // input
-    int64_t O = 0, kh = 1, kw = 1;          // weight (O, C / groups, kh, kw)
-    int64_t OH = 0, OW = 0;                 // output
-    int64_t sh = 1, sw = 1, dh = 1, dw = 1; // stride, dilation
-    int64_t ph = 0, pw = 0;                 // padding before
+    int64_t N = 0, C = 0, H = 0, W = 0;      // input
+    int64_t O = 0, kh = 1, kw = 1;           // weight (O, C / groups, kh, kw)
+    int64_t OH = 0, OW = 0;                  // output
+    int64_t sh = 1, sw = 1, dh = 1, dw = 1;  // stride, dilation
+    int64_t ph = 0, pw = 0;                  // padding before
     // Padding after: besides shaping OH and OW, it decides whether the input can be read in
     // place (wide rows read exactly the unpadded extent); padding="same" with an even kernel
     // pads only after.
@@ -32,7 +32,7 @@ struct ConvGeom {
     int64_t Og() const { return O / groups; }
     int64_t Kc() const { return Cg() * kh * kw; }  // rows of the column matrix
     int64_t P() const { return OH * OW; }          // output pixels
-    bool pointwise() const {                      // 1x1, stride 1, no padding: col == input
+    bool pointwise() const {                       // 1x1, stride 1, no padding: col == input
         return kh == 1 && kw == 1 && sh == 1 && sw == 1 && unpadded() && OH == H && OW == W;
     }
     // Stride 1 and no padding on either side: the column rows can be "wide" (below).
@@ -79,7 +79,8 @@ inline ConvGeom padded_geometry(const ConvGeom& g) {
 
 // xp (nb, Cg, gp.H, gp.W) = the group's channels of images [0, nb) of x, zero-padded.
 template <class T>
-void pad_images(const ConvGeom& g, const ConvGeom& gp, const T* x, int64_t x_image, int64_t nb, T* xp) {
+void pad_images(const ConvGeom& g, const ConvGeom& gp, const T* x, int64_t x_image, int64_t nb,
+                T* xp) {
     const int64_t Cg = g.Cg(), plane = gp.H * gp.W;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(plane, 1));
     parallel_for(0, nb * Cg, grain, [&](int64_t t0, int64_t t1) {
@@ -105,7 +106,8 @@ void pad_images(const ConvGeom& g, const ConvGeom& gp, const T* x, int64_t x_ima
 
 // The adjoint: dx's group channels of images [0, nb) = the interior of dxp.
 template <class T>
-void unpad_images(const ConvGeom& g, const ConvGeom& gp, const T* dxp, int64_t nb, T* dx, int64_t x_image) {
+void unpad_images(const ConvGeom& g, const ConvGeom& gp, const T* dxp, int64_t nb, T* dx,
+                  int64_t x_image) {
     const int64_t Cg = g.Cg(), plane = gp.H * gp.W;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(plane, 1));
     parallel_for(0, nb * Cg, grain, [&](int64_t t0, int64_t t1) {

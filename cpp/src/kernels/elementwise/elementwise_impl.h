@@ -155,8 +155,7 @@ void scalar_kernel(const T* a, T s, T* out, int64_t n, T alpha) {
 }
 
 template <class T, class Op, bool Swap>
-void row_kernel(const T* a, const T* b, T* out, int64_t begin, int64_t end, int64_t cols,
-                T alpha) {
+void row_kernel(const T* a, const T* b, T* out, int64_t begin, int64_t end, int64_t cols, T alpha) {
     int64_t i = begin;
     while (i < end) {
         const int64_t c0 = i % cols;
@@ -172,8 +171,7 @@ void row_kernel(const T* a, const T* b, T* out, int64_t begin, int64_t end, int6
 }
 
 template <class T, class Op, bool Swap>
-void col_kernel(const T* a, const T* b, T* out, int64_t begin, int64_t end, int64_t cols,
-                T alpha) {
+void col_kernel(const T* a, const T* b, T* out, int64_t begin, int64_t end, int64_t cols, T alpha) {
     int64_t i = begin;
     while (i < end) {
         const int64_t r = i / cols;
@@ -202,8 +200,8 @@ void fill_binary(ElementwiseKernel<T>& k, Binary op) {
 
 template <class T>
 void fill(ElementwiseKernel<T>& k) {
-#define CR_ELEMENTWISE_FILL(Name)                                                      \
-    k.unary[static_cast<int>(Unary::Name)] = &unary_kernel<T, ew::Name>;               \
+#define CR_ELEMENTWISE_FILL(Name)                                        \
+    k.unary[static_cast<int>(Unary::Name)] = &unary_kernel<T, ew::Name>; \
     k.unary_backward[static_cast<int>(Unary::Name)] = &unary_backward_kernel<T, ew::Name>;
     CR_ELEMENTWISE_UNARY(CR_ELEMENTWISE_FILL)
 #undef CR_ELEMENTWISE_FILL

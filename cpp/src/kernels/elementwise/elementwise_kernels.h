@@ -12,11 +12,35 @@ namespace chainrule::kernels {
 // Every unary op of the table, in the order of its arrays. X(Name) per op; formulas.h has a
 // struct ew::Name for each (its forward, its derivative and what that reads). *Out entries
 // are the in-place forms' derivatives, read from the output.
-#define CR_ELEMENTWISE_UNARY(X)                                                              \
-    X(Exp) X(Log) X(Log1p) X(Expm1) X(Sqrt) X(Rsqrt) X(Sin) X(Cos) X(Tanh) X(Sigmoid)        \
-    X(Relu) X(Neg) X(Abs) X(Sign) X(Clamp) X(GeluErf) X(GeluTanh) X(Silu) X(Mish) X(Softplus) \
-    X(Logsigmoid)                                                                            \
-    X(Elu) X(EluOut) X(LeakyRelu) X(LeakyReluOut) X(Hardtanh) X(HardtanhOut) X(Hardsigmoid)  \
+#define CR_ELEMENTWISE_UNARY(X) \
+    X(Exp)                      \
+    X(Log)                      \
+    X(Log1p)                    \
+    X(Expm1)                    \
+    X(Sqrt)                     \
+    X(Rsqrt)                    \
+    X(Sin)                      \
+    X(Cos)                      \
+    X(Tanh)                     \
+    X(Sigmoid)                  \
+    X(Relu)                     \
+    X(Neg)                      \
+    X(Abs)                      \
+    X(Sign)                     \
+    X(Clamp)                    \
+    X(GeluErf)                  \
+    X(GeluTanh)                 \
+    X(Silu)                     \
+    X(Mish)                     \
+    X(Softplus)                 \
+    X(Logsigmoid)               \
+    X(Elu)                      \
+    X(EluOut)                   \
+    X(LeakyRelu)                \
+    X(LeakyReluOut)             \
+    X(Hardtanh)                 \
+    X(HardtanhOut)              \
+    X(Hardsigmoid)              \
     X(Hardswish)
 
 #define CR_ELEMENTWISE_ENUM(Name) Name,
@@ -61,12 +85,12 @@ struct ElementwiseKernel {
     void (*binary_scalar[kBinaryCount][2])(const T* a, T s, T* out, int64_t n, T alpha);
     // a (rows, cols) row-major, b (cols): for flat i in [begin, end), with c = i % cols,
     //   [0]: out[i] = a[i] op b[c];  [1]: out[i] = b[c] op a[i]   (a bias row).
-    void (*binary_row[kBinaryCount][2])(const T* a, const T* b, T* out, int64_t begin,
-                                        int64_t end, int64_t cols, T alpha);
+    void (*binary_row[kBinaryCount][2])(const T* a, const T* b, T* out, int64_t begin, int64_t end,
+                                        int64_t cols, T alpha);
     // a (rows, cols) row-major, b (rows): for flat i in [begin, end), with r = i / cols,
     //   [0]: out[i] = a[i] op b[r];  [1]: out[i] = b[r] op a[i]   (a column).
-    void (*binary_col[kBinaryCount][2])(const T* a, const T* b, T* out, int64_t begin,
-                                        int64_t end, int64_t cols, T alpha);
+    void (*binary_col[kBinaryCount][2])(const T* a, const T* b, T* out, int64_t begin, int64_t end,
+                                        int64_t cols, T alpha);
 };
 
 struct ElementwiseKernels {

@@ -68,8 +68,9 @@ template <class F>
 constexpr Saves saves_of() {
     constexpr int kinds = int(ReadsNothing<F, float>::value) + int(ReadsInput<F, float>::value) +
                           int(ReadsOutput<F, float>::value);
-    static_assert(kinds == 1, "a derivative declares exactly one of bwd(dy), bwd(dy, In<T>) "
-                              "and bwd(dy, Out<T>)");
+    static_assert(kinds == 1,
+                  "a derivative declares exactly one of bwd(dy), bwd(dy, In<T>) "
+                  "and bwd(dy, Out<T>)");
     static_assert(ReadsInput<F, float>::value == ReadsInput<F, double>::value &&
                       ReadsOutput<F, float>::value == ReadsOutput<F, double>::value,
                   "a derivative reads the same tensor in every dtype");
@@ -99,47 +100,87 @@ CR_VEC_INLINE T derivative(const F& f, T dy, T s) {
 struct Exp {
     CR_EW_STATELESS(Exp)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return vexp(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const { return dy * y.v; }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return vexp(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+        return dy * y.v;
+    }
 };
 // y = log x                       dx = dy / x
 struct Log {
     CR_EW_STATELESS(Log)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return vlog(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const { return dy / x.v; }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return vlog(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+        return dy / x.v;
+    }
 };
 // y = log(1 + x)                  dx = dy / (1 + x)
 struct Log1p {
     CR_EW_STATELESS(Log1p)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return vlog1p(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const { return dy / (T(1) + x.v); }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return vlog1p(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+        return dy / (T(1) + x.v);
+    }
 };
 // y = e^x - 1                     dx = dy * (y + 1)
 struct Expm1 {
     CR_EW_STATELESS(Expm1)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return vexpm1(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const { return dy * (y.v + T(1)); }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return vexpm1(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+        return dy * (y.v + T(1));
+    }
 };
 // y = sqrt x                      dx = dy / (2 y)
 struct Sqrt {
     CR_EW_STATELESS(Sqrt)
     static constexpr Domain domain = Domain::Promote;
     static constexpr bool kSqrtFirst = true;  // fwd = post(sqrt): the kernels' vector sqrt
-    template <class T> CR_VEC_INLINE T post(T r) const { return r; }
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return std::sqrt(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const { return dy / (T(2) * y.v); }
+    template <class T>
+    CR_VEC_INLINE T post(T r) const {
+        return r;
+    }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return std::sqrt(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+        return dy / (T(2) * y.v);
+    }
 };
 // y = 1 / sqrt x                  dx = -dy y^3 / 2
 struct Rsqrt {
     CR_EW_STATELESS(Rsqrt)
     static constexpr Domain domain = Domain::Promote;
     static constexpr bool kSqrtFirst = true;
-    template <class T> CR_VEC_INLINE T post(T r) const { return T(1) / r; }
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return post(std::sqrt(v)); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+    template <class T>
+    CR_VEC_INLINE T post(T r) const {
+        return T(1) / r;
+    }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return post(std::sqrt(v));
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
         return T(-0.5) * dy * y.v * y.v * y.v;
     }
 };
@@ -147,22 +188,38 @@ struct Rsqrt {
 struct Sin {
     CR_EW_STATELESS(Sin)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return std::sin(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const { return dy * std::cos(x.v); }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return std::sin(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+        return dy * std::cos(x.v);
+    }
 };
 // y = cos x                       dx = -dy sin x      (libm: scalar)
 struct Cos {
     CR_EW_STATELESS(Cos)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return std::cos(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const { return -dy * std::sin(x.v); }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return std::cos(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+        return -dy * std::sin(x.v);
+    }
 };
 // y = tanh x                      dx = dy (1 - y^2)
 struct Tanh {
     CR_EW_STATELESS(Tanh)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return vtanh(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return vtanh(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
         return dy * (T(1) - y.v * y.v);
     }
 };
@@ -171,8 +228,12 @@ struct Tanh {
 struct Sigmoid {
     CR_EW_STATELESS(Sigmoid)
     static constexpr Domain domain = Domain::Promote;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return vsigmoid(v); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return vsigmoid(v);
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
         return dy * y.v * (T(1) - y.v);
     }
 };
@@ -181,14 +242,16 @@ struct Sigmoid {
 struct Relu {
     CR_EW_STATELESS(Relu)
     static constexpr Domain domain = Domain::Numeric;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         if constexpr (std::is_integral_v<T>) {
             return v > T(0) ? v : T(0);
         } else {
             return select(v <= T(0), T(0), v);
         }
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
         return select(y.v <= T(0), T(0), dy);
     }
 };
@@ -196,21 +259,29 @@ struct Relu {
 struct Neg {
     CR_EW_STATELESS(Neg)
     static constexpr Domain domain = Domain::Numeric;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return -v; }
-    template <class T> CR_VEC_INLINE T bwd(T dy) const { return -dy; }
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return -v;
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy) const {
+        return -dy;
+    }
 };
 // y = |x| (+0 at -0)               dx = dy sgn(x)  (sgn(0) = sgn(NaN) = 0)   Also int64.
 struct Abs {
     CR_EW_STATELESS(Abs)
     static constexpr Domain domain = Domain::Numeric;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         if constexpr (std::is_integral_v<T>) {
             return v < T(0) ? -v : v;
         } else {
             return std::fabs(v);
         }
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         return dy * (select(x.v > T(0), T(1), T(0)) - select(x.v < T(0), T(1), T(0)));
     }
 };
@@ -219,14 +290,18 @@ struct Abs {
 struct Sign {
     CR_EW_STATELESS(Sign)
     static constexpr Domain domain = Domain::Numeric;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         if constexpr (std::is_integral_v<T>) {
             return T((v > T(0)) - (v < T(0)));
         } else {
             return select(v > T(0), T(1), T(0)) - select(v < T(0), T(1), T(0));
         }
     }
-    template <class T> CR_VEC_INLINE T bwd(T) const { return T(0); }
+    template <class T>
+    CR_VEC_INLINE T bwd(T) const {
+        return T(0);
+    }
 };
 // clamp (p0 = lo, p1 = hi; -inf / inf when absent: clamp_min, clamp_max):
 //   y = min(max(x, lo), hi)      dx = lo <= x <= hi ? dy : 0   (passes at the bounds)
@@ -238,7 +313,8 @@ struct Clamp {
     double lo = -HUGE_VAL, hi = HUGE_VAL;
     Clamp() = default;
     explicit Clamp(const UnaryParams& p) : lo(p.p0), hi(p.p1) {}
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         if constexpr (std::is_integral_v<T>) {
             if (static_cast<double>(v) < lo) return static_cast<T>(lo);
             if (static_cast<double>(v) > hi) return static_cast<T>(hi);
@@ -249,7 +325,8 @@ struct Clamp {
             return select((l != l) | (h != h), l + h, select(r > h, h, r));
         }
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         return select((x.v >= T(lo)) & (x.v <= T(hi)), dy, T(0));
     }
 };
@@ -274,10 +351,12 @@ CR_VEC_INLINE float gelu_cdf(float x) {
 struct GeluErf {
     CR_EW_STATELESS(GeluErf)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         return v * T(0.5) * (T(1) + verf(v * T(kSqrt1_2)));
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T s = x.v;
         if constexpr (std::is_same_v<T, float>) {
             const float pdf = static_cast<float>(kInvSqrt2Pi) * vexp_nonpositive(-0.5f * s * s);
@@ -296,11 +375,13 @@ struct GeluErf {
 struct GeluTanh {
     CR_EW_STATELESS(GeluTanh)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         const T u = T(kSqrt2OverPi) * (v + T(kGeluKappa) * v * v * v);
         return v / (T(1) + vexp(T(-2) * u));
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T s = x.v, s2 = s * s;
         const T u = T(kSqrt2OverPi) * (s + T(kGeluKappa) * s2 * s);
         const T sg = T(1) / (T(1) + vexp(T(-2) * u));
@@ -313,8 +394,12 @@ struct GeluTanh {
 struct Silu {
     CR_EW_STATELESS(Silu)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return v / (T(1) + vexp(-v)); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return v / (T(1) + vexp(-v));
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T sig = vsigmoid(x.v);
         return dy * sig * (T(1) + x.v * (T(1) - sig));
     }
@@ -323,8 +408,12 @@ struct Silu {
 struct Mish {
     CR_EW_STATELESS(Mish)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const { return v * vtanh(vlog1p(vexp(v))); }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
+        return v * vtanh(vlog1p(vexp(v)));
+    }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T sig = vsigmoid(x.v);
         const T t = vtanh(vlog1p(vexp(x.v)));
         return dy * (t + x.v * sig * (T(1) - t * t));
@@ -338,11 +427,13 @@ struct Softplus {
     double beta = 1, threshold = 20;
     Softplus() = default;
     explicit Softplus(const UnaryParams& p) : beta(p.p0), threshold(p.p1) {}
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         const T bx = v * T(beta);
         return select(bx > T(threshold), v, vlog1p(vexp(bx)) / T(beta));
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T bx = x.v * T(beta);
         const T z = vexp(bx);
         return select(bx > T(threshold), dy, dy * z / (z + T(1)));
@@ -353,11 +444,13 @@ struct Softplus {
 struct Logsigmoid {
     CR_EW_STATELESS(Logsigmoid)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         const T m = select(v < T(0), v, T(0));
         return m - vlog1p(vexp(-std::fabs(v)));
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const bool neg = x.v < T(0);
         const T z = vexp(-std::fabs(x.v));
         return dy * (select(neg, T(1), T(0)) - select(neg, T(1), T(-1)) * (z / (T(1) + z)));
@@ -374,10 +467,12 @@ struct Elu {
     double neg = 1, pos = 1, in = 1;
     Elu() = default;
     explicit Elu(const UnaryParams& p) : neg(p.p0), pos(p.p1), in(p.p2) {}
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         return select(v <= T(0), vexpm1(v * T(in)) * T(neg), v * T(pos));
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T s = x.v;
         const T lo = dy * T(in) * T(neg) * vexp(s * T(in));
         return select(s > T(0), dy * T(pos), select(s != s, s, lo));
@@ -386,7 +481,8 @@ struct Elu {
 struct EluOut : Elu {  // bwd hides Elu's: this one reads only the output
     EluOut() = default;
     explicit EluOut(const UnaryParams& p) : Elu(p) {}
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
         const T s = y.v;
         const T lo = dy * T(in) * (s + T(neg));
         return select(s > T(0), dy * T(pos), select(s != s, s, lo));
@@ -402,14 +498,19 @@ struct LeakyRelu {
     double slope = 0.01;
     LeakyRelu() = default;
     explicit LeakyRelu(const UnaryParams& p) : slope(p.p0) {}
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         return std::max(v, T(0)) + T(slope) * std::min(v, T(0));
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const { return grad(dy, x.v); }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+        return grad(dy, x.v);
+    }
 
  protected:
     // s: x, or y when slope >= 0
-    template <class T> CR_VEC_INLINE T grad(T dy, T s) const {
+    template <class T>
+    CR_VEC_INLINE T grad(T dy, T s) const {
         const T p = select(s > T(0), dy, T(0));
         const T q = select(s > T(0), T(0), dy);  // NaN takes this side
         return p + T(slope) * q;
@@ -418,7 +519,10 @@ struct LeakyRelu {
 struct LeakyReluOut : LeakyRelu {
     LeakyReluOut() = default;
     explicit LeakyReluOut(const UnaryParams& p) : LeakyRelu(p) {}
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const { return grad(dy, y.v); }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+        return grad(dy, y.v);
+    }
 };
 // hardtanh (p0 = min_val, p1 = max_val): y = min(max(x, lo), hi)  dx = lo < x < hi ? dy : 0
 // (0 at the bounds and at NaN; NaN propagates). int64 forward compares in double (an
@@ -429,7 +533,8 @@ struct Hardtanh {
     double lo = -1, hi = 1;
     Hardtanh() = default;
     explicit Hardtanh(const UnaryParams& p) : lo(p.p0), hi(p.p1) {}
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         if constexpr (std::is_integral_v<T>) {
             const double d = static_cast<double>(v);
             return d < lo ? static_cast<T>(lo) : (d > hi ? static_cast<T>(hi) : v);
@@ -438,27 +543,36 @@ struct Hardtanh {
             return select(v < l, l, select(v > h, h, v));
         }
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const { return grad(dy, x.v); }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+        return grad(dy, x.v);
+    }
 
  protected:
-    template <class T> CR_VEC_INLINE T grad(T dy, T s) const {  // s: x or y
+    template <class T>
+    CR_VEC_INLINE T grad(T dy, T s) const {  // s: x or y
         return select((s > T(lo)) & (s < T(hi)), dy, T(0));
     }
 };
 struct HardtanhOut : Hardtanh {
     HardtanhOut() = default;
     explicit HardtanhOut(const UnaryParams& p) : Hardtanh(p) {}
-    template <class T> CR_VEC_INLINE T bwd(T dy, Out<T> y) const { return grad(dy, y.v); }
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, Out<T> y) const {
+        return grad(dy, y.v);
+    }
 };
 // hardsigmoid: y = min(max(x + 3, 0), 6) / 6      dx = -3 < x < 3 ? dy / 6 : 0
 struct Hardsigmoid {
     CR_EW_STATELESS(Hardsigmoid)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         const T r = v + T(3);
         return select(r < T(0), T(0), select(r > T(6), T(6), r)) / T(6);  // NaN falls through
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         return select((x.v > T(-3)) & (x.v < T(3)), dy, T(0)) / T(6);
     }
 };
@@ -467,11 +581,13 @@ struct Hardsigmoid {
 struct Hardswish {
     CR_EW_STATELESS(Hardswish)
     static constexpr Domain domain = Domain::Floating;
-    template <class T> CR_VEC_INLINE T fwd(T v) const {
+    template <class T>
+    CR_VEC_INLINE T fwd(T v) const {
         const T r = v + T(3);
         return v * select(r < T(0), T(0), select(r > T(6), T(6), r)) / T(6);
     }
-    template <class T> CR_VEC_INLINE T bwd(T dy, In<T> x) const {
+    template <class T>
+    CR_VEC_INLINE T bwd(T dy, In<T> x) const {
         const T s = x.v;
         const T mid = select(s < T(3), dy * (s / T(3) + T(0.5)), dy);
         return select(s <= T(-3), T(0), select(s != s, s, mid));
@@ -481,16 +597,28 @@ struct Hardswish {
 // ---- binary arithmetic (elementwise_binary.cpp) ----------------------------------------------
 // out = a + alpha b, a - alpha b, a b, a / b. alpha = 1 gives exactly a + b (1 * b is exact).
 struct AddOp {
-    template <class T> static CR_VEC_INLINE T apply(T a, T b, T alpha) { return a + alpha * b; }
+    template <class T>
+    static CR_VEC_INLINE T apply(T a, T b, T alpha) {
+        return a + alpha * b;
+    }
 };
 struct SubOp {
-    template <class T> static CR_VEC_INLINE T apply(T a, T b, T alpha) { return a - alpha * b; }
+    template <class T>
+    static CR_VEC_INLINE T apply(T a, T b, T alpha) {
+        return a - alpha * b;
+    }
 };
 struct MulOp {
-    template <class T> static CR_VEC_INLINE T apply(T a, T b, T) { return a * b; }
+    template <class T>
+    static CR_VEC_INLINE T apply(T a, T b, T) {
+        return a * b;
+    }
 };
 struct DivOp {
-    template <class T> static CR_VEC_INLINE T apply(T a, T b, T) { return a / b; }
+    template <class T>
+    static CR_VEC_INLINE T apply(T a, T b, T) {
+        return a / b;
+    }
 };
 
 }  // namespace ew

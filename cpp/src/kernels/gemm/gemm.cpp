@@ -131,8 +131,8 @@ void scale(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
 // c (mr, nr) at (rsc, csc) from an exact accumulator tile (row stride ldt), with the
 // microkernel's own combine rule: edge tiles round exactly as full ones.
 template <class T>
-void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int64_t mr,
-                int64_t nr, T alpha, T beta) {
+void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int64_t mr, int64_t nr,
+                T alpha, T beta) {
     for (int64_t i = 0; i < mr; ++i) {
         for (int64_t j = 0; j < nr; ++j) {
             T* cij = c + i * rsc + j * csc;
@@ -155,7 +155,7 @@ void store_tile(T* c, int64_t rsc, int64_t csc, const T* tile, int64_t ldt, int6
 // bounded number of times, then yield the core (an oversubscribed machine: the member they
 // wait for may need it).
 class SpinBarrier {
-   public:
+ public:
     void join(int n) { n_.store(n, std::memory_order_relaxed); }
     void wait() {
         const int gen = gen_.load(std::memory_order_acquire);
@@ -176,7 +176,7 @@ class SpinBarrier {
         }
     }
 
-   private:
+ private:
     std::atomic<int> count_{0}, gen_{0}, n_{0};
 };
 
@@ -201,8 +201,7 @@ int64_t block_elems(int64_t panels, int64_t nr, int64_t kc) {
 // team.bp_all in the order blocked() visits the blocks.
 template <class T>
 void pack_all_b(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, int64_t n0,
-                int64_t n1, int64_t K, const T* B, int64_t rsb, int64_t csb,
-                const Team<T>& team) {
+                int64_t n1, int64_t K, const T* B, int64_t rsb, int64_t csb, const Team<T>& team) {
     const int64_t NR = k.nr;
     int64_t off = 0;
     for (int64_t jc = n0; jc < n1; jc += bl.nc) {
@@ -214,8 +213,8 @@ void pack_all_b(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step,
             const int64_t kc = kc_step < K - pc ? kc_step : K - pc;
             if (p0 < p1) {
                 const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
-                k.pack_b(team.bp_all + off + p0 * NR * kc,
-                         B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb, kc, j1 - p0 * NR);
+                k.pack_b(team.bp_all + off + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb,
+                         csb, kc, j1 - p0 * NR);
             }
             off += block_elems<T>(panels, NR, kc);
         }
@@ -248,8 +247,8 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
                 const int64_t p1 = panels * (team.id + 1) / team.size;
                 if (p0 < p1) {
                     const int64_t j1 = p1 * NR < nc ? p1 * NR : nc;
-                    k.pack_b(Bp + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb,
-                             kc, j1 - p0 * NR);
+                    k.pack_b(Bp + p0 * NR * kc, B + pc * rsb + (jc + p0 * NR) * csb, rsb, csb, kc,
+                             j1 - p0 * NR);
                 }
                 if (team.barrier != nullptr) team.barrier->wait();
             }
@@ -279,10 +278,9 @@ void blocked(const GemmKernel<T>& k, const GemmBlocking& bl, int64_t kc_step, in
 }
 
 template <class T>
-void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSplit split,
-         int64_t M, int64_t N, int64_t K,
-         T alpha, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
-         T beta, T* C, int64_t rsc, int64_t csc) {
+void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSplit split, int64_t M,
+         int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa, const T* B,
+         int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         scale(M, N, beta, C, rsc, csc);
@@ -297,10 +295,10 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSpli
     const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
     const int threads = get_num_threads();
     const int64_t max_threads = static_cast<int64_t>(work / static_cast<double>(kWorkPerThread));
-    const int64_t nt = split == GemmSplit::Serial
-                           ? 1
-                           : (max_threads < threads ? (max_threads < 1 ? 1 : max_threads)
-                                                    : threads);
+    const int64_t nt =
+        split == GemmSplit::Serial
+            ? 1
+            : (max_threads < threads ? (max_threads < 1 ? 1 : max_threads) : threads);
 
     // The unpacked path: matrix-vector products (each element of the long operand is used
     // once: packing it would double the memory traffic), and the cases above. A transposed
@@ -373,8 +371,8 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSpli
     const bool rows = split == GemmSplit::Rows || split == GemmSplit::RowsBlocks ||
                       (split == GemmSplit::Auto && M >= nt * k.mr && (M > N || ntl < 2 * nt));
     if (nt > 1 && rows) {
-        char* ws = static_cast<char*>(workspace().get(
-            (b_all ? b_all_bytes : 2 * b_bytes) + static_cast<size_t>(nt) * a_bytes));
+        char* ws = static_cast<char*>(workspace().get((b_all ? b_all_bytes : 2 * b_bytes) +
+                                                      static_cast<size_t>(nt) * a_bytes));
         const size_t a_off = b_all ? b_all_bytes : 2 * b_bytes;
         SpinBarrier barrier;
         parallel_team(static_cast<int>(nt), [&](int id, int size) {
@@ -383,15 +381,15 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSpli
             if (size > 1) barrier.join(size);
             const int64_t m0 = M * id / size / 8 * 8;
             const int64_t m1 = id + 1 < size ? M * (id + 1) / size / 8 * 8 : M;
-            Team<T> team{id, size, size > 1 ? &barrier : nullptr,
-                         {ptr(ws, 0), ptr(ws, b_bytes)}, nullptr};
+            Team<T> team{
+                id, size, size > 1 ? &barrier : nullptr, {ptr(ws, 0), ptr(ws, b_bytes)}, nullptr};
             if (b_all) {
                 team.bp_all = ptr(ws, 0);
                 pack_all_b(k, bl, kc_step, 0, N, K, B, rsb, csb, team);
                 if (size > 1) barrier.wait();
             }
-            blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
-                    rsc, csc, ptr(ws, a_off + static_cast<size_t>(id) * a_bytes), team);
+            blocked(k, bl, kc_step, m0, m1, 0, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
+                    csc, ptr(ws, a_off + static_cast<size_t>(id) * a_bytes), team);
         });
         return;
     }
@@ -405,8 +403,8 @@ void run(const GemmKernel<T>& k, const GemmBlocking& bl, GemmPath path, GemmSpli
             const int64_t b = ntl * t / parts, e = ntl * (t + 1) / parts;
             if (b >= e) continue;
             const int64_t n0 = b * k.nr, n1 = e * k.nr < N ? e * k.nr : N;
-            blocked(k, bl, kc_step, 0, M, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C,
-                    rsc, csc, ptr(mine, 0), team);
+            blocked(k, bl, kc_step, 0, M, n0, n1, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
+                    csc, ptr(mine, 0), team);
         }
     });
 }
@@ -467,9 +465,9 @@ CR_GEMM_INSTANTIATE(int64_t)
 template void gemm_with<float>(const GemmConfig&, int64_t, int64_t, int64_t, float, const float*,
                                int64_t, int64_t, const float*, int64_t, int64_t, float, float*,
                                int64_t, int64_t);
-template void gemm_with<double>(const GemmConfig&, int64_t, int64_t, int64_t, double,
-                                const double*, int64_t, int64_t, const double*, int64_t, int64_t,
-                                double, double*, int64_t, int64_t);
+template void gemm_with<double>(const GemmConfig&, int64_t, int64_t, int64_t, double, const double*,
+                                int64_t, int64_t, const double*, int64_t, int64_t, double, double*,
+                                int64_t, int64_t);
 template void gemm_pointed<float>(int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
                                   const float* const*, float, float*, int64_t);
 template void gemm_pointed<double>(int64_t, int64_t, int64_t, double, const double*, int64_t,

@@ -32,11 +32,11 @@ enum class GemmPath {
 };
 // How threads share the packed path's work.
 enum class GemmSplit {
-    Auto,    // by shape (below)
+    Auto,        // by shape (below)
     Rows,        // rows of C sharing packed B (all packed up front when it fits in L2)
     RowsBlocks,  // rows of C sharing packed B blocks packed one by one (a barrier per block)
-    Cols,    // column panels of C; each thread packs its own B
-    Serial,  // one thread
+    Cols,        // column panels of C; each thread packs its own B
+    Serial,      // one thread
 };
 struct GemmConfig {
     CpuCapability level = CpuCapability::Baseline;  // must be available (kernel_table_at)

@@ -78,8 +78,8 @@ struct ScalarVec {
 // registers; each k step loads NV vectors of the B panel and broadcasts MR scalars of the A
 // panel.
 template <class V, int64_t MR, int64_t LDA, int64_t NV>
-void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap,
-                  const typename V::T* Bp, typename V::T beta, typename V::T* C, int64_t rsc) {
+void ukernel_impl(int64_t kc, typename V::T alpha, const typename V::T* Ap, const typename V::T* Bp,
+                  typename V::T beta, typename V::T* C, int64_t rsc) {
     using T = typename V::T;
     using reg = typename V::reg;
     constexpr int64_t L = V::L, NR = NV * L;
@@ -162,7 +162,7 @@ void pack_lines(typename V::T* dst, int64_t ds, const typename V::T* src, int64_
     using reg = typename V::reg;
     constexpr int64_t L = V::L;
     for (int64_t g0 = 0; g0 < ds; g0 += L) {
-        const int64_t gs = imin(L, ds - g0);               // lanes stored
+        const int64_t gs = imin(L, ds - g0);                // lanes stored
         const int64_t gv = imin(gs, imin(L, nvalid - g0));  // lines loaded (may be <= 0)
         const typename V::T* s = src + g0 * ls;
         for (int64_t k0 = 0; k0 < kc; k0 += L) {
@@ -318,9 +318,8 @@ struct PointedRows {
 // C[i, j] accumulates A[i, k] * B[k, j] over k in order. Compile-time sizes keep the
 // accumulators in registers.
 template <class V, int64_t RB, int64_t NV, bool Masked, class Rows>
-void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_t rsa,
-                  int64_t csa, Rows B, typename V::T beta,
-                  typename V::T* C, int64_t rsc, int64_t nlast) {
+void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_t rsa, int64_t csa,
+                  Rows B, typename V::T beta, typename V::T* C, int64_t rsc, int64_t nlast) {
     using reg = typename V::reg;
     constexpr int64_t L = V::L;
     reg acc[RB][NV];
@@ -354,9 +353,9 @@ void direct_block(int64_t K, typename V::T alpha, const typename V::T* A, int64_
 
 // direct_block with nv <= NV vectors, chosen at run time among compile-time sizes.
 template <class V, int64_t RB, int64_t NV, class Rows>
-void direct_tail(int64_t nv, int64_t K, typename V::T alpha, const typename V::T* A,
-                 int64_t rsa, int64_t csa, Rows B, typename V::T beta, typename V::T* C,
-                 int64_t rsc, int64_t nlast) {
+void direct_tail(int64_t nv, int64_t K, typename V::T alpha, const typename V::T* A, int64_t rsa,
+                 int64_t csa, Rows B, typename V::T beta, typename V::T* C, int64_t rsc,
+                 int64_t nlast) {
     if constexpr (NV > 1) {
         if (nv < NV) {
             direct_tail<V, RB, NV - 1>(nv, K, alpha, A, rsa, csa, B, beta, C, rsc, nlast);
@@ -392,8 +391,8 @@ void direct_row_block(int64_t N, int64_t K, typename V::T alpha, const typename 
 // Each pass reads all of B, so 6 rows go as 4 + 2 (two passes), not as 6 single rows.
 template <class V, int64_t R, int64_t NV, class Rows>
 void direct_rows_rest(int64_t rest, int64_t N, int64_t K, typename V::T alpha,
-                      const typename V::T* A, int64_t rsa, int64_t csa, Rows B,
-                      typename V::T beta, typename V::T* C, int64_t rsc) {
+                      const typename V::T* A, int64_t rsa, int64_t csa, Rows B, typename V::T beta,
+                      typename V::T* C, int64_t rsc) {
     for (; rest >= R; rest -= R, A += R * rsa, C += R * rsc) {
         direct_row_block<V, R, NV>(N, K, alpha, A, rsa, csa, B, beta, C, rsc);
     }
@@ -486,8 +485,8 @@ void direct(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename
 
 template <class V, int64_t RB, int64_t NV>
 void direct_pointed(int64_t M, int64_t N, int64_t K, typename V::T alpha, const typename V::T* A,
-                    int64_t rsa, int64_t csa, const typename V::T* const* rows,
-                    typename V::T beta, typename V::T* C, int64_t rsc) {
+                    int64_t rsa, int64_t csa, const typename V::T* const* rows, typename V::T beta,
+                    typename V::T* C, int64_t rsc) {
     using T = typename V::T;
     direct_rows<V, RB, NV>(M, N, K, alpha, A, rsa, csa, PointedRows<T>{rows, 0}, beta, C, rsc);
 }

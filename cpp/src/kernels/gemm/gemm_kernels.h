@@ -27,8 +27,8 @@ struct GemmKernel {
     void (*ukernel)(int64_t kc, T alpha, const T* Ap, const T* Bp, T beta, T* C, int64_t rsc);
 
     // ukernel on the first rows < mr of a panel (the bottom edge of C): C (rows, nr).
-    void (*ukernel_rows)(int64_t kc, int64_t rows, T alpha, const T* Ap, const T* Bp, T beta,
-                         T* C, int64_t rsc);
+    void (*ukernel_rows)(int64_t kc, int64_t rows, T alpha, const T* Ap, const T* Bp, T beta, T* C,
+                         int64_t rsc);
 
     // Ap: ceil(mc/mr) panels, each (kc, mr) k-major; rows past mc are zero.
     // A: (mc, kc) at strides (rsa, csa).
@@ -42,9 +42,8 @@ struct GemmKernel {
     // beta contract as ukernel. C: (M, N) at (rsc, csc); A: (M, K) at (rsa, csa);
     // B: (K, N) at (rsb, csb); K >= 1. Each C element's K-sum runs in a fixed order that
     // does not depend on M or N, so callers may split C into blocks freely.
-    void (*direct)(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa,
-                   int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc,
-                   int64_t csc);
+    void (*direct)(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+                   const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc);
 
     // `direct` with row k of B at rows[k] (N contiguous elements): C (M, N) at (rsc, 1),
     // A (M, K) at (rsa, csa). A convolution's column matrix row is a run of its input, so the

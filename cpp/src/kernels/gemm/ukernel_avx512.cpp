@@ -35,7 +35,7 @@ struct F32x16 {
     static void transpose(reg* r) {
         __m512 t[16], u[16];
         for (int i = 0; i < 16; i += 2) {
-            t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);  // a0 b0 a1 b1 per 128-bit lane
+            t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // a0 b0 a1 b1 per 128-bit lane
             t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3
         }
         for (int g = 0; g < 16; g += 4) {  // rows g..g+3: u[g+m] holds column m of each lane

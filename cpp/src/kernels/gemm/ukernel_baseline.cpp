@@ -1,8 +1,8 @@
 // Portable GEMM kernels (plain C++, baseline flags; SSE2 on x86-64 by auto-vectorisation):
 // float 4x8 and double 4x4 register tiles. Used where no SIMD level is available or forced
 // with CHAINRULE_CPU_CAPABILITY=baseline. Internal linkage only, like the ISA units.
-#include "gemm_kernels.h"
 #include "gemm_impl.h"
+#include "gemm_kernels.h"
 
 namespace chainrule::kernels {
 

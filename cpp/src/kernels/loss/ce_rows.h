@@ -37,8 +37,8 @@ double check_targets(const int64_t* y, int64_t rows, int64_t C, int64_t ignore_i
 struct CeArgs {
     int64_t N = 1, C = 0, inner = 1;
     int64_t ignore_index = -100;
-    double eps = 0;    // label smoothing
-    double wsum = 0;   // sum of the class weights (C without weight)
+    double eps = 0;   // label smoothing
+    double wsum = 0;  // sum of the class weights (C without weight)
 };
 
 // Row r's first score and its stride.
@@ -50,8 +50,8 @@ inline const T* row_ptr(const T* x, int64_t r, const CeArgs& a) {
 // ---- exp, log1p and select: kernels/vec_math.h ----------------------------------------------
 // The row loops below use kernels::vexp_nonpositive (x - max <= 0: within 1 ulp, exactly 0
 // below -87.34 so exp(-inf) = 0, NaN for NaN) and the branch-free select: plain arithmetic
-// and integer masks, so the compiler vectorises them (GCC does not if-convert float compares under -ftrapping-math). double goes
-// through std::exp.
+// and integer masks, so the compiler vectorises them (GCC does not if-convert float compares under
+// -ftrapping-math). double goes through std::exp.
 using kernels::vexp;
 using kernels::vexp_nonpositive;
 using kernels::vlog1p;
@@ -108,36 +108,37 @@ void ce_class_forward(double* loss, RowStats<T>* st, const T* x, const int64_t* 
                       const CeArgs& a) {
     const int64_t C = a.C;
     const kernels::SoftmaxKernel<T>& k = kernels::for_dtype<T>(kernels::kernel_table().softmax);
-    parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
-                 [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r) {
-            const T* p = x + r * C;  // inner == 1: contiguous rows
-            const int64_t t = y[r];
-            if (t == a.ignore_index || C == 0) {  // backward never reads an ignored row's stats
-                st[r] = RowStats<T>{};
-                loss[r] = 0;
-                continue;
-            }
-            k.row_stats(&st[r].m, p, C);  // the level's loop: (max, log sum exp)
-            const double wy = w ? static_cast<double>(w[t]) : 1.0;
-            double v = wy * st[r].lse_minus(p[t]);
-            if (a.eps > 0) {
-                // sum_c w_c (lse - x_c) = sum_c w_c (m - x_c) + wsum log_s, differences first
-                const double m = static_cast<double>(st[r].m);
-                double wd = 0;
-                if (w) {
-                    for (int64_t c = 0; c < C; ++c) {
-                        wd += static_cast<double>(w[c]) * (m - static_cast<double>(p[c]));
-                    }
-                } else {
-                    for (int64_t c = 0; c < C; ++c) wd += m - static_cast<double>(p[c]);
+    parallel_for(
+        0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
+        [&](int64_t b, int64_t e) {
+            for (int64_t r = b; r < e; ++r) {
+                const T* p = x + r * C;  // inner == 1: contiguous rows
+                const int64_t t = y[r];
+                if (t == a.ignore_index || C == 0) {  // backward never reads an ignored row's stats
+                    st[r] = RowStats<T>{};
+                    loss[r] = 0;
+                    continue;
                 }
-                const double smooth = wd + a.wsum * static_cast<double>(st[r].log_s);
-                v = (1 - a.eps) * v + a.eps / static_cast<double>(C) * smooth;
+                k.row_stats(&st[r].m, p, C);  // the level's loop: (max, log sum exp)
+                const double wy = w ? static_cast<double>(w[t]) : 1.0;
+                double v = wy * st[r].lse_minus(p[t]);
+                if (a.eps > 0) {
+                    // sum_c w_c (lse - x_c) = sum_c w_c (m - x_c) + wsum log_s, differences first
+                    const double m = static_cast<double>(st[r].m);
+                    double wd = 0;
+                    if (w) {
+                        for (int64_t c = 0; c < C; ++c) {
+                            wd += static_cast<double>(w[c]) * (m - static_cast<double>(p[c]));
+                        }
+                    } else {
+                        for (int64_t c = 0; c < C; ++c) wd += m - static_cast<double>(p[c]);
+                    }
+                    const double smooth = wd + a.wsum * static_cast<double>(st[r].log_s);
+                    v = (1 - a.eps) * v + a.eps / static_cast<double>(C) * smooth;
+                }
+                loss[r] = v;
             }
-            loss[r] = v;
-        }
-    });
+        });
 }
 
 // dx: (N, C, inner); g: (rows,) upstream gradients when per_row, else `scale` for every row.
@@ -149,29 +150,30 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
     const T smooth = static_cast<T>(C > 0 ? a.eps / static_cast<double>(C) : 0.0);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C, 1)),
                  [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r) {
-            const T* p = x + r * C;  // inner == 1: contiguous rows
-            T* d = dx + r * C;
-            const int64_t t = y[r];
-            if (t == a.ignore_index) {
-                for (int64_t c = 0; c < C; ++c) d[c] = 0;
-                continue;
-            }
-            const T s = g ? g[r] : static_cast<T>(scale);
-            const double wy = w ? static_cast<double>(w[t]) : 1.0;
-            const T coef =
-                static_cast<T>((1 - a.eps) * wy + a.eps / static_cast<double>(C) * a.wsum);
-            const T m = st[r].m, ls = st[r].log_s;
-            const T sc = s * coef;
-            // The level's loop: d = sc softmax - ss w (the smoothing term only when eps > 0).
-            if (a.eps > 0) {
-                k.ce_row_backward(d, p, C, m, ls, sc, s * smooth, w);
-            } else {
-                k.ce_row_backward(d, p, C, m, ls, sc, T(0), nullptr);
-            }
-            d[t] -= s * static_cast<T>((1 - a.eps) * wy);
-        }
-    });
+                     for (int64_t r = b; r < e; ++r) {
+                         const T* p = x + r * C;  // inner == 1: contiguous rows
+                         T* d = dx + r * C;
+                         const int64_t t = y[r];
+                         if (t == a.ignore_index) {
+                             for (int64_t c = 0; c < C; ++c) d[c] = 0;
+                             continue;
+                         }
+                         const T s = g ? g[r] : static_cast<T>(scale);
+                         const double wy = w ? static_cast<double>(w[t]) : 1.0;
+                         const T coef = static_cast<T>((1 - a.eps) * wy +
+                                                       a.eps / static_cast<double>(C) * a.wsum);
+                         const T m = st[r].m, ls = st[r].log_s;
+                         const T sc = s * coef;
+                         // The level's loop: d = sc softmax - ss w (the smoothing term only when
+                         // eps > 0).
+                         if (a.eps > 0) {
+                             k.ce_row_backward(d, p, C, m, ls, sc, s * smooth, w);
+                         } else {
+                             k.ce_row_backward(d, p, C, m, ls, sc, T(0), nullptr);
+                         }
+                         d[t] -= s * static_cast<T>((1 - a.eps) * wy);
+                     }
+                 });
 }
 
 // ---- class indices over (N, C, d1, ..., dk): columns ---------------------------------------
@@ -181,8 +183,8 @@ void ce_class_backward(T* dx, const T* x, const RowStats<T>* st, const int64_t* 
 constexpr int64_t kCols = 64;
 
 template <class T>
-void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int64_t* y,
-                           const T* w, const CeArgs& a) {
+void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int64_t* y, const T* w,
+                           const CeArgs& a) {
     const int64_t C = a.C, inner = a.inner, chunks = (inner + kCols - 1) / kCols;
     const double smooth = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C * kCols, 1));
@@ -234,8 +236,8 @@ void ce_class_forward_cols(double* loss, RowStats<T>* st, const T* x, const int6
 }
 
 template <class T>
-void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int64_t* y,
-                            const T* w, const T* g, double scale, const CeArgs& a) {
+void ce_class_backward_cols(T* dx, const T* x, const RowStats<T>* st, const int64_t* y, const T* w,
+                            const T* g, double scale, const CeArgs& a) {
     const int64_t C = a.C, inner = a.inner, chunks = (inner + kCols - 1) / kCols;
     const double smooth = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(2 * C * kCols, 1));
@@ -287,34 +289,35 @@ void ce_prob_forward(double* loss, RowStats<T>* st, const T* x, const T* tg, con
     const double keep = 1 - a.eps, add = C > 0 ? a.eps / static_cast<double>(C) : 0.0;
     std::vector<T> ones_buf(w ? 0 : static_cast<size_t>(C), T(1));
     const T* wc = w ? w : ones_buf.data();
-    const kernels::SoftmaxKernel<T>& k_rows = kernels::for_dtype<T>(kernels::kernel_table().softmax);
+    const kernels::SoftmaxKernel<T>& k_rows =
+        kernels::for_dtype<T>(kernels::kernel_table().softmax);
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r) {
-            const int64_t off = row_ptr(x, r, a) - x;
-            const T* p = x + off;
-            const T* q = tg + off;
-            if (C == 0) {
-                st[r] = RowStats<T>{};
-                loss[r] = 0;
-                continue;
-            }
-            if constexpr (kUnit) {
-                k_rows.row_stats(&st[r].m, p, C);  // the level's loop
-            } else {
-                st[r] = row_stats<T, false>(p, C, S);
-            }
-            const double m = static_cast<double>(st[r].m);
-            double A = 0, B = 0;  // B: sum_c w_c t'_c (m - x_c), differences first
-            for (int64_t c = 0; c < C; ++c) {
-                const int64_t k = kUnit ? c : c * S;
-                const double wt = static_cast<double>(wc[c]) * (keep * q[k] + add);
-                A += wt;
-                B += wt * (m - static_cast<double>(p[k]));
-            }
-            loss[r] = B + A * static_cast<double>(st[r].log_s);
-        }
-    });
+                     for (int64_t r = b; r < e; ++r) {
+                         const int64_t off = row_ptr(x, r, a) - x;
+                         const T* p = x + off;
+                         const T* q = tg + off;
+                         if (C == 0) {
+                             st[r] = RowStats<T>{};
+                             loss[r] = 0;
+                             continue;
+                         }
+                         if constexpr (kUnit) {
+                             k_rows.row_stats(&st[r].m, p, C);  // the level's loop
+                         } else {
+                             st[r] = row_stats<T, false>(p, C, S);
+                         }
+                         const double m = static_cast<double>(st[r].m);
+                         double A = 0, B = 0;  // B: sum_c w_c t'_c (m - x_c), differences first
+                         for (int64_t c = 0; c < C; ++c) {
+                             const int64_t k = kUnit ? c : c * S;
+                             const double wt = static_cast<double>(wc[c]) * (keep * q[k] + add);
+                             A += wt;
+                             B += wt * (m - static_cast<double>(p[k]));
+                         }
+                         loss[r] = B + A * static_cast<double>(st[r].log_s);
+                     }
+                 });
 }
 
 // dx, dt: (N, C, inner) or null.
@@ -328,35 +331,37 @@ void ce_prob_backward(T* dx, T* dt, const T* x, const T* tg, const RowStats<T>* 
     const T* ones = ones_buf.data();
     parallel_for(0, a.N * a.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(4 * C, 1)),
                  [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r) {
-            const int64_t off = row_ptr(x, r, a) - x;
-            const T* p = x + off;
-            const T* q = tg + off;
-            const T s = g ? g[r] : static_cast<T>(scale);
-            const T m = st[r].m, ls = st[r].log_s;
-            // The weight is read through wc (w or ones), keeping branches out of the loops.
-            const T* wc = w ? w : ones;
-            if (dx) {
-                double A = 0;
-                for (int64_t c = 0; c < C; ++c) {
-                    A += static_cast<double>(wc[c]) * (keep * q[kUnit ? c : c * S] + add);
-                }
-                const T sA = s * static_cast<T>(A);
-                for (int64_t c = 0; c < C; ++c) {
-                    const int64_t k = kUnit ? c : c * S;
-                    dx[off + k] = sA * vexp_nonpositive((p[k] - m) - ls) -
-                                  s * wc[c] * (keep * q[k] + add);
-                }
-            }
-            if (dt) {
-                const T sk = s * keep;
-                for (int64_t c = 0; c < C; ++c) {
-                    const int64_t k = kUnit ? c : c * S;
-                    dt[off + k] = sk * wc[c] * ((m - p[k]) + ls);
-                }
-            }
-        }
-    });
+                     for (int64_t r = b; r < e; ++r) {
+                         const int64_t off = row_ptr(x, r, a) - x;
+                         const T* p = x + off;
+                         const T* q = tg + off;
+                         const T s = g ? g[r] : static_cast<T>(scale);
+                         const T m = st[r].m, ls = st[r].log_s;
+                         // The weight is read through wc (w or ones), keeping branches out of the
+                         // loops.
+                         const T* wc = w ? w : ones;
+                         if (dx) {
+                             double A = 0;
+                             for (int64_t c = 0; c < C; ++c) {
+                                 A += static_cast<double>(wc[c]) *
+                                      (keep * q[kUnit ? c : c * S] + add);
+                             }
+                             const T sA = s * static_cast<T>(A);
+                             for (int64_t c = 0; c < C; ++c) {
+                                 const int64_t k = kUnit ? c : c * S;
+                                 dx[off + k] = sA * vexp_nonpositive((p[k] - m) - ls) -
+                                               s * wc[c] * (keep * q[k] + add);
+                             }
+                         }
+                         if (dt) {
+                             const T sk = s * keep;
+                             for (int64_t c = 0; c < C; ++c) {
+                                 const int64_t k = kUnit ? c : c * S;
+                                 dt[off + k] = sk * wc[c] * ((m - p[k]) + ls);
+                             }
+                         }
+                     }
+                 });
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// layer_norm row loops and batch_norm segment loops, written once as plain C++ that GCC/Clang vectorise, included by each
-// ISA unit with its float lane count L. Everything is in an unnamed namespace: each unit gets
-// its own internal-linkage copy (see check_isa_symbols.cmake).
+// layer_norm row loops and batch_norm segment loops, written once as plain C++ that GCC/Clang
+// vectorise, included by each ISA unit with its float lane count L. Everything is in an unnamed
+// namespace: each unit gets its own internal-linkage copy (see check_isa_symbols.cmake).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -59,8 +59,8 @@ template <int L, class Term>
 }
 
 template <int L, class T>
-void ln_forward(T* y, double* mean, double* rstd, const T* x, const T* w, const T* b,
-                int64_t rows, int64_t N, double eps) {
+void ln_forward(T* y, double* mean, double* rstd, const T* x, const T* w, const T* b, int64_t rows,
+                int64_t N, double eps) {
     for (int64_t r = 0; r < rows; ++r) {
         const T* __restrict xr = x + r * N;
         T* __restrict yr = y + r * N;
@@ -110,8 +110,8 @@ CR_VEC_INLINE void ln_backward_row(T* __restrict dr, double* __restrict dw, doub
         const T xh = (xr[i] - m) * s;
         if (kDW) dw[i] += static_cast<double>(g) * static_cast<double>(xh);
         if (kDB) db[i] += static_cast<double>(g);
-        const double gw = kW ? static_cast<double>(g) * static_cast<double>(w[i])
-                             : static_cast<double>(g);
+        const double gw =
+            kW ? static_cast<double>(g) * static_cast<double>(w[i]) : static_cast<double>(g);
         a += gw;
         bb += gw * static_cast<double>(xh);
     };
@@ -138,8 +138,8 @@ template <int L, class T, bool kW, bool kDW, bool kDB>
 void ln_backward_rows(T* dx, double* dw, double* db, const T* x, const T* dy, const T* w,
                       const double* mean, const double* rstd, int64_t rows, int64_t N) {
     for (int64_t r = 0; r < rows; ++r)
-        ln_backward_row<L, T, kW, kDW, kDB>(dx != nullptr ? dx + r * N : nullptr, dw, db,
-                                            x + r * N, dy + r * N, w, mean[r], rstd[r], N);
+        ln_backward_row<L, T, kW, kDW, kDB>(dx != nullptr ? dx + r * N : nullptr, dw, db, x + r * N,
+                                            dy + r * N, w, mean[r], rstd[r], N);
 }
 
 template <int L, class T, bool kW>

@@ -1,7 +1,8 @@
-// The per-ISA row loops of layer_norm and the channel-segment loops of batch_norm (ops/norm.cpp): plain structs of function pointers that
-// each ISA translation unit fills (norm_baseline.cpp, norm_avx2.cpp, norm_avx512.cpp). Nothing
-// here is inline or a template function, so the ISA units share no code with the rest of the
-// library. The kernels are single-threaded: the op splits rows over threads.
+// The per-ISA row loops of layer_norm and the channel-segment loops of batch_norm (ops/norm.cpp):
+// plain structs of function pointers that each ISA translation unit fills (norm_baseline.cpp,
+// norm_avx2.cpp, norm_avx512.cpp). Nothing here is inline or a template function, so the ISA units
+// share no code with the rest of the library. The kernels are single-threaded: the op splits rows
+// over threads.
 //
 // Row statistics are sums in double lanes (L/2 by level), combined pairwise: the bits depend
 // on the level, never on the thread count.

@@ -97,14 +97,30 @@ template <class T>
 void adam(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamCoeffs<T>& c) {
     const int f = (c.l2 ? 4 : 0) | (c.amsgrad ? 2 : 0) | (c.lerp_small ? 1 : 0);
     switch (f) {
-        case 0: adam_loop<T, false, false, false>(p, g, m, v, vmax, n, c); break;
-        case 1: adam_loop<T, false, false, true>(p, g, m, v, vmax, n, c); break;
-        case 2: adam_loop<T, false, true, false>(p, g, m, v, vmax, n, c); break;
-        case 3: adam_loop<T, false, true, true>(p, g, m, v, vmax, n, c); break;
-        case 4: adam_loop<T, true, false, false>(p, g, m, v, vmax, n, c); break;
-        case 5: adam_loop<T, true, false, true>(p, g, m, v, vmax, n, c); break;
-        case 6: adam_loop<T, true, true, false>(p, g, m, v, vmax, n, c); break;
-        default: adam_loop<T, true, true, true>(p, g, m, v, vmax, n, c); break;
+        case 0:
+            adam_loop<T, false, false, false>(p, g, m, v, vmax, n, c);
+            break;
+        case 1:
+            adam_loop<T, false, false, true>(p, g, m, v, vmax, n, c);
+            break;
+        case 2:
+            adam_loop<T, false, true, false>(p, g, m, v, vmax, n, c);
+            break;
+        case 3:
+            adam_loop<T, false, true, true>(p, g, m, v, vmax, n, c);
+            break;
+        case 4:
+            adam_loop<T, true, false, false>(p, g, m, v, vmax, n, c);
+            break;
+        case 5:
+            adam_loop<T, true, false, true>(p, g, m, v, vmax, n, c);
+            break;
+        case 6:
+            adam_loop<T, true, true, false>(p, g, m, v, vmax, n, c);
+            break;
+        default:
+            adam_loop<T, true, true, true>(p, g, m, v, vmax, n, c);
+            break;
     }
 }
 
@@ -206,10 +222,18 @@ template <class T, bool kL2, bool kCentered>
 void rmsprop_lc(T* p, const T* g, T* sq, T* avg, T* buf, int64_t n, const RmspropCoeffs<T>& c) {
     const int f = (c.use_momentum ? 2 : 0) | (c.lerp_small ? 1 : 0);
     switch (f) {
-        case 0: rmsprop_loop<T, kL2, kCentered, false, false>(p, g, sq, avg, buf, n, c); break;
-        case 1: rmsprop_loop<T, kL2, kCentered, false, true>(p, g, sq, avg, buf, n, c); break;
-        case 2: rmsprop_loop<T, kL2, kCentered, true, false>(p, g, sq, avg, buf, n, c); break;
-        default: rmsprop_loop<T, kL2, kCentered, true, true>(p, g, sq, avg, buf, n, c); break;
+        case 0:
+            rmsprop_loop<T, kL2, kCentered, false, false>(p, g, sq, avg, buf, n, c);
+            break;
+        case 1:
+            rmsprop_loop<T, kL2, kCentered, false, true>(p, g, sq, avg, buf, n, c);
+            break;
+        case 2:
+            rmsprop_loop<T, kL2, kCentered, true, false>(p, g, sq, avg, buf, n, c);
+            break;
+        default:
+            rmsprop_loop<T, kL2, kCentered, true, true>(p, g, sq, avg, buf, n, c);
+            break;
     }
 }
 

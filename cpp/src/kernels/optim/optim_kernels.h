@@ -1,6 +1,6 @@
-// The per-ISA update loops of the fused optimizer steps (optim/{adam,sgd,rmsprop,adagrad}.cpp): plain structs of
-// function pointers and plain coefficient aggregates (no member functions: nothing here may
-// become shared code between the ISA units and the rest of the library).
+// The per-ISA update loops of the fused optimizer steps (optim/{adam,sgd,rmsprop,adagrad}.cpp):
+// plain structs of function pointers and plain coefficient aggregates (no member functions: nothing
+// here may become shared code between the ISA units and the rest of the library).
 #pragma once
 #include <cstdint>
 
@@ -38,7 +38,7 @@ struct RmspropCoeffs {
     T sign;  // -1 when maximizing
     T weight_decay;
     T alpha, one_minus_alpha;
-    T lerp_coeff;    // lerp(avg, g, 1 - alpha), as AdamCoeffs
+    T lerp_coeff;  // lerp(avg, g, 1 - alpha), as AdamCoeffs
     int lerp_small;
     T eps;
     T momentum;
@@ -60,8 +60,7 @@ template <class T>
 struct OptimKernel {
     void (*adam)(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamCoeffs<T>& c);
     void (*sgd)(T* p, const T* g, T* buf, int64_t n, const SgdCoeffs<T>& c);
-    void (*rmsprop)(T* p, const T* g, T* sq, T* avg, T* buf, int64_t n,
-                    const RmspropCoeffs<T>& c);
+    void (*rmsprop)(T* p, const T* g, T* sq, T* avg, T* buf, int64_t n, const RmspropCoeffs<T>& c);
     void (*adagrad)(T* p, const T* g, T* sum, int64_t n, const AdagradCoeffs<T>& c);
 };
 

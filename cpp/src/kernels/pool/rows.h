@@ -15,9 +15,16 @@ namespace {
 
 // Integer type as wide as T: the argmax index inside a plane (plane sizes < 2^31 take the
 // fast path) and the select mask share it, so the max loop vectorises without widening.
-template <class T> struct Bits;
-template <> struct Bits<float> { using type = int32_t; };
-template <> struct Bits<double> { using type = int64_t; };
+template <class T>
+struct Bits;
+template <>
+struct Bits<float> {
+    using type = int32_t;
+};
+template <>
+struct Bits<double> {
+    using type = int64_t;
+};
 
 // m (all ones or zero) ? a : b, on the bits (a float ternary would stay a branch).
 template <class T, class I>
@@ -32,8 +39,8 @@ CR_VEC_INLINE T select_on(I m, T a, T b) {
 }
 
 // Output columns whose window [ow*s - p, ow*s - p + span) lies inside [0, W).
-inline void interior_cols(int64_t OW, int64_t W, int64_t s, int64_t p, int64_t span,
-                          int64_t& lo, int64_t& hi) {
+inline void interior_cols(int64_t OW, int64_t W, int64_t s, int64_t p, int64_t span, int64_t& lo,
+                          int64_t& hi) {
     lo = std::min<int64_t>((p + s - 1) / s, OW);
     const int64_t last = W - span + p;  // largest ow * s allowed
     hi = last < 0 ? 0 : std::min<int64_t>(last / s + 1, OW);
@@ -72,9 +79,9 @@ void max_row_interior(const T* __restrict xq, int64_t W, int64_t hs, int64_t he,
         }
 }
 
-// The common 2x2 window without dilation (K = 2, S = 2) whose K rows are all inside the plane, in one
-// pass per output row: window offsets are constants, so the loop over output columns
-// vectorises with the index select and the int64 store in it.
+// The common 2x2 window without dilation (K = 2, S = 2) whose K rows are all inside the plane, in
+// one pass per output row: window offsets are constants, so the loop over output columns vectorises
+// with the index select and the int64 store in it.
 template <class T, int K, int S>
 void max_row_fixed(const T* __restrict xq, int64_t W, int64_t h0, int64_t p1, int64_t lo,
                    int64_t hi, T* __restrict yr, int64_t* __restrict ir) {
@@ -119,8 +126,7 @@ void sum_row_interior(const T* __restrict xq, int64_t W, int64_t hs, int64_t he,
 // For a fixed (h, kw) the columns written are distinct, so the inner loop has no dependency.
 template <class T, int S>
 void spread_row_interior(T* __restrict dq, int64_t W, int64_t hs, int64_t he, int64_t k1,
-                         int64_t p1, int64_t s_rt, int64_t lo, int64_t hi,
-                         const T* __restrict gv) {
+                         int64_t p1, int64_t s_rt, int64_t lo, int64_t hi, const T* __restrict gv) {
     const int64_t s = S ? S : s_rt;
     for (int64_t h = hs; h < he; ++h)
         for (int64_t kw = 0; kw < k1; ++kw) {
@@ -130,11 +136,14 @@ void spread_row_interior(T* __restrict dq, int64_t W, int64_t hs, int64_t he, in
 }
 
 // Calls the stride-1 / stride-2 / any-stride instance of a row kernel.
-#define CR_POOL_BY_STRIDE(s, KERNEL, T, ...)           \
-    do {                                               \
-        if ((s) == 1) KERNEL<T, 1>(__VA_ARGS__);       \
-        else if ((s) == 2) KERNEL<T, 2>(__VA_ARGS__);  \
-        else KERNEL<T, 0>(__VA_ARGS__);                \
+#define CR_POOL_BY_STRIDE(s, KERNEL, T, ...) \
+    do {                                     \
+        if ((s) == 1)                        \
+            KERNEL<T, 1>(__VA_ARGS__);       \
+        else if ((s) == 2)                   \
+            KERNEL<T, 2>(__VA_ARGS__);       \
+        else                                 \
+            KERNEL<T, 0>(__VA_ARGS__);       \
     } while (0)
 
 }  // namespace

@@ -29,11 +29,15 @@ constexpr int64_t kColWidth = 512;
 
 struct Ident {
     template <class T>
-    CR_RED_INLINE T operator()(T v) const { return v; }
+    CR_RED_INLINE T operator()(T v) const {
+        return v;
+    }
 };
 struct Square {
     template <class T>
-    CR_RED_INLINE T operator()(T v) const { return v * v; }
+    CR_RED_INLINE T operator()(T v) const {
+        return v * v;
+    }
 };
 
 // x^2 in double, for float blocks whose float squares overflow or vanish.

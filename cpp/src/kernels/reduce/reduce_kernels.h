@@ -1,6 +1,6 @@
-// The per-ISA loops of the reductions (sum, mean, sum of squares, max, min) behind the strided engine
-// in kernels/reduce/strided.h: plain structs of function pointers that each ISA translation unit
-// fills (reduce_baseline.cpp, reduce_avx2.cpp, reduce_avx512.cpp). Nothing here is inline or
+// The per-ISA loops of the reductions (sum, mean, sum of squares, max, min) behind the strided
+// engine in kernels/reduce/strided.h: plain structs of function pointers that each ISA translation
+// unit fills (reduce_baseline.cpp, reduce_avx2.cpp, reduce_avx512.cpp). Nothing here is inline or
 // a template function, so the ISA units share no code with the rest of the library.
 //
 // Accuracy and determinism: every sum runs in float lanes over short sub-blocks (kSub

@@ -16,10 +16,10 @@ namespace chainrule::detail {
 
 // x's dims split into kept (output) and reduced ones for a reduction over `mask`.
 struct ReducePlan {
-    Shape keep_shape;        // output shape with reduced dims kept as 1
-    Shape red_shape;         // sizes of reduced dims
-    Strides red_strides;     // x's strides of reduced dims
-    Strides kept_strides;    // x's strides at keep_shape (0 on reduced dims)
+    Shape keep_shape;      // output shape with reduced dims kept as 1
+    Shape red_shape;       // sizes of reduced dims
+    Strides red_strides;   // x's strides of reduced dims
+    Strides kept_strides;  // x's strides at keep_shape (0 on reduced dims)
     int64_t red_numel = 1;
 };
 
@@ -101,17 +101,20 @@ void reduce_kernel(const Tensor& x, const ReducePlan& p, const Op& op) {
         }
         parallel_for(0, n_out, std::max<int64_t>(1, kGrain / std::max<int64_t>(R, 1)),
                      [&](int64_t b, int64_t e) {
-            int64_t o = b;
-            kernels::loop_range<1>(
-                kplan, {reinterpret_cast<char*>(const_cast<T*>(base))}, esz, b, e,
-                [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s, int64_t n) {
-                    for (int64_t i = 0; i < n; ++i, ++o) {
-                        Acc acc = op.init();
-                        if (R > 0) reduce_run(reinterpret_cast<const T*>(ptr[0]) + i * s[0], acc);
-                        op.write(o, acc);
-                    }
-                });
-        });
+                         int64_t o = b;
+                         kernels::loop_range<1>(
+                             kplan, {reinterpret_cast<char*>(const_cast<T*>(base))}, esz, b, e,
+                             [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
+                                 int64_t n) {
+                                 for (int64_t i = 0; i < n; ++i, ++o) {
+                                     Acc acc = op.init();
+                                     if (R > 0)
+                                         reduce_run(reinterpret_cast<const T*>(ptr[0]) + i * s[0],
+                                                    acc);
+                                     op.write(o, acc);
+                                 }
+                             });
+                     });
         return;
     }
     const int64_t C = kplan.strides[0][0] == 1 ? kplan.sizes[0] : 1;
@@ -154,55 +157,58 @@ void reduce_kernel(const Tensor& x, const ReducePlan& p, const Op& op) {
                 return;
             }
         }
-        parallel_for(0, rows * chunks, std::max<int64_t>(1, kGrain / (R * std::min(C, kCols))),
-                     [&](int64_t b, int64_t e) {
-            Acc acc[kCols];
-            for (int64_t t = b; t < e; ++t) {
-                const int64_t row = t / chunks, c0 = (t % chunks) * kCols;
-                const int64_t nc = std::min(kCols, C - c0);
-                const T* rowp = out_ptr(row * C) + c0;
-                for (int64_t j = 0; j < nc; ++j) acc[j] = op.init();
-                if constexpr (Op::kHasCols) {
-                    if (op.cols_ok()) {  // the level's column kernel, one call per run of rows
-                        kernels::loop_range<1>(
-                            rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
-                            [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
-                                int64_t n) {
-                                op.cols(acc, reinterpret_cast<const T*>(ptr[0]), n, s[0], nc);
-                            });
-                        for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, acc[j]);
-                        continue;
-                    }
-                }
-                int64_t r = 0;
-                kernels::loop_range<1>(
-                    rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
-                    [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
-                        int64_t n) {
-                        for (int64_t i = 0; i < n; ++i, ++r) {
-                            const T* q = reinterpret_cast<const T*>(ptr[0]) + i * s[0];
-                            for (int64_t j = 0; j < nc; ++j) op.step(acc[j], q[j], r);
+        parallel_for(
+            0, rows * chunks, std::max<int64_t>(1, kGrain / (R * std::min(C, kCols))),
+            [&](int64_t b, int64_t e) {
+                Acc acc[kCols];
+                for (int64_t t = b; t < e; ++t) {
+                    const int64_t row = t / chunks, c0 = (t % chunks) * kCols;
+                    const int64_t nc = std::min(kCols, C - c0);
+                    const T* rowp = out_ptr(row * C) + c0;
+                    for (int64_t j = 0; j < nc; ++j) acc[j] = op.init();
+                    if constexpr (Op::kHasCols) {
+                        if (op.cols_ok()) {  // the level's column kernel, one call per run of rows
+                            kernels::loop_range<1>(
+                                rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
+                                [&](const std::array<char*, 1>& ptr,
+                                    const std::array<int64_t, 1>& s, int64_t n) {
+                                    op.cols(acc, reinterpret_cast<const T*>(ptr[0]), n, s[0], nc);
+                                });
+                            for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, acc[j]);
+                            continue;
                         }
-                    });
-                for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, acc[j]);
-            }
-        });
+                    }
+                    int64_t r = 0;
+                    kernels::loop_range<1>(
+                        rplan, {reinterpret_cast<char*>(const_cast<T*>(rowp))}, esz, 0, R,
+                        [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
+                            int64_t n) {
+                            for (int64_t i = 0; i < n; ++i, ++r) {
+                                const T* q = reinterpret_cast<const T*>(ptr[0]) + i * s[0];
+                                for (int64_t j = 0; j < nc; ++j) op.step(acc[j], q[j], r);
+                            }
+                        });
+                    for (int64_t j = 0; j < nc; ++j) op.write(row * C + c0 + j, acc[j]);
+                }
+            });
         return;
     }
     parallel_for(0, n_out, std::max<int64_t>(1, kGrain / std::max<int64_t>(R, 1)),
                  [&](int64_t b, int64_t e) {
-        for (int64_t o = b; o < e; ++o) {
-            Acc acc = op.init();
-            int64_t r = 0;
-            kernels::loop_range<1>(
-                rplan, {reinterpret_cast<char*>(const_cast<T*>(out_ptr(o)))}, esz, 0, R,
-                [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s, int64_t n) {
-                    op.run(acc, reinterpret_cast<const T*>(ptr[0]), s[0], n, r);
-                    r += n;
-                });
-            op.write(o, acc);
-        }
-    });
+                     for (int64_t o = b; o < e; ++o) {
+                         Acc acc = op.init();
+                         int64_t r = 0;
+                         kernels::loop_range<1>(
+                             rplan, {reinterpret_cast<char*>(const_cast<T*>(out_ptr(o)))}, esz, 0,
+                             R,
+                             [&](const std::array<char*, 1>& ptr, const std::array<int64_t, 1>& s,
+                                 int64_t n) {
+                                 op.run(acc, reinterpret_cast<const T*>(ptr[0]), s[0], n, r);
+                                 r += n;
+                             });
+                         op.write(o, acc);
+                     }
+                 });
 }
 
 // -inf for floats, the lowest value otherwise (identity of max).

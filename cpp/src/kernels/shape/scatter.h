@@ -10,8 +10,7 @@ namespace {
 
 // out[..., index[p], ...] = src[p] (or value) for every p in index's shape; out contiguous.
 template <class T>
-void scatter_kernel(const Tensor& out, int64_t d, const Tensor& index, const Tensor& src,
-                    T value) {
+void scatter_kernel(const Tensor& out, int64_t d, const Tensor& index, const Tensor& src, T value) {
     const int64_t nd = index.dim(), total = index.numel();
     std::vector<int64_t> pos(static_cast<size_t>(nd), 0);
     const int64_t* ip = index.data<int64_t>();

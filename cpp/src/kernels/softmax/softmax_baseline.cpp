@@ -1,4 +1,5 @@
-// softmax, log_softmax and cross-entropy loops with baseline flags (SSE2 on x86-64 by auto-vectorisation): 16 float lanes.
+// softmax, log_softmax and cross-entropy loops with baseline flags (SSE2 on x86-64 by
+// auto-vectorisation): 16 float lanes.
 #include "softmax_impl.h"
 
 namespace chainrule::kernels {

@@ -161,8 +161,8 @@ void cols_forward(T* y, const T* x, int64_t D, int64_t inner, int64_t nc, bool l
 }
 
 template <class T, bool kLog>
-void cols_backward_impl(T* __restrict dx, const T* __restrict y, const T* __restrict dy,
-                        int64_t D, int64_t inner, int64_t nc) {
+void cols_backward_impl(T* __restrict dx, const T* __restrict y, const T* __restrict dy, int64_t D,
+                        int64_t inner, int64_t nc) {
     double acc[kSoftmaxCols];
     for (int64_t j = 0; j < nc; ++j) acc[j] = 0;
     for (int64_t d = 0; d < D; ++d) {
@@ -183,8 +183,7 @@ void cols_backward_impl(T* __restrict dx, const T* __restrict y, const T* __rest
 }
 
 template <class T>
-void cols_backward(T* dx, const T* y, const T* dy, int64_t D, int64_t inner, int64_t nc,
-                   bool log) {
+void cols_backward(T* dx, const T* y, const T* dy, int64_t D, int64_t inner, int64_t nc, bool log) {
     if (log) {
         cols_backward_impl<T, true>(dx, y, dy, D, inner, nc);
     } else {

@@ -109,7 +109,12 @@ class _ConvNd(Module):
         if self.padding_mode != "zeros":  # pad first, as torch does, then an unpadded conv
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             out: Tensor = type(self)._fn(
-                padded, self.weight, self.bias, self.stride, (0,) * self._n, self.dilation,
+                padded,
+                self.weight,
+                self.bias,
+                self.stride,
+                (0,) * self._n,
+                self.dilation,
                 self.groups,
             )
             return out

@@ -166,7 +166,9 @@ class TransformerEncoderLayer(Module):
         is_causal: bool,
     ) -> Tensor:
         out = self.self_attn(
-            x, x, x,
+            x,
+            x,
+            x,
             attn_mask=attn_mask,
             key_padding_mask=key_padding_mask,
             need_weights=False,
