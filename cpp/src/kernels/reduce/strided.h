@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "../dispatch.h"
-#include "../ref/loops.h"
+#include "../baseline/loops.h"
 #include "chainrule/parallel.h"
 #include "chainrule/tensor.h"
 

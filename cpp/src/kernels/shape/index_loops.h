@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "../ref/loops.h"
+#include "../baseline/loops.h"
 #include "chainrule/parallel.h"
 #include "chainrule/tensor.h"
 
