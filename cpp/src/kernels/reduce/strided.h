@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "../dispatch.h"
 #include "../baseline/loops.h"
+#include "../dispatch.h"
 #include "chainrule/parallel.h"
 #include "chainrule/tensor.h"
 
