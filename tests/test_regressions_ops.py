@@ -288,3 +288,11 @@ def test_clamp_nan_bound_gives_nan_as_torch(dtype: Any) -> None:
         c2.clamp_(**kw)
         t2.clamp_(**kw)
         np.testing.assert_array_equal(c2.numpy(), t2.numpy())
+
+
+def test_integer_pow_that_overflows_wraps_like_torch() -> None:
+    # int64 ** int64 beyond 2**63 wraps (two's complement), as PyTorch's; the products were
+    # signed overflow, undefined behaviour that UBSan reported.
+    x = cr.pow(cr.tensor([-3, 2, 5]), cr.tensor([2**40, 70, 3]))
+    assert x.tolist() == [-7860764868738023423, 0, 125]
+    assert (cr.tensor([3]) ** 40).tolist() == [-6289078614652622815]

@@ -240,12 +240,15 @@ Tensor Pow::fwd(const Tensor& a, const Tensor& b, double) {
             using T = decltype(x);
             if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
                 if (e < 0) return T(x == 1 ? 1 : (x == -1 ? ((e & 1) ? -1 : 1) : 0));
-                T r = 1, base = x;
+                // Unsigned products wrap where signed ones would overflow (undefined
+                // behaviour, found by UBSan); the bits are PyTorch's two's-complement result.
+                using U = std::make_unsigned_t<T>;
+                U r = 1, base = static_cast<U>(x);
                 for (auto k = e; k > 0; k >>= 1) {
                     if (k & 1) r *= base;
                     base *= base;
                 }
-                return r;
+                return static_cast<T>(r);
             } else {
                 return x;  // not reached: d is int64 here
             }
