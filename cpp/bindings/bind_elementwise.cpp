@@ -531,38 +531,24 @@ Floating tensors are refused. The ~ operator calls it.
         if (!mode.is_none()) md = py::cast<std::string>(mode);
         return div_rounding(to_tensor_arg(a, "div"), to_tensor_arg(b, "div"), md);
     };
-    m.def("div", div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
-          py::arg("rounding_mode") = py::none(),
-          R"doc(Elementwise input / other, optionally rounded.
+    // divide is another name of div: one doc, and the method forwards to the same lambda.
+    const char* div_doc = R"doc(Elementwise input / other, optionally rounded.
 
 rounding_mode: None gives the true quotient (integers give a floating result), 'trunc'
 rounds toward zero and 'floor' toward -inf (integer inputs then stay integer). The
 operands broadcast and may be numbers.
-)doc");
-    m.def("divide", div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
-          py::arg("rounding_mode") = py::none(),
-          R"doc(Elementwise input / other, optionally rounded.
-
-rounding_mode: None gives the true quotient (integers give a floating result), 'trunc'
-rounds toward zero and 'floor' toward -inf (integer inputs then stay integer). The
-operands broadcast and may be numbers.
-)doc");
-    cls.def(
-        "div",
-        [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
-        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
+)doc";
+    const char* div_method_doc =
         R"doc(self / other, optionally rounded (rounding_mode None, 'trunc' or 'floor').
 
 See chainrule.div.
-)doc");
-    cls.def(
-        "divide",
-        [div_mode](py::object a, py::object b, py::object mode) { return div_mode(a, b, mode); },
-        py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
-        R"doc(self / other, optionally rounded (rounding_mode None, 'trunc' or 'floor').
-
-See chainrule.div.
-)doc");
+)doc";
+    for (const char* name : {"div", "divide"}) {
+        m.def(name, div_mode, py::arg("input"), py::arg("other"), py::kw_only(),
+              py::arg("rounding_mode") = py::none(), div_doc);
+        cls.def(name, div_mode, py::arg("other"), py::kw_only(),
+                py::arg("rounding_mode") = py::none(), div_method_doc);
+    }
 }
 
 }  // namespace chainrule::bind
